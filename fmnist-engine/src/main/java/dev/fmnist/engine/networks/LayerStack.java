@@ -1,0 +1,128 @@
+package dev.fmnist.engine.networks;
+
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.Blocks;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.pooling.Pool;
+import ai.djl.training.initializer.Initializer;
+import ai.djl.training.initializer.UniformInitializer;
+import ai.djl.training.initializer.XavierInitializer;
+
+/**
+ * Builds a feed-forward network layer by layer while tracking the activation shape, so each layer's
+ * fan-in (for PyTorch's initialisation), the parameter count and the multiply-accumulates per image
+ * all come from the one description that builds the DJL block.
+ */
+final class LayerStack {
+
+    private final SequentialBlock block = new SequentialBlock();
+    private final Initialization initialization;
+    private long channels;
+    private long height;
+    private long width;
+    private boolean flat;
+    private long parameters;
+    private long macsPerImage;
+
+    /** Starts from an input of {@code channels x height x width} per image. */
+    LayerStack(long channels, long height, long width, Initialization initialization) {
+        this.channels = channels;
+        this.height = height;
+        this.width = width;
+        this.initialization = initialization;
+    }
+
+    /** Square convolution, stride 1, with bias. */
+    LayerStack conv(int filters, int kernel, int padding) {
+        requireSpatial("conv");
+        long fanIn = channels * kernel * kernel;
+        Conv2d conv = Conv2d.builder()
+                .setFilters(filters)
+                .setKernelShape(new Shape(kernel, kernel))
+                .optPadding(new Shape(padding, padding))
+                .build();
+        initialise(conv, fanIn);
+        block.add(conv);
+        height = height + 2L * padding - kernel + 1;
+        width = width + 2L * padding - kernel + 1;
+        if (height <= 0 || width <= 0) {
+            throw new IllegalArgumentException("kernel " + kernel + " leaves no output");
+        }
+        channels = filters;
+        parameters += fanIn * filters + filters;
+        macsPerImage += fanIn * filters * height * width;
+        return this;
+    }
+
+    LayerStack relu() {
+        block.add(Activation.reluBlock());
+        return this;
+    }
+
+    /** Max pooling with a square window and the same stride; a partial window at the edge is dropped. */
+    LayerStack maxPool(int size) {
+        requireSpatial("maxPool");
+        block.add(Pool.maxPool2dBlock(new Shape(size, size), new Shape(size, size)));
+        height /= size;
+        width /= size;
+        return this;
+    }
+
+    /** Flattens all but the batch dimension, channel-major as torch.flatten(x, 1). */
+    LayerStack flatten() {
+        block.add(Blocks.batchFlattenBlock());
+        channels = features();
+        height = 1;
+        width = 1;
+        flat = true;
+        return this;
+    }
+
+    LayerStack dense(int units) {
+        if (!flat) {
+            throw new IllegalStateException("dense before flatten");
+        }
+        long fanIn = channels;
+        Linear linear = Linear.builder().setUnits(units).build();
+        initialise(linear, fanIn);
+        block.add(linear);
+        channels = units;
+        parameters += fanIn * units + units;
+        macsPerImage += fanIn * units;
+        return this;
+    }
+
+    /** Features per image at this point of the stack. */
+    long features() {
+        return channels * height * width;
+    }
+
+    Network build(NetworkSpec spec) {
+        return new Network(spec, block, parameters, macsPerImage);
+    }
+
+    private void requireSpatial(String layer) {
+        if (flat) {
+            throw new IllegalStateException(layer + " after flatten");
+        }
+    }
+
+    private void initialise(Block layer, long fanIn) {
+        switch (initialization) {
+            case PYTORCH -> {
+                Initializer uniform = new UniformInitializer((float) (1.0 / Math.sqrt(fanIn)));
+                layer.setInitializer(uniform, Parameter.Type.WEIGHT);
+                layer.setInitializer(uniform, Parameter.Type.BIAS);
+            }
+            case XAVIER -> {
+                layer.setInitializer(new XavierInitializer(), Parameter.Type.WEIGHT);
+                layer.setInitializer(Initializer.ZEROS, Parameter.Type.BIAS);
+            }
+        }
+    }
+}

@@ -1,0 +1,224 @@
+package dev.fmnist.engine.training;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.engine.EngineException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import dev.fmnist.engine.data.FashionMnist;
+import dev.fmnist.engine.networks.Network;
+import dev.fmnist.engine.networks.NetworkSpec;
+import dev.fmnist.engine.util.ProcessMemory;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trains one network on Fashion-MNIST with the seed's loop: for each epoch, shuffled mini-batches of
+ * forward, softmax cross-entropy, backward and an optimiser step; then the accuracy passes.
+ *
+ * <p>Memory: the data live in one manager for the run; every batch's arrays (index, inputs,
+ * activations, loss) live in a sub-manager closed at the end of the batch, so native memory stays
+ * flat across epochs.
+ *
+ * <p>Reproducibility: the seed fixes the initial weights (torch's generator) and the shuffle order
+ * (java.util.Random), so two runs with the same seed and thread count see the same data in the same
+ * order from the same start. The floats are not bit-identical across thread counts or devices,
+ * because the order of parallel reductions in the CPU and GPU kernels varies.
+ */
+public final class FashionMnistTrainer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FashionMnistTrainer.class);
+    private static final double NANOS_PER_SECOND = 1e9;
+
+    /** Runs training to the end, or until the observer cancels or the loss diverges. */
+    public TrainingResult train(NetworkSpec spec, HyperParameters hp, FashionMnist data, TrainingObserver observer) {
+        FashionMnist used = data.limitTrain(hp.trainLimit());
+        int trainImages = used.train().size();
+        if (hp.batchSize() > trainImages) {
+            throw new IllegalArgumentException("batchSize: must not exceed the training set (" + trainImages
+                    + " images), got " + hp.batchSize());
+        }
+        ComputeEngine.pytorch().setRandomSeed((int) hp.seed());
+        ComputeEngine.disableGradOnThisThread();
+        Device device = ComputeEngine.device();
+        Network network = spec.newNetwork(hp.initialization());
+        DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+                .optOptimizer(optimizer(hp))
+                .optDevices(new Device[] {device});
+        try (Model model = Model.newInstance(spec.label(), device, ComputeEngine.ENGINE_NAME)) {
+            model.setBlock(network.block());
+            try (Trainer trainer = model.newTrainer(config);
+                    NDManager dataManager = trainer.getManager().newSubManager()) {
+                trainer.initialize(new Shape(hp.batchSize(), 1, FashionMnist.IMAGE_SIDE, FashionMnist.IMAGE_SIDE));
+                long parameters = countParameters(model.getBlock());
+                if (parameters != network.parameterCount()) {
+                    throw new IllegalStateException(spec.label() + " has " + parameters + " parameters, expected "
+                            + network.parameterCount());
+                }
+                DeviceSplit train = DeviceSplit.of(dataManager, used.train());
+                DeviceSplit test = DeviceSplit.of(dataManager, used.test());
+                Loop loop = new Loop(trainer, train, test, hp, observer);
+                observer.onStart(device.toString(), loop.batchesPerEpoch());
+                LOG.info("training {} on {} ({} parameters, {} images, {} epochs)", spec.label(), device, parameters,
+                        trainImages, hp.epochs());
+                List<EpochMetrics> epochs = new ArrayList<>();
+                for (int epoch = 0; epoch < hp.epochs(); epoch++) {
+                    EpochMetrics metrics = loop.epoch(epoch);
+                    epochs.add(metrics);
+                    observer.onEpochEnd(metrics);
+                }
+                return new TrainingResult(spec, hp, device.toString(), trainImages, parameters, epochs,
+                        serialise(model.getBlock()));
+            }
+        } catch (EngineException e) {
+            throw new TrainingFailedException("engine failure: " + e.getMessage(), e);
+        }
+    }
+
+    private static Optimizer optimizer(HyperParameters hp) {
+        Tracker rate = Tracker.fixed((float) hp.learningRate());
+        return switch (hp.optimizer()) {
+            case ADAM -> Optimizer.adam().optLearningRateTracker(rate).build();
+            case SGD -> Optimizer.sgd().setLearningRateTracker(rate).optMomentum((float) hp.momentum()).build();
+        };
+    }
+
+    /** A diverged run is ended before its step spreads NaN through the weights. */
+    static void requireFinite(float loss, int epoch, int batch, HyperParameters hp) {
+        if (!Float.isFinite(loss)) {
+            throw new TrainingFailedException("loss became " + loss + " in epoch " + epoch + ", batch " + batch
+                    + " (learning rate " + hp.learningRate() + " too high?)");
+        }
+    }
+
+    static long countParameters(Block block) {
+        return block.getParameters().values().stream().mapToLong(p -> p.getArray().size()).sum();
+    }
+
+    private static byte[] serialise(Block block) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            block.saveParameters(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot serialise parameters", e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** The state of one run's epochs. */
+    private static final class Loop {
+        private final Trainer trainer;
+        private final DeviceSplit train;
+        private final DeviceSplit test;
+        private final HyperParameters hp;
+        private final TrainingObserver observer;
+        private final Random shuffle;
+        private final long[] order;
+
+        Loop(Trainer trainer, DeviceSplit train, DeviceSplit test, HyperParameters hp, TrainingObserver observer) {
+            this.trainer = trainer;
+            this.train = train;
+            this.test = test;
+            this.hp = hp;
+            this.observer = observer;
+            this.shuffle = new Random(hp.seed());
+            this.order = new long[Math.toIntExact(train.size())];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
+        }
+
+        int batchesPerEpoch() {
+            return (order.length + hp.batchSize() - 1) / hp.batchSize();
+        }
+
+        EpochMetrics epoch(int epoch) {
+            if (hp.shuffle()) {
+                shuffleOrder();
+            }
+            int batches = batchesPerEpoch();
+            double lossSum = 0;
+            long correct = 0;
+            boolean running = hp.trainAccuracy() == TrainAccuracyMode.RUNNING;
+            long start = System.nanoTime();
+            for (int batch = 0; batch < batches; batch++) {
+                if (observer.cancelRequested()) {
+                    throw new TrainingCancelledException("cancelled in epoch " + epoch + " before batch " + batch);
+                }
+                int from = batch * hp.batchSize();
+                int to = Math.min(order.length, from + hp.batchSize());
+                try (NDManager batchManager = train.images().getManager().newSubManager()) {
+                    NDArray index = batchManager.create(Arrays.copyOfRange(order, from, to));
+                    NDArray[] xy = train.gather(batchManager, index);
+                    float loss;
+                    try (GradientCollector collector = trainer.newGradientCollector()) {
+                        NDArray logits = trainer.forward(new NDList(xy[0])).singletonOrThrow();
+                        NDArray lossArray = trainer.getLoss().evaluate(new NDList(xy[1]), new NDList(logits));
+                        collector.backward(lossArray);
+                        loss = lossArray.getFloat();
+                        if (running) {
+                            correct += logits.argMax(1).eq(xy[1]).sum().getLong();
+                        }
+                    }
+                    requireFinite(loss, epoch, batch, hp);
+                    trainer.step();
+                    lossSum += loss;
+                }
+                observer.onBatchEnd(epoch, batch + 1, batches);
+            }
+            double trainSeconds = (System.nanoTime() - start) / NANOS_PER_SECOND;
+
+            long evalStart = System.nanoTime();
+            double trainAccuracy = switch (hp.trainAccuracy()) {
+                case EVALUATION_PASS -> accuracy(train);
+                case RUNNING -> (double) correct / order.length;
+                case NONE -> Double.NaN;
+            };
+            double testAccuracy = accuracy(test);
+            double evalSeconds = (System.nanoTime() - evalStart) / NANOS_PER_SECOND;
+            return new EpochMetrics(epoch, trainSeconds, lossSum / batches, trainAccuracy, testAccuracy, evalSeconds,
+                    order.length / trainSeconds, ProcessMemory.rssBytes());
+        }
+
+        /** Fisher-Yates on the index array, from the run's own seeded generator. */
+        private void shuffleOrder() {
+            for (int i = order.length - 1; i > 0; i--) {
+                int j = shuffle.nextInt(i + 1);
+                long swap = order[i];
+                order[i] = order[j];
+                order[j] = swap;
+            }
+        }
+
+        /** Fraction of {@code split} classified correctly, in eval mode, without recording gradients. */
+        private double accuracy(DeviceSplit split) {
+            long n = split.size();
+            long correct = 0;
+            for (long from = 0; from < n; from += hp.batchSize()) {
+                try (NDManager batchManager = split.images().getManager().newSubManager()) {
+                    NDArray[] xy = split.slice(batchManager, from, Math.min(n, from + hp.batchSize()));
+                    NDArray logits = trainer.evaluate(new NDList(xy[0])).singletonOrThrow();
+                    correct += logits.argMax(1).eq(xy[1]).sum().getLong();
+                }
+            }
+            return (double) correct / n;
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.fmnist.engine.networks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import dev.fmnist.engine.training.ComputeEngine;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+class NetworksTest {
+
+    private static final Shape BATCH_OF_3 = new Shape(3, 1, 28, 28);
+
+    /** Counts from PyTorch's sum(p.numel() for p in net.parameters()) on the seed's networks. */
+    @ParameterizedTest
+    @CsvSource({
+        "mlp,,159010",
+        "baseline,,116038",
+        "compare,3,154438",
+        "compare,4,115174",
+        "compare,5,116038",
+        "compare,6,83302",
+        "compare,7,84550",
+        "compare,8,58342",
+        "better,,2342090"
+    })
+    void parameterCountsAndOutputShapesMatchPyTorch(String architecture, Integer k, long expected) {
+        NetworkSpec spec = NetworkSpec.of(architecture, k);
+        Network network = spec.newNetwork(Initialization.PYTORCH);
+        assertThat(network.parameterCount()).isEqualTo(expected);
+
+        try (Model model = Model.newInstance("shape-check", ComputeEngine.device(), ComputeEngine.ENGINE_NAME)) {
+            model.setBlock(network.block());
+            NDManager manager = model.getNDManager();
+            network.block().initialize(manager, DataType.FLOAT32, BATCH_OF_3);
+            long counted = 0;
+            for (Pair<String, Parameter> p : network.block().getParameters()) {
+                counted += p.getValue().getArray().size();
+            }
+            assertThat(counted).isEqualTo(expected);
+            NDArray out = network.block()
+                    .forward(new ParameterStore(manager, false), new NDList(manager.randomUniform(0, 1, BATCH_OF_3)), false)
+                    .singletonOrThrow();
+            assertThat(out.getShape()).isEqualTo(new Shape(3, 10));
+        }
+    }
+
+    @Test
+    void pyTorchInitialisationDrawsFromPlusMinusOneOverRootFanIn() {
+        Network network = NetworkSpec.of(Architecture.BETTER).newNetwork(Initialization.PYTORCH);
+        try (Model model = Model.newInstance("init-check", ComputeEngine.device(), ComputeEngine.ENGINE_NAME)) {
+            model.setBlock(network.block());
+            network.block().initialize(model.getNDManager(), DataType.FLOAT32, BATCH_OF_3);
+            // fc1: fan_in 2880 for both its weight and its bias
+            double bound = 1 / Math.sqrt(2880);
+            for (Pair<String, Parameter> p : network.block().getParameters()) {
+                NDArray values = p.getValue().getArray();
+                if (values.getShape().equals(new Shape(800, 2880)) || values.getShape().equals(new Shape(800))) {
+                    assertThat(values.abs().max().getFloat()).isLessThanOrEqualTo((float) bound)
+                            .isGreaterThan((float) (0.99 * bound));
+                    assertThat(Math.abs(values.mean().getFloat())).isLessThan((float) (0.1 * bound));
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {2, 9, 0, -1})
+    void compareRefusesKernelSizesOutsideTheSeeds(int k) {
+        assertThatThrownBy(() -> NetworkSpec.of("compare", k))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("k: must be between 3 and 8")
+                .hasMessageContaining("got " + k);
+    }
+
+    @Test
+    void unknownArchitecturesListTheKnownOnes() {
+        assertThatThrownBy(() -> NetworkSpec.of("resnet", null))
+                .hasMessage("unknown architecture 'resnet', expected one of mlp, baseline, compare, better");
+    }
+
+    @Test
+    void kIsIgnoredWhereItDoesNotApplyAndDefaultsForCompare() {
+        assertThat(NetworkSpec.of("better", 3).k()).isNull();
+        assertThat(NetworkSpec.of("compare", null).k()).isEqualTo(5);
+        assertThat(NetworkSpec.of("COMPARE", 3).label()).isEqualTo("compare(k=3)");
+    }
+
+    @Test
+    void betterNetForwardCostIsCountedFromItsLayers() {
+        // conv1 28*28*40*9 + conv2 12*12*80*360 + fc1 2880*800 + fc2 800*10
+        assertThat(NetworkSpec.of(Architecture.BETTER).newNetwork(Initialization.PYTORCH).forwardMacsPerImage())
+                .isEqualTo(282_240L + 4_147_200L + 2_304_000L + 8_000L);
+    }
+}

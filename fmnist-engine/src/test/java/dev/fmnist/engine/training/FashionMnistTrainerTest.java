@@ -1,0 +1,135 @@
+package dev.fmnist.engine.training;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.fmnist.engine.data.FashionMnist;
+import dev.fmnist.engine.data.IdxFixtures;
+import dev.fmnist.engine.networks.Architecture;
+import dev.fmnist.engine.networks.NetworkSpec;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Short real training runs on subsets of the real data. */
+class FashionMnistTrainerTest {
+
+    private static final FashionMnist DATA = IdxFixtures.realData();
+
+    @Test
+    void aShortBaselineRunLearnsWellAboveChance() {
+        List<EpochMetrics> seen = new ArrayList<>();
+        int[] batches = new int[1];
+        HyperParameters hp = HyperParameters.builder().optEpochs(2).optBatchSize(100).optTrainLimit(3000).build();
+
+        TrainingResult result = new FashionMnistTrainer().train(NetworkSpec.of(Architecture.BASELINE), hp, DATA,
+                new TrainingObserver() {
+                    @Override
+                    public void onBatchEnd(int epoch, int batch, int batchesPerEpoch) {
+                        batches[0]++;
+                    }
+
+                    @Override
+                    public void onEpochEnd(EpochMetrics metrics) {
+                        seen.add(metrics);
+                    }
+                });
+
+        assertThat(seen).hasSize(2).isEqualTo(result.epochs());
+        assertThat(batches[0]).isEqualTo(60);
+        assertThat(result.testAccuracy()).as("10 classes: chance is 0.1").isGreaterThan(0.6);
+        assertThat(seen.get(1).loss()).isLessThan(seen.get(0).loss());
+        assertThat(seen.get(1).trainAccuracy()).isGreaterThan(0.6);
+        assertThat(result.parameterCount()).isEqualTo(116_038);
+        assertThat(result.trainImages()).isEqualTo(3000);
+        assertThat(result.device()).isNotBlank();
+        assertThat(seen.get(0).imagesPerSecond()).isPositive();
+        assertThat(result.parameters()).isNotEmpty();
+    }
+
+    /**
+     * Also the guard against wrong convolution gradients (see ComputeEngine.ONEDNN_ISA_VARIABLE): with
+     * them, a second conv model trained in the same JVM differs from the first and soon hits NaN.
+     */
+    @Test
+    void theSameSeedGivesTheSameRunEvenAfterOtherRunsInTheSameJvm() {
+        HyperParameters hp = HyperParameters.builder().optEpochs(2).optBatchSize(100).optTrainLimit(1000)
+                .optSeed(42).optTrainAccuracy(TrainAccuracyMode.RUNNING).build();
+        NetworkSpec conv = NetworkSpec.of(Architecture.BASELINE);
+
+        TrainingResult first = new FashionMnistTrainer().train(conv, hp, DATA, TrainingObserver.NONE);
+        new FashionMnistTrainer().train(NetworkSpec.of("compare", 7), hp, DATA, TrainingObserver.NONE);
+        TrainingResult second = new FashionMnistTrainer().train(conv, hp, DATA, TrainingObserver.NONE);
+        TrainingResult otherSeed = new FashionMnistTrainer().train(conv, hp.toBuilder().optSeed(43).build(), DATA,
+                TrainingObserver.NONE);
+
+        assertThat(second.parameters()).isEqualTo(first.parameters());
+        assertThat(second.epochs().get(0).loss()).isEqualTo(first.epochs().get(0).loss());
+        assertThat(otherSeed.parameters()).isNotEqualTo(first.parameters());
+    }
+
+    @Test
+    void cancellationStopsBetweenBatches() {
+        HyperParameters hp = HyperParameters.builder().optEpochs(3).optBatchSize(100).optTrainLimit(1000).build();
+        int[] batches = new int[1];
+
+        assertThatThrownBy(() -> new FashionMnistTrainer().train(NetworkSpec.of(Architecture.MLP), hp, DATA,
+                new TrainingObserver() {
+                    @Override
+                    public void onBatchEnd(int epoch, int batch, int batchesPerEpoch) {
+                        batches[0]++;
+                    }
+
+                    @Override
+                    public boolean cancelRequested() {
+                        return batches[0] == 13;
+                    }
+                }))
+                .isInstanceOf(TrainingCancelledException.class)
+                .hasMessage("cancelled in epoch 1 before batch 3");
+        assertThat(batches[0]).isEqualTo(13);
+    }
+
+    @Test
+    void aNonFiniteLossEndsTheRunWithTheReason() {
+        HyperParameters hp = HyperParameters.builder().optLearningRate(10).build();
+        FashionMnistTrainer.requireFinite(2.3f, 0, 0, hp);
+        assertThatThrownBy(() -> FashionMnistTrainer.requireFinite(Float.NaN, 3, 17, hp))
+                .isInstanceOf(TrainingFailedException.class)
+                .hasMessage("loss became NaN in epoch 3, batch 17 (learning rate 10.0 too high?)");
+        assertThatThrownBy(() -> FashionMnistTrainer.requireFinite(Float.POSITIVE_INFINITY, 0, 1, hp))
+                .hasMessageContaining("loss became Infinity");
+    }
+
+    @Test
+    void aBatchLargerThanTheTrainingSetIsRefused() {
+        HyperParameters hp = HyperParameters.builder().optBatchSize(5000).build();
+        FashionMnist small = DATA.limitTrain(1000);
+        assertThatThrownBy(() -> new FashionMnistTrainer().train(NetworkSpec.of(Architecture.MLP), hp, small,
+                TrainingObserver.NONE))
+                .hasMessage("batchSize: must not exceed the training set (1000 images), got 5000");
+    }
+
+    @Test
+    void hyperParametersNameTheFieldAndTheRule() {
+        assertThatThrownBy(() -> HyperParameters.builder().optEpochs(0).build())
+                .hasMessage("epochs: must be between 1 and 1000, got 0");
+        assertThatThrownBy(() -> HyperParameters.builder().optEpochs(1001).build())
+                .hasMessage("epochs: must be between 1 and 1000, got 1001");
+        assertThatThrownBy(() -> HyperParameters.builder().optLearningRate(-0.1).build())
+                .hasMessage("learningRate: must be in (0, 10.0], got -0.1");
+        assertThatThrownBy(() -> HyperParameters.builder().optBatchSize(0).build())
+                .hasMessage("batchSize: must be between 1 and 60000, got 0");
+        assertThatThrownBy(() -> HyperParameters.builder().optTrainLimit(500).build())
+                .hasMessage("batchSize: must not exceed trainLimit (500), got 1000");
+        assertThatThrownBy(() -> OptimizerKind.fromId("rmsprop"))
+                .hasMessage("optimizer: unknown 'rmsprop', expected one of adam, sgd");
+        assertThat(HyperParameters.defaults()).satisfies(d -> {
+            assertThat(d.epochs()).isEqualTo(10);
+            assertThat(d.batchSize()).isEqualTo(1000);
+            assertThat(d.learningRate()).isEqualTo(0.001);
+            assertThat(d.optimizer()).isEqualTo(OptimizerKind.ADAM);
+            assertThat(d.shuffle()).isTrue();
+        });
+    }
+}

@@ -1,0 +1,158 @@
+package dev.fmnist.trainer.cli;
+
+import dev.fmnist.engine.artefacts.ArtefactCodec;
+import dev.fmnist.engine.artefacts.ModelArtefact;
+import dev.fmnist.engine.data.FashionMnist;
+import dev.fmnist.engine.data.FashionMnistLoader;
+import dev.fmnist.engine.networks.Initialization;
+import dev.fmnist.engine.networks.Network;
+import dev.fmnist.engine.networks.NetworkSpec;
+import dev.fmnist.engine.training.ComputeEngine;
+import dev.fmnist.engine.training.EpochMetrics;
+import dev.fmnist.engine.training.FashionMnistTrainer;
+import dev.fmnist.engine.training.HyperParameters;
+import dev.fmnist.engine.training.OptimizerKind;
+import dev.fmnist.engine.training.TrainAccuracyMode;
+import dev.fmnist.engine.training.TrainingObserver;
+import dev.fmnist.engine.training.TrainingResult;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * Trains one network locally and prints one JSON object per epoch and a final one, with the field
+ * names of the PyTorch peer harness ({@code epoch}, {@code train_seconds}, {@code loss},
+ * {@code train_acc}, {@code test_acc}, {@code final}), then writes the artefact.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train one network on Fashion-MNIST locally (no Kafka) and write its artefact.")
+public final class TrainCommand implements Callable<Integer> {
+
+    private static final double MEGABYTE = 1024.0 * 1024.0;
+    private static final double GIGA = 1e9;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", defaultValue = "better", description = "mlp, baseline, compare or better (default: ${DEFAULT-VALUE})")
+    String model;
+
+    @Option(names = "--k", description = "second conv kernel size for compare, 3..8 (default 5)")
+    Integer k;
+
+    @Option(names = "--epochs", defaultValue = "" + HyperParameters.DEFAULT_EPOCHS, description = "default: ${DEFAULT-VALUE}")
+    int epochs;
+
+    @Option(names = "--batch-size", defaultValue = "" + HyperParameters.DEFAULT_BATCH_SIZE, description = "default: ${DEFAULT-VALUE}")
+    int batchSize;
+
+    @Option(names = "--lr", defaultValue = "" + HyperParameters.DEFAULT_LEARNING_RATE, description = "learning rate (default: ${DEFAULT-VALUE})")
+    double learningRate;
+
+    @Option(names = "--optimizer", defaultValue = "adam", description = "adam or sgd (default: ${DEFAULT-VALUE})")
+    String optimizer;
+
+    @Option(names = "--momentum", defaultValue = "" + HyperParameters.DEFAULT_MOMENTUM, description = "sgd momentum (default: ${DEFAULT-VALUE})")
+    double momentum;
+
+    @Option(names = "--no-shuffle", description = "keep the training set in file order")
+    boolean noShuffle;
+
+    @Option(names = "--limit", defaultValue = "0", description = "train on the first N images only (default: all)")
+    int limit;
+
+    @Option(names = "--seed", defaultValue = "0", description = "initialisation and shuffle seed (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--threads", defaultValue = "0", description = "PyTorch intra-op threads (default: PyTorch's choice)")
+    int threads;
+
+    @Option(names = "--train-accuracy", defaultValue = "EVALUATION_PASS",
+            description = "EVALUATION_PASS (as the seed), RUNNING (free, during the epoch) or NONE (default: ${DEFAULT-VALUE})")
+    TrainAccuracyMode trainAccuracy;
+
+    @Option(names = "--init", defaultValue = "PYTORCH", description = "PYTORCH or XAVIER (default: ${DEFAULT-VALUE})")
+    Initialization initialization;
+
+    @Option(names = "--data-dir", description = "directory searched first for the four idx files")
+    Path dataDir;
+
+    @Option(names = "--out", description = "artefact file to write (default: runs/<model>-<time>.zip)")
+    Path out;
+
+    @Override
+    public Integer call() throws IOException {
+        NetworkSpec network = NetworkSpec.of(model, k);
+        HyperParameters hp = HyperParameters.builder()
+                .optEpochs(epochs).optBatchSize(batchSize).optLearningRate(learningRate)
+                .optOptimizer(OptimizerKind.fromId(optimizer)).optMomentum(momentum).optShuffle(!noShuffle)
+                .optSeed(seed).optTrainLimit(limit).optTrainAccuracy(trainAccuracy).optInitialization(initialization)
+                .build();
+        ComputeEngine.configureThreads(threads);
+        FashionMnist data = FashionMnistLoader.builder().optDataDir(dataDir).build().load();
+
+        Network shape = network.newNetwork(initialization);
+        double flopsPerImage = shape.trainingFlopsPerImage();
+        Map<String, Object> base = new LinkedHashMap<>();
+        base.put("engine", "djl-pytorch");
+        base.put("djl", ComputeEngine.djlVersion());
+        base.put("torch", ComputeEngine.pytorchVersion());
+        base.put("model", network.architecture().id());
+        base.put("k", network.k());
+        base.put("threads", ComputeEngine.threads());
+        base.put("train_images", data.limitTrain(limit).train().size());
+
+        JsonLines lines = new JsonLines(spec.commandLine().getOut());
+        TrainingResult result = new FashionMnistTrainer().train(network, hp, data, new TrainingObserver() {
+            @Override
+            public void onEpochEnd(EpochMetrics m) {
+                Map<String, Object> row = new LinkedHashMap<>(base);
+                row.put("epoch", m.epoch());
+                row.put("train_seconds", round(m.trainSeconds(), 3));
+                row.put("loss", round(m.loss(), 4));
+                if (!Double.isNaN(m.trainAccuracy())) {
+                    row.put("train_acc", m.trainAccuracy());
+                }
+                row.put("test_acc", m.testAccuracy());
+                row.put("eval_seconds", round(m.evalSeconds(), 3));
+                row.put("images_per_second", round(m.imagesPerSecond(), 1));
+                row.put("gflops", round(m.imagesPerSecond() * flopsPerImage / GIGA, 2));
+                row.put("rss_mb", round(m.rssBytes() / MEGABYTE, 1));
+                lines.print(row);
+            }
+        });
+
+        ModelArtefact artefact = ModelArtefact.of(result, null, Instant.now());
+        Path target = out != null ? out
+                : Path.of("runs", network.label().replaceAll("[^a-z0-9]+", "-") + "-" + System.currentTimeMillis() + ".zip");
+        if (target.toAbsolutePath().getParent() != null) {
+            Files.createDirectories(target.toAbsolutePath().getParent());
+        }
+        Files.write(target, ArtefactCodec.encode(artefact));
+
+        Map<String, Object> last = new LinkedHashMap<>(base);
+        last.put("final", true);
+        last.put("epochs", hp.epochs());
+        last.put("train_seconds_total", round(result.trainSeconds(), 3));
+        last.put("test_acc", result.testAccuracy());
+        last.put("device", result.device());
+        last.put("parameters", result.parameterCount());
+        last.put("artefact", target.toString());
+        last.put("version", artefact.manifest().version());
+        lines.print(last);
+        return 0;
+    }
+
+    private static double round(double value, int decimals) {
+        double scale = Math.pow(10, decimals);
+        return Math.round(value * scale) / scale;
+    }
+}
