@@ -1,5 +1,6 @@
 package dev.fmnist.trainer.cli;
 
+import java.io.PrintWriter;
 import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -7,19 +8,26 @@ import picocli.CommandLine.Command;
 /** The trainer's local commands, run from the service jar without Kafka. */
 @Command(name = "trainer-service", mixinStandardHelpOptions = true,
         description = "Local commands of the fmnist trainer; without a command the service starts.",
-        subcommands = {TrainCommand.class, MatmulCommand.class})
+        subcommands = {TrainCommand.class, MatmulCommand.class, PlotSweepCommand.class})
 public final class TrainerCli {
 
-    private static final Set<String> LOCAL_COMMANDS = Set.of("train", "matmul", "--help", "-h", "--version", "-V");
+    private static final Set<String> LOCAL_COMMANDS = Set.of("train", "matmul", "plot-sweep", "--help", "-h", "--version", "-V");
 
     /** Whether {@code args} name a local command rather than starting the service. */
     public static boolean isLocalCommand(String... args) {
         return args.length > 0 && LOCAL_COMMANDS.contains(args[0]);
     }
 
-    /** Runs a local command; returns its exit code (0 ok, 1 failed, 2 bad usage). */
+    /** Runs a local command on standard out and err; returns its exit code (0 ok, 1 failed, 2 bad usage). */
     public static int execute(String... args) {
+        return execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    /** Runs a local command; failures print one line naming the problem, without a stack trace. */
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
         return new CommandLine(new TrainerCli())
+                .setOut(out)
+                .setErr(err)
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
                     cmd.getErr().println("error: " + e.getMessage());
                     return 1;

@@ -1,0 +1,88 @@
+package dev.fmnist.trainer.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fmnist.engine.artefacts.ArtefactCodec;
+import dev.fmnist.engine.artefacts.ModelArtefact;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The local `train` command end to end on the real data (installed by .ci/run). */
+class TrainCommandTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        return TrainerCli.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    }
+
+    @Test
+    void trainsPrintsPeerCompatibleLinesAndWritesAVerifiedArtefact() throws IOException {
+        Path artefact = dir.resolve("mlp.zip");
+
+        int code = run("train", "--model", "mlp", "--epochs", "2", "--batch-size", "500", "--limit", "3000",
+                "--seed", "7", "--threads", "2", "--out", artefact.toString());
+
+        assertThat(code).as(err.toString()).isZero();
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : out.toString().split("\n")) {
+            lines.add(JSON.readTree(line));
+        }
+        assertThat(lines).hasSize(3);
+        for (int epoch = 0; epoch < 2; epoch++) {
+            JsonNode row = lines.get(epoch);
+            assertThat(row.get("epoch").asInt()).isEqualTo(epoch);
+            assertThat(row.get("train_seconds").asDouble()).isPositive();
+            assertThat(row.get("loss").asDouble()).isPositive();
+            assertThat(row.get("train_acc").asDouble()).isBetween(0.0, 1.0);
+            assertThat(row.get("test_acc").asDouble()).isBetween(0.0, 1.0);
+            assertThat(row.get("train_images").asInt()).isEqualTo(3000);
+            assertThat(row.get("model").asText()).isEqualTo("mlp");
+        }
+        JsonNode last = lines.get(2);
+        assertThat(last.get("final").asBoolean()).isTrue();
+        assertThat(last.get("test_acc").asDouble()).isGreaterThan(0.6);
+        assertThat(last.get("parameters").asLong()).isEqualTo(159_010);
+
+        ModelArtefact decoded = ArtefactCodec.decode(Files.readAllBytes(artefact));
+        assertThat(decoded.manifest().testAccuracy()).isEqualTo(last.get("test_acc").asDouble());
+        assertThat(decoded.manifest().hyperParameters().seed()).isEqualTo(7);
+        assertThat(decoded.manifest().version()).isEqualTo(last.get("version").asText());
+    }
+
+    @Test
+    void badValuesGiveOneLineNamingTheProblem() {
+        assertThat(run("train", "--model", "resnet")).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo(
+                "error: unknown architecture 'resnet', expected one of mlp, baseline, compare, better\n");
+
+        err.getBuffer().setLength(0);
+        assertThat(run("train", "--model", "compare", "--k", "9")).isEqualTo(1);
+        assertThat(err.toString()).startsWith("error: k: must be between 3 and 8");
+
+        err.getBuffer().setLength(0);
+        assertThat(run("train", "--epochs", "0")).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo("error: epochs: must be between 1 and 1000, got 0\n");
+    }
+
+    @Test
+    void unknownOptionsAreUsageErrors() {
+        assertThat(run("train", "--epocs", "3")).isEqualTo(2);
+        assertThat(err.toString()).contains("Unknown options: '--epocs'").contains("Possible solutions: --epochs");
+    }
+}
