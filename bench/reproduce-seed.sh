@@ -32,3 +32,4 @@ run better --model better
 "$root/bin/trainer" plot-sweep --parameter k --title "CompareNet: test accuracy against kernel size k" \
   --out "$out/compare-k-sweep.png" "$out"/compare-k[3-8].jsonl
 rm -f "$out"/*.zip
+"$root/bench/results-table.py" "$out"
