@@ -57,6 +57,9 @@ public final class SweepChart {
         renderer.setSeriesStroke(0, new BasicStroke(LINE_WIDTH));
         plot.setRenderer(renderer);
         ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
+        if (accuracyByValue.keySet().stream().allMatch(v -> v == Math.rint(v))) {
+            plot.getDomainAxis().setStandardTickUnits(NumberAxis.createIntegerTickUnits()); // k = 3, 4, ... not 3.5
+        }
         ByteArrayOutputStream png = new ByteArrayOutputStream();
         try {
             ChartUtils.writeChartAsPNG(png, chart, WIDTH, HEIGHT);
