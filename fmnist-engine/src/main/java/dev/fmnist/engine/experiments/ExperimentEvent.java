@@ -1,0 +1,147 @@
+package dev.fmnist.engine.experiments;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One record of {@code fmnist.experiment-events}, keyed by experiment id. Fields a type does not use
+ * are left out of the JSON.
+ *
+ * @param type the lifecycle step
+ * @param experimentId the experiment (a sweep child's id is its parent's plus {@code /k=3})
+ * @param parentId the sweep's id, for a child
+ * @param at ISO-8601 instant
+ * @param architecture registry name, with {@code k} where it applies
+ * @param k kernel size option
+ * @param tags the request's tags
+ * @param device RUNNING: where it trains
+ * @param worker RUNNING: which trainer process
+ * @param epoch EPOCH: 0-based epoch
+ * @param epochs planned epochs
+ * @param metrics EPOCH and SUCCEEDED: loss, trainAccuracy, testAccuracy, epochSeconds, imagesPerSecond
+ * @param artefactVersion SUCCEEDED: the version of the artefact on {@code fmnist.models}
+ * @param reason FAILED, CANCELLED, REJECTED: what happened
+ * @param field REJECTED: the request field at fault
+ * @param rule REJECTED: the rule it broke
+ * @param summary SWEEP_SUMMARY: one row per child: value, experimentId, status, testAccuracy
+ * @param reportKey SWEEP_SUMMARY: key of the plot on {@code fmnist.reports}
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ExperimentEvent(
+        Type type,
+        String experimentId,
+        String parentId,
+        String at,
+        String architecture,
+        Integer k,
+        Map<String, String> tags,
+        String device,
+        String worker,
+        Integer epoch,
+        Integer epochs,
+        Map<String, Double> metrics,
+        String artefactVersion,
+        String reason,
+        String field,
+        String rule,
+        List<Map<String, Object>> summary,
+        String reportKey) {
+
+    /** Starts an event of {@code type} for {@code experimentId}, stamped now. */
+    public static Builder builder(Type type, String experimentId) {
+        return new Builder(type, experimentId);
+    }
+
+    /** Builds events field by field; unset fields stay out of the JSON. */
+    public static final class Builder {
+        private final Type type;
+        private final String experimentId;
+        private String parentId;
+        private String architecture;
+        private Integer k;
+        private Map<String, String> tags;
+        private String device;
+        private String worker;
+        private Integer epoch;
+        private Integer epochs;
+        private Map<String, Double> metrics;
+        private String artefactVersion;
+        private String reason;
+        private String field;
+        private String rule;
+        private List<Map<String, Object>> summary;
+        private String reportKey;
+
+        private Builder(Type type, String experimentId) {
+            this.type = type;
+            this.experimentId = experimentId;
+        }
+
+        /** Parent, network and tags of a request. */
+        public Builder request(ExperimentRequest request, String parentId) {
+            this.parentId = parentId;
+            this.architecture = request.network().architecture().id();
+            this.k = request.network().k();
+            this.tags = request.tags().isEmpty() ? null : request.tags();
+            this.epochs = request.hyperParameters().epochs();
+            return this;
+        }
+
+        public Builder device(String device, String worker) {
+            this.device = device;
+            this.worker = worker;
+            return this;
+        }
+
+        public Builder epoch(int epoch, Map<String, Double> metrics) {
+            this.epoch = epoch;
+            this.metrics = metrics;
+            return this;
+        }
+
+        public Builder metrics(Map<String, Double> metrics) {
+            this.metrics = metrics;
+            return this;
+        }
+
+        public Builder artefactVersion(String artefactVersion) {
+            this.artefactVersion = artefactVersion;
+            return this;
+        }
+
+        public Builder reason(String reason) {
+            this.reason = reason;
+            return this;
+        }
+
+        public Builder rejected(String field, String rule) {
+            this.field = field;
+            this.rule = rule;
+            this.reason = field + ": " + rule;
+            return this;
+        }
+
+        public Builder summary(List<Map<String, Object>> summary, String reportKey) {
+            this.summary = summary;
+            this.reportKey = reportKey;
+            return this;
+        }
+
+        public ExperimentEvent build() {
+            return new ExperimentEvent(type, experimentId, parentId, Instant.now().toString(), architecture,
+                    k, tags, device, worker, epoch, epochs, metrics, artefactVersion, reason, field, rule, summary,
+                    reportKey);
+        }
+    }
+
+    /** The lifecycle; the last four end an experiment, exactly one of them per experiment. */
+    public enum Type {
+        QUEUED, RUNNING, EPOCH, SUCCEEDED, FAILED, CANCELLED, REJECTED, SWEEP_SUMMARY;
+
+        public boolean isTerminal() {
+            return this == SUCCEEDED || this == FAILED || this == CANCELLED || this == REJECTED;
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package dev.fmnist.trainer.messaging;
+
+import dev.fmnist.engine.experiments.ExperimentEvent;
+import dev.fmnist.engine.experiments.ExperimentEvent.Type;
+import dev.fmnist.engine.experiments.ExperimentRequest;
+import dev.fmnist.engine.experiments.RequestParser;
+import dev.fmnist.engine.experiments.RequestRejectedException;
+import dev.fmnist.engine.reports.SweepChart;
+import dev.fmnist.trainer.metrics.TrainerMetrics;
+import dev.fmnist.trainer.training.CancellationRegistry;
+import dev.fmnist.trainer.training.ExperimentLedger;
+import dev.fmnist.trainer.training.ExperimentRunner;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
+
+/**
+ * Takes requests from {@code fmnist.experiments}, one at a time, and acks each only after its terminal
+ * event is on the broker, so its offset is committed only then (at-least-once; the ledger makes a
+ * redelivered request that already ended a no-op).
+ *
+ * <p>Why a 30-minute run does not get this consumer thrown out of its group: training runs on a
+ * worker thread (@Blocking), never on the connector's polling thread. While the one in-flight record
+ * is unacked the connector has no demand, so it pauses the partitions and keeps calling poll(),
+ * which keeps the member alive in the group (max.poll.interval.ms is about poll() calls, not about
+ * acks); it resumes when the run is acked.
+ */
+@ApplicationScoped
+public class ExperimentConsumer {
+
+    private static final Logger LOG = Logger.getLogger(ExperimentConsumer.class);
+
+    private final RequestParser parser = new RequestParser();
+
+    @Inject
+    ExperimentRunner runner;
+
+    @Inject
+    ExperimentLedger ledger;
+
+    @Inject
+    CancellationRegistry cancellations;
+
+    @Inject
+    EventPublisher events;
+
+    @Inject
+    DeadLetterPublisher deadLetters;
+
+    @Inject
+    ReportPublisher reports;
+
+    @Inject
+    TrainerMetrics metrics;
+
+    @Incoming("experiments")
+    @Blocking // ordered: one request after another
+    public CompletionStage<Void> consume(Message<byte[]> message) {
+        try {
+            ledger.awaitReady();
+            handle(message);
+            return message.ack();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return message.nack(e);
+        } catch (RuntimeException e) {
+            // the broker is unreachable or the event could not be written: not acked, so redelivered later
+            LOG.errorf(e, "request not processed, will be redelivered");
+            return message.nack(e);
+        }
+    }
+
+    private void handle(Message<byte[]> message) {
+        IncomingKafkaRecordMetadata<?, ?> kafka = message.getMetadata(IncomingKafkaRecordMetadata.class).orElseThrow();
+        String source = kafka.getTopic() + "-" + kafka.getPartition() + "@" + kafka.getOffset();
+        ExperimentRequest request;
+        try {
+            request = parser.parse(message.getPayload());
+        } catch (RequestRejectedException e) {
+            String id = kafka.getKey() != null ? kafka.getKey().toString() : "rejected-" + source;
+            if (ledger.endOf(id).isPresent()) {
+                metrics.duplicateSkipped(); // redelivered after its REJECTED was written
+                return;
+            }
+            deadLetters.publish(id, message.getPayload(), e.field(), e.rule(), source);
+            runner.end(ExperimentEvent.builder(Type.REJECTED, id).rejected(e.field(), e.rule()).build());
+            return;
+        }
+        if (ledger.endOf(request.experimentId()).isPresent()) {
+            LOG.infof("experiment %s already ended (%s); not training it again", request.experimentId(),
+                    ledger.endOf(request.experimentId()).get().type());
+            metrics.duplicateSkipped();
+            return;
+        }
+        events.publish(ExperimentEvent.builder(Type.QUEUED, request.experimentId()).request(request, null).build());
+        if (request.isSweep()) {
+            runSweep(request);
+        } else {
+            runner.run(request, null);
+        }
+    }
+
+    /** One child per value, each with its own lifecycle; then the summary, the plot and the parent's end. */
+    private void runSweep(ExperimentRequest sweep) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        SweepChart chart = new SweepChart("Test accuracy against " + sweep.sweep().parameter() + " ("
+                + sweep.experimentId() + ")", sweep.sweep().parameter());
+        List<ExperimentRequest> children = sweep.children();
+        int succeeded = 0;
+        boolean cancelled = false;
+        for (int i = 0; i < children.size(); i++) {
+            ExperimentRequest child = children.get(i);
+            ExperimentEvent end = ledger.endOf(child.experimentId())
+                    .orElseGet(() -> runner.run(child, sweep.experimentId()));
+            double value = sweep.sweep().values().get(i);
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("value", value);
+            row.put("experimentId", child.experimentId());
+            row.put("status", end.type().name());
+            Double accuracy = end.metrics() == null ? null : end.metrics().get("testAccuracy");
+            row.put("testAccuracy", accuracy);
+            rows.add(row);
+            if (end.type() == Type.SUCCEEDED && accuracy != null) {
+                succeeded++;
+                chart.add(value, accuracy);
+            }
+            cancelled |= end.type() == Type.CANCELLED;
+        }
+        String reportKey = sweep.experimentId() + "/sweep.png";
+        reports.publishPng(reportKey, chart.png());
+        events.publish(ExperimentEvent.builder(Type.SWEEP_SUMMARY, sweep.experimentId()).request(sweep, null)
+                .summary(rows, reportKey).build());
+        Type outcome = cancelled ? Type.CANCELLED : succeeded == children.size() ? Type.SUCCEEDED : Type.FAILED;
+        ExperimentEvent.Builder end = ExperimentEvent.builder(outcome, sweep.experimentId()).request(sweep, null);
+        if (outcome != Type.SUCCEEDED) {
+            end.reason(succeeded + " of " + children.size() + " runs succeeded");
+        }
+        runner.end(end.build());
+    }
+}

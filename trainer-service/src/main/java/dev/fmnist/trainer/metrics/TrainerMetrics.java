@@ -1,0 +1,132 @@
+package dev.fmnist.trainer.metrics;
+
+import dev.fmnist.engine.experiments.ExperimentEvent;
+import dev.fmnist.engine.experiments.ExperimentRequest;
+import dev.fmnist.engine.training.EpochMetrics;
+import dev.fmnist.engine.util.ProcessMemory;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The trainer's Prometheus metrics (served at /q/metrics). Per-experiment gauges are kept for the
+ * last {@link #EXPERIMENTS_KEPT} experiments only, so the label set stays bounded.
+ */
+@ApplicationScoped
+public class TrainerMetrics {
+
+    static final int EXPERIMENTS_KEPT = 20;
+
+    @Inject
+    MeterRegistry registry;
+
+    /** What the running experiment is doing; null fields when idle. */
+    private record Progress(String experimentId, String architecture, int epoch, int epochs, double ratio) {}
+
+    private final AtomicReference<Progress> progress = new AtomicReference<>();
+    private final AtomicReference<String> device = new AtomicReference<>("none");
+    /** Oldest first: each experiment's gauges, removed from the registry when it falls out. */
+    private final Deque<Map.Entry<String, List<Gauge>>> experimentGauges = new ArrayDeque<>();
+    private final Map<String, EpochMetrics> lastEpoch = new ConcurrentHashMap<>();
+    private volatile double imagesPerSecond;
+
+    @PostConstruct
+    void register() {
+        Gauge.builder("fmnist.training.running", progress, p -> p.get() == null ? 0 : 1)
+                .description("1 while an experiment trains").register(registry);
+        Gauge.builder("fmnist.training.epoch", progress, p -> p.get() == null ? 0 : p.get().epoch())
+                .description("epoch the running experiment is in (1-based)").register(registry);
+        Gauge.builder("fmnist.training.progress.ratio", progress, p -> p.get() == null ? 0 : p.get().ratio())
+                .description("share of the running experiment's batches done").register(registry);
+        Gauge.builder("fmnist.training.images.per.second", this, m -> m.imagesPerSecond)
+                .description("training throughput of the last epoch").register(registry);
+        Gauge.builder("fmnist.process.resident.memory", ProcessMemory::rssBytes).baseUnit("bytes")
+                .description("resident set size, native memory included").register(registry);
+    }
+
+    public void trainingStarted(ExperimentRequest request, String deviceName, int batchesPerEpoch) {
+        progress.set(new Progress(request.experimentId(), request.network().architecture().id(), 1,
+                request.hyperParameters().epochs(), 0));
+        if (!deviceName.equals(device.getAndSet(deviceName))) {
+            Gauge.builder("fmnist.trainer.device", () -> 1).tag("device", deviceName)
+                    .description("device the trainer computes on (value 1)").register(registry);
+        }
+    }
+
+    public void batchDone(int epoch, int batch, int batchesPerEpoch) {
+        progress.updateAndGet(p -> p == null ? null : new Progress(p.experimentId(), p.architecture(), epoch + 1,
+                p.epochs(), (epoch + (double) batch / batchesPerEpoch) / p.epochs()));
+    }
+
+    public void epochDone(ExperimentRequest request, EpochMetrics m) {
+        String architecture = request.network().architecture().id();
+        imagesPerSecond = m.imagesPerSecond();
+        Timer.builder("fmnist.training.epoch.duration").tag("architecture", architecture)
+                .description("training time of an epoch, evaluation excluded")
+                .publishPercentileHistogram().register(registry)
+                .record(Duration.ofNanos((long) (m.trainSeconds() * 1e9)));
+        Tags tags = Tags.of("architecture", architecture, "experiment", request.experimentId());
+        if (m.epoch() == 0) {
+            List<Gauge> gauges = List.of(
+                    Gauge.builder("fmnist.training.last.loss", () -> lastOf(request, "loss")).tags(tags)
+                            .register(registry),
+                    Gauge.builder("fmnist.training.last.train.accuracy", () -> lastOf(request, "train")).tags(tags)
+                            .register(registry),
+                    Gauge.builder("fmnist.training.last.test.accuracy", () -> lastOf(request, "test")).tags(tags)
+                            .register(registry));
+            synchronized (experimentGauges) {
+                experimentGauges.addLast(Map.entry(request.experimentId(), gauges));
+                while (experimentGauges.size() > EXPERIMENTS_KEPT) {
+                    Map.Entry<String, List<Gauge>> oldest = experimentGauges.removeFirst();
+                    oldest.getValue().forEach(registry::remove);
+                    lastEpoch.remove(oldest.getKey());
+                }
+            }
+        }
+        lastEpoch.put(request.experimentId(), m);
+    }
+
+    private double lastOf(ExperimentRequest request, String which) {
+        EpochMetrics m = lastEpoch.get(request.experimentId());
+        if (m == null) {
+            return Double.NaN;
+        }
+        return switch (which) {
+            case "loss" -> m.loss();
+            case "train" -> m.trainAccuracy();
+            default -> m.testAccuracy();
+        };
+    }
+
+    public void trainingEnded() {
+        progress.set(null);
+    }
+
+    public void experimentEnded(ExperimentEvent terminal) {
+        Counter.builder("fmnist.experiments").description("experiments ended, by terminal status")
+                .tag("status", terminal.type().name().toLowerCase(Locale.ROOT))
+                .tag("architecture", terminal.architecture() == null ? "unknown" : terminal.architecture())
+                .register(registry).increment();
+    }
+
+    public void duplicateSkipped() {
+        registry.counter("fmnist.requests.duplicate").increment();
+    }
+
+    public void badControlMessage() {
+        registry.counter("fmnist.control.messages.invalid").increment();
+    }
+}

@@ -1,0 +1,135 @@
+package dev.fmnist.trainer.training;
+
+import dev.fmnist.engine.artefacts.ModelArtefact;
+import dev.fmnist.engine.experiments.ExperimentEvent;
+import dev.fmnist.engine.experiments.ExperimentEvent.Type;
+import dev.fmnist.engine.experiments.ExperimentRequest;
+import dev.fmnist.engine.training.EpochMetrics;
+import dev.fmnist.engine.training.FashionMnistTrainer;
+import dev.fmnist.engine.training.TrainingCancelledException;
+import dev.fmnist.engine.training.TrainingObserver;
+import dev.fmnist.engine.training.TrainingResult;
+import dev.fmnist.trainer.artefacts.ArtefactPublisher;
+import dev.fmnist.trainer.data.DatasetHolder;
+import dev.fmnist.trainer.messaging.EventPublisher;
+import dev.fmnist.trainer.metrics.TrainerMetrics;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Trains one experiment and publishes its lifecycle: RUNNING, one EPOCH per epoch, then exactly one
+ * terminal event, after the artefact when it succeeded.
+ */
+@ApplicationScoped
+public class ExperimentRunner {
+
+    private static final Logger LOG = Logger.getLogger(ExperimentRunner.class);
+
+    @Inject
+    DatasetHolder dataset;
+
+    @Inject
+    EventPublisher events;
+
+    @Inject
+    ArtefactPublisher artefacts;
+
+    @Inject
+    CancellationRegistry cancellations;
+
+    @Inject
+    ExperimentLedger ledger;
+
+    @Inject
+    TrainerMetrics metrics;
+
+    @ConfigProperty(name = "fmnist.trainer.worker")
+    String worker;
+
+    /** Runs to a terminal event, which it publishes and returns; never throws for a training failure. */
+    public ExperimentEvent run(ExperimentRequest request, String parentId) {
+        String id = request.experimentId();
+        if (cancellations.isCancelled(id, parentId)) {
+            return end(ExperimentEvent.builder(Type.CANCELLED, id).request(request, parentId)
+                    .reason("cancelled before it started").build());
+        }
+        Observer observer = new Observer(request, parentId);
+        try {
+            TrainingResult result = new FashionMnistTrainer().train(request.network(), request.hyperParameters(),
+                    dataset.data(), observer);
+            ModelArtefact artefact = ModelArtefact.of(result, id, Instant.now());
+            artefacts.publish(artefact);
+            return end(ExperimentEvent.builder(Type.SUCCEEDED, id).request(request, parentId)
+                    .artefactVersion(artefact.manifest().version()).metrics(observer.lastMetrics).build());
+        } catch (TrainingCancelledException e) {
+            return end(ExperimentEvent.builder(Type.CANCELLED, id).request(request, parentId)
+                    .reason(e.getMessage()).build());
+        } catch (RuntimeException | OutOfMemoryError e) {
+            LOG.errorf(e, "experiment %s failed", id);
+            String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            return end(ExperimentEvent.builder(Type.FAILED, id).request(request, parentId).reason(reason).build());
+        } finally {
+            metrics.trainingEnded();
+        }
+    }
+
+    /** Publishes a terminal event (durably) and records it. */
+    public ExperimentEvent end(ExperimentEvent terminal) {
+        events.publish(terminal);
+        ledger.recordEnd(terminal);
+        metrics.experimentEnded(terminal);
+        LOG.infof("experiment %s %s%s", terminal.experimentId(), terminal.type(),
+                terminal.reason() == null ? "" : ": " + terminal.reason());
+        return terminal;
+    }
+
+    /** Turns training progress into events and metrics, and relays cancels. */
+    private final class Observer implements TrainingObserver {
+        private final ExperimentRequest request;
+        private final String parentId;
+        private Map<String, Double> lastMetrics = Map.of();
+
+        Observer(ExperimentRequest request, String parentId) {
+            this.request = request;
+            this.parentId = parentId;
+        }
+
+        @Override
+        public void onStart(String device, int batchesPerEpoch) {
+            metrics.trainingStarted(request, device, batchesPerEpoch);
+            events.publish(ExperimentEvent.builder(Type.RUNNING, request.experimentId()).request(request, parentId)
+                    .device(device, worker).build());
+        }
+
+        @Override
+        public void onBatchEnd(int epoch, int batch, int batchesPerEpoch) {
+            metrics.batchDone(epoch, batch, batchesPerEpoch);
+        }
+
+        @Override
+        public void onEpochEnd(EpochMetrics m) {
+            Map<String, Double> values = new LinkedHashMap<>();
+            values.put("loss", m.loss());
+            if (!Double.isNaN(m.trainAccuracy())) {
+                values.put("trainAccuracy", m.trainAccuracy());
+            }
+            values.put("testAccuracy", m.testAccuracy());
+            values.put("epochSeconds", m.trainSeconds());
+            values.put("imagesPerSecond", m.imagesPerSecond());
+            lastMetrics = values;
+            metrics.epochDone(request, m);
+            events.publish(ExperimentEvent.builder(Type.EPOCH, request.experimentId()).request(request, parentId)
+                    .epoch(m.epoch(), values).build());
+        }
+
+        @Override
+        public boolean cancelRequested() {
+            return cancellations.isCancelled(request.experimentId(), parentId);
+        }
+    }
+}

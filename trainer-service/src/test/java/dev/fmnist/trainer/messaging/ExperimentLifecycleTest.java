@@ -1,0 +1,196 @@
+package dev.fmnist.trainer.messaging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.fmnist.engine.artefacts.ArtefactCodec;
+import dev.fmnist.engine.artefacts.ModelArtefact;
+import dev.fmnist.engine.experiments.ExperimentEvent;
+import dev.fmnist.engine.experiments.ExperimentEvent.Type;
+import dev.fmnist.trainer.artefacts.ArtefactPublisher;
+import io.quarkus.test.junit.QuarkusTest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Real round trips through the broker that bin/test starts: requests in, events and artefacts out. */
+@QuarkusTest
+class ExperimentLifecycleTest {
+
+    private static final Duration WAIT = Duration.ofMinutes(3);
+    private static KafkaTestSupport kafka;
+
+    @BeforeAll
+    static void connect() {
+        kafka = new KafkaTestSupport();
+    }
+
+    @AfterAll
+    static void disconnect() {
+        kafka.close();
+    }
+
+    /** A request small enough to train in about a second. */
+    private static Map<String, Object> small(String id) {
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("experimentId", id);
+        request.put("architecture", "mlp");
+        request.put("epochs", 1);
+        request.put("batchSize", 500);
+        request.put("trainLimit", 1000);
+        request.put("tags", Map.of("suite", "lifecycle"));
+        return request;
+    }
+
+    private static boolean ended(List<ExperimentEvent> events, String id) {
+        return events.stream().anyMatch(e -> e.experimentId().equals(id) && e.type().isTerminal());
+    }
+
+    private static List<Type> types(List<ExperimentEvent> events, String id) {
+        return events.stream().filter(e -> e.experimentId().equals(id)).map(ExperimentEvent::type).toList();
+    }
+
+    @Test
+    void aSmallRequestIsTrainedAndItsArtefactPublished() {
+        String id = KafkaTestSupport.id("small");
+        kafka.send("fmnist.experiments", id, KafkaTestSupport.json(small(id)));
+
+        List<ExperimentEvent> events = KafkaTestSupport.events(id, es -> ended(es, id), WAIT);
+
+        assertThat(types(events, id)).containsExactly(Type.QUEUED, Type.RUNNING, Type.EPOCH, Type.SUCCEEDED);
+        ExperimentEvent running = events.get(1);
+        assertThat(running.device()).isNotBlank();
+        assertThat(running.worker()).isNotBlank();
+        ExperimentEvent epoch = events.get(2);
+        assertThat(epoch.metrics()).containsKeys("loss", "trainAccuracy", "testAccuracy", "epochSeconds", "imagesPerSecond");
+        ExperimentEvent succeeded = events.get(3);
+        assertThat(succeeded.metrics().get("testAccuracy")).isGreaterThan(0.5);
+        assertThat(succeeded.tags()).containsEntry("suite", "lifecycle");
+
+        List<ConsumerRecord<String, byte[]>> models = KafkaTestSupport.read("fmnist.models",
+                rs -> rs.stream().anyMatch(r -> header(r, ArtefactPublisher.EXPERIMENT_HEADER).equals(id)), WAIT);
+        ConsumerRecord<String, byte[]> record = models.stream()
+                .filter(r -> header(r, ArtefactPublisher.EXPERIMENT_HEADER).equals(id)).findFirst().orElseThrow();
+        assertThat(record.key()).isEqualTo("mlp");
+        ModelArtefact artefact = ArtefactCodec.decode(record.value());
+        assertThat(artefact.manifest().experimentId()).isEqualTo(id);
+        assertThat(artefact.manifest().version()).isEqualTo(succeeded.artefactVersion());
+        assertThat(header(record, ArtefactPublisher.SHA256_HEADER)).isEqualTo(artefact.manifest().parametersSha256());
+    }
+
+    @Test
+    void theSameRequestSentTwiceIsTrainedOnce() {
+        String id = KafkaTestSupport.id("twice");
+        String marker = KafkaTestSupport.id("after-twice");
+        kafka.send("fmnist.experiments", id, KafkaTestSupport.json(small(id)));
+        kafka.send("fmnist.experiments", id, KafkaTestSupport.json(small(id)));
+        kafka.send("fmnist.experiments", marker, KafkaTestSupport.json(small(marker)));
+
+        // requests on one partition are taken in order: once the marker ended, the duplicate was seen
+        KafkaTestSupport.events(marker, es -> ended(es, marker), WAIT);
+        List<ExperimentEvent> events = KafkaTestSupport.events(id, es -> true, Duration.ofSeconds(5));
+
+        assertThat(types(events, id)).containsExactly(Type.QUEUED, Type.RUNNING, Type.EPOCH, Type.SUCCEEDED);
+    }
+
+    @Test
+    void badRequestsAreRejectedAndDeadLetteredWhileAGoodOneBehindThemSucceeds() {
+        String prefix = KafkaTestSupport.id("bad");
+        Map<String, String> bad = new LinkedHashMap<>();
+        bad.put(prefix + "-json", "{\"architecture\": \"mlp\", ");
+        bad.put(prefix + "-arch", "{\"architecture\": \"resnet\"}");
+        bad.put(prefix + "-k", "{\"architecture\": \"compare\", \"k\": 9}");
+        bad.put(prefix + "-epochs", "{\"epochs\": 5000}");
+        bad.put(prefix + "-batch", "{\"batchSize\": 0}");
+        bad.put(prefix + "-type", "{\"epochs\": \"ten\"}");
+        bad.put(prefix + "-limit", "{\"batchSize\": 1000, \"trainLimit\": 500}");
+        byte[] huge = new byte[5 * 1024 * 1024];
+        Arrays.fill(huge, (byte) ' ');
+        huge[0] = '{';
+        huge[huge.length - 1] = '}';
+        bad.forEach((key, body) -> kafka.send("fmnist.experiments", key, body));
+        kafka.send("fmnist.experiments", prefix + "-huge", huge);
+        String good = prefix + "-good";
+        kafka.send("fmnist.experiments", good, KafkaTestSupport.json(small(good)));
+
+        List<ExperimentEvent> events = KafkaTestSupport.events(prefix, es -> ended(es, good), WAIT);
+
+        Map<String, String> expectedField = Map.of(prefix + "-json", "$", prefix + "-arch", "architecture",
+                prefix + "-k", "k", prefix + "-epochs", "epochs", prefix + "-batch", "batchSize",
+                prefix + "-type", "epochs", prefix + "-limit", "batchSize", prefix + "-huge", "$");
+        expectedField.forEach((key, field) -> {
+            List<ExperimentEvent> own = events.stream().filter(e -> e.experimentId().equals(key)).toList();
+            assertThat(own).as(key).hasSize(1);
+            assertThat(own.get(0).type()).isEqualTo(Type.REJECTED);
+            assertThat(own.get(0).field()).as(key).isEqualTo(field);
+            assertThat(own.get(0).rule()).as(key).isNotBlank();
+        });
+        assertThat(events.stream().filter(e -> e.experimentId().equals(prefix + "-type")).findFirst().orElseThrow()
+                .rule()).isEqualTo("must be a whole number, got \"ten\"");
+        assertThat(types(events, good)).endsWith(Type.SUCCEEDED);
+
+        List<ConsumerRecord<String, byte[]>> dlq = KafkaTestSupport.read("fmnist.experiments.dlq",
+                rs -> rs.stream().filter(r -> r.key().startsWith(prefix)).count() == expectedField.size(), WAIT);
+        List<ConsumerRecord<String, byte[]>> ours = dlq.stream().filter(r -> r.key().startsWith(prefix)).toList();
+        assertThat(ours).hasSize(expectedField.size());
+        ConsumerRecord<String, byte[]> arch = ours.stream().filter(r -> r.key().equals(prefix + "-arch")).findFirst()
+                .orElseThrow();
+        assertThat(new String(arch.value(), StandardCharsets.UTF_8)).isEqualTo("{\"architecture\": \"resnet\"}");
+        assertThat(header(arch, DeadLetterPublisher.FIELD_HEADER)).isEqualTo("architecture");
+        assertThat(header(arch, DeadLetterPublisher.RULE_HEADER)).contains("unknown architecture 'resnet'");
+    }
+
+    @Test
+    void aCancelEndsARunCancelled() {
+        String id = KafkaTestSupport.id("cancel");
+        Map<String, Object> request = small(id);
+        request.put("epochs", 200);
+        request.put("batchSize", 100);
+        request.put("trainLimit", 20000);
+        kafka.send("fmnist.experiments", id, KafkaTestSupport.json(request));
+        KafkaTestSupport.events(id, es -> types(es, id).contains(Type.EPOCH), WAIT);
+
+        kafka.send("fmnist.experiment-control", id, "{\"type\":\"cancel\",\"experimentId\":\"" + id + "\"}");
+
+        List<ExperimentEvent> events = KafkaTestSupport.events(id, es -> ended(es, id), WAIT);
+        List<Type> types = types(events, id);
+        assertThat(types.get(types.size() - 1)).isEqualTo(Type.CANCELLED);
+        assertThat(types.stream().filter(Type::isTerminal)).hasSize(1);
+        assertThat(types.stream().filter(t -> t == Type.EPOCH).count()).isLessThan(200);
+    }
+
+    @Test
+    void aSweepRunsEachValueAndEndsWithASummaryAndAPlot() {
+        String id = KafkaTestSupport.id("sweep");
+        Map<String, Object> request = small(id);
+        request.put("architecture", "compare");
+        request.put("sweep", Map.of("parameter", "k", "values", List.of(3, 5)));
+
+        kafka.send("fmnist.experiments", id, KafkaTestSupport.json(request));
+        List<ExperimentEvent> events = KafkaTestSupport.events(id, es -> ended(es, id), WAIT);
+
+        assertThat(types(events, id + "/k=3")).endsWith(Type.SUCCEEDED);
+        assertThat(types(events, id + "/k=5")).endsWith(Type.SUCCEEDED);
+        assertThat(types(events, id)).containsExactly(Type.QUEUED, Type.SWEEP_SUMMARY, Type.SUCCEEDED);
+        ExperimentEvent summary = events.stream().filter(e -> e.type() == Type.SWEEP_SUMMARY).findFirst().orElseThrow();
+        assertThat(summary.summary()).hasSize(2);
+        assertThat(summary.summary().get(0)).containsEntry("experimentId", id + "/k=3").containsEntry("status", "SUCCEEDED");
+
+        List<ConsumerRecord<String, byte[]>> reports = KafkaTestSupport.read("fmnist.reports",
+                rs -> rs.stream().anyMatch(r -> r.key().equals(summary.reportKey())), WAIT);
+        byte[] png = reports.stream().filter(r -> r.key().equals(summary.reportKey())).findFirst().orElseThrow().value();
+        assertThat(Arrays.copyOf(png, 4)).containsExactly(0x89, 'P', 'N', 'G');
+    }
+
+    private static String header(ConsumerRecord<String, byte[]> record, String name) {
+        Header header = record.headers().lastHeader(name);
+        return header == null ? "" : new String(header.value(), StandardCharsets.UTF_8);
+    }
+}
