@@ -69,8 +69,15 @@ topic() { # name partitions config...
   local name=$1 partitions=$2; shift 2
   local configs=()
   for c in "$@"; do configs+=(--config "$c"); done
-  java_kafka org.apache.kafka.tools.TopicCommand --bootstrap-server "$bootstrap" --create --if-not-exists \
-    --topic "$name" --partitions "$partitions" --replication-factor 1 "${configs[@]}" 2>&1 | grep -v "could collide" >&2 || true
+  local output
+  if ! output=$(java_kafka org.apache.kafka.tools.TopicCommand --bootstrap-server "$bootstrap" --create \
+      --if-not-exists --topic "$name" --partitions "$partitions" --replication-factor 1 "${configs[@]}" 2>&1); then
+    echo "$output" >&2
+    echo "kafka: could not create topic $name" >&2
+    exit 1
+  fi
+  # the tool warns that '.' and '_' may collide in metric names; our names use '.' only
+  grep -v "could collide" <<< "$output" >&2 || true
 }
 
 topics() {

@@ -1,0 +1,85 @@
+package dev.fmnist.trainer.messaging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.fmnist.engine.experiments.ExperimentEvent;
+import dev.fmnist.engine.experiments.ExperimentEvent.Type;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The packaged trainer, killed mid-run and started again: the request was never acked, so the new
+ * process trains it again, and the experiment still ends exactly once in the event stream.
+ */
+class TrainerRestartIT {
+
+    private static final Duration WAIT = Duration.ofMinutes(3);
+
+    @Test
+    void aTrainerKilledMidRunFinishesTheRunAfterRestartWithOneTerminalEvent() throws Exception {
+        String run = KafkaTestSupport.id("restart");
+        String topic = "fmnist.experiments." + run; // its own request topic and group: no other trainer takes it
+        createTopic(topic);
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("experimentId", run);
+        request.put("architecture", "mlp");
+        request.put("epochs", 15);
+        request.put("batchSize", 100);
+        request.put("trainLimit", 20000);
+
+        Process first = startTrainer(topic, run, "first");
+        try (KafkaTestSupport kafka = new KafkaTestSupport()) {
+            kafka.send(topic, run, KafkaTestSupport.json(request));
+            KafkaTestSupport.events(run, es -> es.stream().anyMatch(e -> e.type() == Type.EPOCH), WAIT);
+        } finally {
+            first.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook, no ack, no commit
+        }
+
+        Process second = startTrainer(topic, run, "second");
+        try {
+            List<ExperimentEvent> events = KafkaTestSupport.events(run,
+                    es -> es.stream().anyMatch(e -> e.type().isTerminal()), WAIT);
+            List<Type> types = events.stream().map(ExperimentEvent::type).toList();
+            assertThat(types.stream().filter(Type::isTerminal)).containsExactly(Type.SUCCEEDED);
+            assertThat(types.stream().filter(t -> t == Type.RUNNING)).hasSize(2);
+            assertThat(events.stream().filter(e -> e.type() == Type.RUNNING).map(ExperimentEvent::worker))
+                    .containsExactly("first", "second");
+        } finally {
+            second.destroy();
+            second.waitFor();
+        }
+    }
+
+    private static Process startTrainer(String topic, String group, String worker) throws IOException {
+        Path jar = Path.of(System.getProperty("trainer.app", "target/quarkus-app/quarkus-run.jar"));
+        Path log = Files.createTempFile("trainer-" + worker, ".log");
+        return new ProcessBuilder("java",
+                "-Dquarkus.http.port=0",
+                "-Dmp.messaging.incoming.experiments.topic=" + topic,
+                "-Dmp.messaging.incoming.experiments.group.id=" + group,
+                "-Dfmnist.trainer.worker=" + worker,
+                "-jar", jar.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+    }
+
+    private static void createTopic(String topic) throws InterruptedException, ExecutionException {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaTestSupport.BOOTSTRAP);
+        try (Admin admin = Admin.create(p)) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+        }
+    }
+}
