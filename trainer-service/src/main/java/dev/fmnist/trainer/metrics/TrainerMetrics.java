@@ -29,6 +29,9 @@ import java.util.concurrent.atomic.AtomicReference;
 public class TrainerMetrics {
 
     static final int EXPERIMENTS_KEPT = 20;
+    /** Histogram range for epoch durations: an MLP epoch on a subset up to a long GPU-less epoch. */
+    private static final Duration MIN_EPOCH = Duration.ofMillis(100);
+    private static final Duration MAX_EPOCH = Duration.ofHours(2);
 
     @Inject
     MeterRegistry registry;
@@ -76,7 +79,8 @@ public class TrainerMetrics {
         imagesPerSecond = m.imagesPerSecond();
         Timer.builder("fmnist.training.epoch.duration").tag("architecture", architecture)
                 .description("training time of an epoch, evaluation excluded")
-                .publishPercentileHistogram().register(registry)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(MIN_EPOCH).maximumExpectedValue(MAX_EPOCH).register(registry)
                 .record(Duration.ofNanos((long) (m.trainSeconds() * 1e9)));
         Tags tags = Tags.of("architecture", architecture, "experiment", request.experimentId());
         if (m.epoch() == 0) {

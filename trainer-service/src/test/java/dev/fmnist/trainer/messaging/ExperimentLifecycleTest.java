@@ -8,6 +8,7 @@ import dev.fmnist.engine.experiments.ExperimentEvent;
 import dev.fmnist.engine.experiments.ExperimentEvent.Type;
 import dev.fmnist.trainer.artefacts.ArtefactPublisher;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -83,6 +84,17 @@ class ExperimentLifecycleTest {
         assertThat(artefact.manifest().experimentId()).isEqualTo(id);
         assertThat(artefact.manifest().version()).isEqualTo(succeeded.artefactVersion());
         assertThat(header(record, ArtefactPublisher.SHA256_HEADER)).isEqualTo(artefact.manifest().parametersSha256());
+
+        String metrics = RestAssured.get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(metrics)
+                .contains("fmnist_experiments_total{architecture=\"mlp\",status=\"succeeded\"}")
+                .contains("fmnist_training_last_test_accuracy{architecture=\"mlp\",experiment=\"" + id + "\"}")
+                .contains("fmnist_training_epoch_duration_seconds_bucket{architecture=\"mlp\"")
+                .contains("fmnist_training_images_per_second")
+                .contains("fmnist_process_resident_memory_bytes")
+                .contains("fmnist_trainer_device{device=\"cpu()\"}")
+                .contains("kafka_consumer_fetch_manager_records_lag_max");
+        RestAssured.get("/q/health/ready").then().statusCode(200);
     }
 
     @Test
