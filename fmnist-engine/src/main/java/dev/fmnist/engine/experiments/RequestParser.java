@@ -161,8 +161,7 @@ public final class RequestParser {
         if (!node.isObject() || node.size() > MAX_TAGS) {
             throw new RequestRejectedException("tags", "must be an object of at most " + MAX_TAGS + " string values");
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> tag = it.next();
+        for (Map.Entry<String, JsonNode> tag : node.properties()) {
             if (!tag.getValue().isTextual() || tag.getValue().asText().length() > MAX_TAG_LENGTH
                     || tag.getKey().length() > MAX_TAG_LENGTH) {
                 throw new RequestRejectedException("tags." + tag.getKey(), "must be a string of at most "

@@ -73,8 +73,9 @@ public class ExperimentConsumer {
             Thread.currentThread().interrupt();
             return message.nack(e);
         } catch (RuntimeException e) {
-            // the broker is unreachable or the event could not be written: not acked, so redelivered later
-            LOG.errorf(e, "request not processed, will be redelivered");
+            // an event could not be written: the nack stops the channel (failure-strategy=fail) with the
+            // offset uncommitted, so the request is redelivered after a restart rather than lost
+            LOG.errorf(e, "request not processed; stopping intake so it is redelivered after a restart");
             return message.nack(e);
         }
     }
