@@ -55,7 +55,7 @@ public final class FashionMnistTrainer {
             throw new IllegalArgumentException("batchSize: must not exceed the training set (" + trainImages
                     + " images), got " + hp.batchSize());
         }
-        ComputeEngine.pytorch().setRandomSeed((int) hp.seed());
+        ComputeEngine.pytorch().setRandomSeed(Long.hashCode(hp.seed())); // DJL takes an int; same for |seed| < 2^31
         ComputeEngine.disableGradOnThisThread();
         Device device = ComputeEngine.device();
         Network network = spec.newNetwork(hp.initialization());
