@@ -1,0 +1,101 @@
+package dev.fmnist.inference.messaging;
+
+import ai.djl.Model;
+import dev.fmnist.engine.artefacts.ArtefactCodec;
+import dev.fmnist.engine.artefacts.ArtefactException;
+import dev.fmnist.engine.artefacts.ModelArtefact;
+import dev.fmnist.engine.artefacts.ModelManifest;
+import dev.fmnist.engine.data.FashionMnist;
+import dev.fmnist.engine.training.ComputeEngine;
+import dev.fmnist.inference.metrics.ServingMetrics;
+import dev.fmnist.inference.serving.LiveModel;
+import dev.fmnist.inference.serving.ServedModel;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
+
+/**
+ * Follows {@code fmnist.models} from the beginning: each artefact of the served architecture is
+ * verified, loaded, warmed up and then swapped in; one that is corrupt, unloadable, below the
+ * accuracy floor or not the pinned version is refused and the live model keeps serving.
+ */
+@ApplicationScoped
+public class ModelFollower {
+
+    private static final Logger LOG = Logger.getLogger(ModelFollower.class);
+
+    @Inject
+    LiveModel live;
+
+    @Inject
+    ServingMetrics metrics;
+
+    @ConfigProperty(name = "fmnist.serving.architecture")
+    String architecture;
+
+    @ConfigProperty(name = "fmnist.serving.pin")
+    Optional<String> pin;
+
+    @ConfigProperty(name = "fmnist.serving.min-test-accuracy")
+    double minTestAccuracy;
+
+    @Incoming("models")
+    @Blocking
+    public CompletionStage<Void> onArtefact(Message<byte[]> message) {
+        Object key = message.getMetadata(IncomingKafkaRecordMetadata.class).map(IncomingKafkaRecordMetadata::getKey)
+                .orElse(null);
+        if (architecture.equals(key)) {
+            consider(message.getPayload());
+        }
+        return message.ack();
+    }
+
+    private void consider(byte[] bytes) {
+        ModelArtefact artefact;
+        try {
+            artefact = ArtefactCodec.decode(bytes);
+        } catch (ArtefactException e) {
+            refuse("unreadable artefact: " + e.getMessage());
+            return;
+        }
+        ModelManifest manifest = artefact.manifest();
+        String name = manifest.version() + " (" + manifest.experimentId() + ")";
+        if (!manifest.networkSpec().label().equals(architecture)) {
+            refuse(name + ": manifest says " + manifest.networkSpec().label() + " but it was published as " + architecture);
+            return;
+        }
+        Optional<String> pinned = pin.filter(p -> !p.isBlank());
+        if (pinned.isPresent() && !pinned.get().equals(manifest.version()) && !pinned.get().equals(manifest.experimentId())) {
+            LOG.infof("artefact %s skipped: serving is pinned to %s", name, pinned.get());
+            return;
+        }
+        if (manifest.testAccuracy() < minTestAccuracy) {
+            refuse(name + ": test accuracy " + manifest.testAccuracy() + " is below the required " + minTestAccuracy);
+            return;
+        }
+        Model model;
+        try {
+            model = artefact.newModel(ComputeEngine.device());
+        } catch (ArtefactException e) {
+            refuse(name + ": " + e.getMessage());
+            return;
+        }
+        ServedModel next = new ServedModel(model, manifest);
+        next.predict(new float[FashionMnist.PIXELS], 1); // warm-up: first-call costs are paid before going live
+        live.swap(next);
+        metrics.modelLoaded(manifest);
+        LOG.infof("now serving %s %s, test accuracy %.4f", architecture, name, manifest.testAccuracy());
+    }
+
+    private void refuse(String reason) {
+        metrics.modelRefused();
+        LOG.warnf("artefact refused, the live model keeps serving: %s", reason);
+    }
+}

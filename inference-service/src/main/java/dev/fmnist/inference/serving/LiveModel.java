@@ -1,0 +1,45 @@
+package dev.fmnist.inference.serving;
+
+import io.grpc.Status;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+
+/** The model being served: swapped atomically; requests in flight finish on the model they started with. */
+@ApplicationScoped
+public class LiveModel {
+
+    private final AtomicReference<ServedModel> current = new AtomicReference<>();
+
+    /** Runs {@code work} on the live model, holding it for the duration; UNAVAILABLE when none is loaded. */
+    public <T> T use(Function<ServedModel, T> work) {
+        while (true) {
+            ServedModel model = current.get();
+            if (model == null) {
+                throw Status.UNAVAILABLE.withDescription("no model loaded yet: waiting for an artefact on fmnist.models")
+                        .asRuntimeException();
+            }
+            if (model.tryAcquire()) {
+                try {
+                    return work.apply(model);
+                } finally {
+                    model.release();
+                }
+            }
+            // retired between get() and tryAcquire(): the new one is already in place
+        }
+    }
+
+    /** Makes {@code next} live; the previous model is closed once its in-flight requests are done. */
+    public void swap(ServedModel next) {
+        ServedModel previous = current.getAndSet(next);
+        if (previous != null) {
+            previous.retire();
+        }
+    }
+
+    public Optional<ServedModel> peek() {
+        return Optional.ofNullable(current.get());
+    }
+}

@@ -1,0 +1,238 @@
+package dev.fmnist.inference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import dev.fmnist.engine.artefacts.ArtefactCodec;
+import dev.fmnist.engine.artefacts.ModelArtefact;
+import dev.fmnist.engine.data.FashionMnist;
+import dev.fmnist.engine.data.FashionMnistLoader;
+import dev.fmnist.engine.networks.Architecture;
+import dev.fmnist.engine.networks.NetworkSpec;
+import dev.fmnist.engine.training.FashionMnistTrainer;
+import dev.fmnist.engine.training.HyperParameters;
+import dev.fmnist.engine.training.TrainingObserver;
+import dev.fmnist.proto.v1.ClassifierGrpc;
+import dev.fmnist.proto.v1.ClassifyBatchRequest;
+import dev.fmnist.proto.v1.ClassifyBatchResponse;
+import dev.fmnist.proto.v1.ClassifyRequest;
+import dev.fmnist.proto.v1.ClassifyResponse;
+import dev.fmnist.proto.v1.FloatPixels;
+import dev.fmnist.proto.v1.GetModelRequest;
+import dev.fmnist.proto.v1.Image;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.grpc.GrpcClient;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.imageio.ImageIO;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.assertj.core.data.Offset;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** A real gRPC client against the running service, fed artefacts through the real broker. */
+@QuarkusTest
+class ClassifierServiceTest {
+
+    private static final FashionMnist DATA = FashionMnistLoader.read(FashionMnistLoader.DEBIAN_DIR, true);
+    private static final long WAIT_MS = 120_000;
+    private static ModelArtefact first;
+
+    @GrpcClient("classifier")
+    ClassifierGrpc.ClassifierBlockingStub classifier;
+
+    @BeforeAll
+    static void trainAndPublish() throws Exception {
+        first = train(1);
+        publish(ArtefactCodec.encode(first));
+    }
+
+    private static ModelArtefact train(long seed) {
+        HyperParameters hp = HyperParameters.builder().optEpochs(1).optBatchSize(500).optTrainLimit(3000)
+                .optSeed(seed).build();
+        return ModelArtefact.of(new FashionMnistTrainer().train(NetworkSpec.of(Architecture.MLP), hp, DATA,
+                TrainingObserver.NONE), "inference-test-" + UUID.randomUUID(), Instant.now());
+    }
+
+    private static void publish(byte[] artefact) throws InterruptedException, ExecutionException {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9092");
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 20 * 1024 * 1024);
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
+            producer.send(new ProducerRecord<>("fmnist.models", "mlp", artefact)).get();
+        }
+    }
+
+    private void awaitVersion(String version) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + WAIT_MS;
+        while (System.currentTimeMillis() < deadline) {
+            try {
+                if (classifier.getModel(GetModelRequest.getDefaultInstance()).getVersion().equals(version)) {
+                    return;
+                }
+            } catch (StatusRuntimeException e) {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("version " + version + " never went live");
+    }
+
+    private static Image raw(int index) {
+        byte[] pixels = Arrays.copyOfRange(DATA.test().images(), index * FashionMnist.PIXELS,
+                (index + 1) * FashionMnist.PIXELS);
+        return Image.newBuilder().setRawUint8(ByteString.copyFrom(pixels)).build();
+    }
+
+    private static Image png(int index, int side) throws IOException {
+        BufferedImage image = new BufferedImage(side, side, BufferedImage.TYPE_BYTE_GRAY);
+        byte[] pixels = Arrays.copyOfRange(DATA.test().images(), index * FashionMnist.PIXELS,
+                (index + 1) * FashionMnist.PIXELS);
+        image.getRaster().setDataElements(0, 0, side, side, side == 28 ? pixels : new byte[side * side]);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(image, "png", out);
+        return Image.newBuilder().setEncoded(ByteString.copyFrom(out.toByteArray())).build();
+    }
+
+    @Test
+    void servesTheManifestsAccuracyOnTheWholeTestSetAndEveryEncodingAgrees() throws Exception {
+        awaitVersion(first.manifest().version());
+        var info = classifier.getModel(GetModelRequest.getDefaultInstance());
+        assertThat(info.getArchitecture()).isEqualTo("mlp");
+        assertThat(info.getParameterCount()).isEqualTo(159_010);
+        assertThat(info.getExperimentId()).isEqualTo(first.manifest().experimentId());
+
+        int correct = 0;
+        for (int from = 0; from < 10_000; from += 1000) {
+            ClassifyBatchRequest.Builder batch = ClassifyBatchRequest.newBuilder();
+            for (int i = from; i < from + 1000; i++) {
+                batch.addImages(raw(i));
+            }
+            ClassifyBatchResponse response = classifier.classifyBatch(batch.build());
+            assertThat(response.getResultsCount()).isEqualTo(1000);
+            for (int i = 0; i < 1000; i++) {
+                if (response.getResults(i).getClassIndex() == DATA.test().labels()[from + i]) {
+                    correct++;
+                }
+            }
+        }
+        assertThat(correct / 10_000.0).isCloseTo(first.manifest().testAccuracy(), Offset.offset(0.001));
+
+        ClassifyResponse fromRaw = classifier.classify(ClassifyRequest.newBuilder().setImage(raw(0)).build());
+        ClassifyResponse fromPng = classifier.classify(ClassifyRequest.newBuilder().setImage(png(0, 28)).build());
+        FloatPixels.Builder floats = FloatPixels.newBuilder();
+        for (int i = 0; i < FashionMnist.PIXELS; i++) {
+            floats.addValues((DATA.test().images()[i] & 0xff) / 255f);
+        }
+        ClassifyResponse fromFloats = classifier.classify(ClassifyRequest.newBuilder()
+                .setImage(Image.newBuilder().setFloatPixels(floats)).build());
+        assertThat(fromPng.getProbabilitiesList()).isEqualTo(fromRaw.getProbabilitiesList());
+        assertThat(fromFloats.getProbabilitiesList()).isEqualTo(fromRaw.getProbabilitiesList());
+        assertThat(fromRaw.getProbabilitiesCount()).isEqualTo(10);
+        assertThat(fromRaw.getClassName()).isEqualTo(FashionMnist.CLASS_NAMES[fromRaw.getClassIndex()]);
+        assertThat(fromRaw.getModelVersion()).isEqualTo(first.manifest().version());
+    }
+
+    @Test
+    void badInputNamesTheFieldWhatWasExpectedAndWhatCame() throws Exception {
+        awaitVersion(first.manifest().version());
+        assertStatus(() -> classifier.classify(ClassifyRequest.newBuilder().setImage(Image.newBuilder()
+                .setRawUint8(ByteString.copyFrom(new byte[100]))).build()), Status.Code.INVALID_ARGUMENT,
+                "image.raw_uint8: expected 784 bytes (28x28), got 100");
+        FloatPixels.Builder nan = FloatPixels.newBuilder();
+        for (int i = 0; i < FashionMnist.PIXELS; i++) {
+            nan.addValues(i == 5 ? Float.NaN : 0.5f);
+        }
+        assertStatus(() -> classifier.classify(ClassifyRequest.newBuilder().setImage(Image.newBuilder()
+                .setFloatPixels(nan)).build()), Status.Code.INVALID_ARGUMENT,
+                "image.float_pixels[5]: expected a value in [0, 1], got NaN");
+        assertStatus(() -> classifier.classify(ClassifyRequest.newBuilder().setImage(Image.newBuilder()
+                .setEncoded(ByteString.copyFromUtf8("not a png"))).build()), Status.Code.INVALID_ARGUMENT,
+                "image.encoded: not a decodable PNG or JPEG");
+        Image big = png(0, 32);
+        assertStatus(() -> classifier.classify(ClassifyRequest.newBuilder().setImage(big).build()),
+                Status.Code.INVALID_ARGUMENT, "image.encoded: expected a 28x28 image, got 32x32");
+        assertThat(classifier.classify(ClassifyRequest.newBuilder().setImage(big).setResize(true).build())
+                .getProbabilitiesCount()).isEqualTo(10);
+        assertStatus(() -> classifier.classify(ClassifyRequest.getDefaultInstance()), Status.Code.INVALID_ARGUMENT,
+                "image: no pixels");
+        assertStatus(() -> classifier.classifyBatch(ClassifyBatchRequest.getDefaultInstance()),
+                Status.Code.INVALID_ARGUMENT, "images: expected 1 to 1000 images, got none");
+        ClassifyBatchRequest.Builder tooMany = ClassifyBatchRequest.newBuilder();
+        for (int i = 0; i < 1001; i++) {
+            tooMany.addImages(raw(i));
+        }
+        assertStatus(() -> classifier.classifyBatch(tooMany.build()), Status.Code.RESOURCE_EXHAUSTED,
+                "images: at most 1000 images per ClassifyBatch, got 1001");
+    }
+
+    @Test
+    void aNewArtefactIsSwappedInUnderLoadAndACorruptOneIsRefused() throws Exception {
+        awaitVersion(first.manifest().version());
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicInteger ok = new AtomicInteger();
+        AtomicInteger failed = new AtomicInteger();
+        Thread load = new Thread(() -> {
+            while (running.get()) {
+                try {
+                    classifier.classify(ClassifyRequest.newBuilder().setImage(raw(ok.get() % 100)).build());
+                    ok.incrementAndGet();
+                } catch (RuntimeException e) {
+                    failed.incrementAndGet();
+                }
+            }
+        });
+        load.start();
+        ModelArtefact second = train(2);
+        publish(ArtefactCodec.encode(second));
+        awaitVersion(second.manifest().version());
+        byte[] tampered = ArtefactCodec.encode(train(3));
+        tampered[tampered.length / 2] ^= 0x7f;
+        publish(tampered);
+        publish("not an artefact".getBytes());
+        long deadline = System.currentTimeMillis() + WAIT_MS;
+        while (refusals() < 2 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(200);
+        }
+        running.set(false);
+        load.join();
+
+        assertThat(refusals()).isGreaterThanOrEqualTo(2);
+        assertThat(classifier.getModel(GetModelRequest.getDefaultInstance()).getVersion())
+                .isEqualTo(second.manifest().version());
+        assertThat(failed.get()).isZero();
+        assertThat(ok.get()).isPositive();
+        RestAssured.get("/q/health/ready").then().statusCode(200);
+    }
+
+    private static double refusals() {
+        String metrics = RestAssured.get("/q/metrics").then().extract().asString();
+        return metrics.lines().filter(l -> l.startsWith("fmnist_inference_model_loads_total{result=\"refused\"}"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    private static void assertStatus(Runnable call, Status.Code code, String message) {
+        assertThatThrownBy(call::run).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThat(e.getStatus().getCode()).isEqualTo(code);
+            assertThat(e.getStatus().getDescription()).contains(message);
+        });
+    }
+}
