@@ -7,12 +7,6 @@ import com.google.protobuf.ByteString;
 import dev.fmnist.engine.artefacts.ArtefactCodec;
 import dev.fmnist.engine.artefacts.ModelArtefact;
 import dev.fmnist.engine.data.FashionMnist;
-import dev.fmnist.engine.data.FashionMnistLoader;
-import dev.fmnist.engine.networks.Architecture;
-import dev.fmnist.engine.networks.NetworkSpec;
-import dev.fmnist.engine.training.FashionMnistTrainer;
-import dev.fmnist.engine.training.HyperParameters;
-import dev.fmnist.engine.training.TrainingObserver;
 import dev.fmnist.proto.v1.ClassifierGrpc;
 import dev.fmnist.proto.v1.ClassifyBatchRequest;
 import dev.fmnist.proto.v1.ClassifyBatchResponse;
@@ -29,20 +23,11 @@ import io.restassured.RestAssured;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.time.Instant;
 import java.util.Arrays;
-import java.util.Properties;
-import java.util.UUID;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.imageio.ImageIO;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.assertj.core.data.Offset;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -50,7 +35,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 class ClassifierServiceTest {
 
-    private static final FashionMnist DATA = FashionMnistLoader.read(FashionMnistLoader.DEBIAN_DIR, true);
+    private static final FashionMnist DATA = TestArtefacts.DATA;
     private static final long WAIT_MS = 120_000;
     private static ModelArtefact first;
 
@@ -59,26 +44,8 @@ class ClassifierServiceTest {
 
     @BeforeAll
     static void trainAndPublish() throws Exception {
-        first = train(1);
-        publish(ArtefactCodec.encode(first));
-    }
-
-    private static ModelArtefact train(long seed) {
-        HyperParameters hp = HyperParameters.builder().optEpochs(1).optBatchSize(500).optTrainLimit(3000)
-                .optSeed(seed).build();
-        return ModelArtefact.of(new FashionMnistTrainer().train(NetworkSpec.of(Architecture.MLP), hp, DATA,
-                TrainingObserver.NONE), "inference-test-" + UUID.randomUUID(), Instant.now());
-    }
-
-    private static void publish(byte[] artefact) throws InterruptedException, ExecutionException {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9092");
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 20 * 1024 * 1024);
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
-            producer.send(new ProducerRecord<>("fmnist.models", "mlp", artefact)).get();
-        }
+        first = TestArtefacts.train(1);
+        TestArtefacts.publish(ArtefactCodec.encode(first));
     }
 
     private void awaitVersion(String version) throws InterruptedException {
@@ -201,13 +168,13 @@ class ClassifierServiceTest {
             }
         });
         load.start();
-        ModelArtefact second = train(2);
-        publish(ArtefactCodec.encode(second));
+        ModelArtefact second = TestArtefacts.train(2);
+        TestArtefacts.publish(ArtefactCodec.encode(second));
         awaitVersion(second.manifest().version());
-        byte[] tampered = ArtefactCodec.encode(train(3));
+        byte[] tampered = ArtefactCodec.encode(TestArtefacts.train(3));
         tampered[tampered.length / 2] ^= 0x7f;
-        publish(tampered);
-        publish("not an artefact".getBytes());
+        TestArtefacts.publish(tampered);
+        TestArtefacts.publish("not an artefact".getBytes());
         long deadline = System.currentTimeMillis() + WAIT_MS;
         while (refusals() < 2 && System.currentTimeMillis() < deadline) {
             Thread.sleep(200);

@@ -1,0 +1,181 @@
+package dev.fmnist.inference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import dev.fmnist.engine.artefacts.ArtefactCodec;
+import dev.fmnist.engine.artefacts.ModelArtefact;
+import dev.fmnist.engine.data.FashionMnist;
+import dev.fmnist.proto.inference.GRPCInferenceServiceGrpc;
+import dev.fmnist.proto.inference.InferTensorContents;
+import dev.fmnist.proto.inference.ModelInferRequest;
+import dev.fmnist.proto.inference.ModelInferRequest.InferInputTensor;
+import dev.fmnist.proto.inference.ModelInferResponse;
+import dev.fmnist.proto.inference.ModelMetadataRequest;
+import dev.fmnist.proto.inference.ModelReadyRequest;
+import dev.fmnist.proto.inference.ServerLiveRequest;
+import dev.fmnist.proto.inference.ServerMetadataRequest;
+import dev.fmnist.proto.inference.ServerReadyRequest;
+import io.grpc.CallOptions;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
+import io.quarkus.grpc.GrpcClient;
+import io.quarkus.test.junit.QuarkusTest;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The Open Inference Protocol with a real gRPC client, as tritonclient would call it. */
+@QuarkusTest
+class OpenInferenceServiceTest {
+
+    private static ModelArtefact artefact;
+
+    @GrpcClient("inference")
+    GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub v2;
+
+    @BeforeAll
+    static void publish() throws Exception {
+        artefact = TestArtefacts.train(11);
+        TestArtefacts.publish(ArtefactCodec.encode(artefact));
+    }
+
+    @BeforeEach
+    void awaitLive() throws InterruptedException {
+        ModelReadyRequest ready = ModelReadyRequest.newBuilder().setName("mlp")
+                .setVersion(artefact.manifest().version()).build();
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (!v2.modelReady(ready).getReady() && System.currentTimeMillis() < deadline) {
+            Thread.sleep(200);
+        }
+        assertThat(v2.modelReady(ready).getReady()).isTrue();
+    }
+
+    private static byte[] uint8(int from, int n) {
+        return Arrays.copyOfRange(TestArtefacts.DATA.test().images(), from * FashionMnist.PIXELS,
+                (from + n) * FashionMnist.PIXELS);
+    }
+
+    private static ModelInferRequest.Builder infer(String datatype, List<Long> shape) {
+        return ModelInferRequest.newBuilder().setModelName("mlp").setId("req-1")
+                .addInputs(InferInputTensor.newBuilder().setName("images").setDatatype(datatype).addAllShape(shape));
+    }
+
+    private static float[] probabilities(ModelInferResponse response) {
+        ByteBuffer raw = response.getRawOutputContents(0).asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        float[] values = new float[raw.remaining() / Float.BYTES];
+        raw.asFloatBuffer().get(values);
+        return values;
+    }
+
+    @Test
+    void healthAndMetadataDescribeTheLiveModel() {
+        assertThat(v2.serverLive(ServerLiveRequest.getDefaultInstance()).getLive()).isTrue();
+        assertThat(v2.serverReady(ServerReadyRequest.getDefaultInstance()).getReady()).isTrue();
+        assertThat(v2.serverMetadata(ServerMetadataRequest.getDefaultInstance()).getName()).isEqualTo("fmnist-inference");
+        var metadata = v2.modelMetadata(ModelMetadataRequest.newBuilder().setName("mlp").build());
+        assertThat(metadata.getVersionsList()).containsExactly(artefact.manifest().version());
+        assertThat(metadata.getInputs(0).getShapeList()).containsExactly(-1L, 1L, 28L, 28L);
+        assertThat(metadata.getOutputs(0).getShapeList()).containsExactly(-1L, 10L);
+        assertThat(v2.modelReady(ModelReadyRequest.newBuilder().setName("better").build()).getReady()).isFalse();
+    }
+
+    @Test
+    void rawUint8RawFp32AndTypedContentsGiveTheSameProbabilities() {
+        int n = 4;
+        byte[] pixels = uint8(0, n);
+        ModelInferResponse fromUint8 = v2.modelInfer(infer("UINT8", List.of((long) n, 1L, 28L, 28L))
+                .addRawInputContents(ByteString.copyFrom(pixels)).build());
+        assertThat(fromUint8.getOutputs(0).getShapeList()).containsExactly((long) n, 10L);
+        assertThat(fromUint8.getModelVersion()).isEqualTo(artefact.manifest().version());
+        assertThat(fromUint8.getId()).isEqualTo("req-1");
+
+        ByteBuffer fp32 = ByteBuffer.allocate(pixels.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        InferTensorContents.Builder typed = InferTensorContents.newBuilder();
+        for (byte b : pixels) {
+            fp32.putFloat((b & 0xff) / 255f);
+            typed.addFp32Contents((b & 0xff) / 255f);
+        }
+        ModelInferResponse fromFp32 = v2.modelInfer(infer("FP32", List.of((long) n, 784L))
+                .addRawInputContents(ByteString.copyFrom(fp32.array())).build());
+        ModelInferRequest.Builder typedRequest = infer("FP32", List.of((long) n, 784L));
+        typedRequest.getInputsBuilder(0).setContents(typed);
+        ModelInferResponse fromTyped = v2.modelInfer(typedRequest.build());
+
+        assertThat(probabilities(fromFp32)).containsExactly(probabilities(fromUint8));
+        float[] typedValues = new float[n * 10];
+        for (int i = 0; i < typedValues.length; i++) {
+            typedValues[i] = fromTyped.getOutputs(0).getContents().getFp32Contents(i);
+        }
+        assertThat(typedValues).containsExactly(probabilities(fromUint8));
+    }
+
+    @Test
+    void badRequestsNameTheFieldAndUnsupportedCallsAreUnimplemented() {
+        assertStatus(() -> v2.modelInfer(infer("UINT8", List.of(1L, 784L)).setModelName("resnet")
+                .addRawInputContents(ByteString.copyFrom(uint8(0, 1))).build()), Status.Code.NOT_FOUND,
+                "model_name: unknown model 'resnet'");
+        assertStatus(() -> v2.modelInfer(infer("UINT8", List.of(1L, 784L)).setModelVersion("000000000000")
+                .addRawInputContents(ByteString.copyFrom(uint8(0, 1))).build()), Status.Code.NOT_FOUND,
+                "model_version: '000000000000' is not loaded");
+        assertStatus(() -> v2.modelInfer(infer("UINT8", List.of(1L, 3L, 28L, 28L))
+                .addRawInputContents(ByteString.copyFrom(uint8(0, 3))).build()), Status.Code.INVALID_ARGUMENT,
+                "inputs[0].shape: expected [N, 1, 28, 28] or [N, 784], got [1, 3, 28, 28]");
+        assertStatus(() -> v2.modelInfer(infer("INT64", List.of(1L, 784L))
+                .addRawInputContents(ByteString.copyFrom(uint8(0, 1))).build()), Status.Code.INVALID_ARGUMENT,
+                "inputs[0].datatype: expected FP32 or UINT8, got 'INT64'");
+        assertStatus(() -> v2.modelInfer(infer("UINT8", List.of(2L, 784L))
+                .addRawInputContents(ByteString.copyFrom(uint8(0, 1))).build()), Status.Code.INVALID_ARGUMENT,
+                "raw_input_contents[0]: expected 1568 bytes for the declared shape, got 784");
+        ByteBuffer outOfRange = ByteBuffer.allocate(784 * 4).order(ByteOrder.LITTLE_ENDIAN);
+        outOfRange.putFloat(0, 7f);
+        assertStatus(() -> v2.modelInfer(infer("FP32", List.of(1L, 784L))
+                .addRawInputContents(ByteString.copyFrom(outOfRange.array())).build()), Status.Code.INVALID_ARGUMENT,
+                "FP32 pixels must be in [0, 1], element 0 is 7.0");
+        assertStatus(() -> v2.modelInfer(infer("UINT8", List.of(1001L, 784L))
+                .addRawInputContents(ByteString.copyFrom(uint8(0, 1001))).build()), Status.Code.RESOURCE_EXHAUSTED,
+                "at most 1000 images per request");
+
+        // a Triton-only call that this server does not offer
+        MethodDescriptor<byte[], byte[]> repositoryIndex = MethodDescriptor.<byte[], byte[]>newBuilder()
+                .setType(MethodDescriptor.MethodType.UNARY)
+                .setFullMethodName("inference.GRPCInferenceService/RepositoryIndex")
+                .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+        assertStatus(() -> ClientCalls.blockingUnaryCall(v2.getChannel(), repositoryIndex, CallOptions.DEFAULT,
+                new byte[0]), Status.Code.UNIMPLEMENTED, "RepositoryIndex");
+    }
+
+    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+            return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+            try {
+                return stream.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    };
+
+    private static void assertStatus(Runnable call, Status.Code code, String message) {
+        assertThatThrownBy(call::run).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThat(e.getStatus().getCode()).isEqualTo(code);
+            assertThat(e.getStatus().getDescription()).contains(message);
+        });
+    }
+}

@@ -1,0 +1,46 @@
+package dev.fmnist.inference;
+
+import dev.fmnist.engine.artefacts.ModelArtefact;
+import dev.fmnist.engine.data.FashionMnist;
+import dev.fmnist.engine.data.FashionMnistLoader;
+import dev.fmnist.engine.networks.Architecture;
+import dev.fmnist.engine.networks.NetworkSpec;
+import dev.fmnist.engine.training.FashionMnistTrainer;
+import dev.fmnist.engine.training.HyperParameters;
+import dev.fmnist.engine.training.TrainingObserver;
+import java.time.Instant;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/** Small real MLP artefacts for the serving tests, published to the real broker as the trainer would. */
+final class TestArtefacts {
+
+    static final FashionMnist DATA = FashionMnistLoader.read(FashionMnistLoader.DEBIAN_DIR, true);
+
+    private TestArtefacts() {}
+
+    static ModelArtefact train(long seed) {
+        HyperParameters hp = HyperParameters.builder().optEpochs(1).optBatchSize(500).optTrainLimit(3000)
+                .optSeed(seed).build();
+        return ModelArtefact.of(new FashionMnistTrainer().train(NetworkSpec.of(Architecture.MLP), hp, DATA,
+                TrainingObserver.NONE), "inference-test-" + UUID.randomUUID(), Instant.now());
+    }
+
+    /** Publishes under the key the service serves in tests ({@code mlp}). */
+    static void publish(byte[] artefact) throws InterruptedException, ExecutionException {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9092");
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 20 * 1024 * 1024);
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
+            producer.send(new ProducerRecord<>("fmnist.models", "mlp", artefact)).get();
+        }
+    }
+}
