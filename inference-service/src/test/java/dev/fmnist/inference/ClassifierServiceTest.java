@@ -7,6 +7,7 @@ import com.google.protobuf.ByteString;
 import dev.fmnist.engine.artefacts.ArtefactCodec;
 import dev.fmnist.engine.artefacts.ModelArtefact;
 import dev.fmnist.engine.data.FashionMnist;
+import dev.fmnist.proto.v1.Classifier;
 import dev.fmnist.proto.v1.ClassifierGrpc;
 import dev.fmnist.proto.v1.ClassifyBatchRequest;
 import dev.fmnist.proto.v1.ClassifyBatchResponse;
@@ -20,19 +21,27 @@ import io.grpc.StatusRuntimeException;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
+import io.smallrye.mutiny.Uni;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.imageio.ImageIO;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /** A real gRPC client against the running service, fed artefacts through the real broker. */
 @QuarkusTest
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class) // the swap test replaces the model the others expect: last
 class ClassifierServiceTest {
 
     private static final FashionMnist DATA = TestArtefacts.DATA;
@@ -41,6 +50,9 @@ class ClassifierServiceTest {
 
     @GrpcClient("classifier")
     ClassifierGrpc.ClassifierBlockingStub classifier;
+
+    @GrpcClient("classifier")
+    Classifier asyncClassifier;
 
     @BeforeAll
     static void trainAndPublish() throws Exception {
@@ -152,6 +164,7 @@ class ClassifierServiceTest {
     }
 
     @Test
+    @Order(Integer.MAX_VALUE)
     void aNewArtefactIsSwappedInUnderLoadAndACorruptOneIsRefused() throws Exception {
         awaitVersion(first.manifest().version());
         AtomicBoolean running = new AtomicBoolean(true);
@@ -188,6 +201,38 @@ class ClassifierServiceTest {
         assertThat(failed.get()).isZero();
         assertThat(ok.get()).isPositive();
         RestAssured.get("/q/health/ready").then().statusCode(200);
+    }
+
+    @Test
+    void concurrentRequestsShareForwardPassesAndOverloadIsRefusedAtOnce() throws Exception {
+        awaitVersion(first.manifest().version());
+        List<Uni<ClassifyResponse>> calls = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            calls.add(asyncClassifier.classify(ClassifyRequest.newBuilder().setImage(raw(i)).build()));
+        }
+        AtomicInteger answered = new AtomicInteger();
+        AtomicInteger exhausted = new AtomicInteger();
+        List<Throwable> other = new ArrayList<>();
+        Uni.join().all(calls.stream().map(u -> u.onItem().invoke(r -> answered.incrementAndGet())
+                .onFailure().recoverWithItem(e -> {
+                    if (e instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+                        exhausted.incrementAndGet();
+                    } else {
+                        synchronized (other) {
+                            other.add(e);
+                        }
+                    }
+                    return null;
+                })).toList()).andCollectFailures().await().atMost(Duration.ofMinutes(2));
+
+        assertThat(other).isEmpty();
+        assertThat(answered.get() + exhausted.get()).isEqualTo(200);
+        assertThat(answered.get()).isPositive();
+        assertThat(exhausted.get()).as("200 at once against a queue of 16").isPositive();
+        String metrics = RestAssured.get("/q/metrics").then().extract().asString();
+        double largestBatch = metrics.lines().filter(l -> l.startsWith("fmnist_inference_batch_size_max"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).max().orElse(0);
+        assertThat(largestBatch).as("requests coalesced into one forward pass").isGreaterThan(1);
     }
 
     private static double refusals() {

@@ -12,6 +12,7 @@ import dev.fmnist.inference.serving.LiveModel;
 import dev.fmnist.inference.serving.ServedModel;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.Optional;
@@ -45,6 +46,16 @@ public class ModelFollower {
 
     @ConfigProperty(name = "fmnist.serving.min-test-accuracy")
     double minTestAccuracy;
+
+    @ConfigProperty(name = "fmnist.serving.batching.threads-per-forward")
+    int threadsPerForward;
+
+    /** Before the first model loads the engine: each batching worker computes on its own core(s). */
+    @PostConstruct
+    void configureEngine() {
+        ComputeEngine.configureThreads(threadsPerForward);
+        ComputeEngine.pytorch();
+    }
 
     @Incoming("models")
     @Blocking

@@ -10,17 +10,18 @@ import dev.fmnist.proto.v1.Classifier;
 import dev.fmnist.proto.v1.GetModelRequest;
 import dev.fmnist.proto.v1.ModelInfo;
 import io.grpc.Status;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.grpc.GrpcService;
-import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
+import jakarta.annotation.PostConstruct;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * fmnist.v1.Classifier. Forward passes run on worker threads (@Blocking, or emitOn for the stream),
- * never on the gRPC event loop.
+ * fmnist.v1.Classifier. Requests are decoded here and answered by the {@link DynamicBatcher}, whose
+ * own workers run the forward passes, so the gRPC event loop never computes.
  */
 @GrpcService
 public class ClassifierService implements Classifier {
@@ -28,19 +29,38 @@ public class ClassifierService implements Classifier {
     @Inject
     LiveModel live;
 
+    @Inject
+    DynamicBatcher batcher;
+
+    @Inject
+    MeterRegistry registry;
+
+    private Counter[] predictions;
+
+    @PostConstruct
+    void registerCounters() {
+        predictions = new Counter[FashionMnist.CLASSES];
+        for (int c = 0; c < FashionMnist.CLASSES; c++) {
+            predictions[c] = Counter.builder("fmnist.inference.predictions").tag("class", FashionMnist.CLASS_NAMES[c])
+                    .description("answers by predicted class").register(registry);
+        }
+    }
+
     @ConfigProperty(name = "fmnist.serving.max-batch")
     int maxBatch;
 
     @Override
-    @Blocking
     public Uni<ClassifyResponse> classify(ClassifyRequest request) {
-        return Uni.createFrom().item(() -> classifyOne(request));
+        return Uni.createFrom().deferred(() -> {
+            float[] pixels = new float[FashionMnist.PIXELS];
+            ImageInput.decode(request.getImage(), request.getResize(), "image", pixels, 0);
+            return Uni.createFrom().completionStage(batcher.submit(pixels, 1));
+        }).map(result -> answer(result.probabilities()[0], result.model()));
     }
 
     @Override
-    @Blocking
     public Uni<ClassifyBatchResponse> classifyBatch(ClassifyBatchRequest request) {
-        return Uni.createFrom().item(() -> {
+        return Uni.createFrom().deferred(() -> {
             int n = request.getImagesCount();
             if (n == 0) {
                 throw ImageInput.invalid("images: expected 1 to " + maxBatch + " images, got none");
@@ -53,20 +73,19 @@ public class ClassifierService implements Classifier {
             for (int i = 0; i < n; i++) {
                 ImageInput.decode(request.getImages(i), request.getResize(), "images[" + i + "]", pixels, i);
             }
-            return live.use(model -> {
-                float[][] probabilities = model.predict(pixels, n);
-                ClassifyBatchResponse.Builder response = ClassifyBatchResponse.newBuilder();
-                for (float[] p : probabilities) {
-                    response.addResults(answer(p, model.manifest()));
-                }
-                return response.build();
-            });
+            return Uni.createFrom().completionStage(batcher.submit(pixels, n));
+        }).map(result -> {
+            ClassifyBatchResponse.Builder response = ClassifyBatchResponse.newBuilder();
+            for (float[] p : result.probabilities()) {
+                response.addResults(answer(p, result.model()));
+            }
+            return response.build();
         });
     }
 
     @Override
     public Multi<ClassifyResponse> classifyStream(Multi<ClassifyRequest> requests) {
-        return requests.emitOn(Infrastructure.getDefaultWorkerPool()).map(this::classifyOne);
+        return requests.onItem().transformToUniAndConcatenate(this::classify); // answers in request order
     }
 
     @Override
@@ -80,19 +99,14 @@ public class ClassifierService implements Classifier {
         }));
     }
 
-    private ClassifyResponse classifyOne(ClassifyRequest request) {
-        float[] pixels = new float[FashionMnist.PIXELS];
-        ImageInput.decode(request.getImage(), request.getResize(), "image", pixels, 0);
-        return live.use(model -> answer(model.predict(pixels, 1)[0], model.manifest()));
-    }
-
-    private static ClassifyResponse answer(float[] probabilities, ModelManifest manifest) {
+    private ClassifyResponse answer(float[] probabilities, ModelManifest manifest) {
         int best = 0;
         for (int c = 1; c < probabilities.length; c++) {
             if (probabilities[c] > probabilities[best]) {
                 best = c;
             }
         }
+        predictions[best].increment();
         ClassifyResponse.Builder response = ClassifyResponse.newBuilder().setClassIndex(best)
                 .setClassName(FashionMnist.CLASS_NAMES[best]).setModelVersion(manifest.version());
         for (float p : probabilities) {

@@ -20,7 +20,6 @@ import dev.fmnist.proto.inference.ServerReadyRequest;
 import dev.fmnist.proto.inference.ServerReadyResponse;
 import io.grpc.Status;
 import io.quarkus.grpc.GrpcService;
-import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import java.nio.ByteBuffer;
@@ -43,6 +42,9 @@ public class OpenInferenceService implements GRPCInferenceService {
 
     @Inject
     LiveModel live;
+
+    @Inject
+    DynamicBatcher batcher;
 
     @ConfigProperty(name = "fmnist.serving.architecture")
     String modelName;
@@ -94,9 +96,8 @@ public class OpenInferenceService implements GRPCInferenceService {
     }
 
     @Override
-    @Blocking
     public Uni<ModelInferResponse> modelInfer(ModelInferRequest request) {
-        return Uni.createFrom().item(() -> {
+        return Uni.createFrom().deferred(() -> {
             requireModel(request.getModelName(), request.getModelVersion());
             if (request.getInputsCount() != 1) {
                 throw invalid("inputs: expected exactly 1 input tensor '" + INPUT + "', got " + request.getInputsCount());
@@ -110,12 +111,12 @@ public class OpenInferenceService implements GRPCInferenceService {
             int n = batchSize(input.getShapeList());
             boolean raw = request.getRawInputContentsCount() > 0;
             float[] pixels = pixels(input, raw ? request.getRawInputContents(0) : null, n);
-            return live.use(model -> {
-                String version = model.manifest().version();
+            return Uni.createFrom().completionStage(batcher.submit(pixels, n)).map(result -> {
+                String version = result.model().version();
                 if (!request.getModelVersion().isEmpty() && !request.getModelVersion().equals(version)) {
                     throw notFound("model_version: '" + request.getModelVersion() + "' is not loaded; live is " + version);
                 }
-                float[][] probabilities = model.predict(pixels, n);
+                float[][] probabilities = result.probabilities();
                 ModelInferResponse.InferOutputTensor.Builder output = ModelInferResponse.InferOutputTensor.newBuilder()
                         .setName(OUTPUT).setDatatype("FP32").addShape(n).addShape(FashionMnist.CLASSES);
                 ModelInferResponse.Builder response = ModelInferResponse.newBuilder().setModelName(modelName)

@@ -1,0 +1,152 @@
+package dev.fmnist.inference.serving;
+
+import dev.fmnist.engine.artefacts.ModelManifest;
+import dev.fmnist.engine.data.FashionMnist;
+import io.grpc.Status;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Coalesces concurrent requests into one forward pass. A worker takes the oldest request, then keeps
+ * taking more until the batch holds {@code max-batch} images or the oldest has waited
+ * {@code max-delay-micros}; the whole batch runs on one model, so every answer names the version
+ * that computed it. The queue is bounded: when it is full a request is refused at once with
+ * RESOURCE_EXHAUSTED instead of waiting ever longer. Workers are dedicated threads, one per core by
+ * default, so forward passes never run on the gRPC event loop.
+ */
+@ApplicationScoped
+public class DynamicBatcher {
+
+    private static final Logger LOG = Logger.getLogger(DynamicBatcher.class);
+
+    /** What a request gets back: its rows of probabilities and the model that computed them. */
+    public record Result(float[][] probabilities, ModelManifest model) {}
+
+    private record Pending(float[] pixels, int count, CompletableFuture<Result> answer, long enqueuedNanos) {}
+
+    @Inject
+    LiveModel live;
+
+    @Inject
+    MeterRegistry registry;
+
+    @ConfigProperty(name = "fmnist.serving.batching.max-batch")
+    int maxBatch;
+
+    @ConfigProperty(name = "fmnist.serving.batching.max-delay-micros")
+    long maxDelayMicros;
+
+    @ConfigProperty(name = "fmnist.serving.batching.queue-capacity")
+    int queueCapacity;
+
+    @ConfigProperty(name = "fmnist.serving.batching.workers")
+    int workers;
+
+    private BlockingQueue<Pending> queue;
+    private final List<Thread> threads = new ArrayList<>();
+    private volatile boolean running = true;
+    private DistributionSummary batchSizes;
+    private Timer queueWait;
+    private Timer compute;
+
+    @PostConstruct
+    void start() {
+        queue = new ArrayBlockingQueue<>(queueCapacity);
+        batchSizes = DistributionSummary.builder("fmnist.inference.batch.size").description("images per forward pass")
+                .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024).register(registry);
+        queueWait = Timer.builder("fmnist.inference.queue.wait").description("time from arrival to forward pass")
+                .publishPercentileHistogram().register(registry);
+        compute = Timer.builder("fmnist.inference.compute").description("forward pass of one batch")
+                .publishPercentileHistogram().register(registry);
+        int count = workers > 0 ? workers : Runtime.getRuntime().availableProcessors();
+        for (int i = 0; i < count; i++) {
+            Thread worker = new Thread(this::work, "inference-worker-" + i);
+            worker.setDaemon(true);
+            worker.start();
+            threads.add(worker);
+        }
+        LOG.infof("dynamic batching: %d workers, batches up to %d images, %d us delay, queue of %d", count, maxBatch,
+                maxDelayMicros, queueCapacity);
+    }
+
+    @PreDestroy
+    void stop() {
+        running = false;
+        threads.forEach(Thread::interrupt);
+    }
+
+    /** Queues {@code count} images (784 floats each); RESOURCE_EXHAUSTED at once when the queue is full. */
+    public CompletableFuture<Result> submit(float[] pixels, int count) {
+        Pending pending = new Pending(pixels, count, new CompletableFuture<>(), System.nanoTime());
+        if (!queue.offer(pending)) {
+            registry.counter("fmnist.inference.rejected.overload").increment();
+            throw Status.RESOURCE_EXHAUSTED.withDescription("inference queue is full (" + queueCapacity
+                    + " requests waiting); retry with backoff").asRuntimeException();
+        }
+        return pending.answer();
+    }
+
+    private void work() {
+        while (running) {
+            List<Pending> batch = new ArrayList<>();
+            try {
+                Pending first = queue.take();
+                batch.add(first);
+                int images = first.count();
+                long deadline = first.enqueuedNanos() + TimeUnit.MICROSECONDS.toNanos(maxDelayMicros);
+                while (images < maxBatch) {
+                    Pending next = queue.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    if (next == null) {
+                        break;
+                    }
+                    batch.add(next);
+                    images += next.count();
+                }
+                run(batch, images);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                batch.forEach(p -> p.answer().completeExceptionally(
+                        Status.UNAVAILABLE.withDescription("server shutting down").asRuntimeException()));
+                return;
+            }
+        }
+    }
+
+    private void run(List<Pending> batch, int images) {
+        long start = System.nanoTime();
+        batch.forEach(p -> queueWait.record(start - p.enqueuedNanos(), TimeUnit.NANOSECONDS));
+        try {
+            float[] pixels = new float[images * FashionMnist.PIXELS];
+            int offset = 0;
+            for (Pending p : batch) {
+                System.arraycopy(p.pixels(), 0, pixels, offset, p.pixels().length);
+                offset += p.pixels().length;
+            }
+            Result all = live.use(model -> new Result(model.predict(pixels, images), model.manifest()));
+            compute.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            batchSizes.record(images);
+            int row = 0;
+            for (Pending p : batch) {
+                float[][] mine = new float[p.count()][];
+                System.arraycopy(all.probabilities(), row, mine, 0, p.count());
+                row += p.count();
+                p.answer().complete(new Result(mine, all.model()));
+            }
+        } catch (RuntimeException e) {
+            batch.forEach(p -> p.answer().completeExceptionally(e));
+        }
+    }
+}
