@@ -108,6 +108,8 @@ public class DynamicBatcher {
                 int images = first.count();
                 long deadline = first.enqueuedNanos() + TimeUnit.MICROSECONDS.toNanos(maxDelayMicros);
                 while (images < maxBatch) {
+                    // with no delay budget left this only takes what is already queued: under load,
+                    // requests pile up while a batch computes, so batches form without added latency
                     Pending next = queue.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                     if (next == null) {
                         break;

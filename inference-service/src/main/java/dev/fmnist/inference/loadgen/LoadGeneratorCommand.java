@@ -1,0 +1,153 @@
+package dev.fmnist.inference.loadgen;
+
+import ai.djl.Model;
+import com.google.protobuf.ByteString;
+import dev.fmnist.engine.artefacts.ArtefactCodec;
+import dev.fmnist.engine.artefacts.ModelArtefact;
+import dev.fmnist.engine.data.FashionMnist;
+import dev.fmnist.engine.data.FashionMnistLoader;
+import dev.fmnist.engine.training.ComputeEngine;
+import dev.fmnist.inference.serving.ServedModel;
+import dev.fmnist.proto.inference.GRPCInferenceServiceGrpc;
+import dev.fmnist.proto.inference.ModelInferRequest;
+import dev.fmnist.proto.v1.ClassifierGrpc;
+import dev.fmnist.proto.v1.ClassifyRequest;
+import dev.fmnist.proto.v1.Image;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Closed-loop gRPC load: N clients each send one image at a time, back to back, for a fixed time;
+ * reports p50/p99 latency and throughput per rpc and concurrency, and the raw DJL forward pass of the
+ * same artefact at the same batch size for comparison.
+ */
+@Command(name = "loadgen", mixinStandardHelpOptions = true,
+        description = "Measure Classify and ModelInfer latency and throughput against a running inference-service.")
+public final class LoadGeneratorCommand implements Callable<Integer> {
+
+    private static final double NANOS_PER_MS = 1e6;
+    private static final double NANOS_PER_SECOND = 1e9;
+    private static final int IMAGES = 1000;
+
+    @Option(names = "--target", defaultValue = "127.0.0.1:9000", description = "gRPC host:port (default: ${DEFAULT-VALUE})")
+    String target;
+
+    @Option(names = "--model-name", defaultValue = "better", description = "model name for ModelInfer (default: ${DEFAULT-VALUE})")
+    String modelName;
+
+    @Option(names = "--concurrency", split = ",", defaultValue = "1,16,64", description = "clients in flight (default: ${DEFAULT-VALUE})")
+    int[] concurrency;
+
+    @Option(names = "--seconds", defaultValue = "10", description = "measured seconds per point (default: ${DEFAULT-VALUE})")
+    int seconds;
+
+    @Option(names = "--warmup-seconds", defaultValue = "2")
+    int warmupSeconds;
+
+    @Option(names = "--artefact", description = "the served artefact's file, for the raw forward-pass baseline")
+    Path artefact;
+
+    @Override
+    public Integer call() throws Exception {
+        FashionMnist.Split test = FashionMnistLoader.builder().build().load().test();
+        List<Image> images = new ArrayList<>();
+        for (int i = 0; i < IMAGES; i++) {
+            images.add(Image.newBuilder().setRawUint8(ByteString.copyFrom(test.images(), i * FashionMnist.PIXELS,
+                    FashionMnist.PIXELS)).build());
+        }
+        ManagedChannel channel = ManagedChannelBuilder.forTarget(target).usePlaintext().build();
+        try {
+            ClassifierGrpc.ClassifierBlockingStub classifier = ClassifierGrpc.newBlockingStub(channel);
+            GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub v2 = GRPCInferenceServiceGrpc.newBlockingStub(channel);
+            System.out.printf("%-10s %11s %9s %9s %12s %14s %9s%n", "rpc", "concurrency", "p50 ms", "p99 ms",
+                    "requests/s", "raw images/s", "ratio");
+            for (String rpc : List.of("Classify", "ModelInfer")) {
+                for (int clients : concurrency) {
+                    Runnable[] calls = new Runnable[IMAGES];
+                    for (int i = 0; i < IMAGES; i++) {
+                        Image image = images.get(i);
+                        calls[i] = rpc.equals("Classify")
+                                ? () -> classifier.classify(ClassifyRequest.newBuilder().setImage(image).build())
+                                : () -> v2.modelInfer(ModelInferRequest.newBuilder().setModelName(modelName)
+                                        .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("images")
+                                                .setDatatype("UINT8").addShape(1).addShape(FashionMnist.PIXELS))
+                                        .addRawInputContents(image.getRawUint8()).build());
+                    }
+                    run(calls, clients, warmupSeconds);
+                    Point point = run(calls, clients, seconds);
+                    double raw = artefact == null ? Double.NaN : rawImagesPerSecond(test, clients);
+                    System.out.printf("%-10s %11d %9.2f %9.2f %12.0f %14.0f %9.2f%n", rpc, clients, point.p50Ms(),
+                            point.p99Ms(), point.perSecond(), raw, point.perSecond() / raw);
+                }
+            }
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        return 0;
+    }
+
+    private record Point(double p50Ms, double p99Ms, double perSecond) {}
+
+    private static Point run(Runnable[] calls, int clients, int seconds) throws InterruptedException {
+        long end = System.nanoTime() + (long) (seconds * NANOS_PER_SECOND);
+        long[][] latencies = new long[clients][];
+        int[] counts = new int[clients];
+        Thread[] threads = new Thread[clients];
+        for (int c = 0; c < clients; c++) {
+            int client = c;
+            threads[c] = new Thread(() -> {
+                long[] mine = new long[1 << 20];
+                int n = 0;
+                for (int i = client; System.nanoTime() < end && n < mine.length; i++) {
+                    long start = System.nanoTime();
+                    calls[i % calls.length].run();
+                    mine[n++] = System.nanoTime() - start;
+                }
+                latencies[client] = mine;
+                counts[client] = n;
+            });
+            threads[c].start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        int total = Arrays.stream(counts).sum();
+        long[] all = new long[total];
+        int at = 0;
+        for (int c = 0; c < clients; c++) {
+            System.arraycopy(latencies[c], 0, all, at, counts[c]);
+            at += counts[c];
+        }
+        Arrays.sort(all);
+        return new Point(all[total / 2] / NANOS_PER_MS, all[(int) (total * 0.99)] / NANOS_PER_MS, total / (double) seconds);
+    }
+
+    /** The same artefact's forward pass in this process, batch = concurrency, one call after another. */
+    private double rawImagesPerSecond(FashionMnist.Split test, int batch) throws Exception {
+        ModelArtefact decoded = ArtefactCodec.decode(Files.readAllBytes(artefact));
+        try (Model model = decoded.newModel(ComputeEngine.device())) {
+            ServedModel served = new ServedModel(model, decoded.manifest());
+            float[] pixels = new float[batch * FashionMnist.PIXELS];
+            for (int i = 0; i < pixels.length; i++) {
+                pixels[i] = (test.images()[i % test.images().length] & 0xff) / 255f;
+            }
+            served.predict(pixels, batch);
+            long start = System.nanoTime();
+            int passes = 0;
+            while (System.nanoTime() - start < 3 * NANOS_PER_SECOND) {
+                served.predict(pixels, batch);
+                passes++;
+            }
+            return passes * batch / ((System.nanoTime() - start) / NANOS_PER_SECOND);
+        }
+    }
+}
