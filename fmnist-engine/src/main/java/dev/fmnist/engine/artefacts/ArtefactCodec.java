@@ -1,6 +1,5 @@
 package dev.fmnist.engine.artefacts;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -96,15 +95,6 @@ public final class ArtefactCodec {
             throw new ArtefactException("manifest names no known network: " + e.getMessage(), e);
         }
         return manifest;
-    }
-
-    /** The manifest as JSON, as stored in the artefact. */
-    public static String manifestJson(ModelManifest manifest) {
-        try {
-            return JSON.writeValueAsString(manifest);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private static byte[] readBounded(InputStream in, String name) throws IOException {

@@ -40,11 +40,6 @@ public enum FashionMnistFile {
         return dimensions.clone();
     }
 
-    /** Image files are rank 3 (count, rows, columns); label files rank 1. */
-    public boolean isImages() {
-        return dimensions.length == 3;
-    }
-
     public String contentSha256() {
         return contentSha256;
     }

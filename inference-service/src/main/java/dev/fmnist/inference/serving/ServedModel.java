@@ -65,9 +65,6 @@ public final class ServedModel {
         }
     }
 
-    boolean isClosed() {
-        return closed.get();
-    }
 
     /**
      * Class probabilities for {@code count} images of 784 floats in [0, 1], one forward pass without
