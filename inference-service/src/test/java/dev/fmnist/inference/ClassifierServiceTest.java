@@ -16,11 +16,17 @@ import dev.fmnist.proto.v1.ClassifyResponse;
 import dev.fmnist.proto.v1.FloatPixels;
 import dev.fmnist.proto.v1.GetModelRequest;
 import dev.fmnist.proto.v1.Image;
+import grpc.health.v1.HealthGrpc;
+import grpc.health.v1.HealthOuterClass.HealthCheckRequest;
+import grpc.health.v1.HealthOuterClass.HealthCheckResponse.ServingStatus;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -29,6 +35,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.imageio.ImageIO;
@@ -161,6 +168,55 @@ class ClassifierServiceTest {
         }
         assertStatus(() -> classifier.classifyBatch(tooMany.build()), Status.Code.RESOURCE_EXHAUSTED,
                 "images: at most 1000 images per ClassifyBatch, got 1001");
+    }
+
+    @Test
+    void classifyStreamAnswersEachImageInOrderAndEndsOnBadInputNamingIt() throws Exception {
+        awaitVersion(first.manifest().version());
+        List<ClassifyRequest> requests = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            requests.add(ClassifyRequest.newBuilder().setImage(raw(i)).build());
+        }
+        List<ClassifyResponse> answers = asyncClassifier.classifyStream(Multi.createFrom().iterable(requests))
+                .collect().asList().await().atMost(Duration.ofMinutes(1));
+
+        assertThat(answers).hasSize(50);
+        for (int i : new int[] {0, 17, 49}) {
+            assertThat(answers.get(i).getProbabilitiesList())
+                    .isEqualTo(classifier.classify(requests.get(i)).getProbabilitiesList());
+        }
+        Multi<ClassifyRequest> withBadOne = Multi.createFrom().items(requests.get(0),
+                ClassifyRequest.newBuilder().setImage(Image.newBuilder().setRawUint8(ByteString.copyFrom(new byte[3])))
+                        .build());
+        assertThatThrownBy(() -> asyncClassifier.classifyStream(withBadOne).collect().asList().await()
+                .atMost(Duration.ofMinutes(1))).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                    assertThat(e.getStatus().getDescription()).contains("image.raw_uint8: expected 784 bytes (28x28), got 3");
+                });
+    }
+
+    @Test
+    void grpcHealthSaysServingAndLatencyIsAHistogramPerRpcAndCode() throws Exception {
+        awaitVersion(first.manifest().version());
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", 9001).usePlaintext().build();
+        try {
+            HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel);
+            for (String service : List.of("", "fmnist.v1.Classifier", "inference.GRPCInferenceService")) {
+                assertThat(health.check(HealthCheckRequest.newBuilder().setService(service).build()).getStatus())
+                        .as("gRPC health of '%s'", service).isEqualTo(ServingStatus.SERVING);
+            }
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        classifier.classify(ClassifyRequest.newBuilder().setImage(raw(0)).build());
+        assertThatThrownBy(() -> classifier.classify(ClassifyRequest.getDefaultInstance()));
+
+        String metrics = RestAssured.get("/q/metrics").then().extract().asString();
+        assertThat(metrics.lines().filter(l -> l.startsWith("grpc_server_processing_duration_seconds_bucket{")
+                && l.contains("method=\"Classify\"") && l.contains("statusCode=\"OK\"")).count())
+                .as("latency buckets of Classify OK").isGreaterThan(10);
+        assertThat(metrics.lines().anyMatch(l -> l.startsWith("grpc_server_processing_duration_seconds_count{")
+                && l.contains("method=\"Classify\"") && l.contains("statusCode=\"INVALID_ARGUMENT\""))).isTrue();
     }
 
     @Test

@@ -19,11 +19,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * Closed-loop gRPC load: N clients each send one image at a time, back to back, for a fixed time;
@@ -38,6 +43,9 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
     private static final double NANOS_PER_SECOND = 1e9;
     private static final int IMAGES = 1000;
 
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--target", defaultValue = "127.0.0.1:9000", description = "gRPC host:port (default: ${DEFAULT-VALUE})")
     String target;
 
@@ -47,10 +55,15 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
     @Option(names = "--concurrency", split = ",", defaultValue = "1,16,64", description = "clients in flight (default: ${DEFAULT-VALUE})")
     int[] concurrency;
 
+    @Option(names = "--rpc", split = ",", defaultValue = "Classify,ModelInfer",
+            description = "rpcs to measure, in this order (default: ${DEFAULT-VALUE})")
+    List<String> rpcs;
+
     @Option(names = "--seconds", defaultValue = "10", description = "measured seconds per point (default: ${DEFAULT-VALUE})")
     int seconds;
 
-    @Option(names = "--warmup-seconds", defaultValue = "2")
+    @Option(names = "--warmup-seconds", defaultValue = "5",
+            description = "unmeasured seconds per point in the warm-up pass (default: ${DEFAULT-VALUE})")
     int warmupSeconds;
 
     @Option(names = "--artefact", description = "the served artefact's file, for the raw forward-pass baseline")
@@ -68,21 +81,36 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
         try {
             ClassifierGrpc.ClassifierBlockingStub classifier = ClassifierGrpc.newBlockingStub(channel);
             GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub v2 = GRPCInferenceServiceGrpc.newBlockingStub(channel);
+            Map<String, Runnable[]> callsByRpc = new LinkedHashMap<>();
+            for (String rpc : rpcs) {
+                Runnable[] calls = new Runnable[IMAGES];
+                for (int i = 0; i < IMAGES; i++) {
+                    Image image = images.get(i);
+                    calls[i] = switch (rpc) {
+                        case "Classify" -> () -> classifier.classify(ClassifyRequest.newBuilder().setImage(image).build());
+                        case "ModelInfer" -> () -> v2.modelInfer(ModelInferRequest.newBuilder().setModelName(modelName)
+                                .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("images")
+                                        .setDatatype("UINT8").addShape(1).addShape(FashionMnist.PIXELS))
+                                .addRawInputContents(image.getRawUint8()).build());
+                        default -> throw new ParameterException(spec.commandLine(),
+                                "--rpc: expected Classify or ModelInfer, got " + rpc);
+                    };
+                }
+                callsByRpc.put(rpc, calls);
+            }
+            // Every point once unmeasured first: the server's JIT warms up on all paths, so the
+            // first rpc measured is not penalised against the later ones.
+            for (Runnable[] calls : callsByRpc.values()) {
+                for (int clients : concurrency) {
+                    run(calls, clients, warmupSeconds);
+                }
+            }
             System.out.printf("%-10s %11s %9s %9s %12s %14s %9s%n", "rpc", "concurrency", "p50 ms", "p99 ms",
                     "requests/s", "raw images/s", "ratio");
-            for (String rpc : List.of("Classify", "ModelInfer")) {
+            for (Map.Entry<String, Runnable[]> entry : callsByRpc.entrySet()) {
+                String rpc = entry.getKey();
+                Runnable[] calls = entry.getValue();
                 for (int clients : concurrency) {
-                    Runnable[] calls = new Runnable[IMAGES];
-                    for (int i = 0; i < IMAGES; i++) {
-                        Image image = images.get(i);
-                        calls[i] = rpc.equals("Classify")
-                                ? () -> classifier.classify(ClassifyRequest.newBuilder().setImage(image).build())
-                                : () -> v2.modelInfer(ModelInferRequest.newBuilder().setModelName(modelName)
-                                        .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("images")
-                                                .setDatatype("UINT8").addShape(1).addShape(FashionMnist.PIXELS))
-                                        .addRawInputContents(image.getRawUint8()).build());
-                    }
-                    run(calls, clients, warmupSeconds);
                     Point point = run(calls, clients, seconds);
                     double raw = artefact == null ? Double.NaN : rawImagesPerSecond(test, clients);
                     System.out.printf("%-10s %11d %9.2f %9.2f %12.0f %14.0f %9.2f%n", rpc, clients, point.p50Ms(),

@@ -1,17 +1,16 @@
 package dev.fmnist.inference.messaging;
 
-import ai.djl.Model;
 import dev.fmnist.engine.artefacts.ArtefactCodec;
 import dev.fmnist.engine.artefacts.ArtefactException;
 import dev.fmnist.engine.artefacts.ModelArtefact;
 import dev.fmnist.engine.artefacts.ModelManifest;
-import dev.fmnist.engine.data.FashionMnist;
 import dev.fmnist.engine.training.ComputeEngine;
+import dev.fmnist.inference.health.GrpcServingStatus;
 import dev.fmnist.inference.metrics.ServingMetrics;
 import dev.fmnist.inference.serving.LiveModel;
 import dev.fmnist.inference.serving.ServedModel;
 import io.smallrye.common.annotation.Blocking;
-import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
+import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -19,7 +18,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 /**
@@ -37,6 +35,9 @@ public class ModelFollower {
 
     @Inject
     ServingMetrics metrics;
+
+    @Inject
+    GrpcServingStatus servingStatus;
 
     @ConfigProperty(name = "fmnist.serving.architecture")
     String architecture;
@@ -59,13 +60,11 @@ public class ModelFollower {
 
     @Incoming("models")
     @Blocking
-    public CompletionStage<Void> onArtefact(Message<byte[]> message) {
-        Object key = message.getMetadata(IncomingKafkaRecordMetadata.class).map(IncomingKafkaRecordMetadata::getKey)
-                .orElse(null);
-        if (architecture.equals(key)) {
-            consider(message.getPayload());
+    public CompletionStage<Void> onArtefact(KafkaRecord<String, byte[]> record) {
+        if (architecture.equals(record.getKey())) { // the key is the architecture label
+            consider(record.getPayload());
         }
-        return message.ack();
+        return record.ack();
     }
 
     private void consider(byte[] bytes) {
@@ -91,16 +90,15 @@ public class ModelFollower {
             refuse(name + ": test accuracy " + manifest.testAccuracy() + " is below the required " + minTestAccuracy);
             return;
         }
-        Model model;
+        ServedModel next;
         try {
-            model = artefact.newModel(ComputeEngine.device());
-        } catch (ArtefactException e) {
+            next = ServedModel.load(artefact);
+        } catch (RuntimeException e) { // ArtefactException, or the engine refusing the warm-up pass
             refuse(name + ": " + e.getMessage());
             return;
         }
-        ServedModel next = new ServedModel(model, manifest);
-        next.predict(new float[FashionMnist.PIXELS], 1); // warm-up: first-call costs are paid before going live
         live.swap(next);
+        servingStatus.update();
         metrics.modelLoaded(manifest);
         LOG.infof("now serving %s %s, test accuracy %.4f", architecture, name, manifest.testAccuracy());
     }

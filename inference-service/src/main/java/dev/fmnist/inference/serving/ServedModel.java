@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
+import dev.fmnist.engine.artefacts.ModelArtefact;
 import dev.fmnist.engine.artefacts.ModelManifest;
 import dev.fmnist.engine.data.FashionMnist;
 import dev.fmnist.engine.training.ComputeEngine;
@@ -29,6 +30,29 @@ public final class ServedModel {
     public ServedModel(Model model, ModelManifest manifest) {
         this.model = model;
         this.manifest = manifest;
+    }
+
+    /**
+     * Loads a verified artefact and runs one forward pass, so first-call costs are paid before it goes
+     * live; the native model is closed again if either step fails.
+     *
+     * @throws dev.fmnist.engine.artefacts.ArtefactException when the parameters do not fit the network
+     */
+    public static ServedModel load(ModelArtefact artefact) {
+        Model model = artefact.newModel(ComputeEngine.device());
+        try {
+            ServedModel served = new ServedModel(model, artefact.manifest());
+            served.predict(new float[FashionMnist.PIXELS], 1);
+            return served;
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /** True once its native memory has been freed. */
+    boolean isClosed() {
+        return closed.get();
     }
 
     public ModelManifest manifest() {
