@@ -18,9 +18,12 @@ import java.util.Map;
  * @param tags the request's tags
  * @param device RUNNING: where it trains
  * @param worker RUNNING: which trainer process
- * @param epoch EPOCH: 0-based epoch
+ * @param epoch EPOCH and PROGRESS: 0-based epoch
  * @param epochs planned epochs
- * @param metrics EPOCH and SUCCEEDED: loss, trainAccuracy, testAccuracy, epochSeconds, imagesPerSecond
+ * @param batch PROGRESS: batches done in this epoch
+ * @param batches PROGRESS: batches per epoch
+ * @param metrics EPOCH and SUCCEEDED: loss, trainAccuracy, testAccuracy, epochSeconds, imagesPerSecond;
+ *     PROGRESS: imagesPerSecond so far in this epoch
  * @param artefactVersion SUCCEEDED: the version of the artefact on {@code fmnist.models}
  * @param reason FAILED, CANCELLED, REJECTED: what happened
  * @param field REJECTED: the request field at fault
@@ -41,6 +44,8 @@ public record ExperimentEvent(
         String worker,
         Integer epoch,
         Integer epochs,
+        Integer batch,
+        Integer batches,
         Map<String, Double> metrics,
         String artefactVersion,
         String reason,
@@ -66,6 +71,8 @@ public record ExperimentEvent(
         private String worker;
         private Integer epoch;
         private Integer epochs;
+        private Integer batch;
+        private Integer batches;
         private Map<String, Double> metrics;
         private String artefactVersion;
         private String reason;
@@ -101,6 +108,15 @@ public record ExperimentEvent(
             return this;
         }
 
+        /** PROGRESS: where the epoch stands. */
+        public Builder progress(int epoch, int batch, int batches, double imagesPerSecond) {
+            this.epoch = epoch;
+            this.batch = batch;
+            this.batches = batches;
+            this.metrics = Map.of("imagesPerSecond", imagesPerSecond);
+            return this;
+        }
+
         public Builder metrics(Map<String, Double> metrics) {
             this.metrics = metrics;
             return this;
@@ -131,14 +147,17 @@ public record ExperimentEvent(
 
         public ExperimentEvent build() {
             return new ExperimentEvent(type, experimentId, parentId, Instant.now().toString(), architecture,
-                    k, tags, device, worker, epoch, epochs, metrics, artefactVersion, reason, field, rule, summary,
+                    k, tags, device, worker, epoch, epochs, batch, batches, metrics, artefactVersion, reason, field, rule, summary,
                     reportKey);
         }
     }
 
-    /** The lifecycle; the last four end an experiment, exactly one of them per experiment. */
+    /**
+     * The lifecycle; SUCCEEDED, FAILED, CANCELLED and REJECTED end an experiment, exactly one of them
+     * per experiment. PROGRESS comes every few seconds within an epoch, for live progress bars.
+     */
     public enum Type {
-        QUEUED, RUNNING, EPOCH, SUCCEEDED, FAILED, CANCELLED, REJECTED, SWEEP_SUMMARY;
+        QUEUED, RUNNING, PROGRESS, EPOCH, SUCCEEDED, FAILED, CANCELLED, REJECTED, SWEEP_SUMMARY;
 
         public boolean isTerminal() {
             return this == SUCCEEDED || this == FAILED || this == CANCELLED || this == REJECTED;

@@ -29,6 +29,8 @@ import org.jboss.logging.Logger;
 public class ExperimentRunner {
 
     private static final Logger LOG = Logger.getLogger(ExperimentRunner.class);
+    private static final long NANOS_PER_MS = 1_000_000;
+    private static final double NANOS_PER_SECOND = 1e9;
 
     @Inject
     DatasetHolder dataset;
@@ -50,6 +52,9 @@ public class ExperimentRunner {
 
     @ConfigProperty(name = "fmnist.trainer.worker")
     String worker;
+
+    @ConfigProperty(name = "fmnist.trainer.progress-interval-ms")
+    long progressIntervalMs;
 
     /** Runs to a terminal event, which it publishes and returns; never throws for a training failure. */
     public ExperimentEvent run(ExperimentRequest request, String parentId) {
@@ -93,6 +98,8 @@ public class ExperimentRunner {
         private final ExperimentRequest request;
         private final String parentId;
         private Map<String, Double> lastMetrics = Map.of();
+        private long epochStartNanos = System.nanoTime();
+        private long lastProgressNanos = System.nanoTime();
 
         Observer(ExperimentRequest request, String parentId) {
             this.request = request;
@@ -109,6 +116,16 @@ public class ExperimentRunner {
         @Override
         public void onBatchEnd(int epoch, int batch, int batchesPerEpoch) {
             metrics.batchDone(epoch, batch, batchesPerEpoch);
+            long now = System.nanoTime();
+            if (batch == 1) {
+                epochStartNanos = now; // close enough: the first batch's own time is lost, not the rate
+            } else if (batch < batchesPerEpoch && now - lastProgressNanos >= progressIntervalMs * NANOS_PER_MS) {
+                lastProgressNanos = now;
+                double seconds = (now - epochStartNanos) / NANOS_PER_SECOND;
+                double imagesPerSecond = (batch - 1) * (double) request.hyperParameters().batchSize() / seconds;
+                events.publish(ExperimentEvent.builder(Type.PROGRESS, request.experimentId()).request(request, parentId)
+                        .progress(epoch, batch, batchesPerEpoch, imagesPerSecond).build());
+            }
         }
 
         @Override

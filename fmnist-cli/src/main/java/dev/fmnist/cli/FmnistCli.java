@@ -1,0 +1,78 @@
+package dev.fmnist.cli;
+
+import dev.fmnist.cli.commands.CancelCommand;
+import dev.fmnist.cli.commands.ClassifyCommand;
+import dev.fmnist.cli.commands.ListCommand;
+import dev.fmnist.cli.commands.ModelsCommand;
+import dev.fmnist.cli.commands.ReportCommand;
+import dev.fmnist.cli.commands.ShowCommand;
+import dev.fmnist.cli.commands.SubmitCommand;
+import dev.fmnist.cli.commands.WatchCommand;
+import java.io.PrintWriter;
+import java.util.Arrays;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code fmnist}: the command-line client of the platform. */
+@Command(name = "fmnist", mixinStandardHelpOptions = true, version = "fmnist 0.1.0",
+        description = "Queue and watch Fashion-MNIST experiments over Kafka, classify images over gRPC, and report.",
+        subcommands = {SubmitCommand.class, WatchCommand.class, ListCommand.class, ShowCommand.class,
+            CancelCommand.class, ClassifyCommand.class, ReportCommand.class, ModelsCommand.class,
+            CommandLine.HelpCommand.class},
+        footer = ExitCode.HELP_FOOTER)
+public final class FmnistCli implements Runnable {
+
+    private static final String LOG_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "a command is required: submit, watch, list, show, cancel, "
+                + "classify, report or models");
+    }
+
+    public static void main(String[] args) {
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        System.exit(execute(out, err, args));
+    }
+
+    /** Runs one command line; what it prints goes to {@code out} and {@code err}; returns the exit status. */
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
+        boolean verbose = Arrays.asList(args).contains("--verbose") || Arrays.asList(args).contains("-v");
+        // the Kafka client logs every failed connection attempt: only the one-line error by default
+        System.setProperty(LOG_LEVEL, verbose ? "info" : "error");
+        CommandLine cli = new CommandLine(new FmnistCli());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setParameterExceptionHandler((e, arguments) -> {
+            err.println("fmnist: " + e.getMessage());
+            err.println("Run '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
+            return ExitCode.USAGE;
+        });
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof CliException expected) {
+                err.println("fmnist: " + expected.getMessage());
+                if (verbose && expected.getCause() != null) {
+                    expected.getCause().printStackTrace(err);
+                }
+                return expected.exitCode();
+            }
+            err.println("fmnist: unexpected error: " + e + (verbose ? "" : " (--verbose shows the stack trace)"));
+            if (verbose) {
+                e.printStackTrace(err);
+            }
+            return ExitCode.ERROR;
+        });
+        int code = cli.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+}

@@ -1,0 +1,152 @@
+package dev.fmnist.cli.commands;
+
+import dev.fmnist.cli.ExitCode;
+import dev.fmnist.cli.history.ExperimentHistory;
+import dev.fmnist.cli.history.ExperimentRecord;
+import dev.fmnist.cli.kafka.Broker;
+import dev.fmnist.cli.output.Formats;
+import dev.fmnist.cli.output.Json;
+import dev.fmnist.cli.output.Table;
+import dev.fmnist.engine.experiments.ExperimentEvent;
+import dev.fmnist.engine.experiments.ExperimentEvent.Type;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Follows one experiment (and, for a sweep, its runs) on the events topic from the beginning, so a
+ * finished one is replayed, until its terminal event; the exit status says how it ended.
+ */
+final class ExperimentWatcher {
+
+    private static final int BAR_WIDTH = 24;
+
+    private final Broker broker;
+    private final PrintWriter out;
+    private final PrintWriter err;
+    private final boolean json;
+    private final boolean drawProgress;
+    private final ExperimentHistory history = new ExperimentHistory();
+    private final Map<String, Instant> epochStarted = new HashMap<>();
+    private boolean barShown;
+    private boolean seen;
+
+    ExperimentWatcher(Broker broker, PrintWriter out, PrintWriter err, boolean json, boolean drawProgress) {
+        this.broker = broker;
+        this.out = out;
+        this.err = err;
+        this.json = json;
+        this.drawProgress = drawProgress && !json;
+    }
+
+    int watch(String id) {
+        Type[] end = new Type[1];
+        broker.follow(broker.options().events(), record -> {
+            Optional<ExperimentEvent> parsed = ExperimentHistory.parse(record);
+            if (parsed.isEmpty()) {
+                return true;
+            }
+            ExperimentEvent event = parsed.get();
+            if (!id.equals(event.experimentId()) && !id.equals(event.parentId())) {
+                return true;
+            }
+            seen = true;
+            history.apply(event);
+            show(event, !id.equals(event.experimentId()));
+            if (id.equals(event.experimentId()) && event.type().isTerminal()) {
+                end[0] = event.type();
+                return false;
+            }
+            return true;
+        }, () -> {
+            if (!seen) {
+                err.println("waiting for " + id + ": no events yet (queued behind other experiments, or no trainer "
+                        + "is running); Ctrl-C stops watching, not the experiment");
+            }
+            return false;
+        });
+        return switch (end[0]) {
+            case SUCCEEDED -> ExitCode.OK;
+            case CANCELLED -> ExitCode.CANCELLED;
+            case REJECTED -> ExitCode.REJECTED;
+            default -> ExitCode.FAILED;
+        };
+    }
+
+    private void show(ExperimentEvent e, boolean child) {
+        if (json) {
+            Json.printLine(out, e);
+            return;
+        }
+        String who = child ? "[" + e.experimentId() + "] " : "";
+        ExperimentRecord record = history.find(e.experimentId()).orElseThrow();
+        Instant at = e.at() == null ? Instant.now() : Instant.parse(e.at());
+        switch (e.type()) {
+            case QUEUED -> line(who + "QUEUED    " + record.getArchitecture() + ", " + record.getEpochs() + " epochs"
+                    + (record.getTags() == null ? "" : ", tags " + record.getTags()));
+            case RUNNING -> {
+                epochStarted.put(e.experimentId(), at);
+                line(who + "RUNNING   on " + e.device() + " (" + e.worker() + ")");
+            }
+            case PROGRESS -> progress(who, e, at);
+            case EPOCH -> {
+                epochStarted.put(e.experimentId(), at);
+                ExperimentRecord.Epoch m = record.getEpochMetrics().get(record.getEpochMetrics().size() - 1);
+                line(String.format("%s  epoch %d/%d  loss %.4f  train %s  test %s  %.1f s  %.0f img/s", who, m.epoch(),
+                        record.getEpochs(), m.loss(), Formats.accuracy(m.trainAccuracy()),
+                        Formats.accuracy(m.testAccuracy()), m.epochSeconds(), m.imagesPerSecond()));
+            }
+            case SWEEP_SUMMARY -> {
+                clearBar();
+                Table table = new Table("VALUE", "EXPERIMENT", "STATUS", "TEST ACC");
+                e.summary().forEach(row -> table.row(row.get("value"), row.get("experimentId"), row.get("status"),
+                        row.get("testAccuracy") instanceof Number n ? Formats.accuracy(n.doubleValue()) : "-"));
+                table.print(out);
+            }
+            case SUCCEEDED -> line(who + "SUCCEEDED in " + Formats.duration(record.getDuration()) + ", test accuracy "
+                    + Formats.accuracy(record.getBestTestAccuracy())
+                    + (e.artefactVersion() == null ? "" : ", artefact " + e.artefactVersion()));
+            case FAILED, CANCELLED, REJECTED -> line(who + e.type() + ": " + e.reason());
+        }
+    }
+
+    /** One line, redrawn in place: batches done, images/second, time left in the epoch and in the run. */
+    private void progress(String who, ExperimentEvent e, Instant at) {
+        if (!drawProgress || e.batch() == null || e.batches() == null || e.batches() == 0) {
+            return;
+        }
+        ExperimentRecord record = history.find(e.experimentId()).orElseThrow();
+        double done = e.batch() / (double) e.batches();
+        int filled = (int) Math.round(done * BAR_WIDTH);
+        String eta = "";
+        Instant started = epochStarted.get(e.experimentId());
+        if (started != null && done > 0) {
+            Duration elapsed = Duration.between(started, at);
+            Duration epochLeft = Duration.ofMillis((long) (elapsed.toMillis() * (1 - done) / done));
+            int epochsAfter = record.getEpochs() == null ? 0 : record.getEpochs() - e.epoch() - 1;
+            Duration runLeft = epochLeft.plusMillis((long) (elapsed.toMillis() / done * epochsAfter));
+            eta = "  ETA " + Formats.duration(epochLeft) + " (run " + Formats.duration(runLeft) + ")";
+        }
+        Double rate = e.metrics() == null ? null : e.metrics().get("imagesPerSecond");
+        out.printf("\r%s  epoch %d/%s [%s%s] %d/%d batches  %s img/s%s", who, e.epoch() + 1,
+                record.getEpochs() == null ? "?" : record.getEpochs(), "#".repeat(filled), ".".repeat(BAR_WIDTH - filled),
+                e.batch(), e.batches(), rate == null ? "-" : String.format("%.0f", rate), eta);
+        out.flush();
+        barShown = true;
+    }
+
+    private void line(String text) {
+        clearBar();
+        out.println(text);
+    }
+
+    private void clearBar() {
+        if (barShown) {
+            out.print("\r\033[2K"); // back to the start of the line and erase the bar
+            barShown = false;
+        }
+    }
+}

@@ -1,0 +1,232 @@
+package dev.fmnist.cli.commands;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.fmnist.cli.CliException;
+import dev.fmnist.cli.ExitCode;
+import dev.fmnist.cli.kafka.Broker;
+import dev.fmnist.cli.kafka.KafkaOptions;
+import dev.fmnist.cli.output.Json;
+import dev.fmnist.cli.output.OutputOptions;
+import dev.fmnist.engine.experiments.ExperimentRequest;
+import dev.fmnist.engine.experiments.RequestParser;
+import dev.fmnist.engine.experiments.RequestRejectedException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * Builds a request from flags and/or a file, checks it with the trainer's own rules (the engine's
+ * {@link RequestParser}), and queues it on the experiments topic, keyed by its id.
+ */
+@Command(name = "submit", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Queue an experiment (or a sweep) for the trainers and print its id.",
+            "Unset fields take the seed notebook's recipe: BetterNet, Adam lr 0.001, batch 1000, 10 epochs."},
+        footer = {"%nExamples:",
+            "  fmnist submit --architecture better --epochs 10 --watch",
+            "  fmnist submit -a compare --sweep k=3,4,5,6,7,8 --tag purpose=kernel-sweep",
+            "  fmnist submit -f experiment.yaml --learning-rate 0.0005", ExitCode.HELP_FOOTER})
+public final class SubmitCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "a request as JSON or YAML (the flags override its fields)")
+    Path file;
+
+    @Option(names = "--id", paramLabel = "ID", description = "experiment id (idempotency key); generated when absent")
+    String id;
+
+    @Option(names = {"-a", "--architecture"}, paramLabel = "NAME", description = "mlp, baseline, compare or better")
+    String architecture;
+
+    @Option(names = "-k", paramLabel = "K", description = "kernel size for compare (3..8)")
+    Integer k;
+
+    @Option(names = "--epochs", paramLabel = "N")
+    Integer epochs;
+
+    @Option(names = "--batch-size", paramLabel = "N")
+    Integer batchSize;
+
+    @Option(names = "--learning-rate", paramLabel = "LR")
+    Double learningRate;
+
+    @Option(names = "--optimizer", paramLabel = "NAME", description = "adam or sgd")
+    String optimizer;
+
+    @Option(names = "--momentum", paramLabel = "M", description = "for sgd")
+    Double momentum;
+
+    @Option(names = "--shuffle", negatable = true, description = "shuffle every epoch (default: on)")
+    Boolean shuffle;
+
+    @Option(names = "--seed", paramLabel = "N")
+    Long seed;
+
+    @Option(names = "--train-limit", paramLabel = "N", description = "train on the first N images only")
+    Integer trainLimit;
+
+    @Option(names = "--sweep", paramLabel = "PARAM=V1,V2,...",
+            description = "one run per value of k, learningRate or batchSize, e.g. k=3,4,5")
+    String sweep;
+
+    @Option(names = "--tag", paramLabel = "KEY=VALUE", description = "free labels, echoed in the events (repeatable)")
+    Map<String, String> tags;
+
+    @Option(names = "--dry-run", description = "validate and print the request; send nothing")
+    boolean dryRun;
+
+    @Option(names = {"-w", "--watch"}, description = "then follow it like 'fmnist watch'")
+    boolean watch;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Mixin
+    OutputOptions output;
+
+    @Mixin
+    WatchCommand.ProgressOption progress;
+
+    @Override
+    public Integer call() {
+        ObjectNode body = file == null ? Json.MAPPER.createObjectNode() : readFile(file);
+        putIfSet(body, "experimentId", id);
+        putIfSet(body, "architecture", architecture);
+        putIfSet(body, "k", k);
+        putIfSet(body, "epochs", epochs);
+        putIfSet(body, "batchSize", batchSize);
+        putIfSet(body, "learningRate", learningRate);
+        putIfSet(body, "optimizer", optimizer);
+        putIfSet(body, "momentum", momentum);
+        putIfSet(body, "shuffle", shuffle);
+        putIfSet(body, "seed", seed);
+        putIfSet(body, "trainLimit", trainLimit);
+        if (sweep != null) {
+            body.set("sweep", parseSweep(sweep));
+        }
+        if (tags != null && !tags.isEmpty()) {
+            ObjectNode tagNode = body.has("tags") && body.get("tags").isObject() ? (ObjectNode) body.get("tags")
+                    : body.putObject("tags");
+            tags.forEach(tagNode::put);
+        }
+        ExperimentRequest request;
+        try {
+            request = new RequestParser().parse(Json.MAPPER.writeValueAsBytes(body));
+        } catch (RequestRejectedException e) {
+            throw new CliException(ExitCode.USAGE, "invalid request: " + e.field() + ": " + e.rule());
+        } catch (IOException e) {
+            throw new CliException(ExitCode.ERROR, "cannot write the request: " + e.getMessage(), e);
+        }
+        body.put("experimentId", request.experimentId()); // the generated one, when none was given
+        List<String> children = request.isSweep()
+                ? request.children().stream().map(ExperimentRequest::experimentId).toList() : null;
+        PrintWriter out = spec.commandLine().getOut();
+        if (dryRun) {
+            Json.print(out, body);
+            return ExitCode.OK;
+        }
+        Broker broker = new Broker(kafka);
+        RecordMetadata sent;
+        try {
+            sent = broker.send(kafka.experiments(), request.experimentId(), Json.MAPPER.writeValueAsBytes(body));
+        } catch (IOException e) {
+            throw new CliException(ExitCode.ERROR, "cannot write the request: " + e.getMessage(), e);
+        }
+        if (output.json()) {
+            Map<String, Object> receipt = new LinkedHashMap<>();
+            receipt.put("experimentId", request.experimentId());
+            receipt.put("topic", sent.topic());
+            receipt.put("partition", sent.partition());
+            receipt.put("offset", sent.offset());
+            receipt.put("request", body);
+            if (children != null) {
+                receipt.put("children", children);
+            }
+            Json.print(out, receipt);
+        } else {
+            out.println(request.experimentId());
+            if (children != null) {
+                spec.commandLine().getErr().printf("queued a sweep of %d runs: %s%n", children.size(), String.join(", ", children));
+            } else {
+                spec.commandLine().getErr().printf("queued %s on %s; follow it with: fmnist watch %s%n",
+                        request.network().label(), kafka.experiments(), request.experimentId());
+            }
+        }
+        if (!watch) {
+            return ExitCode.OK;
+        }
+        return new ExperimentWatcher(broker, out, spec.commandLine().getErr(), output.json(), progress.draw())
+                .watch(request.experimentId());
+    }
+
+    private ObjectNode readFile(Path path) {
+        try {
+            String name = path.getFileName().toString().toLowerCase();
+            byte[] bytes = Files.readAllBytes(path);
+            JsonNode node = name.endsWith(".yaml") || name.endsWith(".yml") ? new YAMLMapper().readTree(bytes)
+                    : Json.MAPPER.readTree(new String(bytes, StandardCharsets.UTF_8));
+            if (node == null || !node.isObject()) {
+                throw new CliException(ExitCode.USAGE, path + ": expected an object of request fields, like {\"epochs\": 2}");
+            }
+            return (ObjectNode) node;
+        } catch (IOException e) {
+            throw new CliException(ExitCode.USAGE, path + ": " + (e instanceof java.nio.file.NoSuchFileException
+                    ? "no such file" : "not readable JSON or YAML: " + e.getMessage().lines().findFirst().orElse("")), e);
+        }
+    }
+
+    private ObjectNode parseSweep(String text) {
+        int eq = text.indexOf('=');
+        if (eq <= 0 || eq == text.length() - 1) {
+            throw new CliException(ExitCode.USAGE, "--sweep: expected PARAM=V1,V2,... such as k=3,4,5, got '" + text + "'");
+        }
+        ObjectNode node = Json.MAPPER.createObjectNode().put("parameter", text.substring(0, eq));
+        ArrayNode values = node.putArray("values");
+        for (String value : text.substring(eq + 1).split(",")) {
+            try {
+                String v = value.trim();
+                if (v.matches("-?\\d+")) {
+                    values.add(Long.parseLong(v));
+                } else {
+                    values.add(Double.parseDouble(v));
+                }
+            } catch (NumberFormatException e) {
+                throw new CliException(ExitCode.USAGE, "--sweep: '" + value + "' is not a number");
+            }
+        }
+        return node;
+    }
+
+    private static void putIfSet(ObjectNode body, String field, Object value) {
+        if (value == null) {
+            return;
+        }
+        if (value instanceof String s) {
+            body.put(field, s);
+        } else if (value instanceof Integer i) {
+            body.put(field, i);
+        } else if (value instanceof Long l) {
+            body.put(field, l);
+        } else if (value instanceof Double d) {
+            body.put(field, d);
+        } else if (value instanceof Boolean b) {
+            body.put(field, b);
+        }
+    }
+}

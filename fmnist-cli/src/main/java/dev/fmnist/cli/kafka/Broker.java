@@ -1,0 +1,148 @@
+package dev.fmnist.cli.kafka;
+
+import dev.fmnist.cli.CliException;
+import dev.fmnist.cli.ExitCode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * The CLI's Kafka access: send one record, or read a whole topic from the beginning (to its end, or
+ * on and on while a follower wants more). No consumer group: the CLI only ever reads.
+ */
+public final class Broker {
+
+    private static final Duration POLL = Duration.ofMillis(250);
+    /** Artefacts are up to 20 MB; events and requests are small. */
+    private static final int MAX_FETCH_BYTES = 32 * 1024 * 1024;
+
+    private final KafkaOptions options;
+
+    public Broker(KafkaOptions options) {
+        this.options = options;
+    }
+
+    public KafkaOptions options() {
+        return options;
+    }
+
+    /** Sends and waits for the broker's acknowledgement. */
+    public RecordMetadata send(String topic, String key, byte[] value) {
+        Properties p = common();
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) timeout().toMillis());
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout().toMillis() + 1000);
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout().toMillis());
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
+            requireTopic(producer.partitionsFor(topic), topic);
+            return producer.send(new ProducerRecord<>(topic, key, value)).get(timeout().toMillis() + 2000,
+                    TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException(ExitCode.ERROR, "interrupted while sending to " + topic, e);
+        } catch (ExecutionException | java.util.concurrent.TimeoutException | KafkaException e) {
+            throw unreachable(e);
+        }
+    }
+
+    /** Every record of {@code topic} now on the broker, in order per partition. */
+    public List<ConsumerRecord<String, byte[]>> readAll(String topic) {
+        List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+        follow(topic, records::add, () -> true);
+        return records;
+    }
+
+    /**
+     * Reads {@code topic} from the beginning and hands each record to {@code handler} until it answers
+     * false. Once the records that were there when reading began are all read, {@code caughtUp} is
+     * asked once whether to stop there (true) or to keep following new ones (false).
+     */
+    public void follow(String topic, Predicate<ConsumerRecord<String, byte[]>> handler, BooleanSupplier caughtUp) {
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerProperties())) {
+            List<TopicPartition> partitions = requireTopic(consumer.partitionsFor(topic, timeout()), topic).stream()
+                    .map(info -> new TopicPartition(topic, info.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout());
+            boolean behind = true;
+            while (true) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
+                    if (!handler.test(record)) {
+                        return;
+                    }
+                }
+                if (behind && partitions.stream().allMatch(tp -> consumer.position(tp, timeout()) >= end.get(tp))) {
+                    behind = false;
+                    if (caughtUp.getAsBoolean()) {
+                        return;
+                    }
+                }
+            }
+        } catch (KafkaException e) {
+            throw unreachable(e);
+        }
+    }
+
+    private Properties consumerProperties() {
+        Properties p = common();
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, MAX_FETCH_BYTES);
+        p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, MAX_FETCH_BYTES);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        return p;
+    }
+
+    private Properties common() {
+        Properties p = new Properties();
+        p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, options.bootstrapServers);
+        p.put(CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout().toMillis());
+        p.put(CommonClientConfigs.CLIENT_ID_CONFIG, "fmnist-cli");
+        // SASL/SSL the same way as the services: KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM, ...
+        SecuritySettings.fromEnvironment(System.getenv()).forEach(p::put);
+        return p;
+    }
+
+    private Duration timeout() {
+        return Duration.ofSeconds(options.timeoutSeconds);
+    }
+
+    private List<PartitionInfo> requireTopic(List<PartitionInfo> partitions, String topic) {
+        if (partitions == null || partitions.isEmpty()) {
+            throw new CliException(ExitCode.NOT_FOUND, "topic " + topic + " does not exist on " + options.bootstrapServers
+                    + "; create the topics with 'deploy/kafka/kafka.sh topics' (or check --topic-prefix)");
+        }
+        return partitions;
+    }
+
+    private CliException unreachable(Exception e) {
+        Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+        return new CliException(ExitCode.UNREACHABLE, "cannot reach Kafka at " + options.bootstrapServers + " within "
+                + options.timeoutSeconds + " s (" + cause.getClass().getSimpleName() + "); start it with 'bin/up' or "
+                + "'deploy/kafka/kafka.sh start', or point --bootstrap-servers at it", cause);
+    }
+}

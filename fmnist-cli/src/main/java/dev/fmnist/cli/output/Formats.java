@@ -1,0 +1,30 @@
+package dev.fmnist.cli.output;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+
+/** Numbers and durations as people read them. */
+public final class Formats {
+
+    private Formats() {}
+
+    public static String accuracy(Double value) {
+        return value == null ? "-" : String.format("%.4f", value);
+    }
+
+    /** An ISO-8601 instant to the second, such as 2026-11-29T13:29:47Z. */
+    public static String time(String iso) {
+        return iso == null ? "-" : Instant.parse(iso).truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+
+    /** 0:42, 12:05, 1:02:03. */
+    public static String duration(Duration d) {
+        if (d == null) {
+            return "-";
+        }
+        long s = Math.max(0, d.getSeconds());
+        return s >= 3600 ? String.format("%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+                : String.format("%d:%02d", s / 60, s % 60);
+    }
+}

@@ -1,0 +1,95 @@
+package dev.fmnist.cli.serving;
+
+import dev.fmnist.cli.CliException;
+import dev.fmnist.cli.ExitCode;
+import dev.fmnist.proto.v1.ClassifierGrpc;
+import dev.fmnist.proto.v1.ClassifyBatchRequest;
+import dev.fmnist.proto.v1.ClassifyResponse;
+import dev.fmnist.proto.v1.GetModelRequest;
+import dev.fmnist.proto.v1.Image;
+import dev.fmnist.proto.v1.ModelInfo;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.NettyChannelBuilder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+
+/** fmnist.v1.Classifier over one channel; gRPC failures become one-line CLI errors. */
+public final class InferenceClient implements AutoCloseable {
+
+    /** Images per ClassifyBatch: well under the service's limit and its inbound message size. */
+    public static final int BATCH = 500;
+
+    private final GrpcOptions options;
+    private final ManagedChannel channel;
+    private final ClassifierGrpc.ClassifierBlockingStub stub;
+
+    public InferenceClient(GrpcOptions options) {
+        this.options = options;
+        NettyChannelBuilder builder = NettyChannelBuilder.forTarget(options.target);
+        if (options.tls || options.caCert != null) {
+            try {
+                builder.sslContext(options.caCert == null ? GrpcSslContexts.forClient().build()
+                        : GrpcSslContexts.forClient().trustManager(options.caCert.toFile()).build());
+            } catch (SSLException | IllegalArgumentException e) {
+                throw new CliException(ExitCode.USAGE, "--ca-cert " + options.caCert + ": not a usable PEM certificate ("
+                        + e.getMessage() + ")", e);
+            }
+        } else {
+            builder.usePlaintext();
+        }
+        channel = builder.maxInboundMessageSize(32 * 1024 * 1024).build();
+        stub = ClassifierGrpc.newBlockingStub(channel);
+    }
+
+    public ModelInfo model() {
+        return call(() -> stub.withDeadlineAfter(options.timeoutSeconds, TimeUnit.SECONDS)
+                .getModel(GetModelRequest.getDefaultInstance()));
+    }
+
+    /** Classifies any number of images, {@link #BATCH} per call, answers in order. */
+    public List<ClassifyResponse> classify(List<Image> images, boolean resize) {
+        List<ClassifyResponse> answers = new ArrayList<>(images.size());
+        for (int from = 0; from < images.size(); from += BATCH) {
+            ClassifyBatchRequest request = ClassifyBatchRequest.newBuilder()
+                    .addAllImages(images.subList(from, Math.min(images.size(), from + BATCH))).setResize(resize).build();
+            answers.addAll(call(() -> stub.withDeadlineAfter(options.timeoutSeconds, TimeUnit.SECONDS)
+                    .classifyBatch(request)).getResultsList());
+        }
+        return answers;
+    }
+
+    private <T> T call(java.util.function.Supplier<T> rpc) {
+        try {
+            return rpc.get();
+        } catch (StatusRuntimeException e) {
+            Status status = e.getStatus();
+            String what = status.getDescription() == null ? status.getCode().toString()
+                    : status.getCode() + ": " + status.getDescription();
+            int code = switch (status.getCode()) {
+                case UNAVAILABLE, DEADLINE_EXCEEDED -> ExitCode.UNREACHABLE;
+                case INVALID_ARGUMENT, RESOURCE_EXHAUSTED -> ExitCode.USAGE;
+                case NOT_FOUND -> ExitCode.NOT_FOUND;
+                default -> ExitCode.ERROR;
+            };
+            String hint = code == ExitCode.UNREACHABLE
+                    ? "; start it with 'bin/up' or point --target at it (a service with no model yet also answers UNAVAILABLE)"
+                    : "";
+            throw new CliException(code, "inference service at " + options.target + ": " + what + hint, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+        try {
+            channel.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

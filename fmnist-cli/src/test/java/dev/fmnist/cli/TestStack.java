@@ -1,0 +1,137 @@
+package dev.fmnist.cli;
+
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+
+/**
+ * The real stack for the CLI's tests: the broker .ci/run started, topics of their own (a fresh
+ * prefix, so nothing else's records are seen), and the packaged trainer and inference services
+ * started as processes on free ports.
+ */
+final class TestStack implements AutoCloseable {
+
+    static final String BOOTSTRAP = System.getProperty("kafka.bootstrap.servers", "127.0.0.1:9092");
+    private static final long READY_TIMEOUT_MS = 180_000;
+
+    final String prefix = "it-" + UUID.randomUUID().toString().substring(0, 8);
+    final int grpcPort = freePort();
+    private final List<Process> processes = new ArrayList<>();
+
+    TestStack start() throws Exception {
+        createTopics();
+        Path logs = Files.createDirectories(Path.of("target", "it-logs"));
+        int trainerHttp = freePort();
+        int inferenceHttp = freePort();
+        processes.add(start("trainer", System.getProperty("trainer.app"), logs, List.of(
+                "-Dquarkus.http.port=" + trainerHttp,
+                "-Dmp.messaging.incoming.experiments.topic=" + prefix + ".experiments",
+                "-Dmp.messaging.incoming.experiments.group.id=" + prefix + "-trainers",
+                "-Dmp.messaging.incoming.experiment-control.topic=" + prefix + ".experiment-control",
+                "-Dmp.messaging.outgoing.experiment-events.topic=" + prefix + ".experiment-events",
+                "-Dmp.messaging.outgoing.models.topic=" + prefix + ".models",
+                "-Dmp.messaging.outgoing.experiments-dlq.topic=" + prefix + ".experiments.dlq",
+                "-Dmp.messaging.outgoing.reports.topic=" + prefix + ".reports",
+                "-Dfmnist.trainer.progress-interval-ms=100")));
+        processes.add(start("inference", System.getProperty("inference.app"), logs, List.of(
+                "-Dquarkus.http.port=" + inferenceHttp,
+                "-Dquarkus.grpc.server.port=" + grpcPort,
+                "-Dmp.messaging.incoming.models.topic=" + prefix + ".models",
+                "-Dfmnist.serving.architecture=mlp")));
+        awaitHttp(trainerHttp, "/q/health/ready", 200);
+        awaitHttp(inferenceHttp, "/q/health/live", 200); // ready only once a model is served
+        return this;
+    }
+
+    /** The flags that point the CLI at this stack. */
+    List<String> connection() {
+        return List.of("--bootstrap-servers", BOOTSTRAP, "--topic-prefix", prefix, "--target", "127.0.0.1:" + grpcPort);
+    }
+
+    List<String> grpcOnly() {
+        return List.of("--target", "127.0.0.1:" + grpcPort);
+    }
+
+    List<String> kafkaOnly() {
+        return List.of("--bootstrap-servers", BOOTSTRAP, "--topic-prefix", prefix);
+    }
+
+    private void createTopics() throws InterruptedException, ExecutionException {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, BOOTSTRAP);
+        try (Admin admin = Admin.create(p)) {
+            List<NewTopic> topics = new ArrayList<>();
+            for (String name : List.of("experiments", "experiment-events", "experiment-control", "reports",
+                    "experiments.dlq")) {
+                topics.add(new NewTopic(prefix + "." + name, 1, (short) 1));
+            }
+            topics.add(new NewTopic(prefix + ".models", 1, (short) 1).configs(Map.of("max.message.bytes", "20971520")));
+            admin.createTopics(topics).all().get();
+        }
+    }
+
+    private static Process start(String name, String jar, Path logs, List<String> properties) throws IOException {
+        if (jar == null || !Files.exists(Path.of(jar))) {
+            throw new IllegalStateException(name + " jar missing (" + jar + "): package the services first");
+        }
+        List<String> command = new ArrayList<>(List.of("java", "-XX:TieredStopAtLevel=1"));
+        command.addAll(properties);
+        command.addAll(List.of("-jar", jar));
+        return new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(logs.resolve(name + ".log").toFile()).start();
+    }
+
+    private void awaitHttp(int port, String path, int status) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + READY_TIMEOUT_MS;
+        while (System.currentTimeMillis() < deadline) {
+            try {
+                HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + path).toURL()
+                        .openConnection();
+                if (c.getResponseCode() == status) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not up yet
+            }
+            if (processes.stream().anyMatch(p -> !p.isAlive())) {
+                throw new IllegalStateException("a service exited while starting; see target/it-logs");
+            }
+            Thread.sleep(500);
+        }
+        throw new IllegalStateException("port " + port + path + " never answered " + status + "; see target/it-logs");
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        processes.forEach(Process::destroy);
+        for (Process p : processes) {
+            try {
+                if (!p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
