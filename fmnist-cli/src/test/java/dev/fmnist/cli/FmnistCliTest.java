@@ -17,7 +17,7 @@ class FmnistCliTest {
 
     @Test
     void dryRunBuildsTheRequestFromFlagsWithThePeersFieldNames() throws Exception {
-        CliRun run = CliRun.of("submit", "--dry-run", "--id", "exp-1", "-a", "compare", "--sweep", "k=3,4,5",
+        CapturedRun run = CapturedRun.of("submit", "--dry-run", "--id", "exp-1", "-a", "compare", "--sweep", "k=3,4,5",
                 "--epochs", "2", "--learning-rate", "0.0005", "--no-shuffle", "--tag", "owner=me");
 
         assertThat(run.exitCode()).as(run.toString()).isZero();
@@ -32,7 +32,7 @@ class FmnistCliTest {
         Path file = dir.resolve("experiment.yaml");
         Files.writeString(file, "architecture: better\nepochs: 10\nbatchSize: 1000\ntags:\n  purpose: yaml\n");
 
-        CliRun run = CliRun.of("submit", "--dry-run", "-f", file.toString(), "--epochs", "3");
+        CapturedRun run = CapturedRun.of("submit", "--dry-run", "-f", file.toString(), "--epochs", "3");
 
         assertThat(run.exitCode()).as(run.toString()).isZero();
         JsonNode request = Json.MAPPER.readTree(run.out());
@@ -44,48 +44,48 @@ class FmnistCliTest {
 
     @Test
     void invalidRequestsFailLocallyWithTheTrainersRuleAndExit2() {
-        CliRun epochs = CliRun.of("submit", "--dry-run", "--epochs", "0");
+        CapturedRun epochs = CapturedRun.of("submit", "--dry-run", "--epochs", "0");
         assertThat(epochs.exitCode()).isEqualTo(ExitCode.USAGE);
         assertThat(epochs.err()).startsWith("fmnist: invalid request: epochs:").doesNotContain("\tat ");
         assertThat(epochs.err().lines().count()).isEqualTo(1);
 
-        CliRun k = CliRun.of("submit", "--dry-run", "-a", "compare", "--sweep", "k=3,9");
+        CapturedRun k = CapturedRun.of("submit", "--dry-run", "-a", "compare", "--sweep", "k=3,9");
         assertThat(k.exitCode()).isEqualTo(ExitCode.USAGE);
         assertThat(k.err()).contains("sweep.values[1]");
 
-        CliRun sweep = CliRun.of("submit", "--dry-run", "--sweep", "k");
+        CapturedRun sweep = CapturedRun.of("submit", "--dry-run", "--sweep", "k");
         assertThat(sweep.err()).contains("--sweep: expected PARAM=V1,V2,...");
-        assertThat(CliRun.of("submit", "--dry-run", "-f", dir.resolve("missing.json").toString()).err())
+        assertThat(CapturedRun.of("submit", "--dry-run", "-f", dir.resolve("missing.json").toString()).err())
                 .contains("missing.json: no such file");
     }
 
     @Test
     void unknownFlagsAndBadValuesAreUsageErrorsThatSayWhatToRun() {
-        CliRun unknown = CliRun.of("list", "--bogus");
+        CapturedRun unknown = CapturedRun.of("list", "--bogus");
         assertThat(unknown.exitCode()).isEqualTo(ExitCode.USAGE);
         assertThat(unknown.err()).contains("Unknown option: '--bogus'").contains("Run 'fmnist list --help' for usage.");
 
-        CliRun value = CliRun.of("list", "--limit", "many");
+        CapturedRun value = CapturedRun.of("list", "--limit", "many");
         assertThat(value.exitCode()).isEqualTo(ExitCode.USAGE);
         assertThat(value.err()).contains("--limit");
 
-        assertThat(CliRun.of().exitCode()).isEqualTo(ExitCode.USAGE);
+        assertThat(CapturedRun.of().exitCode()).isEqualTo(ExitCode.USAGE);
     }
 
     @Test
     void helpListsEveryVerbAndTheExitCodes() {
-        CliRun help = CliRun.of("--help");
+        CapturedRun help = CapturedRun.of("--help");
         assertThat(help.exitCode()).isZero();
         assertThat(help.out()).contains("submit", "watch", "list", "show", "cancel", "classify", "report", "models",
                 "Exit status:");
         for (String verb : new String[] {"submit", "watch", "list", "show", "cancel", "classify", "report", "models"}) {
-            assertThat(CliRun.of(verb, "--help").exitCode()).as(verb).isZero();
+            assertThat(CapturedRun.of(verb, "--help").exitCode()).as(verb).isZero();
         }
     }
 
     @Test
     void anUnreachableBrokerIsOneLineAndExit3() {
-        CliRun run = CliRun.of("list", "--bootstrap-servers", "127.0.0.1:1", "--kafka-timeout", "2");
+        CapturedRun run = CapturedRun.of("list", "--bootstrap-servers", "127.0.0.1:1", "--kafka-timeout", "2");
         assertThat(run.exitCode()).as(run.toString()).isEqualTo(ExitCode.UNREACHABLE);
         assertThat(run.err()).startsWith("fmnist: cannot reach Kafka at 127.0.0.1:1").doesNotContain("\tat ");
         assertThat(run.err().lines().count()).isEqualTo(1);
@@ -96,11 +96,11 @@ class FmnistCliTest {
         Path png = dir.resolve("x.png");
         javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(28, 28, java.awt.image.BufferedImage.TYPE_BYTE_GRAY),
                 "png", png.toFile());
-        CliRun run = CliRun.of("classify", png.toString(), "--target", "127.0.0.1:1", "--grpc-timeout", "3");
+        CapturedRun run = CapturedRun.of("classify", png.toString(), "--target", "127.0.0.1:1", "--grpc-timeout", "3");
         assertThat(run.exitCode()).as(run.toString()).isEqualTo(ExitCode.UNREACHABLE);
         assertThat(run.err()).startsWith("fmnist: inference service at 127.0.0.1:1: UNAVAILABLE").doesNotContain("\tat ");
 
-        CliRun notAnImage = CliRun.of("classify", dir.resolve("x.png").getParent().resolve("nothing.png").toString());
+        CapturedRun notAnImage = CapturedRun.of("classify", dir.resolve("x.png").getParent().resolve("nothing.png").toString());
         assertThat(notAnImage.exitCode()).isEqualTo(ExitCode.USAGE);
         assertThat(notAnImage.err()).contains("nothing.png: no such file");
     }

@@ -3,6 +3,7 @@ package dev.fmnist.inference.serving;
 import dev.fmnist.engine.artefacts.ModelManifest;
 import dev.fmnist.engine.data.FashionMnist;
 import io.grpc.Status;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -61,6 +62,7 @@ public class DynamicBatcher {
     private DistributionSummary batchSizes;
     private Timer queueWait;
     private Timer compute;
+    private Counter overloadRejections;
 
     @PostConstruct
     void start() {
@@ -71,6 +73,9 @@ public class DynamicBatcher {
                 .publishPercentileHistogram().register(registry);
         compute = Timer.builder("fmnist.inference.compute").description("forward pass of one batch")
                 .publishPercentileHistogram().register(registry);
+        // registered at start, so dashboards and alerts see 0 rather than no series at all
+        overloadRejections = Counter.builder("fmnist.inference.rejected.overload")
+                .description("requests refused with RESOURCE_EXHAUSTED because the queue was full").register(registry);
         int count = workers > 0 ? workers : Runtime.getRuntime().availableProcessors();
         for (int i = 0; i < count; i++) {
             Thread worker = new Thread(this::work, "inference-worker-" + i);
@@ -92,7 +97,7 @@ public class DynamicBatcher {
     public CompletableFuture<Result> submit(float[] pixels, int count) {
         Pending pending = new Pending(pixels, count, new CompletableFuture<>(), System.nanoTime());
         if (!queue.offer(pending)) {
-            registry.counter("fmnist.inference.rejected.overload").increment();
+            overloadRejections.increment();
             throw Status.RESOURCE_EXHAUSTED.withDescription("inference queue is full (" + queueCapacity
                     + " requests waiting); retry with backoff").asRuntimeException();
         }

@@ -1,8 +1,10 @@
-package dev.fmnist.cli;
+package dev.fmnist.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.fmnist.cli.CapturedRun;
+import dev.fmnist.cli.ExitCode;
 import dev.fmnist.cli.output.Json;
 import dev.fmnist.engine.data.FashionMnist;
 import java.awt.image.BufferedImage;
@@ -49,22 +51,22 @@ class FmnistCliIT {
         }
     }
 
-    private static CliRun cli(String... args) {
+    private static CapturedRun cli(String... args) {
         return CliRun.with(stack.connection(), args);
     }
 
-    private static CliRun grpcCli(String... args) {
+    private static CapturedRun grpcCli(String... args) {
         return CliRun.with(stack.grpcOnly(), args);
     }
 
-    private static CliRun kafkaCli(String... args) {
+    private static CapturedRun kafkaCli(String... args) {
         return CliRun.with(stack.kafkaOnly(), args);
     }
 
     @Test
     @Order(1)
     void submitWatchDrawsProgressPrintsEveryEpochAndExitsZeroOnSuccess() {
-        CliRun run = kafkaCli("submit", "--id", mlpId, "-a", "mlp", "--epochs", "2", "--batch-size", "100",
+        CapturedRun run = kafkaCli("submit", "--id", mlpId, "-a", "mlp", "--epochs", "2", "--batch-size", "100",
                 "--train-limit", "30000", "--seed", "7", "--tag", "purpose=cli-test", "--watch", "--progress", "always");
 
         assertThat(run.exitCode()).as(run.toString()).isZero();
@@ -78,11 +80,11 @@ class FmnistCliIT {
     @Test
     @Order(2)
     void watchReplaysAFinishedExperimentAndJsonIsOneEventPerLine() throws Exception {
-        CliRun replay = kafkaCli("watch", mlpId);
+        CapturedRun replay = kafkaCli("watch", mlpId);
         assertThat(replay.exitCode()).isZero();
         assertThat(replay.out()).contains("  epoch 2/2  loss ", "SUCCEEDED in");
 
-        CliRun json = kafkaCli("watch", mlpId, "-o", "json");
+        CapturedRun json = kafkaCli("watch", mlpId, "-o", "json");
         assertThat(json.exitCode()).isZero();
         List<String> types = new ArrayList<>();
         for (String line : json.out().lines().toList()) {
@@ -96,7 +98,7 @@ class FmnistCliIT {
     @Test
     @Order(3)
     void listAndShowInHumanFormAndTheirJsonShapes() throws Exception {
-        CliRun list = kafkaCli("list");
+        CapturedRun list = kafkaCli("list");
         assertThat(list.exitCode()).isZero();
         assertThat(list.out()).startsWith("ID").containsPattern(mlpId + " +SUCCEEDED +mlp +2/2 +0\\.\\d{4} +\\d+:\\d\\d ");
 
@@ -106,7 +108,7 @@ class FmnistCliIT {
                 "bestTestAccuracy", "durationSeconds", "queuedAt", "endedAt"));
         assertThat(row.get("status").asText()).isEqualTo("SUCCEEDED");
 
-        CliRun show = kafkaCli("show", mlpId);
+        CapturedRun show = kafkaCli("show", mlpId);
         assertThat(show.out()).contains("Status:        SUCCEEDED", "Architecture:  mlp", "Tags:          {purpose=cli-test}")
                 .containsPattern("2/2 +\\d\\.\\d{4} +0\\.\\d{4} +0\\.\\d{4}");
         JsonNode record = Json.MAPPER.readTree(kafkaCli("show", mlpId, "-o", "json").out());
@@ -116,7 +118,7 @@ class FmnistCliIT {
         assertThat(fields(record.get("epochMetrics").get(0))).isEqualTo(Set.of("epoch", "loss", "trainAccuracy",
                 "testAccuracy", "epochSeconds", "imagesPerSecond"));
 
-        CliRun missing = kafkaCli("show", "no-such-experiment");
+        CapturedRun missing = kafkaCli("show", "no-such-experiment");
         assertThat(missing.exitCode()).isEqualTo(ExitCode.NOT_FOUND);
         assertThat(missing.err()).startsWith("fmnist: no experiment 'no-such-experiment'");
     }
@@ -145,7 +147,7 @@ class FmnistCliIT {
     @Test
     @Order(5)
     void classifyIdxAndPngFilesInBatches() throws Exception {
-        CliRun idx = grpcCli("classify", TEST_IMAGES.toString(), "--labels", TEST_LABELS.toString(), "--limit", "600",
+        CapturedRun idx = grpcCli("classify", TEST_IMAGES.toString(), "--labels", TEST_LABELS.toString(), "--limit", "600",
                 "--top", "3", "-o", "json");
         assertThat(idx.exitCode()).as(idx.toString()).isZero();
         JsonNode answers = Json.MAPPER.readTree(idx.out());
@@ -161,7 +163,7 @@ class FmnistCliIT {
         image.getRaster().setDataElements(0, 0, 28, 28, pixels);
         Path png = dir.resolve("first.png");
         ImageIO.write(image, "png", png.toFile());
-        CliRun human = grpcCli("classify", png.toString(), "--top", "2");
+        CapturedRun human = grpcCli("classify", png.toString(), "--top", "2");
         assertThat(human.exitCode()).isZero();
         assertThat(human.out()).contains("first.png  " + first.get("className").asText());
     }
@@ -170,7 +172,7 @@ class FmnistCliIT {
     @Order(6)
     void reportWritesCurvesAConfusionMatrixOfTheServedModelAndASummary() throws Exception {
         Path out = dir.resolve("report");
-        CliRun run = cli("report", mlpId, "--out", out.toString(), "-o", "json");
+        CapturedRun run = cli("report", mlpId, "--out", out.toString(), "-o", "json");
 
         assertThat(run.exitCode()).as(run.toString()).isZero();
         JsonNode result = Json.MAPPER.readTree(run.out());
@@ -192,14 +194,14 @@ class FmnistCliIT {
     @Order(7)
     void aSweepIsWatchedRunByRunAndReportedWithItsCurve() throws Exception {
         String sweepId = stack.prefix + "-sweep";
-        CliRun run = kafkaCli("submit", "--id", sweepId, "-a", "mlp", "--sweep", "learningRate=0.001,0.003",
+        CapturedRun run = kafkaCli("submit", "--id", sweepId, "-a", "mlp", "--sweep", "learningRate=0.001,0.003",
                 "--epochs", "1", "--train-limit", "2000", "--batch-size", "500", "--watch");
         assertThat(run.exitCode()).as(run.toString()).isZero();
         assertThat(run.out()).contains("[" + sweepId + "/learningRate=0.001] SUCCEEDED",
                 "[" + sweepId + "/learningRate=0.003] SUCCEEDED").containsPattern("VALUE +EXPERIMENT +STATUS +TEST ACC");
 
         Path out = dir.resolve("sweep-report");
-        CliRun report = kafkaCli("report", sweepId, "--out", out.toString(), "--no-confusion");
+        CapturedRun report = kafkaCli("report", sweepId, "--out", out.toString(), "--no-confusion");
         assertThat(report.exitCode()).as(report.toString()).isZero();
         assertPng(out.resolve("sweep.png"), 800, 500);
         assertThat(Files.readString(out.resolve("summary.md"))).contains("## Runs", sweepId + "/learningRate=0.003");
@@ -210,11 +212,11 @@ class FmnistCliIT {
     void aCancelledExperimentEndsCancelledAndWatchSaysSoWithExit11() {
         String id = stack.prefix + "-cancel";
         assertThat(kafkaCli("submit", "--id", id, "-a", "mlp", "--epochs", "100").exitCode()).isZero();
-        CliRun cancel = kafkaCli("cancel", id);
+        CapturedRun cancel = kafkaCli("cancel", id);
         assertThat(cancel.exitCode()).as(cancel.toString()).isZero();
         assertThat(cancel.out()).startsWith("cancel sent for " + id);
 
-        CliRun watch = kafkaCli("watch", id);
+        CapturedRun watch = kafkaCli("watch", id);
         assertThat(watch.exitCode()).as(watch.toString()).isEqualTo(ExitCode.CANCELLED);
         assertThat(watch.out()).contains("CANCELLED: ");
         assertThat(kafkaCli("cancel", id).out()).isEqualTo(id + " already ended CANCELLED; nothing to cancel\n");

@@ -1,4 +1,4 @@
-package dev.fmnist.cli;
+package dev.fmnist.system;
 
 import java.io.IOException;
 import java.net.HttpURLConnection;
@@ -28,13 +28,13 @@ final class TestStack implements AutoCloseable {
 
     final String prefix = "it-" + UUID.randomUUID().toString().substring(0, 8);
     final int grpcPort = freePort();
+    final int trainerHttp = freePort();
+    final int inferenceHttp = freePort();
     private final List<Process> processes = new ArrayList<>();
 
     TestStack start() throws Exception {
         createTopics();
         Path logs = Files.createDirectories(Path.of("target", "it-logs"));
-        int trainerHttp = freePort();
-        int inferenceHttp = freePort();
         processes.add(start("trainer", System.getProperty("trainer.app"), logs, List.of(
                 "-Dquarkus.http.port=" + trainerHttp,
                 "-Dmp.messaging.incoming.experiments.topic=" + prefix + ".experiments",
@@ -113,7 +113,7 @@ final class TestStack implements AutoCloseable {
         throw new IllegalStateException("port " + port + path + " never answered " + status + "; see target/it-logs");
     }
 
-    private static int freePort() {
+    static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (IOException e) {

@@ -1,0 +1,165 @@
+package dev.fmnist.system;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.fmnist.cli.CapturedRun;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The dashboards and alert rules in deploy/ against the real thing: both services (after a short
+ * training run and with inference traffic flowing) scraped by a real Prometheus, every PromQL
+ * expression evaluated through its HTTP API. A panel that points at a metric no service exports
+ * returns no data and fails here.
+ */
+class ObservabilityIT {
+
+    private static final Path TEST_IMAGES = Path.of("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** What Grafana would put for its variables: a window of several 1 s scrapes, every experiment. */
+    private static final Map<String, String> VARIABLES = Map.of("$__rate_interval", "15s", "$experiment", ".*");
+    private static final long DATA_TIMEOUT_MS = 90_000;
+
+    private static TestStack stack;
+    private static PrometheusServer prometheus;
+    private static Thread traffic;
+    private static final AtomicBoolean running = new AtomicBoolean(true);
+
+    @BeforeAll
+    static void trainServeAndScrape() throws Exception {
+        stack = new TestStack().start();
+        CapturedRun trained = CliRun.with(stack.kafkaOnly(), "submit", "-a", "mlp", "--epochs", "2", "--batch-size", "100",
+                "--train-limit", "20000", "--watch");
+        assertThat(trained.exitCode()).as(trained.toString()).isZero();
+        prometheus = new PrometheusServer().start(stack);
+        traffic = new Thread(() -> {
+            while (running.get()) {
+                CliRun.with(stack.grpcOnly(), "classify", TEST_IMAGES.toString(), "--limit", "50");
+                CliRun.with(stack.grpcOnly(), "classify", "/nonexistent.png"); // a client-side error, not sent
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "inference-traffic");
+        traffic.start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        running.set(false);
+        if (traffic != null) {
+            traffic.join(TimeUnit.SECONDS.toMillis(30));
+        }
+        if (prometheus != null) {
+            prometheus.close();
+        }
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @Test
+    void everyDashboardPanelQueryReturnsData() throws Exception {
+        Map<String, String> queries = new LinkedHashMap<>();
+        try (var files = Files.list(PrometheusServer.ROOT.resolve("deploy/grafana/dashboards"))) {
+            for (Path file : files.sorted().toList()) {
+                JsonNode dashboard = JSON.readTree(file.toFile());
+                for (JsonNode panel : dashboard.get("panels")) {
+                    for (JsonNode target : panel.get("targets")) {
+                        queries.put(file.getFileName() + " / " + panel.get("title").asText() + " / "
+                                + target.get("refId").asText(), target.get("expr").asText());
+                    }
+                }
+            }
+        }
+        assertThat(queries).hasSizeGreaterThan(20);
+
+        Map<String, String> failing = new LinkedHashMap<>(); // panel -> query and Prometheus's last answer
+        List<String> pending = new ArrayList<>(queries.keySet());
+        long deadline = System.currentTimeMillis() + DATA_TIMEOUT_MS;
+        while (!pending.isEmpty() && System.currentTimeMillis() < deadline) {
+            failing.clear();
+            for (String panel : new ArrayList<>(pending)) {
+                JsonNode answer = prometheus.query(substitute(queries.get(panel)));
+                if ("success".equals(answer.path("status").asText()) && !answer.path("data").path("result").isEmpty()) {
+                    pending.remove(panel);
+                } else {
+                    failing.put(panel, queries.get(panel) + " -> " + answer);
+                }
+            }
+            Thread.sleep(1000);
+        }
+        assertThat(failing).as("panels whose query errs or returns no data").isEmpty();
+    }
+
+    @Test
+    void theExperimentVariableListsTheTrainedExperiment() throws Exception {
+        JsonNode values = null;
+        long deadline = System.currentTimeMillis() + DATA_TIMEOUT_MS;
+        while (System.currentTimeMillis() < deadline) { // until the first scrapes are in
+            values = prometheus.api("/api/v1/label/experiment/values?match[]=fmnist_training_last_loss");
+            if (!values.path("data").isEmpty()) {
+                break;
+            }
+            Thread.sleep(1000);
+        }
+        assertThat(values.path("data")).as(values.toString()).isNotEmpty();
+    }
+
+    @Test
+    void everyAlertRuleParsesAndEvaluatesWithoutError() throws Exception {
+        JsonNode rules = new YAMLMapper().readTree(PrometheusServer.ROOT.resolve("deploy/prometheus/alerts.yml").toFile());
+        List<String> names = new ArrayList<>();
+        for (JsonNode group : rules.get("groups")) {
+            for (JsonNode rule : group.get("rules")) {
+                JsonNode answer = prometheus.query(rule.get("expr").asText());
+                assertThat(answer.path("status").asText()).as(rule.get("alert").asText() + ": " + answer).isEqualTo("success");
+                names.add(rule.get("alert").asText());
+            }
+        }
+        // and Prometheus itself loaded the file and evaluates each rule without error
+        long deadline = System.currentTimeMillis() + 30_000;
+        List<String> healthy = List.of();
+        while (System.currentTimeMillis() < deadline) {
+            List<String> ok = new ArrayList<>();
+            for (JsonNode group : prometheus.api("/api/v1/rules").path("data").path("groups")) {
+                for (JsonNode rule : group.path("rules")) {
+                    if ("ok".equals(rule.path("health").asText())) {
+                        ok.add(rule.path("name").asText());
+                    }
+                }
+            }
+            healthy = ok;
+            if (healthy.containsAll(names)) {
+                break;
+            }
+            Thread.sleep(1000);
+        }
+        assertThat(healthy).containsAll(names);
+        JsonNode alerts = prometheus.api("/api/v1/alerts");
+        assertThat(alerts.toString()).as("nothing is wrong with the healthy stack").doesNotContain("FmnistInferenceNotReady",
+                "FmnistTrainerDown", "FmnistInferenceDown");
+    }
+
+    private static String substitute(String expr) {
+        String result = expr;
+        for (Map.Entry<String, String> v : VARIABLES.entrySet()) {
+            result = result.replace(v.getKey(), v.getValue());
+        }
+        return result;
+    }
+}
