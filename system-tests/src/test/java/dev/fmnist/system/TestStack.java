@@ -32,10 +32,18 @@ final class TestStack implements AutoCloseable {
     final int inferenceHttp = freePort();
     private final List<Process> processes = new ArrayList<>();
 
+    /** Topics, then both services; returns once the trainer is ready and the inference service live. */
     TestStack start() throws Exception {
         createTopics();
-        Path logs = Files.createDirectories(Path.of("target", "it-logs"));
-        processes.add(start("trainer", System.getProperty("trainer.app"), logs, List.of(
+        startTrainer();
+        startInference(List.of());
+        awaitHttp(trainerHttp, "/q/health/ready", 200);
+        awaitHttp(inferenceHttp, "/q/health/live", 200); // ready only once a model is served
+        return this;
+    }
+
+    void startTrainer() throws IOException {
+        processes.add(start("trainer", System.getProperty("trainer.app"), List.of(
                 "-Dquarkus.http.port=" + trainerHttp,
                 "-Dmp.messaging.incoming.experiments.topic=" + prefix + ".experiments",
                 "-Dmp.messaging.incoming.experiments.group.id=" + prefix + "-trainers",
@@ -45,14 +53,19 @@ final class TestStack implements AutoCloseable {
                 "-Dmp.messaging.outgoing.experiments-dlq.topic=" + prefix + ".experiments.dlq",
                 "-Dmp.messaging.outgoing.reports.topic=" + prefix + ".reports",
                 "-Dfmnist.trainer.progress-interval-ms=100")));
-        processes.add(start("inference", System.getProperty("inference.app"), logs, List.of(
+    }
+
+    /** The inference service serving the MLPs the tests train; {@code extra} adds or overrides settings. */
+    Process startInference(List<String> extra) throws IOException {
+        List<String> properties = new ArrayList<>(List.of(
                 "-Dquarkus.http.port=" + inferenceHttp,
                 "-Dquarkus.grpc.server.port=" + grpcPort,
                 "-Dmp.messaging.incoming.models.topic=" + prefix + ".models",
-                "-Dfmnist.serving.architecture=mlp")));
-        awaitHttp(trainerHttp, "/q/health/ready", 200);
-        awaitHttp(inferenceHttp, "/q/health/live", 200); // ready only once a model is served
-        return this;
+                "-Dfmnist.serving.architecture=mlp"));
+        properties.addAll(extra);
+        Process process = start("inference", System.getProperty("inference.app"), properties);
+        processes.add(process);
+        return process;
     }
 
     /** The flags that point the CLI at this stack. */
@@ -68,7 +81,7 @@ final class TestStack implements AutoCloseable {
         return List.of("--bootstrap-servers", BOOTSTRAP, "--topic-prefix", prefix);
     }
 
-    private void createTopics() throws InterruptedException, ExecutionException {
+    void createTopics() throws InterruptedException, ExecutionException {
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, BOOTSTRAP);
         try (Admin admin = Admin.create(p)) {
@@ -82,18 +95,19 @@ final class TestStack implements AutoCloseable {
         }
     }
 
-    private static Process start(String name, String jar, Path logs, List<String> properties) throws IOException {
+    private Process start(String name, String jar, List<String> properties) throws IOException {
         if (jar == null || !Files.exists(Path.of(jar))) {
             throw new IllegalStateException(name + " jar missing (" + jar + "): package the services first");
         }
         List<String> command = new ArrayList<>(List.of("java", "-XX:TieredStopAtLevel=1"));
         command.addAll(properties);
         command.addAll(List.of("-jar", jar));
+        Path logs = Files.createDirectories(Path.of("target", "it-logs"));
         return new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(logs.resolve(name + ".log").toFile()).start();
+                .redirectOutput(logs.resolve(prefix + "-" + name + ".log").toFile()).start();
     }
 
-    private void awaitHttp(int port, String path, int status) throws InterruptedException {
+    void awaitHttp(int port, String path, int status) throws InterruptedException {
         long deadline = System.currentTimeMillis() + READY_TIMEOUT_MS;
         while (System.currentTimeMillis() < deadline) {
             try {
