@@ -65,15 +65,14 @@ start() {
   exit 1
 }
 
-topic() { # name partitions config...
-  local name=$1 partitions=$2; shift 2
-  local configs=()
-  for c in "$@"; do configs+=(--config "$c"); done
+# shellcheck source=topics.sh
+. "$here/topics.sh"
+
+kafka_topics() {
   local output
-  if ! output=$(java_kafka org.apache.kafka.tools.TopicCommand --bootstrap-server "$bootstrap" --create \
-      --if-not-exists --topic "$name" --partitions "$partitions" --replication-factor 1 "${configs[@]}" 2>&1); then
+  if ! output=$(java_kafka org.apache.kafka.tools.TopicCommand "$@" 2>&1); then
     echo "$output" >&2
-    echo "kafka: could not create topic $name" >&2
+    echo "kafka: could not create a topic: kafka-topics $*" >&2
     exit 1
   fi
   # the tool warns that '.' and '_' may collide in metric names; our names use '.' only
@@ -83,15 +82,7 @@ topic() { # name partitions config...
 topics() {
   fetch
   port_open || { echo "kafka: not running on $bootstrap; run: $0 start" >&2; exit 1; }
-  # Requests: the partition count is how many trainers can share the work.
-  topic fmnist.experiments 3 max.message.bytes=8388608 retention.ms=604800000
-  topic fmnist.experiments.dlq 1 max.message.bytes=8388608 retention.ms=2592000000
-  # Lifecycle events are the record of what ran: kept forever, rebuilt on a trainer's start.
-  topic fmnist.experiment-events 3 retention.ms=-1
-  # The latest artefact per architecture: compacted, room for a 10 MB BetterNet.
-  topic fmnist.models 1 cleanup.policy=compact max.message.bytes=20971520 min.compaction.lag.ms=3600000
-  topic fmnist.experiment-control 1 retention.ms=86400000
-  topic fmnist.reports 1 max.message.bytes=8388608 retention.ms=-1
+  create_topics "$bootstrap"
 }
 
 stop() {
