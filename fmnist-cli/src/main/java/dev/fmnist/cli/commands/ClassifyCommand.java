@@ -105,7 +105,8 @@ public final class ClassifyCommand implements Callable<Integer> {
         table.print(out);
         String version = responses.isEmpty() ? "-" : responses.get(0).getModelVersion();
         if (truth != null) {
-            out.printf("accuracy %.4f on %d images (model %s)%n", correct / (double) images.size(), images.size(), version);
+            out.printf("accuracy %.4f on %d image%s (model %s)%n", correct / (double) images.size(), images.size(),
+                    images.size() == 1 ? "" : "s", version);
         }
         return ExitCode.OK;
     }

@@ -15,6 +15,8 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Follows one experiment (and, for a sweep, its runs) on the events topic from the beginning, so a
@@ -23,6 +25,7 @@ import java.util.Optional;
 final class ExperimentWatcher {
 
     private static final int BAR_WIDTH = 24;
+    private static final int QUIET_WAIT_SECONDS = 5;
 
     private final Broker broker;
     private final PrintWriter out;
@@ -32,7 +35,7 @@ final class ExperimentWatcher {
     private final ExperimentHistory history = new ExperimentHistory();
     private final Map<String, Instant> epochStarted = new HashMap<>();
     private boolean barShown;
-    private boolean seen;
+    private volatile boolean seen;
 
     ExperimentWatcher(Broker broker, PrintWriter out, PrintWriter err, boolean json, boolean drawProgress) {
         this.broker = broker;
@@ -62,10 +65,13 @@ final class ExperimentWatcher {
             }
             return true;
         }, () -> {
-            if (!seen) {
-                err.println("waiting for " + id + ": no events yet (queued behind other experiments, or no trainer "
-                        + "is running); Ctrl-C stops watching, not the experiment");
-            }
+            // a trainer that is free picks a new request up within a moment: say nothing unless it does not
+            CompletableFuture.delayedExecutor(QUIET_WAIT_SECONDS, TimeUnit.SECONDS).execute(() -> {
+                if (!seen) {
+                    err.println("waiting for " + id + ": no events yet (queued behind other experiments, or no "
+                            + "trainer is running); Ctrl-C stops watching, not the experiment");
+                }
+            });
             return false;
         });
         return switch (end[0]) {
@@ -85,7 +91,8 @@ final class ExperimentWatcher {
         ExperimentRecord record = history.find(e.experimentId()).orElseThrow();
         Instant at = e.at() == null ? Instant.now() : Instant.parse(e.at());
         switch (e.type()) {
-            case QUEUED -> line(who + "QUEUED    " + record.getArchitecture() + ", " + record.getEpochs() + " epochs"
+            case QUEUED -> line(who + "QUEUED    " + record.getArchitecture() + ", " + record.getEpochs()
+                    + (Integer.valueOf(1).equals(record.getEpochs()) ? " epoch" : " epochs")
                     + (record.getTags() == null ? "" : ", tags " + record.getTags()));
             case RUNNING -> {
                 epochStarted.put(e.experimentId(), at);
@@ -102,7 +109,7 @@ final class ExperimentWatcher {
             case SWEEP_SUMMARY -> {
                 clearBar();
                 Table table = new Table("VALUE", "EXPERIMENT", "STATUS", "TEST ACC");
-                e.summary().forEach(row -> table.row(row.get("value"), row.get("experimentId"), row.get("status"),
+                e.summary().forEach(row -> table.row(Formats.number(row.get("value")), row.get("experimentId"), row.get("status"),
                         row.get("testAccuracy") instanceof Number n ? Formats.accuracy(n.doubleValue()) : "-"));
                 table.print(out);
             }

@@ -10,6 +10,7 @@ import dev.fmnist.cli.output.Json;
 import dev.fmnist.cli.output.OutputOptions;
 import dev.fmnist.cli.output.Table;
 import dev.fmnist.engine.experiments.ExperimentEvent.Type;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -42,8 +43,11 @@ public final class ListCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        // events of different experiments sit on different partitions: order by when each was queued
         List<ExperimentRecord> records = ExperimentHistory.read(new Broker(kafka)).all().stream()
-                .filter(r -> status == null || status.contains(r.getStatus())).toList();
+                .filter(r -> status == null || status.contains(r.getStatus()))
+                .sorted(Comparator.comparing(ExperimentRecord::queuedInstant, Comparator.nullsFirst(Comparator.naturalOrder())))
+                .toList();
         if (limit > 0 && records.size() > limit) {
             records = records.subList(records.size() - limit, records.size());
         }

@@ -67,7 +67,8 @@ public final class ModelsCommand implements Callable<Integer> {
         Table table = new Table("ARCHITECTURE", "VERSION", "EXPERIMENT", "TEST ACC", "PARAMETERS", "CREATED", "LIVE");
         for (Artefact a : artefacts) {
             table.row(a.architecture(), a.version(), a.problem() != null ? "unreadable: " + a.problem() : a.experimentId(),
-                    Formats.accuracy(a.testAccuracy()), a.parameterCount(), a.createdAt(),
+                    Formats.accuracy(a.testAccuracy()), a.parameterCount(),
+                    a.createdAt() == null ? null : Formats.time(a.createdAt()),
                     a.live() == null ? "?" : a.live() ? "*" : "");
         }
         table.print(spec.commandLine().getOut());

@@ -151,6 +151,12 @@ public final class ExperimentRecord {
         return d == null ? null : d.toMillis() / 1000.0;
     }
 
+    /** When it was queued (or ended, for a request rejected outright); for ordering. */
+    @JsonIgnore
+    public Instant queuedInstant() {
+        return queuedAt;
+    }
+
     /** ISO-8601, as the events carry it. */
     public String getQueuedAt() {
         return queuedAt == null ? null : queuedAt.toString();

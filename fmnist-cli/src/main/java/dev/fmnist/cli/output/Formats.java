@@ -13,6 +13,14 @@ public final class Formats {
         return value == null ? "-" : String.format("%.4f", value);
     }
 
+    /** A swept value as it was written: 3 rather than 3.0, 0.001 as it is. */
+    public static String number(Object value) {
+        if (value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && !Double.isInfinite(n.doubleValue())) {
+            return Long.toString(n.longValue());
+        }
+        return String.valueOf(value);
+    }
+
     /** An ISO-8601 instant to the second, such as 2026-11-29T13:29:47Z. */
     public static String time(String iso) {
         return iso == null ? "-" : Instant.parse(iso).truncatedTo(ChronoUnit.SECONDS).toString();
