@@ -112,7 +112,7 @@ class DeploymentFilesTest {
         assertThat(service.at("/spec/ports/0/targetPort").asText()).isEqualTo("grpc");
         assertThat(service.at("/spec/ports/0/port").asInt()).isEqualTo(port(inference, "grpc"));
         JsonNode podLabels = k8s.get("Deployment/fmnist-inference").at("/spec/template/metadata/labels");
-        service.at("/spec/selector").fields().forEachRemaining(e ->
+        service.at("/spec/selector").properties().forEach(e ->
                 assertThat(podLabels.path(e.getKey()).asText()).as("selector " + e.getKey()).isEqualTo(e.getValue().asText()));
 
         JsonNode hpa = k8s.get("HorizontalPodAutoscaler/fmnist-inference");
@@ -175,7 +175,7 @@ class DeploymentFilesTest {
     /** The variable names of a compose environment map, with YAML merge keys (<<: *anchor) followed. */
     private static List<String> variables(JsonNode environment) {
         List<String> names = new ArrayList<>();
-        environment.fields().forEachRemaining(e -> {
+        environment.properties().forEach(e -> {
             if (e.getKey().equals("<<")) {
                 names.addAll(variables(e.getValue()));
             } else {

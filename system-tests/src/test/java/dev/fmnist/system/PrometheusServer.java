@@ -81,12 +81,18 @@ final class PrometheusServer implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
-        if (process != null) {
-            process.destroy();
+    public void close() {
+        if (process == null) {
+            return;
+        }
+        process.destroy();
+        try {
             if (!process.waitFor(10, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
             }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.fmnist.cli.commands;
 
+import com.google.protobuf.ByteString;
 import dev.fmnist.cli.CliException;
 import dev.fmnist.cli.ExitCode;
 import dev.fmnist.cli.history.ExperimentHistory;
@@ -18,8 +19,8 @@ import dev.fmnist.engine.data.FashionMnistLoader;
 import dev.fmnist.engine.reports.SweepChart;
 import dev.fmnist.proto.v1.ClassifyResponse;
 import dev.fmnist.proto.v1.Image;
-import com.google.protobuf.ByteString;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -97,7 +98,7 @@ public final class ReportCommand implements Callable<Integer> {
             files.add(write("confusion.png", Charts.confusion(confusion.counts(), String.format(
                     "Confusion on the test set: model %s, accuracy %.4f", confusion.modelVersion(), confusion.accuracy()))));
         }
-        files.add(write("summary.md", Markdown.summary(record, children, confusion, files).getBytes()));
+        files.add(write("summary.md", Markdown.summary(record, children, confusion, files).getBytes(StandardCharsets.UTF_8)));
         if (output.json()) {
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("experimentId", id);

@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -186,8 +187,8 @@ public final class SubmitCommand implements Callable<Integer> {
             }
             return (ObjectNode) node;
         } catch (IOException e) {
-            throw new CliException(ExitCode.USAGE, path + ": " + (e instanceof java.nio.file.NoSuchFileException
-                    ? "no such file" : "not readable JSON or YAML: " + e.getMessage().lines().findFirst().orElse("")), e);
+            throw new CliException(ExitCode.USAGE, path + ": " + (e instanceof NoSuchFileException ? "no such file"
+                    : "not readable JSON or YAML: " + String.valueOf(e.getMessage()).lines().findFirst().orElse("")), e);
         }
     }
 

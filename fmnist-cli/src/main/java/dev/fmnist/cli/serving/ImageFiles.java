@@ -9,8 +9,10 @@ import dev.fmnist.engine.data.IdxFile;
 import dev.fmnist.proto.v1.Image;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /** Images to classify from files: PNG/JPEG as they are (the service decodes them), idx files image by image. */
@@ -36,7 +38,7 @@ public final class ImageFiles {
                 IdxFile idx = idx(file);
                 int[] dims = idx.dimensions();
                 if (dims.length != 3 || dims[1] != FashionMnist.IMAGE_SIDE || dims[2] != FashionMnist.IMAGE_SIDE) {
-                    throw new CliException(ExitCode.USAGE, file + ": an idx file of " + java.util.Arrays.toString(dims)
+                    throw new CliException(ExitCode.USAGE, file + ": an idx file of " + Arrays.toString(dims)
                             + ", expected images of 28x28 ([n, 28, 28])");
                 }
                 int n = limit > 0 ? Math.min(limit, idx.count()) : idx.count();
@@ -54,7 +56,7 @@ public final class ImageFiles {
         IdxFile idx = idx(file);
         if (idx.dimensions().length != 1 || idx.count() < expected) {
             throw new CliException(ExitCode.USAGE, file + ": expected an idx labels file of at least " + expected
-                    + " labels, got dimensions " + java.util.Arrays.toString(idx.dimensions()));
+                    + " labels, got dimensions " + Arrays.toString(idx.dimensions()));
         }
         return idx.payload();
     }
@@ -71,7 +73,7 @@ public final class ImageFiles {
         try (var in = Files.newInputStream(file)) {
             return in.readNBytes(4);
         } catch (IOException e) {
-            throw new CliException(ExitCode.USAGE, file + ": " + (e instanceof java.nio.file.NoSuchFileException
+            throw new CliException(ExitCode.USAGE, file + ": " + (e instanceof NoSuchFileException
                     ? "no such file" : e.getMessage()), e);
         }
     }

@@ -16,6 +16,7 @@ import io.grpc.netty.NettyChannelBuilder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 
 /** fmnist.v1.Classifier over one channel; gRPC failures become one-line CLI errors. */
@@ -63,7 +64,7 @@ public final class InferenceClient implements AutoCloseable {
         return answers;
     }
 
-    private <T> T call(java.util.function.Supplier<T> rpc) {
+    private <T> T call(Supplier<T> rpc) {
         try {
             return rpc.get();
         } catch (StatusRuntimeException e) {
