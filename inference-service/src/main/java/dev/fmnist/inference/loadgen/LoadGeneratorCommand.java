@@ -2,6 +2,8 @@ package dev.fmnist.inference.loadgen;
 
 import ai.djl.Model;
 import com.google.protobuf.ByteString;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
 import dev.fmnist.engine.artefacts.ArtefactCodec;
 import dev.fmnist.engine.artefacts.ModelArtefact;
 import dev.fmnist.engine.data.FashionMnist;
@@ -23,6 +25,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -31,7 +36,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * Closed-loop gRPC load: N clients each send one image at a time, back to back, for a fixed time;
+ * Closed-loop gRPC load: N requests of one image each in flight at all times, for a fixed time;
  * reports p50/p99 latency and throughput per rpc and concurrency, and the raw DJL forward pass of the
  * same artefact at the same batch size for comparison.
  */
@@ -42,6 +47,7 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
     private static final double NANOS_PER_MS = 1e6;
     private static final double NANOS_PER_SECOND = 1e9;
     private static final int IMAGES = 1000;
+    private static final int MAX_SAMPLES = 1 << 22;
 
     @Spec
     CommandSpec spec;
@@ -66,6 +72,10 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
             description = "unmeasured seconds per point in the warm-up pass (default: ${DEFAULT-VALUE})")
     int warmupSeconds;
 
+    @Option(names = "--settle-seconds", defaultValue = "2",
+            description = "unmeasured seconds at each point right before measuring it (default: ${DEFAULT-VALUE})")
+    int settleSeconds;
+
     @Option(names = "--artefact", description = "the served artefact's file, for the raw forward-pass baseline")
     Path artefact;
 
@@ -77,13 +87,14 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
             images.add(Image.newBuilder().setRawUint8(ByteString.copyFrom(test.images(), i * FashionMnist.PIXELS,
                     FashionMnist.PIXELS)).build());
         }
-        ManagedChannel channel = ManagedChannelBuilder.forTarget(target).usePlaintext().build();
+        // callbacks on the transport threads: they only record a number and start the next call
+        ManagedChannel channel = ManagedChannelBuilder.forTarget(target).usePlaintext().directExecutor().build();
         try {
-            ClassifierGrpc.ClassifierBlockingStub classifier = ClassifierGrpc.newBlockingStub(channel);
-            GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub v2 = GRPCInferenceServiceGrpc.newBlockingStub(channel);
-            Map<String, Runnable[]> callsByRpc = new LinkedHashMap<>();
+            ClassifierGrpc.ClassifierFutureStub classifier = ClassifierGrpc.newFutureStub(channel);
+            GRPCInferenceServiceGrpc.GRPCInferenceServiceFutureStub v2 = GRPCInferenceServiceGrpc.newFutureStub(channel);
+            Map<String, Call[]> callsByRpc = new LinkedHashMap<>();
             for (String rpc : rpcs) {
-                Runnable[] calls = new Runnable[IMAGES];
+                Call[] calls = new Call[IMAGES];
                 for (int i = 0; i < IMAGES; i++) {
                     Image image = images.get(i);
                     calls[i] = switch (rpc) {
@@ -100,17 +111,18 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
             }
             // Every point once unmeasured first: the server's JIT warms up on all paths, so the
             // first rpc measured is not penalised against the later ones.
-            for (Runnable[] calls : callsByRpc.values()) {
+            for (Call[] calls : callsByRpc.values()) {
                 for (int clients : concurrency) {
                     run(calls, clients, warmupSeconds);
                 }
             }
             System.out.printf("%-10s %11s %9s %9s %12s %14s %9s%n", "rpc", "concurrency", "p50 ms", "p99 ms",
                     "requests/s", "raw images/s", "ratio");
-            for (Map.Entry<String, Runnable[]> entry : callsByRpc.entrySet()) {
+            for (Map.Entry<String, Call[]> entry : callsByRpc.entrySet()) {
                 String rpc = entry.getKey();
-                Runnable[] calls = entry.getValue();
+                Call[] calls = entry.getValue();
                 for (int clients : concurrency) {
+                    run(calls, clients, settleSeconds); // the same point, unmeasured: the previous one's load is gone
                     Point point = run(calls, clients, seconds);
                     double raw = artefact == null ? Double.NaN : rawImagesPerSecond(test, clients);
                     System.out.printf("%-10s %11d %9.2f %9.2f %12.0f %14.0f %9.2f%n", rpc, clients, point.p50Ms(),
@@ -125,38 +137,56 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
 
     private record Point(double p50Ms, double p99Ms, double perSecond) {}
 
-    private static Point run(Runnable[] calls, int clients, int seconds) throws InterruptedException {
+    /** One request, started asynchronously. */
+    private interface Call {
+        ListenableFuture<?> start();
+    }
+
+    /**
+     * {@code clients} requests in flight at all times: each answer records its latency and starts the
+     * next request. Asynchronous calls with their callbacks on gRPC's own threads, so the client
+     * needs no thread per simulated client and takes as little CPU from the server as it can.
+     */
+    private static Point run(Call[] calls, int clients, int seconds) throws InterruptedException {
         long end = System.nanoTime() + (long) (seconds * NANOS_PER_SECOND);
-        long[][] latencies = new long[clients][];
-        int[] counts = new int[clients];
-        Thread[] threads = new Thread[clients];
+        long[] latencies = new long[MAX_SAMPLES];
+        AtomicInteger count = new AtomicInteger();
+        AtomicInteger failures = new AtomicInteger();
+        CountDownLatch finished = new CountDownLatch(clients);
         for (int c = 0; c < clients; c++) {
-            int client = c;
-            threads[c] = new Thread(() -> {
-                long[] mine = new long[1 << 20];
-                int n = 0;
-                for (int i = client; System.nanoTime() < end && n < mine.length; i++) {
-                    long start = System.nanoTime();
-                    calls[i % calls.length].run();
-                    mine[n++] = System.nanoTime() - start;
-                }
-                latencies[client] = mine;
-                counts[client] = n;
-            });
-            threads[c].start();
+            issue(calls, c, clients, end, latencies, count, failures, finished);
         }
-        for (Thread t : threads) {
-            t.join();
+        finished.await();
+        if (failures.get() > 0) {
+            System.err.printf("%d requests failed%n", failures.get());
         }
-        int total = Arrays.stream(counts).sum();
-        long[] all = new long[total];
-        int at = 0;
-        for (int c = 0; c < clients; c++) {
-            System.arraycopy(latencies[c], 0, all, at, counts[c]);
-            at += counts[c];
-        }
+        int total = Math.min(count.get(), MAX_SAMPLES);
+        long[] all = Arrays.copyOf(latencies, total);
         Arrays.sort(all);
         return new Point(all[total / 2] / NANOS_PER_MS, all[(int) (total * 0.99)] / NANOS_PER_MS, total / (double) seconds);
+    }
+
+    private static void issue(Call[] calls, int index, int clients, long end, long[] latencies, AtomicInteger count,
+            AtomicInteger failures, CountDownLatch finished) {
+        long start = System.nanoTime();
+        ListenableFuture<?> answer = calls[index % calls.length].start();
+        answer.addListener(() -> {
+            long now = System.nanoTime();
+            try {
+                answer.get();
+                int slot = count.getAndIncrement();
+                if (slot < latencies.length) {
+                    latencies[slot] = now - start;
+                }
+            } catch (ExecutionException | InterruptedException | RuntimeException e) {
+                failures.incrementAndGet();
+            }
+            if (now < end) {
+                issue(calls, index + clients, clients, end, latencies, count, failures, finished);
+            } else {
+                finished.countDown();
+            }
+        }, MoreExecutors.directExecutor());
     }
 
     /** The same artefact's forward pass in this process, batch = concurrency, one call after another. */
