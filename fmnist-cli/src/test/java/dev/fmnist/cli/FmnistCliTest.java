@@ -39,7 +39,7 @@ class FmnistCliTest {
         assertThat(request.get("epochs").asInt()).isEqualTo(3);
         assertThat(request.get("batchSize").asInt()).isEqualTo(1000);
         assertThat(request.get("tags").get("purpose").asText()).isEqualTo("yaml");
-        assertThat(request.get("experimentId").asText()).as("generated").isNotBlank();
+        assertThat(request.get("experimentId").asText()).as("generated, readable").matches("better-\\d{8}-\\d{6}-[0-9a-f]{4}");
     }
 
     @Test

@@ -91,7 +91,7 @@ final class ExperimentWatcher {
         ExperimentRecord record = history.find(e.experimentId()).orElseThrow();
         Instant at = e.at() == null ? Instant.now() : Instant.parse(e.at());
         switch (e.type()) {
-            case QUEUED -> line(who + "QUEUED    " + record.getArchitecture() + ", " + record.getEpochs()
+            case QUEUED -> line(who + "QUEUED    " + what(record) + ", " + record.getEpochs()
                     + (Integer.valueOf(1).equals(record.getEpochs()) ? " epoch" : " epochs")
                     + (record.getTags() == null ? "" : ", tags " + record.getTags()));
             case RUNNING -> {
@@ -118,6 +118,17 @@ final class ExperimentWatcher {
                     + (e.artefactVersion() == null ? "" : ", artefact " + e.artefactVersion()));
             case FAILED, CANCELLED, REJECTED -> line(who + e.type() + ": " + e.reason());
         }
+    }
+
+    /** "better", or for a sweep "sweep of compare over k = [3, 5]". */
+    private static String what(ExperimentRecord record) {
+        if (record.getSweptParameter() == null) {
+            return record.getArchitecture();
+        }
+        String network = record.getSweptParameter().equals("k") ? record.getArchitecture().replaceAll("\\(k=.*\\)", "")
+                : record.getArchitecture();
+        return "sweep of " + network + " over " + record.getSweptParameter() + " = "
+                + record.getSweptValues().stream().map(Formats::number).toList();
     }
 
     /** One line, redrawn in place: batches done, images/second, time left in the epoch and in the run. */

@@ -19,10 +19,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ThreadLocalRandom;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,6 +45,8 @@ import picocli.CommandLine.Model.CommandSpec;
             "  fmnist submit -a compare --sweep k=3,4,5,6,7,8 --tag purpose=kernel-sweep",
             "  fmnist submit -f experiment.yaml --learning-rate 0.0005", ExitCode.HELP_FOOTER})
 public final class SubmitCommand implements Callable<Integer> {
+
+    private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
 
     @Spec
     CommandSpec spec;
@@ -126,6 +131,9 @@ public final class SubmitCommand implements Callable<Integer> {
                     : body.putObject("tags");
             tags.forEach(tagNode::put);
         }
+        if (!body.has("experimentId")) {
+            body.put("experimentId", readableId(body));
+        }
         ExperimentRequest request;
         try {
             request = new RequestParser().parse(Json.MAPPER.writeValueAsBytes(body));
@@ -134,7 +142,6 @@ public final class SubmitCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new CliException(ExitCode.ERROR, "cannot write the request: " + e.getMessage(), e);
         }
-        body.put("experimentId", request.experimentId()); // the generated one, when none was given
         List<String> children = request.isSweep()
                 ? request.children().stream().map(ExperimentRequest::experimentId).toList() : null;
         PrintWriter out = spec.commandLine().getOut();
@@ -174,6 +181,13 @@ public final class SubmitCommand implements Callable<Integer> {
         }
         return new ExperimentWatcher(broker, out, spec.commandLine().getErr(), output.json(), progress.draw())
                 .watch(request.experimentId());
+    }
+
+    /** An id people can read and type: better-20261129-140247-3fa9 (the suffix keeps two in one second apart). */
+    private static String readableId(ObjectNode body) {
+        String network = body.path("architecture").asText("better").replaceAll("[^A-Za-z0-9]", "");
+        String suffix = Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 16) | 1 << 16).substring(1);
+        return (network.isEmpty() ? "experiment" : network) + "-" + ID_TIME.format(LocalDateTime.now()) + "-" + suffix;
     }
 
     private ObjectNode readFile(Path path) {

@@ -13,7 +13,7 @@ import java.util.Map;
 /** One experiment as its events tell it: what {@code list} and {@code show} print. */
 @JsonPropertyOrder({"experimentId", "parentId", "status", "architecture", "epochsDone", "epochs",
     "bestTestAccuracy", "durationSeconds", "queuedAt", "startedAt", "endedAt", "device", "worker", "reason",
-    "artefactVersion", "tags", "epochMetrics", "sweep", "reportKey"})
+    "artefactVersion", "tags", "sweptParameter", "sweptValues", "epochMetrics", "sweep", "reportKey"})
 public final class ExperimentRecord {
 
     /** One finished epoch, 1-based as people count. */
@@ -36,6 +36,8 @@ public final class ExperimentRecord {
     private Double finalTestAccuracy;
     private final List<Epoch> epochMetrics = new ArrayList<>();
     private List<Map<String, Object>> sweep;
+    private String sweptParameter;
+    private List<Double> sweptValues;
     private String reportKey;
     private ExperimentEvent lastProgress;
 
@@ -56,6 +58,10 @@ public final class ExperimentRecord {
         }
         if (event.tags() != null) {
             tags = event.tags();
+        }
+        if (event.sweep() != null) {
+            sweptParameter = event.sweep().parameter();
+            sweptValues = event.sweep().values();
         }
         switch (event.type()) {
             case QUEUED -> {
@@ -198,6 +204,15 @@ public final class ExperimentRecord {
 
     public List<Map<String, Object>> getSweep() {
         return sweep;
+    }
+
+    /** For a sweep: what it varies (k, learningRate or batchSize). */
+    public String getSweptParameter() {
+        return sweptParameter;
+    }
+
+    public List<Double> getSweptValues() {
+        return sweptValues;
     }
 
     public String getReportKey() {

@@ -16,6 +16,7 @@ import java.util.Map;
  * @param architecture registry name, with {@code k} where it applies
  * @param k kernel size option
  * @param tags the request's tags
+ * @param sweep a sweep's QUEUED and terminal events: the parameter and its values
  * @param device RUNNING: where it trains
  * @param worker RUNNING: which trainer process
  * @param epoch EPOCH and PROGRESS: 0-based epoch
@@ -40,6 +41,7 @@ public record ExperimentEvent(
         String architecture,
         Integer k,
         Map<String, String> tags,
+        Sweep sweep,
         String device,
         String worker,
         Integer epoch,
@@ -67,6 +69,7 @@ public record ExperimentEvent(
         private String architecture;
         private Integer k;
         private Map<String, String> tags;
+        private Sweep sweep;
         private String device;
         private String worker;
         private Integer epoch;
@@ -92,6 +95,7 @@ public record ExperimentEvent(
             this.architecture = request.network().architecture().id();
             this.k = request.network().k();
             this.tags = request.tags().isEmpty() ? null : request.tags();
+            this.sweep = request.sweep();
             this.epochs = request.hyperParameters().epochs();
             return this;
         }
@@ -147,7 +151,7 @@ public record ExperimentEvent(
 
         public ExperimentEvent build() {
             return new ExperimentEvent(type, experimentId, parentId, Instant.now().toString(), architecture,
-                    k, tags, device, worker, epoch, epochs, batch, batches, metrics, artefactVersion, reason, field, rule, summary,
+                    k, tags, sweep, device, worker, epoch, epochs, batch, batches, metrics, artefactVersion, reason, field, rule, summary,
                     reportKey);
         }
     }
