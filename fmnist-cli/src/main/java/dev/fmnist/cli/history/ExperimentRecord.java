@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.fmnist.engine.experiments.ExperimentEvent;
 import dev.fmnist.engine.experiments.ExperimentEvent.Type;
+import dev.fmnist.engine.networks.NetworkSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -51,7 +52,7 @@ public final class ExperimentRecord {
             parentId = event.parentId();
         }
         if (event.architecture() != null) {
-            architecture = event.k() == null ? event.architecture() : event.architecture() + "(k=" + event.k() + ")";
+            architecture = NetworkSpec.label(event.architecture(), event.k());
         }
         if (event.epochs() != null) {
             epochs = event.epochs();

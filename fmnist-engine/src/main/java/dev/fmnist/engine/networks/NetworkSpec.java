@@ -46,6 +46,11 @@ public record NetworkSpec(Architecture architecture, Integer k) {
 
     /** A short name such as {@code better} or {@code compare(k=3)}. */
     public String label() {
-        return k == null ? architecture.id() : architecture.id() + "(k=" + k + ")";
+        return label(architecture.id(), k);
+    }
+
+    /** The label of a registry id and kernel option as events and keys carry them, without validating them. */
+    public static String label(String architectureId, Integer k) {
+        return k == null ? architectureId : architectureId + "(k=" + k + ")";
     }
 }
