@@ -40,7 +40,6 @@ public final class ExperimentRecord {
     private String sweptParameter;
     private List<Double> sweptValues;
     private String reportKey;
-    private ExperimentEvent lastProgress;
 
     ExperimentRecord(String experimentId) {
         this.experimentId = experimentId;
@@ -75,12 +74,11 @@ public final class ExperimentRecord {
                 worker = event.worker();
                 status = Type.RUNNING;
             }
-            case PROGRESS -> lastProgress = event;
+            case PROGRESS -> { } // only watch draws these; a record keeps finished epochs
             case EPOCH -> {
                 Map<String, Double> m = event.metrics();
                 epochMetrics.add(new Epoch(event.epoch() + 1, m.get("loss"), m.get("trainAccuracy"),
                         m.get("testAccuracy"), m.get("epochSeconds"), m.get("imagesPerSecond")));
-                lastProgress = null;
             }
             case SWEEP_SUMMARY -> {
                 sweep = event.summary();
@@ -218,11 +216,6 @@ public final class ExperimentRecord {
 
     public String getReportKey() {
         return reportKey;
-    }
-
-    @JsonIgnore
-    public ExperimentEvent getLastProgress() {
-        return lastProgress;
     }
 
     @JsonIgnore
