@@ -10,11 +10,11 @@ import dev.fmnist.cli.commands.SubmitCommand;
 import dev.fmnist.cli.commands.WatchCommand;
 import java.io.PrintWriter;
 import java.util.Arrays;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /** {@code fmnist}: the command-line client of the platform. */
 @Command(name = "fmnist", mixinStandardHelpOptions = true, version = "fmnist 0.1.0",

@@ -4,9 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
-import dev.fmnist.engine.artefacts.ArtefactCodec;
-import dev.fmnist.engine.artefacts.ModelArtefact;
-import dev.fmnist.engine.data.FashionMnist;
+import dev.fmnist.contract.artefacts.ArtefactCodec;
+import dev.fmnist.contract.artefacts.ModelArtefact;
+import dev.fmnist.contract.data.FashionMnist;
+import dev.fmnist.contract.images.Pixels;
 import dev.fmnist.proto.v1.Classifier;
 import dev.fmnist.proto.v1.ClassifierGrpc;
 import dev.fmnist.proto.v1.ClassifyBatchRequest;
@@ -33,8 +34,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -126,7 +127,7 @@ class ClassifierServiceTest {
         ClassifyResponse fromPng = classifier.classify(ClassifyRequest.newBuilder().setImage(png(0, 28)).build());
         FloatPixels.Builder floats = FloatPixels.newBuilder();
         for (int i = 0; i < FashionMnist.PIXELS; i++) {
-            floats.addValues((DATA.test().images()[i] & 0xff) / 255f);
+            floats.addValues(Pixels.scale(DATA.test().images()[i]));
         }
         ClassifyResponse fromFloats = classifier.classify(ClassifyRequest.newBuilder()
                 .setImage(Image.newBuilder().setFloatPixels(floats)).build());

@@ -4,13 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
-import dev.fmnist.engine.artefacts.ArtefactCodec;
-import dev.fmnist.engine.artefacts.ModelArtefact;
-import dev.fmnist.engine.data.FashionMnist;
+import dev.fmnist.contract.artefacts.ArtefactCodec;
+import dev.fmnist.contract.artefacts.ModelArtefact;
+import dev.fmnist.contract.data.FashionMnist;
+import dev.fmnist.contract.images.Pixels;
 import dev.fmnist.proto.inference.GRPCInferenceServiceGrpc;
 import dev.fmnist.proto.inference.InferTensorContents;
-import dev.fmnist.proto.inference.ModelInferRequest;
 import dev.fmnist.proto.inference.ModelInferRequest.InferInputTensor;
+import dev.fmnist.proto.inference.ModelInferRequest;
 import dev.fmnist.proto.inference.ModelInferResponse;
 import dev.fmnist.proto.inference.ModelMetadataRequest;
 import dev.fmnist.proto.inference.ModelReadyRequest;
@@ -104,8 +105,8 @@ class OpenInferenceServiceTest {
         ByteBuffer fp32 = ByteBuffer.allocate(pixels.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         InferTensorContents.Builder typed = InferTensorContents.newBuilder();
         for (byte b : pixels) {
-            fp32.putFloat((b & 0xff) / 255f);
-            typed.addFp32Contents((b & 0xff) / 255f);
+            fp32.putFloat(Pixels.scale(b));
+            typed.addFp32Contents(Pixels.scale(b));
         }
         ModelInferResponse fromFp32 = v2.modelInfer(infer("FP32", List.of((long) n, 784L))
                 .addRawInputContents(ByteString.copyFrom(fp32.array())).build());

@@ -1,12 +1,13 @@
 package dev.fmnist.inference;
 
-import dev.fmnist.engine.artefacts.ModelArtefact;
-import dev.fmnist.engine.data.FashionMnist;
-import dev.fmnist.engine.data.FashionMnistLoader;
-import dev.fmnist.engine.networks.Architecture;
-import dev.fmnist.engine.networks.NetworkSpec;
+import dev.fmnist.contract.artefacts.ModelArtefact;
+import dev.fmnist.contract.data.FashionMnist;
+import dev.fmnist.contract.data.FashionMnistLoader;
+import dev.fmnist.contract.networks.Architecture;
+import dev.fmnist.contract.networks.NetworkSpec;
+import dev.fmnist.contract.training.HyperParameters;
+import dev.fmnist.engine.artefacts.ArtefactModels;
 import dev.fmnist.engine.training.FashionMnistTrainer;
-import dev.fmnist.engine.training.HyperParameters;
 import dev.fmnist.engine.training.TrainingObserver;
 import java.time.Instant;
 import java.util.Properties;
@@ -28,7 +29,7 @@ final class TestArtefacts {
     static ModelArtefact train(long seed) {
         HyperParameters hp = HyperParameters.builder().optEpochs(1).optBatchSize(500).optTrainLimit(3000)
                 .optSeed(seed).build();
-        return ModelArtefact.of(new FashionMnistTrainer().train(NetworkSpec.of(Architecture.MLP), hp, DATA,
+        return ArtefactModels.of(new FashionMnistTrainer().train(NetworkSpec.of(Architecture.MLP), hp, DATA,
                 TrainingObserver.NONE), "inference-test-" + UUID.randomUUID(), Instant.now());
     }
 

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.fmnist.cli.CapturedRun;
 import dev.fmnist.cli.ExitCode;
 import dev.fmnist.cli.output.Json;
-import dev.fmnist.engine.data.FashionMnist;
+import dev.fmnist.contract.data.FashionMnist;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -223,7 +223,7 @@ class FmnistCliIT {
     }
 
     private static byte[] firstTestImage() {
-        return java.util.Arrays.copyOf(dev.fmnist.engine.data.IdxFile.read(TEST_IMAGES).payload(), FashionMnist.PIXELS);
+        return java.util.Arrays.copyOf(dev.fmnist.contract.data.IdxFile.read(TEST_IMAGES).payload(), FashionMnist.PIXELS);
     }
 
     private static void assertPng(Path file, int width, int height) throws Exception {

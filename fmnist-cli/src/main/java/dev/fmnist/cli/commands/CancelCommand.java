@@ -7,6 +7,7 @@ import dev.fmnist.cli.kafka.Broker;
 import dev.fmnist.cli.kafka.KafkaOptions;
 import dev.fmnist.cli.output.Json;
 import dev.fmnist.cli.output.OutputOptions;
+import dev.fmnist.contract.experiments.ControlCommand;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -50,8 +51,7 @@ public final class CancelCommand implements Callable<Integer> {
             print(result, id + " already ended " + known.get().getStatus() + "; nothing to cancel");
             return ExitCode.OK;
         }
-        Map<String, String> command = Map.of("type", "cancel", "experimentId", id);
-        broker.send(kafka.control(), id, Json.MAPPER.writeValueAsBytes(command));
+        broker.send(kafka.control(), id, ControlCommand.cancel(id).toJson());
         result.put("cancelSent", true);
         result.put("status", known.map(ExperimentRecord::getStatus).orElse(null));
         print(result, known.isPresent() ? "cancel sent for " + id + " (" + known.get().getStatus() + ")"

@@ -7,8 +7,8 @@ import dev.fmnist.cli.kafka.Broker;
 import dev.fmnist.cli.output.Formats;
 import dev.fmnist.cli.output.Json;
 import dev.fmnist.cli.output.Table;
-import dev.fmnist.engine.experiments.ExperimentEvent;
-import dev.fmnist.engine.experiments.ExperimentEvent.Type;
+import dev.fmnist.contract.experiments.ExperimentEvent.Type;
+import dev.fmnist.contract.experiments.ExperimentEvent;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -109,8 +109,8 @@ final class ExperimentWatcher {
             case SWEEP_SUMMARY -> {
                 clearBar();
                 Table table = new Table("VALUE", "EXPERIMENT", "STATUS", "TEST ACC");
-                e.summary().forEach(row -> table.row(Formats.number(row.get("value")), row.get("experimentId"), row.get("status"),
-                        row.get("testAccuracy") instanceof Number n ? Formats.accuracy(n.doubleValue()) : "-"));
+                e.summary().forEach(row -> table.row(Formats.number(row.value()), row.experimentId(), row.status(),
+                        row.testAccuracy() != null ? Formats.accuracy(row.testAccuracy()) : "-"));
                 table.print(out);
             }
             case SUCCEEDED -> line(who + "SUCCEEDED in " + Formats.duration(record.getDuration()) + ", test accuracy "
@@ -148,7 +148,7 @@ final class ExperimentWatcher {
             Duration runLeft = epochLeft.plusMillis((long) (elapsed.toMillis() / done * epochsAfter));
             eta = "  ETA " + Formats.duration(epochLeft) + " (run " + Formats.duration(runLeft) + ")";
         }
-        Double rate = e.metrics() == null ? null : e.metrics().get("imagesPerSecond");
+        Double rate = e.metrics() == null ? null : e.metrics().imagesPerSecond();
         out.printf("\r%s  epoch %d/%s [%s%s] %d/%d batches  %s img/s%s", who, e.epoch() + 1,
                 record.getEpochs() == null ? "?" : record.getEpochs(), "#".repeat(filled), ".".repeat(BAR_WIDTH - filled),
                 e.batch(), e.batches(), rate == null ? "-" : String.format("%.0f", rate), eta);

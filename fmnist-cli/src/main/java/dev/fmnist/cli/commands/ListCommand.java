@@ -9,7 +9,7 @@ import dev.fmnist.cli.output.Formats;
 import dev.fmnist.cli.output.Json;
 import dev.fmnist.cli.output.OutputOptions;
 import dev.fmnist.cli.output.Table;
-import dev.fmnist.engine.experiments.ExperimentEvent.Type;
+import dev.fmnist.contract.experiments.ExperimentEvent.Type;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;

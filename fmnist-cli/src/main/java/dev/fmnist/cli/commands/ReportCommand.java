@@ -1,6 +1,7 @@
 package dev.fmnist.cli.commands;
 
 import com.google.protobuf.ByteString;
+import dev.fmnist.charts.SweepChart;
 import dev.fmnist.cli.CliException;
 import dev.fmnist.cli.ExitCode;
 import dev.fmnist.cli.history.ExperimentHistory;
@@ -13,10 +14,10 @@ import dev.fmnist.cli.output.OutputOptions;
 import dev.fmnist.cli.reports.Charts;
 import dev.fmnist.cli.serving.GrpcOptions;
 import dev.fmnist.cli.serving.InferenceClient;
-import dev.fmnist.engine.data.DatasetException;
-import dev.fmnist.engine.data.FashionMnist;
-import dev.fmnist.engine.data.FashionMnistLoader;
-import dev.fmnist.engine.reports.SweepChart;
+import dev.fmnist.contract.data.DatasetException;
+import dev.fmnist.contract.data.FashionMnist;
+import dev.fmnist.contract.data.FashionMnistLoader;
+import dev.fmnist.contract.experiments.SweepRow;
 import dev.fmnist.proto.v1.ClassifyResponse;
 import dev.fmnist.proto.v1.Image;
 import java.io.IOException;
@@ -89,8 +90,7 @@ public final class ReportCommand implements Callable<Integer> {
         if (record.getSweep() != null) {
             String parameter = children.isEmpty() ? "value" : sweptParameter(children.get(0));
             SweepChart sweep = new SweepChart("Test accuracy against " + parameter + " (" + id + ")", parameter);
-            record.getSweep().stream().filter(row -> row.get("testAccuracy") instanceof Number).forEach(row ->
-                    sweep.add(((Number) row.get("value")).doubleValue(), ((Number) row.get("testAccuracy")).doubleValue()));
+            record.getSweep().stream().filter(SweepRow::succeeded).forEach(row -> sweep.add(row.value(), row.testAccuracy()));
             files.add(write("sweep.png", sweep.png()));
         }
         Confusion confusion = noConfusion ? null : confusion();

@@ -10,9 +10,9 @@ import dev.fmnist.cli.kafka.Broker;
 import dev.fmnist.cli.kafka.KafkaOptions;
 import dev.fmnist.cli.output.Json;
 import dev.fmnist.cli.output.OutputOptions;
-import dev.fmnist.engine.experiments.ExperimentRequest;
-import dev.fmnist.engine.experiments.RequestParser;
-import dev.fmnist.engine.experiments.RequestRejectedException;
+import dev.fmnist.contract.experiments.ExperimentRequest;
+import dev.fmnist.contract.experiments.RequestParser;
+import dev.fmnist.contract.experiments.RequestRejectedException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -29,9 +29,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * Builds a request from flags and/or a file, checks it with the trainer's own rules (the engine's

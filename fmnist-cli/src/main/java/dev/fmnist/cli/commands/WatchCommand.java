@@ -1,7 +1,6 @@
 package dev.fmnist.cli.commands;
 
 import dev.fmnist.cli.ExitCode;
-
 import dev.fmnist.cli.kafka.Broker;
 import dev.fmnist.cli.kafka.KafkaOptions;
 import dev.fmnist.cli.output.OutputOptions;

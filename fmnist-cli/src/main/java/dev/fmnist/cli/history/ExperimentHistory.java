@@ -3,9 +3,7 @@ package dev.fmnist.cli.history;
 import dev.fmnist.cli.CliException;
 import dev.fmnist.cli.ExitCode;
 import dev.fmnist.cli.kafka.Broker;
-import dev.fmnist.cli.output.Json;
-import dev.fmnist.engine.experiments.ExperimentEvent;
-import java.io.IOException;
+import dev.fmnist.contract.experiments.ExperimentEvent;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,9 +29,9 @@ public final class ExperimentHistory {
     /** The event in a record; empty for a record that is not one (logged nowhere: the CLI only reads). */
     public static Optional<ExperimentEvent> parse(ConsumerRecord<String, byte[]> record) {
         try {
-            ExperimentEvent event = Json.MAPPER.readValue(record.value(), ExperimentEvent.class);
+            ExperimentEvent event = ExperimentEvent.parse(record.value());
             return event.type() == null || event.experimentId() == null ? Optional.empty() : Optional.of(event);
-        } catch (IOException e) {
+        } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
     }

@@ -2,9 +2,11 @@ package dev.fmnist.cli.history;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
-import dev.fmnist.engine.experiments.ExperimentEvent;
-import dev.fmnist.engine.experiments.ExperimentEvent.Type;
-import dev.fmnist.engine.networks.NetworkSpec;
+import dev.fmnist.contract.experiments.EventMetrics;
+import dev.fmnist.contract.experiments.ExperimentEvent.Type;
+import dev.fmnist.contract.experiments.ExperimentEvent;
+import dev.fmnist.contract.experiments.SweepRow;
+import dev.fmnist.contract.networks.NetworkSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -36,7 +38,7 @@ public final class ExperimentRecord {
     private String artefactVersion;
     private Double finalTestAccuracy;
     private final List<Epoch> epochMetrics = new ArrayList<>();
-    private List<Map<String, Object>> sweep;
+    private List<SweepRow> sweep;
     private String sweptParameter;
     private List<Double> sweptValues;
     private String reportKey;
@@ -76,9 +78,9 @@ public final class ExperimentRecord {
             }
             case PROGRESS -> { } // only watch draws these; a record keeps finished epochs
             case EPOCH -> {
-                Map<String, Double> m = event.metrics();
-                epochMetrics.add(new Epoch(event.epoch() + 1, m.get("loss"), m.get("trainAccuracy"),
-                        m.get("testAccuracy"), m.get("epochSeconds"), m.get("imagesPerSecond")));
+                EventMetrics m = event.metrics();
+                epochMetrics.add(new Epoch(event.epoch() + 1, m.loss(), m.trainAccuracy(), m.testAccuracy(),
+                        m.epochSeconds(), m.imagesPerSecond()));
             }
             case SWEEP_SUMMARY -> {
                 sweep = event.summary();
@@ -90,7 +92,7 @@ public final class ExperimentRecord {
                 reason = event.reason();
                 artefactVersion = event.artefactVersion();
                 if (event.metrics() != null) {
-                    finalTestAccuracy = event.metrics().get("testAccuracy");
+                    finalTestAccuracy = event.metrics().testAccuracy();
                 }
                 if (queuedAt == null) {
                     queuedAt = at;
@@ -132,9 +134,9 @@ public final class ExperimentRecord {
             }
         }
         if (sweep != null) {
-            for (Map<String, Object> row : sweep) {
-                if (row.get("testAccuracy") instanceof Number n && (best == null || n.doubleValue() > best)) {
-                    best = n.doubleValue();
+            for (SweepRow row : sweep) {
+                if (row.testAccuracy() != null && (best == null || row.testAccuracy() > best)) {
+                    best = row.testAccuracy();
                 }
             }
         }
@@ -201,7 +203,7 @@ public final class ExperimentRecord {
         return epochMetrics;
     }
 
-    public List<Map<String, Object>> getSweep() {
+    public List<SweepRow> getSweep() {
         return sweep;
     }
 

@@ -1,5 +1,6 @@
 package dev.fmnist.cli.kafka;
 
+import dev.fmnist.contract.kafka.Topic;
 import picocli.CommandLine.Option;
 
 /** Where the broker is and which topics to use: the same defaults as the services. */
@@ -10,7 +11,7 @@ public final class KafkaOptions {
             description = "Kafka brokers (default: $KAFKA_BOOTSTRAP_SERVERS or ${DEFAULT-VALUE})")
     public String bootstrapServers;
 
-    @Option(names = "--topic-prefix", paramLabel = "PREFIX", defaultValue = "${env:FMNIST_TOPIC_PREFIX:-fmnist}",
+    @Option(names = "--topic-prefix", paramLabel = "PREFIX", defaultValue = "${env:FMNIST_TOPIC_PREFIX:-" + Topic.DEFAULT_PREFIX + "}",
             description = "topics are PREFIX.experiments, PREFIX.experiment-events, ... (default: ${DEFAULT-VALUE})")
     public String topicPrefix;
 
@@ -19,22 +20,22 @@ public final class KafkaOptions {
     public int timeoutSeconds;
 
     public String experiments() {
-        return topicPrefix + ".experiments";
+        return Topic.EXPERIMENTS.name(topicPrefix);
     }
 
     public String events() {
-        return topicPrefix + ".experiment-events";
+        return Topic.EXPERIMENT_EVENTS.name(topicPrefix);
     }
 
     public String control() {
-        return topicPrefix + ".experiment-control";
+        return Topic.EXPERIMENT_CONTROL.name(topicPrefix);
     }
 
     public String models() {
-        return topicPrefix + ".models";
+        return Topic.MODELS.name(topicPrefix);
     }
 
     public String reports() {
-        return topicPrefix + ".reports";
+        return Topic.REPORTS.name(topicPrefix);
     }
 }

@@ -1,7 +1,7 @@
 package dev.fmnist.cli.reports;
 
 import dev.fmnist.cli.history.ExperimentRecord;
-import dev.fmnist.engine.data.FashionMnist;
+import dev.fmnist.contract.data.FashionMnist;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;

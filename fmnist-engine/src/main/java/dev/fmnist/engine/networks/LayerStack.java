@@ -12,6 +12,8 @@ import ai.djl.nn.pooling.Pool;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.training.initializer.UniformInitializer;
 import ai.djl.training.initializer.XavierInitializer;
+import dev.fmnist.contract.networks.NetworkSpec;
+import dev.fmnist.contract.training.Initialization;
 
 /**
  * Builds a feed-forward network layer by layer while tracking the activation shape, so each layer's

@@ -1,6 +1,7 @@
 package dev.fmnist.engine.networks;
 
 import ai.djl.nn.SequentialBlock;
+import dev.fmnist.contract.networks.NetworkSpec;
 
 /**
  * A network ready to be initialised and trained or loaded.

@@ -5,7 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.fmnist.engine.data.FashionMnist;
+import dev.fmnist.contract.data.FashionMnist;
+import dev.fmnist.contract.images.Pixels;
 import java.nio.ByteBuffer;
 
 /**
@@ -15,15 +16,13 @@ import java.nio.ByteBuffer;
  */
 record DeviceSplit(NDArray images, NDArray labels) {
 
-    private static final float PIXEL_SCALE = 255f;
-
     /** Copies {@code split} into arrays owned by {@code manager}. */
     static DeviceSplit of(NDManager manager, FashionMnist.Split split) {
         int n = split.size();
         try (NDManager staging = manager.newSubManager()) {
             NDArray bytes = staging.create(direct(split.images()),
                     new Shape(n, 1, FashionMnist.IMAGE_SIDE, FashionMnist.IMAGE_SIDE), DataType.UINT8);
-            NDArray images = bytes.toType(DataType.FLOAT32, false).divi(PIXEL_SCALE);
+            NDArray images = bytes.toType(DataType.FLOAT32, false).divi(Pixels.MAX_LEVEL);
             NDArray labels = staging.create(direct(split.labels()), new Shape(n), DataType.UINT8)
                     .toType(DataType.INT64, false);
             images.attach(manager);

@@ -14,9 +14,14 @@ import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
-import dev.fmnist.engine.data.FashionMnist;
+import dev.fmnist.contract.data.FashionMnist;
+import dev.fmnist.contract.networks.NetworkSpec;
+import dev.fmnist.contract.training.EpochMetrics;
+import dev.fmnist.contract.training.HyperParameters;
+import dev.fmnist.contract.training.TrainAccuracyMode;
 import dev.fmnist.engine.networks.Network;
-import dev.fmnist.engine.networks.NetworkSpec;
+import dev.fmnist.engine.networks.Networks;
+import dev.fmnist.engine.runtime.ComputeEngine;
 import dev.fmnist.engine.util.ProcessMemory;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -58,7 +63,7 @@ public final class FashionMnistTrainer {
         ComputeEngine.pytorch().setRandomSeed(Long.hashCode(hp.seed())); // DJL takes an int; same for |seed| < 2^31
         ComputeEngine.disableGradOnThisThread();
         Device device = ComputeEngine.device();
-        Network network = spec.newNetwork(hp.initialization());
+        Network network = Networks.build(spec, hp.initialization());
         DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
                 .optOptimizer(optimizer(hp))
                 .optDevices(new Device[] {device});

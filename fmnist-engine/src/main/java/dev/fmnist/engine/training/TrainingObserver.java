@@ -1,5 +1,7 @@
 package dev.fmnist.engine.training;
 
+import dev.fmnist.contract.training.EpochMetrics;
+
 /**
  * Hears a run's progress and may stop it. Called on the training thread: keep the calls short.
  */

@@ -1,6 +1,8 @@
 package dev.fmnist.engine.training;
 
-import dev.fmnist.engine.networks.NetworkSpec;
+import dev.fmnist.contract.networks.NetworkSpec;
+import dev.fmnist.contract.training.EpochMetrics;
+import dev.fmnist.contract.training.HyperParameters;
 import java.util.List;
 
 /**
@@ -25,6 +27,13 @@ public record TrainingResult(
 
     public TrainingResult {
         epochs = List.copyOf(epochs);
+        parameters = parameters.clone();
+    }
+
+    /** A copy of the trained parameters: a result is a value, whoever reads it. */
+    @Override
+    public byte[] parameters() {
+        return parameters.clone();
     }
 
     /** Test accuracy after the last epoch. */

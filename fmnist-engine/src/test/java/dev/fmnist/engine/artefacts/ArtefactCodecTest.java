@@ -10,16 +10,19 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import dev.fmnist.engine.data.FashionMnist;
-import dev.fmnist.engine.data.IdxFixtures;
-import dev.fmnist.engine.networks.Architecture;
-import dev.fmnist.engine.networks.NetworkSpec;
-import dev.fmnist.engine.training.ComputeEngine;
+import dev.fmnist.contract.artefacts.ArtefactCodec;
+import dev.fmnist.contract.artefacts.ArtefactException;
+import dev.fmnist.contract.artefacts.ModelArtefact;
+import dev.fmnist.contract.artefacts.ModelManifest;
+import dev.fmnist.contract.data.FashionMnist;
+import dev.fmnist.contract.data.IdxFixtures;
+import dev.fmnist.contract.networks.NetworkSpec;
+import dev.fmnist.contract.training.HyperParameters;
+import dev.fmnist.contract.util.Sha256;
+import dev.fmnist.engine.runtime.ComputeEngine;
 import dev.fmnist.engine.training.FashionMnistTrainer;
-import dev.fmnist.engine.training.HyperParameters;
 import dev.fmnist.engine.training.TrainingObserver;
 import dev.fmnist.engine.training.TrainingResult;
-import dev.fmnist.engine.util.Sha256;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -42,7 +45,7 @@ class ArtefactCodecTest {
     static void trainOnce() {
         HyperParameters hp = HyperParameters.builder().optEpochs(1).optBatchSize(100).optTrainLimit(2000).build();
         trained = new FashionMnistTrainer().train(NetworkSpec.of("compare", 3), hp, DATA, TrainingObserver.NONE);
-        encoded = ArtefactCodec.encode(ModelArtefact.of(trained, "exp-1", Instant.parse("2026-11-29T10:00:00Z")));
+        encoded = ArtefactCodec.encode(ArtefactModels.of(trained, "exp-1", Instant.parse("2026-11-29T10:00:00Z")));
     }
 
     @Test
@@ -62,7 +65,7 @@ class ArtefactCodecTest {
         assertThat(manifest.parametersSha256()).isEqualTo(Sha256.hex(trained.parameters()));
         assertThat(manifest.version()).hasSize(12);
 
-        try (Model model = artefact.newModel(ComputeEngine.device())) {
+        try (Model model = ArtefactModels.newModel(artefact, ComputeEngine.device())) {
             assertThat(testAccuracy(model)).isEqualTo(manifest.testAccuracy());
         }
     }
@@ -85,7 +88,7 @@ class ArtefactCodecTest {
         ModelArtefact artefact = ArtefactCodec.decode(zip(manifest.getBytes(StandardCharsets.UTF_8),
                 entry(ArtefactCodec.PARAMETERS_ENTRY)));
 
-        assertThatThrownBy(() -> artefact.newModel(ComputeEngine.device()))
+        assertThatThrownBy(() -> ArtefactModels.newModel(artefact, ComputeEngine.device()))
                 .isInstanceOf(ArtefactException.class)
                 .hasMessageContaining("compare(k=4) expects");
     }

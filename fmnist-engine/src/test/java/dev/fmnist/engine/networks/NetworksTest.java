@@ -12,11 +12,14 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
-import dev.fmnist.engine.training.ComputeEngine;
+import dev.fmnist.contract.networks.Architecture;
+import dev.fmnist.contract.networks.NetworkSpec;
+import dev.fmnist.contract.training.Initialization;
+import dev.fmnist.engine.runtime.ComputeEngine;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class NetworksTest {
 
@@ -37,7 +40,7 @@ class NetworksTest {
     })
     void parameterCountsAndOutputShapesMatchPyTorch(String architecture, Integer k, long expected) {
         NetworkSpec spec = NetworkSpec.of(architecture, k);
-        Network network = spec.newNetwork(Initialization.PYTORCH);
+        Network network = Networks.build(spec, Initialization.PYTORCH);
         assertThat(network.parameterCount()).isEqualTo(expected);
 
         try (Model model = Model.newInstance("shape-check", ComputeEngine.device(), ComputeEngine.ENGINE_NAME)) {
@@ -58,7 +61,7 @@ class NetworksTest {
 
     @Test
     void pyTorchInitialisationDrawsFromPlusMinusOneOverRootFanIn() {
-        Network network = NetworkSpec.of(Architecture.BETTER).newNetwork(Initialization.PYTORCH);
+        Network network = Networks.build(NetworkSpec.of(Architecture.BETTER), Initialization.PYTORCH);
         try (Model model = Model.newInstance("init-check", ComputeEngine.device(), ComputeEngine.ENGINE_NAME)) {
             model.setBlock(network.block());
             network.block().initialize(model.getNDManager(), DataType.FLOAT32, BATCH_OF_3);
@@ -100,7 +103,7 @@ class NetworksTest {
     @Test
     void betterNetForwardCostIsCountedFromItsLayers() {
         // conv1 28*28*40*9 + conv2 12*12*80*360 + fc1 2880*800 + fc2 800*10
-        assertThat(NetworkSpec.of(Architecture.BETTER).newNetwork(Initialization.PYTORCH).forwardMacsPerImage())
+        assertThat(Networks.build(NetworkSpec.of(Architecture.BETTER), Initialization.PYTORCH).forwardMacsPerImage())
                 .isEqualTo(282_240L + 4_147_200L + 2_304_000L + 8_000L);
     }
 }

@@ -1,15 +1,14 @@
 package dev.fmnist.inference.loadgen;
 
-import ai.djl.Model;
-import com.google.protobuf.ByteString;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
-import dev.fmnist.engine.artefacts.ArtefactCodec;
-import dev.fmnist.engine.artefacts.ModelArtefact;
-import dev.fmnist.engine.data.FashionMnist;
-import dev.fmnist.engine.data.FashionMnistLoader;
-import dev.fmnist.engine.training.ComputeEngine;
-import dev.fmnist.inference.serving.ServedModel;
+import com.google.protobuf.ByteString;
+import dev.fmnist.contract.artefacts.ArtefactCodec;
+import dev.fmnist.contract.artefacts.ModelArtefact;
+import dev.fmnist.contract.data.FashionMnist;
+import dev.fmnist.contract.data.FashionMnistLoader;
+import dev.fmnist.contract.images.Pixels;
+import dev.fmnist.engine.inference.InferenceModel;
 import dev.fmnist.proto.inference.GRPCInferenceServiceGrpc;
 import dev.fmnist.proto.inference.ModelInferRequest;
 import dev.fmnist.proto.v1.ClassifierGrpc;
@@ -27,8 +26,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -192,17 +191,16 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
     /** The same artefact's forward pass in this process, batch = concurrency, one call after another. */
     private double rawImagesPerSecond(FashionMnist.Split test, int batch) throws Exception {
         ModelArtefact decoded = ArtefactCodec.decode(Files.readAllBytes(artefact));
-        try (Model model = decoded.newModel(ComputeEngine.device())) {
-            ServedModel served = new ServedModel(model, decoded.manifest());
+        try (InferenceModel served = InferenceModel.load(decoded)) {
             float[] pixels = new float[batch * FashionMnist.PIXELS];
             for (int i = 0; i < pixels.length; i++) {
-                pixels[i] = (test.images()[i % test.images().length] & 0xff) / 255f;
+                pixels[i] = Pixels.scale(test.images()[i % test.images().length]);
             }
-            served.predict(pixels, batch);
+            served.classify(pixels, batch);
             long start = System.nanoTime();
             int passes = 0;
             while (System.nanoTime() - start < 3 * NANOS_PER_SECOND) {
-                served.predict(pixels, batch);
+                served.classify(pixels, batch);
                 passes++;
             }
             return passes * batch / ((System.nanoTime() - start) / NANOS_PER_SECOND);

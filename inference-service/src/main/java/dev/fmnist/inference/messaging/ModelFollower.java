@@ -1,22 +1,21 @@
 package dev.fmnist.inference.messaging;
 
-import dev.fmnist.engine.artefacts.ArtefactCodec;
-import dev.fmnist.engine.artefacts.ArtefactException;
-import dev.fmnist.engine.artefacts.ModelArtefact;
-import dev.fmnist.engine.artefacts.ModelManifest;
-import dev.fmnist.engine.training.ComputeEngine;
+import dev.fmnist.contract.artefacts.ArtefactCodec;
+import dev.fmnist.contract.artefacts.ArtefactException;
+import dev.fmnist.contract.artefacts.ModelArtefact;
+import dev.fmnist.contract.artefacts.ModelManifest;
+import dev.fmnist.inference.config.InferenceConfig;
 import dev.fmnist.inference.health.GrpcServingStatus;
 import dev.fmnist.inference.metrics.ServingMetrics;
 import dev.fmnist.inference.serving.LiveModel;
 import dev.fmnist.inference.serving.ServedModel;
+import dev.fmnist.inference.serving.ServingEngine;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;
-import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
@@ -39,28 +38,16 @@ public class ModelFollower {
     @Inject
     GrpcServingStatus servingStatus;
 
-    @ConfigProperty(name = "fmnist.serving.architecture")
-    String architecture;
+    @Inject
+    ServingEngine engine;
 
-    @ConfigProperty(name = "fmnist.serving.pin")
-    Optional<String> pin;
-
-    @ConfigProperty(name = "fmnist.serving.min-test-accuracy")
-    double minTestAccuracy;
-
-    @ConfigProperty(name = "fmnist.serving.batching.threads-per-forward")
-    int threadsPerForward;
-
-    /** Before the first model loads the engine: each batching worker computes on its own core(s). */
-    @PostConstruct
-    void configureEngine() {
-        ComputeEngine.configureThreads(threadsPerForward);
-        ComputeEngine.pytorch();
-    }
+    @Inject
+    InferenceConfig config;
 
     @Incoming("models")
     @Blocking
     public CompletionStage<Void> onArtefact(KafkaRecord<String, byte[]> record) {
+        String architecture = config.serving().architecture();
         if (architecture.equals(record.getKey())) { // the key is the architecture label
             consider(record.getPayload());
         }
@@ -77,22 +64,24 @@ public class ModelFollower {
         }
         ModelManifest manifest = artefact.manifest();
         String name = manifest.version() + " (" + manifest.experimentId() + ")";
+        String architecture = config.serving().architecture();
         if (!manifest.networkSpec().label().equals(architecture)) {
             refuse(name + ": manifest says " + manifest.networkSpec().label() + " but it was published as " + architecture);
             return;
         }
-        Optional<String> pinned = pin.filter(p -> !p.isBlank());
+        Optional<String> pinned = config.serving().pin().filter(p -> !p.isBlank());
         if (pinned.isPresent() && !pinned.get().equals(manifest.version()) && !pinned.get().equals(manifest.experimentId())) {
             LOG.infof("artefact %s skipped: serving is pinned to %s", name, pinned.get());
             return;
         }
+        double minTestAccuracy = config.serving().minTestAccuracy();
         if (manifest.testAccuracy() < minTestAccuracy) {
             refuse(name + ": test accuracy " + manifest.testAccuracy() + " is below the required " + minTestAccuracy);
             return;
         }
         ServedModel next;
         try {
-            next = ServedModel.load(artefact);
+            next = engine.load(artefact);
         } catch (RuntimeException e) { // ArtefactException, or the engine refusing the warm-up pass
             refuse(name + ": " + e.getMessage());
             return;
@@ -100,7 +89,7 @@ public class ModelFollower {
         live.swap(next);
         servingStatus.update();
         metrics.modelLoaded(manifest);
-        LOG.infof("now serving %s %s, test accuracy %.4f", architecture, name, manifest.testAccuracy());
+        LOG.infof("now serving %s %s, test accuracy %.4f", config.serving().architecture(), name, manifest.testAccuracy());
     }
 
     private void refuse(String reason) {

@@ -1,6 +1,6 @@
 package dev.fmnist.inference.metrics;
 
-import dev.fmnist.engine.artefacts.ModelManifest;
+import dev.fmnist.contract.artefacts.ModelManifest;
 import dev.fmnist.engine.util.ProcessMemory;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,12 +1,13 @@
 package dev.fmnist.inference.serving;
 
-import dev.fmnist.engine.artefacts.ModelManifest;
-import dev.fmnist.engine.data.FashionMnist;
+import dev.fmnist.contract.artefacts.ModelManifest;
+import dev.fmnist.contract.data.FashionMnist;
+import dev.fmnist.inference.config.InferenceConfig;
+import dev.fmnist.proto.v1.Classifier;
 import dev.fmnist.proto.v1.ClassifyBatchRequest;
 import dev.fmnist.proto.v1.ClassifyBatchResponse;
 import dev.fmnist.proto.v1.ClassifyRequest;
 import dev.fmnist.proto.v1.ClassifyResponse;
-import dev.fmnist.proto.v1.Classifier;
 import dev.fmnist.proto.v1.GetModelRequest;
 import dev.fmnist.proto.v1.ModelInfo;
 import io.grpc.Status;
@@ -17,7 +18,6 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.PostConstruct;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * fmnist.v1.Classifier. Requests are decoded here and answered by the {@link DynamicBatcher}, whose
@@ -46,8 +46,8 @@ public class ClassifierService implements Classifier {
         }
     }
 
-    @ConfigProperty(name = "fmnist.serving.max-batch")
-    int maxBatch;
+    @Inject
+    InferenceConfig config;
 
     @Override
     public Uni<ClassifyResponse> classify(ClassifyRequest request) {
@@ -63,10 +63,10 @@ public class ClassifierService implements Classifier {
         return Uni.createFrom().deferred(() -> {
             int n = request.getImagesCount();
             if (n == 0) {
-                throw ImageInput.invalid("images: expected 1 to " + maxBatch + " images, got none");
+                throw ImageInput.invalid("images: expected 1 to " + config.serving().maxBatch() + " images, got none");
             }
-            if (n > maxBatch) {
-                throw Status.RESOURCE_EXHAUSTED.withDescription("images: at most " + maxBatch
+            if (n > config.serving().maxBatch()) {
+                throw Status.RESOURCE_EXHAUSTED.withDescription("images: at most " + config.serving().maxBatch()
                         + " images per ClassifyBatch, got " + n).asRuntimeException();
             }
             float[] pixels = new float[n * FashionMnist.PIXELS];

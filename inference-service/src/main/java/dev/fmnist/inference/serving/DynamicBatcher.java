@@ -1,7 +1,8 @@
 package dev.fmnist.inference.serving;
 
-import dev.fmnist.engine.artefacts.ModelManifest;
-import dev.fmnist.engine.data.FashionMnist;
+import dev.fmnist.contract.artefacts.ModelManifest;
+import dev.fmnist.contract.data.FashionMnist;
+import dev.fmnist.inference.config.InferenceConfig;
 import io.grpc.Status;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -17,7 +18,6 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -44,17 +44,12 @@ public class DynamicBatcher {
     @Inject
     MeterRegistry registry;
 
-    @ConfigProperty(name = "fmnist.serving.batching.max-batch")
-    int maxBatch;
+    @Inject
+    InferenceConfig config;
 
-    @ConfigProperty(name = "fmnist.serving.batching.max-delay-micros")
-    long maxDelayMicros;
-
-    @ConfigProperty(name = "fmnist.serving.batching.queue-capacity")
-    int queueCapacity;
-
-    @ConfigProperty(name = "fmnist.serving.batching.workers")
-    int workers;
+    private int maxBatch;
+    private long maxDelayMicros;
+    private int queueCapacity;
 
     private BlockingQueue<Pending> queue;
     private final List<Thread> threads = new ArrayList<>();
@@ -66,6 +61,10 @@ public class DynamicBatcher {
 
     @PostConstruct
     void start() {
+        InferenceConfig.Batching settings = config.serving().batching();
+        maxBatch = settings.maxBatch();
+        maxDelayMicros = settings.maxDelayMicros();
+        queueCapacity = settings.queueCapacity();
         queue = new ArrayBlockingQueue<>(queueCapacity);
         batchSizes = DistributionSummary.builder("fmnist.inference.batch.size").description("images per forward pass")
                 .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024).register(registry);
@@ -76,7 +75,7 @@ public class DynamicBatcher {
         // registered at start, so dashboards and alerts see 0 rather than no series at all
         overloadRejections = Counter.builder("fmnist.inference.rejected.overload")
                 .description("requests refused with RESOURCE_EXHAUSTED because the queue was full").register(registry);
-        int count = workers > 0 ? workers : Runtime.getRuntime().availableProcessors();
+        int count = settings.workers() > 0 ? settings.workers() : Runtime.getRuntime().availableProcessors();
         for (int i = 0; i < count; i++) {
             Thread worker = new Thread(this::work, "inference-worker-" + i);
             worker.setDaemon(true);

@@ -1,6 +1,7 @@
 package dev.fmnist.inference.serving;
 
-import dev.fmnist.engine.data.FashionMnist;
+import dev.fmnist.contract.data.FashionMnist;
+import dev.fmnist.contract.images.Pixels;
 import dev.fmnist.proto.v1.Image;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -16,8 +17,6 @@ import javax.imageio.ImageIO;
 /** Turns a request's image, in any of its three encodings, into 784 floats in [0, 1]; bad input is INVALID_ARGUMENT. */
 final class ImageInput {
 
-    private static final float MAX_PIXEL = 255f;
-
     private ImageInput() {}
 
     /** Writes image {@code index} into {@code pixels} at {@code index * 784}. */
@@ -27,9 +26,7 @@ final class ImageInput {
             case RAW_UINT8 -> {
                 byte[] raw = image.getRawUint8().toByteArray();
                 require(raw.length == FashionMnist.PIXELS, field + ".raw_uint8: expected 784 bytes (28x28), got " + raw.length);
-                for (int i = 0; i < raw.length; i++) {
-                    pixels[offset + i] = (raw[i] & 0xff) / MAX_PIXEL;
-                }
+                Pixels.scale(raw, 0, pixels, offset, raw.length);
             }
             case FLOAT_PIXELS -> {
                 List<Float> values = image.getFloatPixels().getValuesList();
@@ -37,7 +34,7 @@ final class ImageInput {
                         + values.size());
                 for (int i = 0; i < values.size(); i++) {
                     float v = values.get(i);
-                    require(Float.isFinite(v) && v >= 0 && v <= 1, field + ".float_pixels[" + i
+                    require(Pixels.isScaled(v), field + ".float_pixels[" + i
                             + "]: expected a value in [0, 1], got " + v);
                     pixels[offset + i] = v;
                 }
@@ -65,9 +62,7 @@ final class ImageInput {
         g.drawImage(decoded, 0, 0, side, side, null);
         g.dispose();
         byte[] data = ((DataBufferByte) gray.getRaster().getDataBuffer()).getData();
-        for (int i = 0; i < data.length; i++) {
-            pixels[offset + i] = (data[i] & 0xff) / MAX_PIXEL;
-        }
+        Pixels.scale(data, 0, pixels, offset, data.length);
     }
 
     private static void require(boolean rule, String message) {

@@ -1,15 +1,17 @@
 package dev.fmnist.inference.serving;
 
 import com.google.protobuf.ByteString;
-import dev.fmnist.engine.data.FashionMnist;
+import dev.fmnist.contract.data.FashionMnist;
+import dev.fmnist.contract.images.Pixels;
+import dev.fmnist.inference.config.InferenceConfig;
 import dev.fmnist.proto.inference.GRPCInferenceService;
 import dev.fmnist.proto.inference.InferTensorContents;
-import dev.fmnist.proto.inference.ModelInferRequest;
 import dev.fmnist.proto.inference.ModelInferRequest.InferInputTensor;
+import dev.fmnist.proto.inference.ModelInferRequest;
 import dev.fmnist.proto.inference.ModelInferResponse;
 import dev.fmnist.proto.inference.ModelMetadataRequest;
-import dev.fmnist.proto.inference.ModelMetadataResponse;
 import dev.fmnist.proto.inference.ModelMetadataResponse.TensorMetadata;
+import dev.fmnist.proto.inference.ModelMetadataResponse;
 import dev.fmnist.proto.inference.ModelReadyRequest;
 import dev.fmnist.proto.inference.ModelReadyResponse;
 import dev.fmnist.proto.inference.ServerLiveRequest;
@@ -38,7 +40,6 @@ public class OpenInferenceService implements GRPCInferenceService {
     static final String INPUT = "images";
     static final String OUTPUT = "probabilities";
     private static final long SIDE = FashionMnist.IMAGE_SIDE;
-    private static final float MAX_PIXEL = 255f;
 
     @Inject
     LiveModel live;
@@ -46,11 +47,8 @@ public class OpenInferenceService implements GRPCInferenceService {
     @Inject
     DynamicBatcher batcher;
 
-    @ConfigProperty(name = "fmnist.serving.architecture")
-    String modelName;
-
-    @ConfigProperty(name = "fmnist.serving.max-batch")
-    int maxBatch;
+    @Inject
+    InferenceConfig config;
 
     @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev")
     String serverVersion;
@@ -68,7 +66,7 @@ public class OpenInferenceService implements GRPCInferenceService {
     @Override
     public Uni<ModelReadyResponse> modelReady(ModelReadyRequest request) {
         return Uni.createFrom().item(() -> {
-            boolean ready = request.getName().equals(modelName) && live.peek()
+            boolean ready = request.getName().equals(config.serving().architecture()) && live.peek()
                     .map(m -> request.getVersion().isEmpty() || request.getVersion().equals(m.manifest().version()))
                     .orElse(false);
             return ModelReadyResponse.newBuilder().setReady(ready).build();
@@ -85,7 +83,7 @@ public class OpenInferenceService implements GRPCInferenceService {
     public Uni<ModelMetadataResponse> modelMetadata(ModelMetadataRequest request) {
         return Uni.createFrom().item(() -> {
             requireModel(request.getName(), request.getVersion());
-            return live.use(model -> ModelMetadataResponse.newBuilder().setName(modelName)
+            return live.use(model -> ModelMetadataResponse.newBuilder().setName(config.serving().architecture())
                     .addVersions(model.manifest().version()).setPlatform("pytorch_djl")
                     .addInputs(TensorMetadata.newBuilder().setName(INPUT).setDatatype("FP32")
                             .addAllShape(List.of(-1L, 1L, SIDE, SIDE)))
@@ -119,7 +117,7 @@ public class OpenInferenceService implements GRPCInferenceService {
                 float[][] probabilities = result.probabilities();
                 ModelInferResponse.InferOutputTensor.Builder output = ModelInferResponse.InferOutputTensor.newBuilder()
                         .setName(OUTPUT).setDatatype("FP32").addShape(n).addShape(FashionMnist.CLASSES);
-                ModelInferResponse.Builder response = ModelInferResponse.newBuilder().setModelName(modelName)
+                ModelInferResponse.Builder response = ModelInferResponse.newBuilder().setModelName(config.serving().architecture())
                         .setModelVersion(version).setId(request.getId());
                 if (raw) {
                     ByteBuffer bytes = ByteBuffer.allocate(n * FashionMnist.CLASSES * Float.BYTES)
@@ -155,8 +153,8 @@ public class OpenInferenceService implements GRPCInferenceService {
         if (n < 1) {
             throw invalid("inputs[0].shape: batch size must be at least 1, got " + n);
         }
-        if (n > maxBatch) {
-            throw Status.RESOURCE_EXHAUSTED.withDescription("inputs[0].shape: at most " + maxBatch
+        if (n > config.serving().maxBatch()) {
+            throw Status.RESOURCE_EXHAUSTED.withDescription("inputs[0].shape: at most " + config.serving().maxBatch()
                     + " images per request, got " + n).asRuntimeException();
         }
         return (int) n;
@@ -190,17 +188,17 @@ public class OpenInferenceService implements GRPCInferenceService {
                 if (raw != null) {
                     requireSize(raw.size(), count, "raw_input_contents[0]", "bytes");
                     for (int i = 0; i < count; i++) {
-                        pixels[i] = (raw.byteAt(i) & 0xff) / MAX_PIXEL;
+                        pixels[i] = Pixels.scale(raw.byteAt(i));
                     }
                 } else {
                     requireSize(input.getContents().getUintContentsCount(), count, "inputs[0].contents.uint_contents",
                             "values");
                     for (int i = 0; i < count; i++) {
                         int v = input.getContents().getUintContents(i);
-                        if (v < 0 || v > MAX_PIXEL) {
+                        if (v < 0 || v > Pixels.MAX_LEVEL) {
                             throw invalid("inputs[0]: UINT8 pixels must be 0..255, element " + i + " is " + v);
                         }
-                        pixels[i] = v / MAX_PIXEL;
+                        pixels[i] = Pixels.scale(v);
                     }
                 }
             }
@@ -210,8 +208,8 @@ public class OpenInferenceService implements GRPCInferenceService {
     }
 
     private void requireModel(String name, String version) {
-        if (!name.equals(modelName)) {
-            throw notFound("model_name: unknown model '" + name + "'; this server serves '" + modelName + "'");
+        if (!name.equals(config.serving().architecture())) {
+            throw notFound("model_name: unknown model '" + name + "'; this server serves '" + config.serving().architecture() + "'");
         }
         live.peek().ifPresent(m -> {
             if (!version.isEmpty() && !version.equals(m.manifest().version())) {

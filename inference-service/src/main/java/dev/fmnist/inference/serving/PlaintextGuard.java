@@ -1,8 +1,10 @@
 package dev.fmnist.inference.serving;
 
+import dev.fmnist.inference.config.InferenceConfig;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -17,6 +19,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @ApplicationScoped
 public class PlaintextGuard {
 
+    // Quarkus' own keys: read here, declared by the gRPC extension
+
     @ConfigProperty(name = "quarkus.grpc.server.host")
     String host;
 
@@ -26,11 +30,11 @@ public class PlaintextGuard {
     @ConfigProperty(name = "quarkus.grpc.server.ssl.key-store")
     Optional<Path> keyStore;
 
-    @ConfigProperty(name = "fmnist.serving.allow-plaintext")
-    boolean allowPlaintext;
+    @Inject
+    InferenceConfig config;
 
     void check(@Observes StartupEvent event) {
-        if (certificate.isEmpty() && keyStore.isEmpty() && !allowPlaintext && !isLoopback(host)) {
+        if (certificate.isEmpty() && keyStore.isEmpty() && !config.serving().allowPlaintext() && !isLoopback(host)) {
             throw new IllegalStateException("refusing plaintext gRPC on " + host + ": set GRPC_TLS_CERT and GRPC_TLS_KEY "
                     + "(or GRPC_TLS_KEY_STORE), or FMNIST_ALLOW_PLAINTEXT=true on a private network, or GRPC_HOST=127.0.0.1");
         }

@@ -1,53 +1,35 @@
 package dev.fmnist.inference.serving;
 
-import ai.djl.Model;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.training.ParameterStore;
-import dev.fmnist.engine.artefacts.ModelArtefact;
-import dev.fmnist.engine.artefacts.ModelManifest;
-import dev.fmnist.engine.data.FashionMnist;
-import dev.fmnist.engine.training.ComputeEngine;
+import dev.fmnist.contract.artefacts.ModelArtefact;
+import dev.fmnist.contract.artefacts.ModelManifest;
+import dev.fmnist.engine.inference.InferenceModel;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One loaded model and the requests using it. When it is replaced it is retired, and its native
- * memory is freed once the last in-flight request has released it.
+ * One model and the requests using it. When it is replaced it is retired, and its native memory is
+ * freed once the last in-flight request has released it.
  */
 public final class ServedModel {
 
     private static final int RETIRED = Integer.MIN_VALUE / 2;
 
-    private final Model model;
-    private final ModelManifest manifest;
+    private final InferenceModel model;
     /** In-flight requests; pushed far negative on retirement so no new one can enter. */
     private final AtomicInteger users = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    public ServedModel(Model model, ModelManifest manifest) {
+    public ServedModel(InferenceModel model) {
         this.model = model;
-        this.manifest = manifest;
     }
 
     /**
-     * Loads a verified artefact and runs one forward pass, so first-call costs are paid before it goes
-     * live; the native model is closed again if either step fails.
+     * Loads a verified artefact with the engine (which warms it up).
      *
-     * @throws dev.fmnist.engine.artefacts.ArtefactException when the parameters do not fit the network
+     * @throws dev.fmnist.contract.artefacts.ArtefactException when the parameters do not fit the network
      */
     public static ServedModel load(ModelArtefact artefact) {
-        Model model = artefact.newModel(ComputeEngine.device());
-        try {
-            ServedModel served = new ServedModel(model, artefact.manifest());
-            served.predict(new float[FashionMnist.PIXELS], 1);
-            return served;
-        } catch (RuntimeException e) {
-            model.close();
-            throw e;
-        }
+        return new ServedModel(InferenceModel.load(artefact));
     }
 
     /** True once its native memory has been freed. */
@@ -56,7 +38,7 @@ public final class ServedModel {
     }
 
     public ModelManifest manifest() {
-        return manifest;
+        return model.manifest();
     }
 
     /** Registers a request; false when the model was retired meanwhile. */
@@ -89,23 +71,8 @@ public final class ServedModel {
         }
     }
 
-
-    /**
-     * Class probabilities for {@code count} images of 784 floats in [0, 1], one forward pass without
-     * gradient recording; every array of the pass is freed with its manager.
-     */
+    /** Class probabilities for {@code count} images of 784 scaled pixels each. */
     public float[][] predict(float[] pixels, int count) {
-        ComputeEngine.disableGradOnThisThread();
-        try (NDManager manager = model.getNDManager().newSubManager()) {
-            NDArray images = manager.create(pixels, new Shape(count, 1, FashionMnist.IMAGE_SIDE, FashionMnist.IMAGE_SIDE));
-            NDArray logits = model.getBlock()
-                    .forward(new ParameterStore(manager, false), new NDList(images), false).singletonOrThrow();
-            float[] flat = logits.softmax(1).toFloatArray();
-            float[][] probabilities = new float[count][FashionMnist.CLASSES];
-            for (int i = 0; i < count; i++) {
-                System.arraycopy(flat, i * FashionMnist.CLASSES, probabilities[i], 0, FashionMnist.CLASSES);
-            }
-            return probabilities;
-        }
+        return model.classify(pixels, count);
     }
 }

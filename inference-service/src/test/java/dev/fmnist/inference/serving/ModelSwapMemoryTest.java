@@ -2,13 +2,15 @@ package dev.fmnist.inference.serving;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.fmnist.engine.artefacts.ModelArtefact;
-import dev.fmnist.engine.data.FashionMnist;
-import dev.fmnist.engine.data.FashionMnistLoader;
-import dev.fmnist.engine.networks.Architecture;
-import dev.fmnist.engine.networks.NetworkSpec;
+import dev.fmnist.contract.artefacts.ModelArtefact;
+import dev.fmnist.contract.data.FashionMnist;
+import dev.fmnist.contract.data.FashionMnistLoader;
+import dev.fmnist.contract.images.Pixels;
+import dev.fmnist.contract.networks.Architecture;
+import dev.fmnist.contract.networks.NetworkSpec;
+import dev.fmnist.contract.training.HyperParameters;
+import dev.fmnist.engine.artefacts.ArtefactModels;
 import dev.fmnist.engine.training.FashionMnistTrainer;
-import dev.fmnist.engine.training.HyperParameters;
 import dev.fmnist.engine.training.TrainingObserver;
 import dev.fmnist.engine.util.ProcessMemory;
 import java.time.Instant;
@@ -37,11 +39,11 @@ class ModelSwapMemoryTest {
     void hundredSwapsUnderLoadCloseEveryRetiredModelAndKeepRssFlat() throws Exception {
         FashionMnist data = FashionMnistLoader.read(FashionMnistLoader.DEBIAN_DIR, true);
         HyperParameters tiny = HyperParameters.builder().optEpochs(1).optBatchSize(100).optTrainLimit(100).build();
-        ModelArtefact artefact = ModelArtefact.of(new FashionMnistTrainer().train(NetworkSpec.of(Architecture.BETTER),
+        ModelArtefact artefact = ArtefactModels.of(new FashionMnistTrainer().train(NetworkSpec.of(Architecture.BETTER),
                 tiny, data, TrainingObserver.NONE), "swap-test", Instant.now());
         float[] image = new float[FashionMnist.PIXELS];
         for (int i = 0; i < image.length; i++) {
-            image[i] = (data.test().images()[i] & 0xff) / 255f;
+            image[i] = Pixels.scale(data.test().images()[i]);
         }
 
         LiveModel live = new LiveModel();

@@ -1,8 +1,9 @@
 package dev.fmnist.trainer.artefacts;
 
-import dev.fmnist.engine.artefacts.ArtefactCodec;
-import dev.fmnist.engine.artefacts.ModelArtefact;
-import dev.fmnist.engine.artefacts.ModelManifest;
+import dev.fmnist.contract.artefacts.ArtefactCodec;
+import dev.fmnist.contract.artefacts.ModelArtefact;
+import dev.fmnist.contract.artefacts.ModelManifest;
+import dev.fmnist.contract.kafka.Headers;
 import dev.fmnist.trainer.messaging.Records;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -17,10 +18,6 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 @ApplicationScoped
 public class ArtefactPublisher {
 
-    public static final String SHA256_HEADER = "fmnist-parameters-sha256";
-    public static final String VERSION_HEADER = "fmnist-version";
-    public static final String EXPERIMENT_HEADER = "fmnist-experiment-id";
-
     @Inject
     @Channel("models")
     MutinyEmitter<byte[]> models;
@@ -28,9 +25,9 @@ public class ArtefactPublisher {
     public void publish(ModelArtefact artefact) {
         ModelManifest manifest = artefact.manifest();
         Records.send(models, manifest.networkSpec().label(), ArtefactCodec.encode(artefact), Map.of(
-                SHA256_HEADER, manifest.parametersSha256(),
-                VERSION_HEADER, manifest.version(),
-                EXPERIMENT_HEADER, manifest.experimentId() == null ? "" : manifest.experimentId(),
-                "content-type", "application/zip"));
+                Headers.PARAMETERS_SHA256, manifest.parametersSha256(),
+                Headers.VERSION, manifest.version(),
+                Headers.EXPERIMENT_ID, manifest.experimentId() == null ? "" : manifest.experimentId(),
+                Headers.CONTENT_TYPE, "application/zip"));
     }
 }

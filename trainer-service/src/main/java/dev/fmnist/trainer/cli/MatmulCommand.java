@@ -3,7 +3,7 @@ package dev.fmnist.trainer.cli;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.fmnist.engine.training.ComputeEngine;
+import dev.fmnist.engine.runtime.ComputeEngine;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;

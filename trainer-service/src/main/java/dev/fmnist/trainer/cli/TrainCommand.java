@@ -1,18 +1,20 @@
 package dev.fmnist.trainer.cli;
 
-import dev.fmnist.engine.artefacts.ArtefactCodec;
-import dev.fmnist.engine.artefacts.ModelArtefact;
-import dev.fmnist.engine.data.FashionMnist;
-import dev.fmnist.engine.data.FashionMnistLoader;
-import dev.fmnist.engine.networks.Initialization;
+import dev.fmnist.contract.artefacts.ArtefactCodec;
+import dev.fmnist.contract.artefacts.ModelArtefact;
+import dev.fmnist.contract.data.FashionMnist;
+import dev.fmnist.contract.data.FashionMnistLoader;
+import dev.fmnist.contract.networks.NetworkSpec;
+import dev.fmnist.contract.training.EpochMetrics;
+import dev.fmnist.contract.training.HyperParameters;
+import dev.fmnist.contract.training.Initialization;
+import dev.fmnist.contract.training.OptimizerKind;
+import dev.fmnist.contract.training.TrainAccuracyMode;
+import dev.fmnist.engine.artefacts.ArtefactModels;
 import dev.fmnist.engine.networks.Network;
-import dev.fmnist.engine.networks.NetworkSpec;
-import dev.fmnist.engine.training.ComputeEngine;
-import dev.fmnist.engine.training.EpochMetrics;
+import dev.fmnist.engine.networks.Networks;
+import dev.fmnist.engine.runtime.ComputeEngine;
 import dev.fmnist.engine.training.FashionMnistTrainer;
-import dev.fmnist.engine.training.HyperParameters;
-import dev.fmnist.engine.training.OptimizerKind;
-import dev.fmnist.engine.training.TrainAccuracyMode;
 import dev.fmnist.engine.training.TrainingObserver;
 import dev.fmnist.engine.training.TrainingResult;
 import java.io.IOException;
@@ -99,7 +101,7 @@ public final class TrainCommand implements Callable<Integer> {
         ComputeEngine.configureThreads(threads);
         FashionMnist data = FashionMnistLoader.builder().optDataDir(dataDir).build().load();
 
-        Network shape = network.newNetwork(initialization);
+        Network shape = Networks.build(network, initialization);
         double flopsPerImage = shape.trainingFlopsPerImage();
         Map<String, Object> base = new LinkedHashMap<>();
         base.put("engine", "djl-pytorch");
@@ -130,7 +132,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
         });
 
-        ModelArtefact artefact = ModelArtefact.of(result, null, Instant.now());
+        ModelArtefact artefact = ArtefactModels.of(result, null, Instant.now());
         Path target = out != null ? out
                 : Path.of("runs", network.label().replaceAll("[^a-z0-9]+", "-") + "-" + System.currentTimeMillis() + ".zip");
         if (target.toAbsolutePath().getParent() != null) {

@@ -2,8 +2,8 @@ package dev.fmnist.trainer.cli;
 
 import java.io.PrintWriter;
 import java.util.Set;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The trainer's local commands, run from the service jar without Kafka. */
 @Command(name = "trainer-service", mixinStandardHelpOptions = true,

@@ -1,15 +1,16 @@
 package dev.fmnist.trainer.data;
 
-import dev.fmnist.engine.data.FashionMnist;
-import dev.fmnist.engine.data.FashionMnistLoader;
+import dev.fmnist.contract.data.FashionMnist;
+import dev.fmnist.contract.data.FashionMnistLoader;
+import dev.fmnist.trainer.config.TrainerConfig;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /** Fashion-MNIST, read once at start-up off the main thread; readiness waits for it. */
@@ -20,14 +21,14 @@ public class DatasetHolder {
 
     private final CompletableFuture<FashionMnist> data = new CompletableFuture<>();
 
-    @ConfigProperty(name = "fmnist.data.dir")
-    Optional<String> dataDir;
+    @Inject
+    TrainerConfig config;
 
     void load(@Observes StartupEvent start) {
         Thread loader = new Thread(() -> {
             try {
                 data.complete(FashionMnistLoader.builder()
-                        .optDataDir(dataDir.filter(d -> !d.isBlank()).map(Path::of).orElse(null))
+                        .optDataDir(config.data().dir().filter(d -> !d.isBlank()).map(Path::of).orElse(null))
                         .build().load());
             } catch (RuntimeException e) {
                 LOG.errorf("Fashion-MNIST could not be loaded: %s", e.getMessage());

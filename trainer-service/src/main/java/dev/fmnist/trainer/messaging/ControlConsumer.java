@@ -1,16 +1,15 @@
 package dev.fmnist.trainer.messaging;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.fmnist.contract.experiments.ControlCommand;
 import dev.fmnist.trainer.metrics.TrainerMetrics;
 import dev.fmnist.trainer.training.CancellationRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.io.IOException;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 /**
- * Reads {@code fmnist.experiment-control}: {"type":"cancel","experimentId":"..."}. The running
+ * Reads {@code fmnist.experiment-control}: {@link ControlCommand}s. The running
  * experiment stops at its next batch; a queued one ends CANCELLED when its turn comes.
  */
 @ApplicationScoped
@@ -27,14 +26,10 @@ public class ControlConsumer {
     @Incoming("experiment-control")
     public void onControl(byte[] payload) {
         try {
-            JsonNode command = EventPublisher.JSON.readTree(payload);
-            String id = command.path("experimentId").asText("");
-            if (!"cancel".equals(command.path("type").asText()) || id.isBlank()) {
-                throw new IOException("expected {\"type\":\"cancel\",\"experimentId\":\"...\"}");
-            }
+            String id = ControlCommand.parse(payload).experimentId();
             cancellations.cancel(id);
             LOG.infof("cancel requested for %s", id);
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             metrics.badControlMessage();
             LOG.warnf("ignored control message: %s", e.getMessage());
         }

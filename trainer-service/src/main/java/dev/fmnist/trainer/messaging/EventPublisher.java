@@ -1,13 +1,10 @@
 package dev.fmnist.trainer.messaging;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.fmnist.engine.experiments.ExperimentEvent;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import dev.fmnist.contract.experiments.ExperimentEvent;
 import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.io.UncheckedIOException;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
@@ -15,21 +12,13 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 @ApplicationScoped
 public class EventPublisher {
 
-    static final ObjectMapper JSON = new ObjectMapper();
-
     @Inject
     @Channel("experiment-events")
     MutinyEmitter<String> events;
 
     /** Returns once the broker has the event; a terminal event must be durable before its request is acked. */
     public void publish(ExperimentEvent event) {
-        String json;
-        try {
-            json = JSON.writeValueAsString(event);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
-        events.sendMessageAndAwait(Message.of(json).addMetadata(
+        events.sendMessageAndAwait(Message.of(event.toJsonString()).addMetadata(
                 OutgoingKafkaRecordMetadata.<String>builder().withKey(event.experimentId()).build()));
     }
 }

@@ -1,11 +1,12 @@
 package dev.fmnist.trainer.messaging;
 
-import dev.fmnist.engine.experiments.ExperimentEvent;
-import dev.fmnist.engine.experiments.ExperimentEvent.Type;
-import dev.fmnist.engine.experiments.ExperimentRequest;
-import dev.fmnist.engine.experiments.RequestParser;
-import dev.fmnist.engine.experiments.RequestRejectedException;
-import dev.fmnist.engine.reports.SweepChart;
+import dev.fmnist.contract.experiments.ExperimentEvent.Type;
+import dev.fmnist.contract.experiments.ExperimentEvent;
+import dev.fmnist.contract.experiments.ExperimentRequest;
+import dev.fmnist.contract.experiments.RequestParser;
+import dev.fmnist.contract.experiments.RequestRejectedException;
+import dev.fmnist.engine.sweeps.SweepRunner.SweepOutcome;
+import dev.fmnist.engine.sweeps.SweepRunner;
 import dev.fmnist.trainer.metrics.TrainerMetrics;
 import dev.fmnist.trainer.training.CancellationRegistry;
 import dev.fmnist.trainer.training.ExperimentLedger;
@@ -14,10 +15,6 @@ import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -110,41 +107,14 @@ public class ExperimentConsumer {
         }
     }
 
-    /** One child per value, each with its own lifecycle; then the summary, the plot and the parent's end. */
+    /** The engine runs the children, each with its own lifecycle; then the plot, the summary and the parent's end. */
     private void runSweep(ExperimentRequest sweep) {
-        List<Map<String, Object>> rows = new ArrayList<>();
-        SweepChart chart = new SweepChart("Test accuracy against " + sweep.sweep().parameter() + " ("
-                + sweep.experimentId() + ")", sweep.sweep().parameter());
-        List<ExperimentRequest> children = sweep.children();
-        int succeeded = 0;
-        boolean cancelled = false;
-        for (int i = 0; i < children.size(); i++) {
-            ExperimentRequest child = children.get(i);
-            ExperimentEvent end = ledger.endOf(child.experimentId())
-                    .orElseGet(() -> runner.run(child, sweep.experimentId()));
-            double value = sweep.sweep().values().get(i);
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("value", value);
-            row.put("experimentId", child.experimentId());
-            row.put("status", end.type().name());
-            Double accuracy = end.metrics() == null ? null : end.metrics().get("testAccuracy");
-            row.put("testAccuracy", accuracy);
-            rows.add(row);
-            if (end.type() == Type.SUCCEEDED && accuracy != null) {
-                succeeded++;
-                chart.add(value, accuracy);
-            }
-            cancelled |= end.type() == Type.CANCELLED;
-        }
-        String reportKey = sweep.experimentId() + "/sweep.png";
-        reports.publishPng(reportKey, chart.png());
+        SweepOutcome outcome = new SweepRunner(child -> ledger.endOf(child.experimentId()),
+                child -> runner.run(child, sweep.experimentId())).run(sweep);
+        String reportKey = reports.publishSweepPlot(sweep, outcome.rows());
         events.publish(ExperimentEvent.builder(Type.SWEEP_SUMMARY, sweep.experimentId()).request(sweep, null)
-                .summary(rows, reportKey).build());
-        Type outcome = cancelled ? Type.CANCELLED : succeeded == children.size() ? Type.SUCCEEDED : Type.FAILED;
-        ExperimentEvent.Builder end = ExperimentEvent.builder(outcome, sweep.experimentId()).request(sweep, null);
-        if (outcome != Type.SUCCEEDED) {
-            end.reason(succeeded + " of " + children.size() + " runs succeeded");
-        }
-        runner.end(end.build());
+                .summary(outcome.rows(), reportKey).build());
+        runner.end(ExperimentEvent.builder(outcome.outcome(), sweep.experimentId()).request(sweep, null)
+                .reason(outcome.reason()).build());
     }
 }

@@ -1,8 +1,13 @@
 package dev.fmnist.trainer.messaging;
 
+import dev.fmnist.charts.SweepChart;
+import dev.fmnist.contract.experiments.ExperimentRequest;
+import dev.fmnist.contract.experiments.SweepRow;
+import dev.fmnist.contract.kafka.Headers;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 
@@ -14,7 +19,13 @@ public class ReportPublisher {
     @Channel("reports")
     MutinyEmitter<byte[]> reports;
 
-    public void publishPng(String key, byte[] png) {
-        Records.send(reports, key, png, Map.of("content-type", "image/png"));
+    /** Plots a sweep's test accuracy against its parameter and publishes the PNG; returns its key. */
+    public String publishSweepPlot(ExperimentRequest sweep, List<SweepRow> rows) {
+        SweepChart chart = new SweepChart("Test accuracy against " + sweep.sweep().parameter() + " ("
+                + sweep.experimentId() + ")", sweep.sweep().parameter());
+        rows.stream().filter(SweepRow::succeeded).forEach(row -> chart.add(row.value(), row.testAccuracy()));
+        String key = sweep.experimentId() + "/sweep.png";
+        Records.send(reports, key, chart.png(), Map.of(Headers.CONTENT_TYPE, "image/png"));
+        return key;
     }
 }

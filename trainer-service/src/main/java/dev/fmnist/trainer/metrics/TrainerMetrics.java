@@ -1,8 +1,8 @@
 package dev.fmnist.trainer.metrics;
 
-import dev.fmnist.engine.experiments.ExperimentEvent;
-import dev.fmnist.engine.experiments.ExperimentRequest;
-import dev.fmnist.engine.training.EpochMetrics;
+import dev.fmnist.contract.experiments.ExperimentEvent;
+import dev.fmnist.contract.experiments.ExperimentRequest;
+import dev.fmnist.contract.training.EpochMetrics;
 import dev.fmnist.engine.util.ProcessMemory;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;

@@ -1,13 +1,14 @@
 package dev.fmnist.trainer.training;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.fmnist.engine.experiments.ExperimentEvent;
+import dev.fmnist.contract.experiments.ExperimentEvent;
+import dev.fmnist.contract.kafka.Topic;
+import dev.fmnist.trainer.config.TrainerConfig;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -21,7 +22,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -34,7 +34,6 @@ public class ExperimentLedger {
 
     private static final Logger LOG = Logger.getLogger(ExperimentLedger.class);
     private static final Duration POLL = Duration.ofMillis(500);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Map<String, ExperimentEvent> ended = new ConcurrentHashMap<>();
     private final CountDownLatch ready = new CountDownLatch(1);
@@ -43,10 +42,13 @@ public class ExperimentLedger {
     @Identifier("default-kafka-broker")
     Map<String, Object> kafkaConfig;
 
-    @ConfigProperty(name = "mp.messaging.outgoing.experiment-events.topic")
-    String eventsTopic;
+    @Inject
+    TrainerConfig config;
+
+    private String eventsTopic;
 
     void rebuild(@Observes StartupEvent start) {
+        eventsTopic = Topic.EXPERIMENT_EVENTS.name(config.kafka().topicPrefix());
         Thread reader = new Thread(this::readAll, "experiment-ledger");
         reader.setDaemon(true);
         reader.start();
@@ -88,8 +90,8 @@ public class ExperimentLedger {
 
     private static Optional<ExperimentEvent> parse(String json) {
         try {
-            return Optional.of(JSON.readValue(json, ExperimentEvent.class));
-        } catch (IOException e) {
+            return Optional.of(ExperimentEvent.parse(json.getBytes(StandardCharsets.UTF_8)));
+        } catch (IllegalArgumentException e) {
             return Optional.empty(); // not ours to judge: another writer's record
         }
     }

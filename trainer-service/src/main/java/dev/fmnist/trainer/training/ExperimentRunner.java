@@ -1,24 +1,24 @@
 package dev.fmnist.trainer.training;
 
-import dev.fmnist.engine.artefacts.ModelArtefact;
-import dev.fmnist.engine.experiments.ExperimentEvent;
-import dev.fmnist.engine.experiments.ExperimentEvent.Type;
-import dev.fmnist.engine.experiments.ExperimentRequest;
-import dev.fmnist.engine.training.EpochMetrics;
+import dev.fmnist.contract.artefacts.ModelArtefact;
+import dev.fmnist.contract.experiments.EventMetrics;
+import dev.fmnist.contract.experiments.ExperimentEvent.Type;
+import dev.fmnist.contract.experiments.ExperimentEvent;
+import dev.fmnist.contract.experiments.ExperimentRequest;
+import dev.fmnist.contract.training.EpochMetrics;
+import dev.fmnist.engine.artefacts.ArtefactModels;
 import dev.fmnist.engine.training.FashionMnistTrainer;
 import dev.fmnist.engine.training.TrainingCancelledException;
 import dev.fmnist.engine.training.TrainingObserver;
 import dev.fmnist.engine.training.TrainingResult;
 import dev.fmnist.trainer.artefacts.ArtefactPublisher;
+import dev.fmnist.trainer.config.TrainerConfig;
 import dev.fmnist.trainer.data.DatasetHolder;
 import dev.fmnist.trainer.messaging.EventPublisher;
 import dev.fmnist.trainer.metrics.TrainerMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -50,11 +50,8 @@ public class ExperimentRunner {
     @Inject
     TrainerMetrics metrics;
 
-    @ConfigProperty(name = "fmnist.trainer.worker")
-    String worker;
-
-    @ConfigProperty(name = "fmnist.trainer.progress-interval-ms")
-    long progressIntervalMs;
+    @Inject
+    TrainerConfig config;
 
     /** Runs to a terminal event, which it publishes and returns; never throws for a training failure. */
     public ExperimentEvent run(ExperimentRequest request, String parentId) {
@@ -67,7 +64,7 @@ public class ExperimentRunner {
         try {
             TrainingResult result = new FashionMnistTrainer().train(request.network(), request.hyperParameters(),
                     dataset.data(), observer);
-            ModelArtefact artefact = ModelArtefact.of(result, id, Instant.now());
+            ModelArtefact artefact = ArtefactModels.of(result, id, Instant.now());
             artefacts.publish(artefact);
             return end(ExperimentEvent.builder(Type.SUCCEEDED, id).request(request, parentId)
                     .artefactVersion(artefact.manifest().version()).metrics(observer.lastMetrics).build());
@@ -97,7 +94,7 @@ public class ExperimentRunner {
     private final class Observer implements TrainingObserver {
         private final ExperimentRequest request;
         private final String parentId;
-        private Map<String, Double> lastMetrics = Map.of();
+        private EventMetrics lastMetrics;
         private long epochStartNanos = System.nanoTime();
         private long lastProgressNanos = System.nanoTime();
 
@@ -110,7 +107,7 @@ public class ExperimentRunner {
         public void onStart(String device, int batchesPerEpoch) {
             metrics.trainingStarted(request, device, batchesPerEpoch);
             events.publish(ExperimentEvent.builder(Type.RUNNING, request.experimentId()).request(request, parentId)
-                    .device(device, worker).build());
+                    .device(device, config.trainer().worker()).build());
         }
 
         @Override
@@ -119,7 +116,7 @@ public class ExperimentRunner {
             long now = System.nanoTime();
             if (batch == 1) {
                 epochStartNanos = now; // close enough: the first batch's own time is lost, not the rate
-            } else if (batch < batchesPerEpoch && now - lastProgressNanos >= progressIntervalMs * NANOS_PER_MS) {
+            } else if (batch < batchesPerEpoch && now - lastProgressNanos >= config.trainer().progressIntervalMs() * NANOS_PER_MS) {
                 lastProgressNanos = now;
                 double seconds = (now - epochStartNanos) / NANOS_PER_SECOND;
                 double imagesPerSecond = (batch - 1) * (double) request.hyperParameters().batchSize() / seconds;
@@ -130,14 +127,7 @@ public class ExperimentRunner {
 
         @Override
         public void onEpochEnd(EpochMetrics m) {
-            Map<String, Double> values = new LinkedHashMap<>();
-            values.put("loss", m.loss());
-            if (!Double.isNaN(m.trainAccuracy())) {
-                values.put("trainAccuracy", m.trainAccuracy());
-            }
-            values.put("testAccuracy", m.testAccuracy());
-            values.put("epochSeconds", m.trainSeconds());
-            values.put("imagesPerSecond", m.imagesPerSecond());
+            EventMetrics values = EventMetrics.of(m);
             lastMetrics = values;
             metrics.epochDone(request, m);
             events.publish(ExperimentEvent.builder(Type.EPOCH, request.experimentId()).request(request, parentId)

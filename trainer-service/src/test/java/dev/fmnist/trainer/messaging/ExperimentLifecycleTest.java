@@ -2,11 +2,11 @@ package dev.fmnist.trainer.messaging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.fmnist.engine.artefacts.ArtefactCodec;
-import dev.fmnist.engine.artefacts.ModelArtefact;
-import dev.fmnist.engine.experiments.ExperimentEvent;
-import dev.fmnist.engine.experiments.ExperimentEvent.Type;
-import dev.fmnist.trainer.artefacts.ArtefactPublisher;
+import dev.fmnist.contract.artefacts.ArtefactCodec;
+import dev.fmnist.contract.artefacts.ModelArtefact;
+import dev.fmnist.contract.experiments.ExperimentEvent.Type;
+import dev.fmnist.contract.experiments.ExperimentEvent;
+import dev.fmnist.contract.kafka.Headers;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import java.nio.charset.StandardCharsets;
@@ -70,20 +70,20 @@ class ExperimentLifecycleTest {
         assertThat(running.device()).isNotBlank();
         assertThat(running.worker()).isNotBlank();
         ExperimentEvent epoch = events.get(2);
-        assertThat(epoch.metrics()).containsKeys("loss", "trainAccuracy", "testAccuracy", "epochSeconds", "imagesPerSecond");
+        assertThat(epoch.metrics()).hasNoNullFieldsOrProperties(); // loss, trainAccuracy, testAccuracy, epochSeconds, imagesPerSecond
         ExperimentEvent succeeded = events.get(3);
-        assertThat(succeeded.metrics().get("testAccuracy")).isGreaterThan(0.5);
+        assertThat(succeeded.metrics().testAccuracy()).isGreaterThan(0.5);
         assertThat(succeeded.tags()).containsEntry("suite", "lifecycle");
 
         List<ConsumerRecord<String, byte[]>> models = KafkaTestSupport.read("fmnist.models",
-                rs -> rs.stream().anyMatch(r -> header(r, ArtefactPublisher.EXPERIMENT_HEADER).equals(id)), WAIT);
+                rs -> rs.stream().anyMatch(r -> header(r, Headers.EXPERIMENT_ID).equals(id)), WAIT);
         ConsumerRecord<String, byte[]> record = models.stream()
-                .filter(r -> header(r, ArtefactPublisher.EXPERIMENT_HEADER).equals(id)).findFirst().orElseThrow();
+                .filter(r -> header(r, Headers.EXPERIMENT_ID).equals(id)).findFirst().orElseThrow();
         assertThat(record.key()).isEqualTo("mlp");
         ModelArtefact artefact = ArtefactCodec.decode(record.value());
         assertThat(artefact.manifest().experimentId()).isEqualTo(id);
         assertThat(artefact.manifest().version()).isEqualTo(succeeded.artefactVersion());
-        assertThat(header(record, ArtefactPublisher.SHA256_HEADER)).isEqualTo(artefact.manifest().parametersSha256());
+        assertThat(header(record, Headers.PARAMETERS_SHA256)).isEqualTo(artefact.manifest().parametersSha256());
 
         String metrics = RestAssured.get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(metrics)
@@ -155,8 +155,8 @@ class ExperimentLifecycleTest {
         ConsumerRecord<String, byte[]> arch = ours.stream().filter(r -> r.key().equals(prefix + "-arch")).findFirst()
                 .orElseThrow();
         assertThat(new String(arch.value(), StandardCharsets.UTF_8)).isEqualTo("{\"architecture\": \"resnet\"}");
-        assertThat(header(arch, DeadLetterPublisher.FIELD_HEADER)).isEqualTo("architecture");
-        assertThat(header(arch, DeadLetterPublisher.RULE_HEADER)).contains("unknown architecture 'resnet'");
+        assertThat(header(arch, Headers.ERROR_FIELD)).isEqualTo("architecture");
+        assertThat(header(arch, Headers.ERROR_RULE)).contains("unknown architecture 'resnet'");
     }
 
     @Test
@@ -193,7 +193,8 @@ class ExperimentLifecycleTest {
         assertThat(types(events, id)).containsExactly(Type.QUEUED, Type.SWEEP_SUMMARY, Type.SUCCEEDED);
         ExperimentEvent summary = events.stream().filter(e -> e.type() == Type.SWEEP_SUMMARY).findFirst().orElseThrow();
         assertThat(summary.summary()).hasSize(2);
-        assertThat(summary.summary().get(0)).containsEntry("experimentId", id + "/k=3").containsEntry("status", "SUCCEEDED");
+        assertThat(summary.summary().get(0).experimentId()).isEqualTo(id + "/k=3");
+        assertThat(summary.summary().get(0).status()).isEqualTo(Type.SUCCEEDED);
 
         List<ConsumerRecord<String, byte[]>> reports = KafkaTestSupport.read("fmnist.reports",
                 rs -> rs.stream().anyMatch(r -> r.key().equals(summary.reportKey())), WAIT);

@@ -1,7 +1,7 @@
 package dev.fmnist.trainer.messaging;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.fmnist.engine.experiments.ExperimentEvent;
+import dev.fmnist.contract.experiments.ExperimentEvent;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

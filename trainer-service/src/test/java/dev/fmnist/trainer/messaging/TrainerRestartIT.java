@@ -2,8 +2,8 @@ package dev.fmnist.trainer.messaging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.fmnist.engine.experiments.ExperimentEvent;
-import dev.fmnist.engine.experiments.ExperimentEvent.Type;
+import dev.fmnist.contract.experiments.ExperimentEvent.Type;
+import dev.fmnist.contract.experiments.ExperimentEvent;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,0 +1,224 @@
+package dev.fmnist.contract.experiments;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeType;
+import dev.fmnist.contract.networks.Architecture;
+import dev.fmnist.contract.networks.NetworkSpec;
+import dev.fmnist.contract.training.HyperParameters;
+import dev.fmnist.contract.training.OptimizerKind;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * Reads an experiment request from JSON and checks every rule, naming the field and the rule on the
+ * first one broken. The one place these rules live: the trainer and the command-line client share it.
+ */
+public final class RequestParser {
+
+    /** Requests are a few hundred bytes; anything this large is a mistake or an attack. */
+    public static final int MAX_REQUEST_BYTES = 64 * 1024;
+    public static final int MAX_TAGS = 32;
+    private static final int MAX_TAG_LENGTH = 256;
+    private static final Pattern EXPERIMENT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:=-]{0,127}");
+    private static final Set<String> FIELDS = Set.of("experimentId", "architecture", "k", "epochs", "batchSize",
+            "learningRate", "optimizer", "momentum", "shuffle", "seed", "trainLimit", "sweep", "tags");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Supplier<String> idGenerator;
+
+    public RequestParser() {
+        this(() -> UUID.randomUUID().toString());
+    }
+
+    public RequestParser(Supplier<String> idGenerator) {
+        this.idGenerator = idGenerator;
+    }
+
+    /** Parses and validates; throws {@link RequestRejectedException} naming the field and the rule. */
+    public ExperimentRequest parse(byte[] body) {
+        if (body == null || body.length == 0) {
+            throw new RequestRejectedException("$", "the request is empty");
+        }
+        if (body.length > MAX_REQUEST_BYTES) {
+            throw new RequestRejectedException("$", "the request is " + body.length + " bytes, at most "
+                    + MAX_REQUEST_BYTES + " are accepted");
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(new String(body, StandardCharsets.UTF_8));
+        } catch (JsonProcessingException e) {
+            throw new RequestRejectedException("$", "not valid JSON: " + e.getOriginalMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw new RequestRejectedException("$", "must be a JSON object");
+        }
+        for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!FIELDS.contains(name)) {
+                throw new RequestRejectedException(name, "is not a known field; known fields: " + FIELDS.stream().sorted().toList());
+            }
+        }
+        String experimentId = root.has("experimentId") ? text(root, "experimentId") : idGenerator.get();
+        if (!EXPERIMENT_ID.matcher(experimentId).matches()) {
+            throw new RequestRejectedException("experimentId", "must be 1-128 characters of letters, digits and ._:=- "
+                    + "starting with a letter or digit, got \"" + experimentId + "\"");
+        }
+        try {
+            Architecture architecture = root.has("architecture")
+                    ? architecture(text(root, "architecture")) : Architecture.BETTER;
+            NetworkSpec network = new NetworkSpec(architecture, root.has("k") ? integer(root, "k") : null);
+            HyperParameters.Builder hp = HyperParameters.builder();
+            if (root.has("epochs")) {
+                hp.optEpochs(integer(root, "epochs"));
+            }
+            if (root.has("batchSize")) {
+                hp.optBatchSize(integer(root, "batchSize"));
+            }
+            if (root.has("learningRate")) {
+                hp.optLearningRate(number(root, "learningRate"));
+            }
+            if (root.has("optimizer")) {
+                hp.optOptimizer(OptimizerKind.fromId(text(root, "optimizer")));
+            }
+            if (root.has("momentum")) {
+                hp.optMomentum(number(root, "momentum"));
+            }
+            if (root.has("shuffle")) {
+                hp.optShuffle(bool(root, "shuffle"));
+            }
+            if (root.has("seed")) {
+                hp.optSeed(longInteger(root, "seed"));
+            }
+            if (root.has("trainLimit")) {
+                hp.optTrainLimit(integer(root, "trainLimit"));
+            }
+            ExperimentRequest request = new ExperimentRequest(experimentId, network, hp.build(),
+                    root.has("sweep") ? sweep(root.get("sweep")) : null, tags(root.get("tags")));
+            request.children(); // every child must be valid too
+            return request;
+        } catch (RequestRejectedException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw RequestRejectedException.from(e, "$");
+        }
+    }
+
+    private static Architecture architecture(String name) {
+        try {
+            return Architecture.fromId(name);
+        } catch (IllegalArgumentException e) {
+            throw new RequestRejectedException("architecture", e.getMessage());
+        }
+    }
+
+    private static Sweep sweep(JsonNode node) {
+        if (!node.isObject()) {
+            throw new RequestRejectedException("sweep", "must be an object like {\"parameter\":\"k\",\"values\":[3,4]}");
+        }
+        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!name.equals("parameter") && !name.equals("values")) {
+                throw new RequestRejectedException("sweep." + name, "is not a known field; known: parameter, values");
+            }
+        }
+        String parameter = node.has("parameter") ? text(node, "parameter", "sweep.parameter") : null;
+        if (!Sweep.PARAMETERS.contains(parameter)) {
+            throw new RequestRejectedException("sweep.parameter", "must be one of " + Sweep.PARAMETERS + ", got "
+                    + (parameter == null ? "nothing" : "\"" + parameter + "\""));
+        }
+        JsonNode values = node.get("values");
+        if (values == null || !values.isArray() || values.isEmpty() || values.size() > Sweep.MAX_VALUES) {
+            throw new RequestRejectedException("sweep.values", "must be an array of 1 to " + Sweep.MAX_VALUES + " numbers");
+        }
+        List<Double> numbers = new ArrayList<>();
+        for (int i = 0; i < values.size(); i++) {
+            if (!values.get(i).isNumber()) {
+                throw new RequestRejectedException("sweep.values[" + i + "]", "must be a number, got " + values.get(i));
+            }
+            numbers.add(values.get(i).asDouble());
+        }
+        if (numbers.stream().distinct().count() != numbers.size()) {
+            throw new RequestRejectedException("sweep.values", "must not repeat a value");
+        }
+        return new Sweep(parameter, numbers);
+    }
+
+    private static Map<String, String> tags(JsonNode node) {
+        Map<String, String> tags = new LinkedHashMap<>();
+        if (node == null || node.isNull()) {
+            return tags;
+        }
+        if (!node.isObject() || node.size() > MAX_TAGS) {
+            throw new RequestRejectedException("tags", "must be an object of at most " + MAX_TAGS + " string values");
+        }
+        for (Map.Entry<String, JsonNode> tag : node.properties()) {
+            if (!tag.getValue().isTextual() || tag.getValue().asText().length() > MAX_TAG_LENGTH
+                    || tag.getKey().length() > MAX_TAG_LENGTH) {
+                throw new RequestRejectedException("tags." + tag.getKey(), "must be a string of at most "
+                        + MAX_TAG_LENGTH + " characters");
+            }
+            tags.put(tag.getKey(), tag.getValue().asText());
+        }
+        return tags;
+    }
+
+    private static String text(JsonNode root, String field) {
+        return text(root, field, field);
+    }
+
+    private static String text(JsonNode root, String field, String path) {
+        JsonNode node = root.get(field);
+        if (!node.isTextual()) {
+            throw wrongType(path, "a string", node);
+        }
+        return node.asText();
+    }
+
+    private static int integer(JsonNode root, String field) {
+        JsonNode node = root.get(field);
+        if (!node.isIntegralNumber() || !node.canConvertToInt()) {
+            throw wrongType(field, "a whole number", node);
+        }
+        return node.asInt();
+    }
+
+    private static long longInteger(JsonNode root, String field) {
+        JsonNode node = root.get(field);
+        if (!node.isIntegralNumber() || !node.canConvertToLong()) {
+            throw wrongType(field, "a whole number", node);
+        }
+        return node.asLong();
+    }
+
+    private static double number(JsonNode root, String field) {
+        JsonNode node = root.get(field);
+        if (!node.isNumber()) {
+            throw wrongType(field, "a number", node);
+        }
+        return node.asDouble();
+    }
+
+    private static boolean bool(JsonNode root, String field) {
+        JsonNode node = root.get(field);
+        if (node.getNodeType() != JsonNodeType.BOOLEAN) {
+            throw wrongType(field, "true or false", node);
+        }
+        return node.asBoolean();
+    }
+
+    private static RequestRejectedException wrongType(String field, String expected, JsonNode found) {
+        String shown = found.toString();
+        return new RequestRejectedException(field, "must be " + expected + ", got "
+                + (shown.length() > 40 ? shown.substring(0, 40) + "..." : shown));
+    }
+}

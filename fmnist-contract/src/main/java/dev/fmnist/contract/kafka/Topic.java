@@ -1,0 +1,79 @@
+package dev.fmnist.contract.kafka;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Every topic of the project with its settings: the one list that {@link TopicSetup} creates
+ * (locally, in docker-compose, in Kubernetes and in the tests), that the CLI reads and writes and that
+ * the services' channel configuration names. A topic's name is a prefix ({@value #DEFAULT_PREFIX} unless
+ * configured) and its suffix, so a test or a second team can run on topics of its own.
+ */
+public enum Topic {
+    /** Requests, keyed by experiment id. The partition count is how many trainers can share the work. */
+    EXPERIMENTS("experiments", 3, "max.message.bytes", "8388608", "retention.ms", "604800000"),
+    /** Rejected requests as received, with the reason in {@link Headers}. */
+    EXPERIMENTS_DLQ("experiments.dlq", 1, "max.message.bytes", "8388608", "retention.ms", "2592000000"),
+    /** Lifecycle events, keyed by experiment id: the record of what ran, kept forever. */
+    EXPERIMENT_EVENTS("experiment-events", 3, "retention.ms", "-1"),
+    /** The newest artefact per architecture: compacted, room for a 10 MB BetterNet. */
+    MODELS("models", 1, "cleanup.policy", "compact", "max.message.bytes", "20971520",
+            "min.compaction.lag.ms", "3600000"),
+    /** Control commands (cancels), keyed by experiment id; every trainer reads all of them. */
+    EXPERIMENT_CONTROL("experiment-control", 1, "retention.ms", "86400000"),
+    /** Sweep plots (PNG), keyed by {@code sweepId/sweep.png}. */
+    REPORTS("reports", 1, "max.message.bytes", "8388608", "retention.ms", "-1");
+
+    public static final String DEFAULT_PREFIX = "fmnist";
+
+    private final String suffix;
+    private final int partitions;
+    private final Map<String, String> configs;
+
+    Topic(String suffix, int partitions, String... configs) {
+        this.suffix = suffix;
+        this.partitions = partitions;
+        Map<String, String> map = new LinkedHashMap<>();
+        for (int i = 0; i < configs.length; i += 2) {
+            map.put(configs[i], configs[i + 1]);
+        }
+        this.configs = Map.copyOf(map);
+    }
+
+    /** The part after the prefix, e.g. {@code experiments}. */
+    public String suffix() {
+        return suffix;
+    }
+
+    /** The topic's name under {@code prefix}: {@code prefix.suffix}. */
+    public String name(String prefix) {
+        return prefix + "." + suffix;
+    }
+
+    /** The name users get: under {@value #DEFAULT_PREFIX}. */
+    public String defaultName() {
+        return name(DEFAULT_PREFIX);
+    }
+
+    public int partitions() {
+        return partitions;
+    }
+
+    /** Topic-level settings (retention, compaction, message size). */
+    public Map<String, String> configs() {
+        return configs;
+    }
+
+    /** The topic with this name under {@code prefix}, if it is one of ours. */
+    public static Optional<Topic> of(String prefix, String name) {
+        return Arrays.stream(values()).filter(t -> t.name(prefix).equals(name)).findFirst();
+    }
+
+    /** All suffixes, for messages. */
+    public static List<String> suffixes() {
+        return Arrays.stream(values()).map(Topic::suffix).toList();
+    }
+}

@@ -1,0 +1,54 @@
+package dev.fmnist.contract.networks;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * The registry of networks by the name a request, a manifest and the command line use, with the
+ * options each takes. The layers behind each name live in the engine ({@code dev.fmnist.engine.networks.Networks}),
+ * whose exhaustive switch over this enum fails to compile until a new name gets its layers.
+ */
+public enum Architecture {
+    /** The seed's 2-layer MLP, 784-200-10 (159,010 parameters). */
+    MLP("mlp", false),
+    /** The seed's BaselineNet: CompareNet with k = 5 (116,038 parameters). */
+    BASELINE("baseline", false),
+    /** The seed's CompareNet(k): the second conv's kernel size is the option {@code k}. */
+    COMPARE("compare", true),
+    /** The seed's BetterNet (2,342,090 parameters). */
+    BETTER("better", false);
+
+    private final String id;
+    private final boolean takesKernelSize;
+
+    Architecture(String id, boolean takesKernelSize) {
+        this.id = id;
+        this.takesKernelSize = takesKernelSize;
+    }
+
+    /** The name used in requests, manifests and the command line. */
+    public String id() {
+        return id;
+    }
+
+    /** Whether the option {@code k} (second conv kernel size) applies. */
+    public boolean takesKernelSize() {
+        return takesKernelSize;
+    }
+
+    /** Looks a name up, case-insensitively; an unknown name is an error listing the known ones. */
+    public static Architecture fromId(String id) {
+        String wanted = id == null ? "" : id.trim().toLowerCase(Locale.ROOT);
+        return Arrays.stream(values())
+                .filter(a -> a.id.equals(wanted))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("unknown architecture '" + id + "', expected one of "
+                        + ids()));
+    }
+
+    /** The known names, comma separated. */
+    public static String ids() {
+        return Arrays.stream(values()).map(Architecture::id).collect(Collectors.joining(", "));
+    }
+}

@@ -1,0 +1,48 @@
+package dev.fmnist.contract.networks;
+
+/**
+ * An architecture and its options: what a request, a manifest or the command line names.
+ *
+ * @param architecture the network family
+ * @param k the second conv's kernel size for {@code compare} (3..8); null for the others
+ */
+public record NetworkSpec(Architecture architecture, Integer k) {
+
+    public static final int MIN_KERNEL = 3;
+    public static final int MAX_KERNEL = 8;
+    /** BaselineNet's kernel, and CompareNet's when none is given (as the peer harness does). */
+    public static final int BASELINE_KERNEL = 5;
+
+    public NetworkSpec {
+        if (architecture == null) {
+            throw new IllegalArgumentException("architecture: required, one of " + Architecture.ids());
+        }
+        if (!architecture.takesKernelSize()) {
+            k = null; // the option is ignored by networks without it, so it is not recorded either
+        } else if (k == null) {
+            k = BASELINE_KERNEL;
+        } else if (k < MIN_KERNEL || k > MAX_KERNEL) {
+            throw new IllegalArgumentException("k: must be between " + MIN_KERNEL + " and " + MAX_KERNEL
+                    + " for " + architecture.id() + " (the seed's flatten size is defined only there), got " + k);
+        }
+    }
+
+    /** Parses a registry name and an optional k. */
+    public static NetworkSpec of(String architecture, Integer k) {
+        return new NetworkSpec(Architecture.fromId(architecture), k);
+    }
+
+    public static NetworkSpec of(Architecture architecture) {
+        return new NetworkSpec(architecture, null);
+    }
+
+    /** A short name such as {@code better} or {@code compare(k=3)}. */
+    public String label() {
+        return label(architecture.id(), k);
+    }
+
+    /** The label of a registry id and kernel option as events and keys carry them, without validating them. */
+    public static String label(String architectureId, Integer k) {
+        return k == null ? architectureId : architectureId + "(k=" + k + ")";
+    }
+}

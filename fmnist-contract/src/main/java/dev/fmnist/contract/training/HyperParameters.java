@@ -1,0 +1,150 @@
+package dev.fmnist.contract.training;
+
+import dev.fmnist.contract.training.Initialization;
+
+/**
+ * Everything that decides a training run besides the network; defaults are the seed notebook's recipe
+ * (Adam, lr 0.001, batch 1000, shuffled, 10 epochs). Invalid values are refused here, with the field
+ * name and the rule, so every entry point shares one set of rules.
+ *
+ * @param epochs passes over the training set, 1..1000
+ * @param batchSize images per step, 1..60000 (and at most the training set)
+ * @param learningRate step size, in (0, 10]
+ * @param optimizer adam or sgd
+ * @param momentum sgd's momentum in [0, 1); ignored by adam
+ * @param shuffle reshuffle the training set every epoch
+ * @param seed seeds the initialisation and the shuffle order
+ * @param trainLimit train on the first N images only; 0 for all
+ * @param trainAccuracy how the per-epoch training accuracy is measured
+ * @param initialization PyTorch's default or DJL's Xavier
+ */
+public record HyperParameters(
+        int epochs,
+        int batchSize,
+        double learningRate,
+        OptimizerKind optimizer,
+        double momentum,
+        boolean shuffle,
+        long seed,
+        int trainLimit,
+        TrainAccuracyMode trainAccuracy,
+        Initialization initialization) {
+
+    public static final int DEFAULT_EPOCHS = 10;
+    public static final int DEFAULT_BATCH_SIZE = 1000;
+    public static final double DEFAULT_LEARNING_RATE = 0.001;
+    public static final double DEFAULT_MOMENTUM = 0.9;
+    public static final int MAX_EPOCHS = 1000;
+    public static final int MAX_BATCH_SIZE = 60_000;
+    public static final int MAX_TRAIN_IMAGES = 60_000;
+    public static final double MAX_LEARNING_RATE = 10.0;
+
+    public HyperParameters {
+        require(epochs >= 1 && epochs <= MAX_EPOCHS, "epochs", "must be between 1 and " + MAX_EPOCHS, epochs);
+        require(batchSize >= 1 && batchSize <= MAX_BATCH_SIZE, "batchSize", "must be between 1 and "
+                + MAX_BATCH_SIZE, batchSize);
+        require(learningRate > 0 && learningRate <= MAX_LEARNING_RATE, "learningRate",
+                "must be in (0, " + MAX_LEARNING_RATE + "]", learningRate);
+        require(optimizer != null, "optimizer", "is required", optimizer);
+        require(momentum >= 0 && momentum < 1, "momentum", "must be in [0, 1)", momentum);
+        require(trainLimit >= 0 && trainLimit <= MAX_TRAIN_IMAGES, "trainLimit", "must be between 0 (all) and "
+                + MAX_TRAIN_IMAGES, trainLimit);
+        require(trainLimit == 0 || batchSize <= trainLimit, "batchSize", "must not exceed trainLimit ("
+                + trainLimit + ")", batchSize);
+        require(trainAccuracy != null, "trainAccuracy", "is required", trainAccuracy);
+        require(initialization != null, "initialization", "is required", initialization);
+    }
+
+    private static void require(boolean rule, String field, String text, Object value) {
+        if (!rule) {
+            throw new IllegalArgumentException(field + ": " + text + ", got " + value);
+        }
+    }
+
+    /** The seed's recipe. */
+    public static HyperParameters defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder starting from these values. */
+    public Builder toBuilder() {
+        return new Builder().optEpochs(epochs).optBatchSize(batchSize).optLearningRate(learningRate)
+                .optOptimizer(optimizer).optMomentum(momentum).optShuffle(shuffle).optSeed(seed)
+                .optTrainLimit(trainLimit).optTrainAccuracy(trainAccuracy).optInitialization(initialization);
+    }
+
+    /** Builds {@link HyperParameters}, starting from the seed's recipe. */
+    public static final class Builder {
+        private int epochs = DEFAULT_EPOCHS;
+        private int batchSize = DEFAULT_BATCH_SIZE;
+        private double learningRate = DEFAULT_LEARNING_RATE;
+        private OptimizerKind optimizer = OptimizerKind.ADAM;
+        private double momentum = DEFAULT_MOMENTUM;
+        private boolean shuffle = true;
+        private long seed;
+        private int trainLimit;
+        private TrainAccuracyMode trainAccuracy = TrainAccuracyMode.EVALUATION_PASS;
+        private Initialization initialization = Initialization.PYTORCH;
+
+        private Builder() {}
+
+        public Builder optEpochs(int epochs) {
+            this.epochs = epochs;
+            return this;
+        }
+
+        public Builder optBatchSize(int batchSize) {
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        public Builder optLearningRate(double learningRate) {
+            this.learningRate = learningRate;
+            return this;
+        }
+
+        public Builder optOptimizer(OptimizerKind optimizer) {
+            this.optimizer = optimizer;
+            return this;
+        }
+
+        public Builder optMomentum(double momentum) {
+            this.momentum = momentum;
+            return this;
+        }
+
+        public Builder optShuffle(boolean shuffle) {
+            this.shuffle = shuffle;
+            return this;
+        }
+
+        public Builder optSeed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Builder optTrainLimit(int trainLimit) {
+            this.trainLimit = trainLimit;
+            return this;
+        }
+
+        public Builder optTrainAccuracy(TrainAccuracyMode trainAccuracy) {
+            this.trainAccuracy = trainAccuracy;
+            return this;
+        }
+
+        public Builder optInitialization(Initialization initialization) {
+            this.initialization = initialization;
+            return this;
+        }
+
+        public HyperParameters build() {
+            return new HyperParameters(epochs, batchSize, learningRate, optimizer, momentum, shuffle, seed,
+                    trainLimit, trainAccuracy, initialization);
+        }
+    }
+}

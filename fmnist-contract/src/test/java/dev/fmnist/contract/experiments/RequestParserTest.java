@@ -1,0 +1,105 @@
+package dev.fmnist.contract.experiments;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.fmnist.contract.networks.Architecture;
+import dev.fmnist.contract.training.OptimizerKind;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class RequestParserTest {
+
+    private final RequestParser parser = new RequestParser(() -> "generated-1");
+
+    private ExperimentRequest parse(String json) {
+        return parser.parse(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void anEmptyObjectIsTheSeedsBetterNetRecipeWithAGeneratedId() {
+        ExperimentRequest request = parse("{}");
+        assertThat(request.experimentId()).isEqualTo("generated-1");
+        assertThat(request.network().architecture()).isEqualTo(Architecture.BETTER);
+        assertThat(request.hyperParameters().epochs()).isEqualTo(10);
+        assertThat(request.hyperParameters().batchSize()).isEqualTo(1000);
+        assertThat(request.hyperParameters().learningRate()).isEqualTo(0.001);
+        assertThat(request.hyperParameters().optimizer()).isEqualTo(OptimizerKind.ADAM);
+        assertThat(request.isSweep()).isFalse();
+    }
+
+    @Test
+    void everyFieldIsRead() {
+        ExperimentRequest request = parse("{\"experimentId\":\"exp-7\",\"architecture\":\"compare\",\"k\":3,"
+                + "\"epochs\":2,\"batchSize\":100,\"learningRate\":0.01,\"optimizer\":\"sgd\",\"momentum\":0.5,"
+                + "\"shuffle\":false,\"seed\":42,\"trainLimit\":2000,\"tags\":{\"owner\":\"ana\"}}");
+        assertThat(request.experimentId()).isEqualTo("exp-7");
+        assertThat(request.network().label()).isEqualTo("compare(k=3)");
+        assertThat(request.hyperParameters()).satisfies(hp -> {
+            assertThat(hp.epochs()).isEqualTo(2);
+            assertThat(hp.batchSize()).isEqualTo(100);
+            assertThat(hp.learningRate()).isEqualTo(0.01);
+            assertThat(hp.optimizer()).isEqualTo(OptimizerKind.SGD);
+            assertThat(hp.momentum()).isEqualTo(0.5);
+            assertThat(hp.shuffle()).isFalse();
+            assertThat(hp.seed()).isEqualTo(42);
+            assertThat(hp.trainLimit()).isEqualTo(2000);
+        });
+        assertThat(request.tags()).containsEntry("owner", "ana");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "{\"architecture\": \"mlp\", | $ | not valid JSON",
+        "[1, 2] | $ | must be a JSON object",
+        "{\"architecture\": \"resnet\"} | architecture | unknown architecture 'resnet'",
+        "{\"architecture\": 7} | architecture | must be a string, got 7",
+        "{\"architecture\": \"compare\", \"k\": 9} | k | must be between 3 and 8",
+        "{\"epochs\": 5000} | epochs | must be between 1 and 1000, got 5000",
+        "{\"epochs\": \"ten\"} | epochs | must be a whole number, got \"ten\"",
+        "{\"epochs\": 2.5} | epochs | must be a whole number, got 2.5",
+        "{\"batchSize\": 0} | batchSize | must be between 1 and 60000, got 0",
+        "{\"batchSize\": 1000, \"trainLimit\": 500} | batchSize | must not exceed trainLimit (500), got 1000",
+        "{\"learningRate\": -1} | learningRate | must be in (0, 10.0], got -1.0",
+        "{\"optimizer\": \"rmsprop\"} | optimizer | unknown 'rmsprop'",
+        "{\"shuffle\": \"yes\"} | shuffle | must be true or false",
+        "{\"epochz\": 3} | epochz | is not a known field",
+        "{\"experimentId\": \"has space\"} | experimentId | must be 1-128 characters",
+        "{\"tags\": {\"a\": 1}} | tags.a | must be a string",
+        "{\"sweep\": {\"parameter\": \"dropout\", \"values\": [1]}} | sweep.parameter | must be one of [k, learningRate, batchSize]",
+        "{\"sweep\": {\"parameter\": \"k\", \"values\": []}} | sweep.values | must be an array of 1 to 20 numbers",
+        "{\"architecture\": \"compare\", \"sweep\": {\"parameter\": \"k\", \"values\": [3, 12]}} | sweep.values[1] | must be between 3 and 8",
+        "{\"sweep\": {\"parameter\": \"batchSize\", \"values\": [100, 0.5]}} | sweep.values[1] | must be a whole number"
+    })
+    void eachRuleNamesTheFieldAndTheRule(String json, String field, String rule) {
+        assertThatThrownBy(() -> parse(json))
+                .isInstanceOfSatisfying(RequestRejectedException.class, e -> {
+                    assertThat(e.field()).isEqualTo(field);
+                    assertThat(e.rule()).contains(rule);
+                });
+    }
+
+    @Test
+    void sizeAndEmptinessAreCheckedBeforeParsing() {
+        assertThatThrownBy(() -> parser.parse(new byte[0])).hasMessage("$: the request is empty");
+        byte[] huge = new byte[RequestParser.MAX_REQUEST_BYTES + 1];
+        assertThatThrownBy(() -> parser.parse(huge)).hasMessageContaining("at most 65536 are accepted");
+    }
+
+    @Test
+    void aSweepHasOneValidChildPerValueWithDerivedIds() {
+        ExperimentRequest sweep = parse("{\"experimentId\":\"s1\",\"architecture\":\"compare\","
+                + "\"sweep\":{\"parameter\":\"k\",\"values\":[3,4,5]}}");
+        List<ExperimentRequest> children = sweep.children();
+        assertThat(children).extracting(ExperimentRequest::experimentId).containsExactly("s1/k=3", "s1/k=4", "s1/k=5");
+        assertThat(children).extracting(c -> c.network().k()).containsExactly(3, 4, 5);
+
+        ExperimentRequest rates = parse("{\"experimentId\":\"s2\",\"sweep\":{\"parameter\":\"learningRate\","
+                + "\"values\":[0.001,0.01]}}");
+        assertThat(rates.children()).extracting(ExperimentRequest::experimentId)
+                .containsExactly("s2/learningRate=0.001", "s2/learningRate=0.01");
+    }
+}

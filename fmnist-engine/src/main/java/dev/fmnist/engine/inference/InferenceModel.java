@@ -1,0 +1,76 @@
+package dev.fmnist.engine.inference;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import dev.fmnist.contract.artefacts.ModelArtefact;
+import dev.fmnist.contract.artefacts.ModelManifest;
+import dev.fmnist.contract.data.FashionMnist;
+import dev.fmnist.engine.artefacts.ArtefactModels;
+import dev.fmnist.engine.runtime.ComputeEngine;
+
+/**
+ * A trained model ready to classify: the engine's inference API. Loaded from a verified artefact on
+ * the engine's device, warmed up, then used from any thread; the caller closes it, which frees its
+ * native memory.
+ */
+public final class InferenceModel implements AutoCloseable {
+
+    private final Model model;
+    private final ModelManifest manifest;
+
+    private InferenceModel(Model model, ModelManifest manifest) {
+        this.model = model;
+        this.manifest = manifest;
+    }
+
+    /**
+     * Loads an artefact and runs one forward pass, so first-call costs are paid before the caller
+     * relies on it; the native model is closed again if either step fails.
+     *
+     * @throws dev.fmnist.contract.artefacts.ArtefactException when the parameters do not fit the network
+     */
+    public static InferenceModel load(ModelArtefact artefact) {
+        Model model = ArtefactModels.newModel(artefact, ComputeEngine.device());
+        try {
+            InferenceModel loaded = new InferenceModel(model, artefact.manifest());
+            loaded.classify(new float[FashionMnist.PIXELS], 1);
+            return loaded;
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    public ModelManifest manifest() {
+        return manifest;
+    }
+
+    /**
+     * Class probabilities for {@code count} images of 784 scaled pixels each ({@code Pixels.scale}),
+     * one forward pass without gradient recording; every array of the pass is freed with its manager.
+     */
+    public float[][] classify(float[] pixels, int count) {
+        ComputeEngine.disableGradOnThisThread();
+        try (NDManager manager = model.getNDManager().newSubManager()) {
+            NDArray images = manager.create(pixels, new Shape(count, 1, FashionMnist.IMAGE_SIDE, FashionMnist.IMAGE_SIDE));
+            NDArray logits = model.getBlock()
+                    .forward(new ParameterStore(manager, false), new NDList(images), false).singletonOrThrow();
+            float[] flat = logits.softmax(1).toFloatArray();
+            float[][] probabilities = new float[count][FashionMnist.CLASSES];
+            for (int i = 0; i < count; i++) {
+                System.arraycopy(flat, i * FashionMnist.CLASSES, probabilities[i], 0, FashionMnist.CLASSES);
+            }
+            return probabilities;
+        }
+    }
+
+    /** Frees the native model. */
+    @Override
+    public void close() {
+        model.close();
+    }
+}

@@ -1,0 +1,43 @@
+package dev.fmnist.engine.networks;
+
+import dev.fmnist.contract.data.FashionMnist;
+import dev.fmnist.contract.networks.NetworkSpec;
+import dev.fmnist.contract.training.Initialization;
+
+/**
+ * The layers behind each name of the contract's architecture registry. Each builds exactly the seed
+ * notebook's network; the switch is exhaustive, so a name added to the registry does not compile
+ * until it has layers here.
+ */
+public final class Networks {
+
+    private Networks() {}
+
+    /** A fresh, uninitialised network of {@code spec}. */
+    public static Network build(NetworkSpec spec, Initialization initialization) {
+        LayerStack input = new LayerStack(1, FashionMnist.IMAGE_SIDE, FashionMnist.IMAGE_SIDE, initialization);
+        return layers(spec, input).build(spec);
+    }
+
+    private static LayerStack layers(NetworkSpec spec, LayerStack input) {
+        return switch (spec.architecture()) {
+            case MLP -> input.flatten().dense(200).relu().dense(10);
+            case BASELINE -> compare(input, NetworkSpec.BASELINE_KERNEL);
+            case COMPARE -> compare(input, spec.k());
+            // conv 40@3x3 pad 1, pool, conv 80@3x3, pool, dense 800, dense 10
+            case BETTER -> input.conv(40, 3, 1).relu().maxPool(2)
+                    .conv(80, 3, 0).relu().maxPool(2)
+                    .flatten().dense(800).relu().dense(10);
+        };
+    }
+
+    /**
+     * CompareNet(k): conv 8@5x5, pool, conv 12@kxk with padding 2, pool, dense 256, dense 10. The
+     * padding-2 second conv gives 17-k pixels a side, pooled to floor((17-k)/2).
+     */
+    private static LayerStack compare(LayerStack input, int k) {
+        return input.conv(8, 5, 0).relu().maxPool(2)
+                .conv(12, k, 2).relu().maxPool(2)
+                .flatten().dense(256).relu().dense(10);
+    }
+}

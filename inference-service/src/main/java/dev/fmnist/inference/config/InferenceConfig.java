@@ -1,0 +1,78 @@
+package dev.fmnist.inference.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.util.Optional;
+
+/**
+ * Every {@code fmnist.*} setting of the inference service, with its default: the one place they are
+ * declared and read. Environment variables map as MicroProfile Config says
+ * ({@code FMNIST_SERVING_ARCHITECTURE} is {@code fmnist.serving.architecture}).
+ */
+@ConfigMapping(prefix = "fmnist")
+public interface InferenceConfig {
+
+    KafkaTopics kafka();
+
+    Serving serving();
+
+    /** Where the project's topics are. */
+    interface KafkaTopics {
+        /** Topics are {@code PREFIX.models}, ... (the contract's {@code Topic}); the channel uses the same prefix. */
+        @WithDefault("fmnist")
+        String topicPrefix();
+    }
+
+    /** What is served and how much one call may ask. */
+    interface Serving {
+        /** The registry architecture to serve: the artefact key on the models topic, e.g. better or compare(k=3). */
+        @WithDefault("better")
+        String architecture();
+
+        /** Serve only this artefact version (or experiment id) instead of the newest. */
+        Optional<String> pin();
+
+        /** A new artefact goes live only with at least this test accuracy. */
+        @WithDefault("0")
+        double minTestAccuracy();
+
+        /** Most images one ClassifyBatch or ModelInfer may carry. */
+        @WithDefault("1024")
+        int maxBatch();
+
+        /**
+         * Without TLS the service refuses to listen anywhere but loopback, unless this says the network
+         * is private (a cluster network behind a TLS-terminating ingress or mesh).
+         */
+        @WithDefault("false")
+        boolean allowPlaintext();
+
+        Batching batching();
+    }
+
+    /** Dynamic batching: concurrent requests share one forward pass. */
+    interface Batching {
+        /** Images per forward pass at most (a larger single request runs alone). */
+        @WithDefault("64")
+        int maxBatch();
+
+        /**
+         * How long the oldest request may wait for company before its batch runs. 0: take only what is
+         * queued already (best latency when idle; under load batches still form while one computes).
+         */
+        @WithDefault("0")
+        long maxDelayMicros();
+
+        /** Requests waiting at most; beyond that RESOURCE_EXHAUSTED at once instead of growing latency. */
+        @WithDefault("1024")
+        int queueCapacity();
+
+        /** Forward-pass threads; 0 = one per core. */
+        @WithDefault("0")
+        int workers();
+
+        /** PyTorch threads inside one forward pass: the workers already keep every core busy. */
+        @WithDefault("1")
+        int threadsPerForward();
+    }
+}

@@ -1,0 +1,51 @@
+package dev.fmnist.trainer.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.util.Optional;
+
+/**
+ * Every {@code fmnist.*} setting of the trainer, with its default: the one place they are declared and
+ * read. Environment variables map as MicroProfile Config says ({@code FMNIST_TRAINER_THREADS} is
+ * {@code fmnist.trainer.threads}).
+ */
+@ConfigMapping(prefix = "fmnist")
+public interface TrainerConfig {
+
+    KafkaTopics kafka();
+
+    Data data();
+
+    Trainer trainer();
+
+    /** Where the project's topics are. */
+    interface KafkaTopics {
+        /**
+         * Topics are {@code PREFIX.experiments}, {@code PREFIX.experiment-events}, ... (the contract's
+         * {@code Topic}); the channels in application.properties use the same prefix.
+         */
+        @WithDefault("fmnist")
+        String topicPrefix();
+    }
+
+    /** The Fashion-MNIST files. */
+    interface Data {
+        /** Searched first (then $FMNIST_DATA_DIR, ./data/fashion-mnist, Debian's directory). */
+        Optional<String> dir();
+    }
+
+    /** How this trainer trains and reports. */
+    interface Trainer {
+        /** PyTorch intra-op threads; 0 lets PyTorch choose (one per core). */
+        @WithDefault("0")
+        int threads();
+
+        /** A PROGRESS event at most this often within an epoch, for live progress bars. */
+        @WithDefault("2000")
+        long progressIntervalMs();
+
+        /** This trainer's name in RUNNING events. */
+        @WithDefault("trainer")
+        String worker();
+    }
+}
