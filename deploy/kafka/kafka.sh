@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# A single-node KRaft Apache Kafka from Maven Central, as its own JVM on 127.0.0.1:9092.
+# A single-node KRaft Apache Kafka from Maven Central, as its own JVM on 127.0.0.1:$KAFKA_PORT (9092).
 #   deploy/kafka/kafka.sh start     fetch the jars (once), format storage (once), start, wait until it answers
-#   deploy/kafka/kafka.sh topics    create the project's topics with their settings (idempotent)
+#   deploy/kafka/kafka.sh topics    create the project's topics with their settings (idempotent): the
+#                                   contract's TopicSetup, under $FMNIST_TOPIC_PREFIX (default fmnist)
 #   deploy/kafka/kafka.sh stop      stop the broker started here, by pid
 #   deploy/kafka/kafka.sh status
-# Data: $FMNIST_RUN_DIR/kafka (default .run/kafka), log: $FMNIST_RUN_DIR/logs/kafka.log.
+# Data: $FMNIST_RUN_DIR/kafka (default .run/kafka), log: $FMNIST_RUN_DIR/logs/kafka.log. bin/test runs
+# its own broker with its own FMNIST_RUN_DIR, KAFKA_PORT and KAFKA_CONTROLLER_PORT.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -13,13 +15,16 @@ data="$run_dir/kafka"
 logs="$run_dir/logs"
 pid_file="$run_dir/kafka.pid"
 lib="$here/target/lib"
-bootstrap=127.0.0.1:9092
+port="${KAFKA_PORT:-9092}"
+controller_port="${KAFKA_CONTROLLER_PORT:-9093}"
+bootstrap="127.0.0.1:$port"
+contract_jar="$root/fmnist-contract/target/fmnist-contract.jar"
 heap="${KAFKA_HEAP:--Xms256m -Xmx512m}"
 
 fetch() {
   if [ ! -f "$lib/.complete" ]; then
     echo "kafka: fetching the broker's jars from Maven Central" >&2
-    mvn -B -q -ntp -f "$here/pom.xml" dependency:copy-dependencies -DoutputDirectory="$lib" >&2
+    "$root/mvnw" -B -q -ntp -f "$here/pom.xml" dependency:copy-dependencies -DoutputDirectory="$lib" >&2
     touch "$lib/.complete"
   fi
 }
@@ -28,7 +33,7 @@ java_kafka() { java $heap -Dlog4j2.configurationFile="$here/log4j2.xml" -Dkafka.
 
 running() { [ -f "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null; }
 
-port_open() { (exec 3<>/dev/tcp/127.0.0.1/9092) 2>/dev/null; }
+port_open() { (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null; }
 
 start() {
   if running; then
@@ -36,13 +41,13 @@ start() {
     return 0
   fi
   if port_open; then
-    echo "kafka: port 9092 is taken by another process; stop it or free the port" >&2
+    echo "kafka: port $port is taken by another process; stop it or free the port" >&2
     exit 1
   fi
   fetch
   mkdir -p "$data" "$logs"
   local config="$run_dir/server.properties"
-  { cat "$here/server.properties"; echo "log.dirs=$data"; } > "$config"
+  { sed -e "s/:9092\b/:$port/g" -e "s/:9093\b/:$controller_port/g" "$here/server.properties"; echo "log.dirs=$data"; } > "$config"
   if [ ! -f "$data/meta.properties" ]; then
     java_kafka kafka.tools.StorageTool format --cluster-id fmnist-local-kraft01 --config "$config" --ignore-formatted >> "$logs/kafka.log" 2>&1
   fi
@@ -65,24 +70,16 @@ start() {
   exit 1
 }
 
-# shellcheck source=topics.sh
-. "$here/topics.sh"
-
-kafka_topics() {
-  local output
-  if ! output=$(java_kafka org.apache.kafka.tools.TopicCommand "$@" 2>&1); then
-    echo "$output" >&2
-    echo "kafka: could not create a topic: kafka-topics $*" >&2
-    exit 1
-  fi
-  # the tool warns that '.' and '_' may collide in metric names; our names use '.' only
-  grep -v "could collide" <<< "$output" >&2 || true
-}
-
 topics() {
   fetch
   port_open || { echo "kafka: not running on $bootstrap; run: $0 start" >&2; exit 1; }
-  create_topics "$bootstrap"
+  if [ ! -f "$contract_jar" ]; then
+    echo "kafka: building the contract module (the topic list lives there)" >&2
+    "$root/mvnw" -B -q -ntp -f "$root/pom.xml" -pl fmnist-contract -am install -DskipTests >&2
+  fi
+  # the broker's own jars include the admin client TopicSetup uses
+  java -cp "$contract_jar:$lib/*" -Dlog4j2.configurationFile="$here/log4j2.xml" -Dkafka.logs.dir="$logs" \
+    dev.fmnist.contract.kafka.TopicSetup "$bootstrap" --prefix "${FMNIST_TOPIC_PREFIX:-fmnist}"
 }
 
 stop() {

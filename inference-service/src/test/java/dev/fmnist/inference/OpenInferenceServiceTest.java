@@ -24,6 +24,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import io.quarkus.grpc.GrpcClient;
+import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.Test;
 
 /** The Open Inference Protocol with a real gRPC client, as tritonclient would call it. */
 @QuarkusTest
+@QuarkusTestResource(TestTopicsResource.class)
 class OpenInferenceServiceTest {
 
     private static ModelArtefact artefact;

@@ -3,6 +3,8 @@ package dev.fmnist.inference;
 import dev.fmnist.contract.artefacts.ModelArtefact;
 import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.contract.data.FashionMnistLoader;
+import dev.fmnist.contract.kafka.TestTopics;
+import dev.fmnist.contract.kafka.Topic;
 import dev.fmnist.contract.networks.Architecture;
 import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.training.HyperParameters;
@@ -36,12 +38,12 @@ final class TestArtefacts {
     /** Publishes under the key the service serves in tests ({@code mlp}). */
     static void publish(byte[] artefact) throws InterruptedException, ExecutionException {
         Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9092");
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestTopics.BOOTSTRAP);
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 20 * 1024 * 1024);
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
-            producer.send(new ProducerRecord<>("fmnist.models", "mlp", artefact)).get();
+            producer.send(new ProducerRecord<>(TestTopics.name(Topic.MODELS), "mlp", artefact)).get();
         }
     }
 }

@@ -8,6 +8,7 @@ import dev.fmnist.cli.ExitCode;
 import dev.fmnist.cli.output.Json;
 import dev.fmnist.contract.data.FashionMnist;
 import java.awt.image.BufferedImage;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -65,13 +66,13 @@ class FmnistCliIT {
 
     @Test
     @Order(1)
-    void submitWatchDrawsProgressPrintsEveryEpochAndExitsZeroOnSuccess() {
+    void submitWatchDrawsProgressPrintsEveryEpochAndExitsZeroOnSuccess() throws IOException {
         CapturedRun run = kafkaCli("submit", "--id", mlpId, "-a", "mlp", "--epochs", "2", "--batch-size", "100",
                 "--train-limit", "30000", "--seed", "7", "--tag", "purpose=cli-test", "--watch", "--progress", "always");
 
         assertThat(run.exitCode()).as(run.toString()).isZero();
         assertThat(run.out()).startsWith(mlpId + "\n")
-                .contains("QUEUED    mlp, 2 epochs, tags {purpose=cli-test}", "RUNNING   on cpu()")
+                .contains("QUEUED    mlp, 2 epochs, tags {purpose=cli-test}", "RUNNING   on " + stack.trainerDevice())
                 .containsPattern("epoch 1/2 \\[[#.]{24}\\] \\d+/300 batches  \\d+ img/s  ETA \\d+:\\d\\d \\(run \\d+:\\d\\d\\)")
                 .containsPattern("  epoch 1/2  loss \\d\\.\\d{4}  train 0\\.\\d{4}  test 0\\.\\d{4}")
                 .contains("  epoch 2/2  loss ").containsPattern("SUCCEEDED in \\d+:\\d\\d, test accuracy 0\\.\\d{4}, artefact [0-9a-f]{12}");

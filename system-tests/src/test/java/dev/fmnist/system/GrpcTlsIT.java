@@ -43,7 +43,6 @@ class GrpcTlsIT {
         keytool("-exportcert", "-rfc", "-alias", "inference", "-keystore", keyStore.toString(), "-storepass", PASSWORD,
                 "-file", certificate.toString());
         stack = new TestStack();
-        stack.createTopics();
         stack.startInference(List.of("-Dquarkus.grpc.server.ssl.key-store=" + keyStore,
                 "-Dquarkus.grpc.server.ssl.key-store-password=" + PASSWORD));
         stack.awaitHttp(stack.inferenceHttp, "/q/health/live", 200);
@@ -70,7 +69,6 @@ class GrpcTlsIT {
     @Test
     void withoutTlsTheServiceRefusesToListenBeyondLoopback() throws Exception {
         stack = new TestStack();
-        stack.createTopics();
         Process service = stack.startInference(List.of("-Dquarkus.grpc.server.host=0.0.0.0"));
 
         assertThat(service.waitFor(120, TimeUnit.SECONDS)).as("the service exits").isTrue();

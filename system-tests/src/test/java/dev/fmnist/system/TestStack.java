@@ -1,20 +1,18 @@
 package dev.fmnist.system;
 
+import dev.fmnist.contract.kafka.TestTopics;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The real stack for the CLI's tests: the broker .ci/run started, topics of their own (a fresh
@@ -23,18 +21,19 @@ import org.apache.kafka.clients.admin.NewTopic;
  */
 final class TestStack implements AutoCloseable {
 
-    static final String BOOTSTRAP = System.getProperty("kafka.bootstrap.servers", "127.0.0.1:9092");
+    static final String BOOTSTRAP = TestTopics.BOOTSTRAP;
     private static final long READY_TIMEOUT_MS = 180_000;
+    private static final Pattern DEVICE_GAUGE = Pattern.compile("fmnist_trainer_device\\{device=\"([^\"]+)\"");
 
-    final String prefix = "it-" + UUID.randomUUID().toString().substring(0, 8);
+    /** Topics of its own, created as production creates them. */
+    final String prefix = TestTopics.fresh("it");
     final int grpcPort = freePort();
     final int trainerHttp = freePort();
     final int inferenceHttp = freePort();
     private final List<Process> processes = new ArrayList<>();
 
-    /** Topics, then both services; returns once the trainer is ready and the inference service live. */
+    /** Both services on the stack's topics; returns once the trainer is ready and the inference service live. */
     TestStack start() throws Exception {
-        createTopics();
         startTrainer();
         startInference(List.of());
         awaitHttp(trainerHttp, "/q/health/ready", 200);
@@ -45,13 +44,8 @@ final class TestStack implements AutoCloseable {
     void startTrainer() throws IOException {
         processes.add(start("trainer", System.getProperty("trainer.app"), List.of(
                 "-Dquarkus.http.port=" + trainerHttp,
-                "-Dmp.messaging.incoming.experiments.topic=" + prefix + ".experiments",
-                "-Dmp.messaging.incoming.experiments.group.id=" + prefix + "-trainers",
-                "-Dmp.messaging.incoming.experiment-control.topic=" + prefix + ".experiment-control",
-                "-Dmp.messaging.outgoing.experiment-events.topic=" + prefix + ".experiment-events",
-                "-Dmp.messaging.outgoing.models.topic=" + prefix + ".models",
-                "-Dmp.messaging.outgoing.experiments-dlq.topic=" + prefix + ".experiments.dlq",
-                "-Dmp.messaging.outgoing.reports.topic=" + prefix + ".reports",
+                "-D" + TestTopics.PREFIX_PROPERTY + "=" + prefix,
+                "-Dkafka.bootstrap.servers=" + BOOTSTRAP,
                 "-Dfmnist.trainer.progress-interval-ms=100")));
     }
 
@@ -60,7 +54,8 @@ final class TestStack implements AutoCloseable {
         List<String> properties = new ArrayList<>(List.of(
                 "-Dquarkus.http.port=" + inferenceHttp,
                 "-Dquarkus.grpc.server.port=" + grpcPort,
-                "-Dmp.messaging.incoming.models.topic=" + prefix + ".models",
+                "-D" + TestTopics.PREFIX_PROPERTY + "=" + prefix,
+                "-Dkafka.bootstrap.servers=" + BOOTSTRAP,
                 "-Dfmnist.serving.architecture=mlp"));
         properties.addAll(extra);
         Process process = start("inference", System.getProperty("inference.app"), properties);
@@ -81,20 +76,6 @@ final class TestStack implements AutoCloseable {
         return List.of("--bootstrap-servers", BOOTSTRAP, "--topic-prefix", prefix);
     }
 
-    void createTopics() throws InterruptedException, ExecutionException {
-        Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, BOOTSTRAP);
-        try (Admin admin = Admin.create(p)) {
-            List<NewTopic> topics = new ArrayList<>();
-            for (String name : List.of("experiments", "experiment-events", "experiment-control", "reports",
-                    "experiments.dlq")) {
-                topics.add(new NewTopic(prefix + "." + name, 1, (short) 1));
-            }
-            topics.add(new NewTopic(prefix + ".models", 1, (short) 1).configs(Map.of("max.message.bytes", "20971520")));
-            admin.createTopics(topics).all().get();
-        }
-    }
-
     private Process start(String name, String jar, List<String> properties) throws IOException {
         if (jar == null || !Files.exists(Path.of(jar))) {
             throw new IllegalStateException(name + " jar missing (" + jar + "): package the services first");
@@ -105,6 +86,19 @@ final class TestStack implements AutoCloseable {
         Path logs = Files.createDirectories(Path.of("target", "it-logs"));
         return new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(logs.resolve(prefix + "-" + name + ".log").toFile()).start();
+    }
+
+    /** The device the trainer's engine reports (its {@code fmnist_trainer_device} gauge), once it has trained. */
+    String trainerDevice() throws IOException {
+        HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + trainerHttp + "/q/metrics").toURL()
+                .openConnection();
+        try (InputStream in = c.getInputStream()) {
+            Matcher device = DEVICE_GAUGE.matcher(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            if (!device.find()) {
+                throw new IllegalStateException("the trainer reports no device yet");
+            }
+            return device.group(1);
+        }
     }
 
     void awaitHttp(int port, String path, int status) throws InterruptedException {

@@ -52,8 +52,8 @@ public final class ExperimentRecord {
         if (event.parentId() != null) {
             parentId = event.parentId();
         }
-        if (event.architecture() != null) {
-            architecture = NetworkSpec.label(event.architecture(), event.k());
+        if (event.networkLabel() != null) {
+            architecture = event.networkLabel();
         }
         if (event.epochs() != null) {
             epochs = event.epochs();

@@ -44,6 +44,18 @@ public record ModelManifest(
     public static final int FORMAT_VERSION = 1;
     private static final int VERSION_LENGTH = 12;
 
+    /**
+     * A manifest of the current format for {@code network}: the one place a manifest learns the
+     * network's options.
+     */
+    public static ModelManifest of(NetworkSpec network, String experimentId, HyperParameters hyperParameters,
+            int trainImages, List<EpochMetrics> epochs, double testAccuracy, long parameterCount, String device,
+            String djlVersion, String pytorchVersion, String createdAt, String parametersSha256) {
+        return new ModelManifest(FORMAT_VERSION, network.architecture().id(), network.k(), experimentId,
+                hyperParameters, trainImages, epochs, testAccuracy, parameterCount, device, djlVersion, pytorchVersion,
+                createdAt, parametersSha256);
+    }
+
     /** The network this manifest names; throws when the name or options are not valid. */
     public NetworkSpec networkSpec() {
         return NetworkSpec.of(architecture, k);

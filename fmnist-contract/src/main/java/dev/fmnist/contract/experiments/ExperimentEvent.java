@@ -1,5 +1,7 @@
 package dev.fmnist.contract.experiments;
 
+import dev.fmnist.contract.networks.NetworkSpec;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -56,6 +58,12 @@ public record ExperimentEvent(
         List<SweepRow> summary,
         String reportKey) {
 
+    /** The network's label ({@code better}, {@code compare(k=3)}), as the artefact's key on the models topic; null when the event names none. */
+    @JsonIgnore
+    public String networkLabel() {
+        return architecture == null ? null : NetworkSpec.label(architecture, k);
+    }
+
     /** The event as it goes on the topic. */
     public byte[] toJson() {
         return ContractJson.write(this);
@@ -107,11 +115,16 @@ public record ExperimentEvent(
         /** Parent, network and tags of a request. */
         public Builder request(ExperimentRequest request, String parentId) {
             this.parentId = parentId;
-            this.architecture = request.network().architecture().id();
-            this.k = request.network().k();
             this.tags = request.tags().isEmpty() ? null : request.tags();
             this.sweep = request.sweep();
             this.epochs = request.hyperParameters().epochs();
+            return network(request.network());
+        }
+
+        /** The network and its options: the one place an event learns them. */
+        public Builder network(NetworkSpec network) {
+            this.architecture = network.architecture().id();
+            this.k = network.k();
             return this;
         }
 

@@ -28,9 +28,9 @@ public final class RequestParser {
     /** Requests are a few hundred bytes; anything this large is a mistake or an attack. */
     public static final int MAX_REQUEST_BYTES = 64 * 1024;
     public static final int MAX_TAGS = 32;
-    private static final int MAX_TAG_LENGTH = 256;
-    private static final Pattern EXPERIMENT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:=-]{0,127}");
-    private static final Set<String> FIELDS = Set.of("experimentId", "architecture", "k", "epochs", "batchSize",
+    public static final int MAX_TAG_LENGTH = 256;
+    public static final Pattern EXPERIMENT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:=-]{0,127}");
+    public static final Set<String> FIELDS = Set.of("experimentId", "architecture", "k", "epochs", "batchSize",
             "learningRate", "optimizer", "momentum", "shuffle", "seed", "trainLimit", "sweep", "tags");
     private static final ObjectMapper JSON = new ObjectMapper();
 

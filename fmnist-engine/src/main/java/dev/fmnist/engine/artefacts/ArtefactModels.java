@@ -36,10 +36,9 @@ public final class ArtefactModels {
     /** Wraps a finished run; {@code experimentId} may be null for a local run. */
     public static ModelArtefact of(TrainingResult result, String experimentId, Instant createdAt) {
         byte[] parameters = result.parameters();
-        ModelManifest manifest = new ModelManifest(ModelManifest.FORMAT_VERSION, result.spec().architecture().id(),
-                result.spec().k(), experimentId, result.hyperParameters(), result.trainImages(), result.epochs(),
-                result.testAccuracy(), result.parameterCount(), result.device(), ComputeEngine.djlVersion(),
-                ComputeEngine.pytorchVersion(), createdAt.toString(), Sha256.hex(parameters));
+        ModelManifest manifest = ModelManifest.of(result.spec(), experimentId, result.hyperParameters(),
+                result.trainImages(), result.epochs(), result.testAccuracy(), result.parameterCount(), result.device(),
+                ComputeEngine.djlVersion(), ComputeEngine.pytorchVersion(), createdAt.toString(), Sha256.hex(parameters));
         return ModelArtefact.of(manifest, parameters);
     }
 

@@ -7,6 +7,9 @@ import dev.fmnist.contract.artefacts.ModelArtefact;
 import dev.fmnist.contract.experiments.ExperimentEvent.Type;
 import dev.fmnist.contract.experiments.ExperimentEvent;
 import dev.fmnist.contract.kafka.Headers;
+import dev.fmnist.contract.kafka.Topic;
+import dev.fmnist.engine.runtime.ComputeEngine;
+import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +26,7 @@ import org.junit.jupiter.api.Test;
 
 /** Real round trips through the broker that bin/test starts: requests in, events and artefacts out. */
 @QuarkusTest
+@QuarkusTestResource(TestTopicsResource.class)
 class ExperimentLifecycleTest {
 
     private static final Duration WAIT = Duration.ofMinutes(3);
@@ -61,13 +65,13 @@ class ExperimentLifecycleTest {
     @Test
     void aSmallRequestIsTrainedAndItsArtefactPublished() {
         String id = KafkaTestSupport.id("small");
-        kafka.send("fmnist.experiments", id, KafkaTestSupport.json(small(id)));
+        kafka.send(KafkaTestSupport.topic(Topic.EXPERIMENTS), id, KafkaTestSupport.json(small(id)));
 
         List<ExperimentEvent> events = KafkaTestSupport.events(id, es -> ended(es, id), WAIT);
 
         assertThat(types(events, id)).containsExactly(Type.QUEUED, Type.RUNNING, Type.EPOCH, Type.SUCCEEDED);
         ExperimentEvent running = events.get(1);
-        assertThat(running.device()).isNotBlank();
+        assertThat(running.device()).isEqualTo(ComputeEngine.device().toString());
         assertThat(running.worker()).isNotBlank();
         ExperimentEvent epoch = events.get(2);
         assertThat(epoch.metrics()).hasNoNullFieldsOrProperties(); // loss, trainAccuracy, testAccuracy, epochSeconds, imagesPerSecond
@@ -75,7 +79,7 @@ class ExperimentLifecycleTest {
         assertThat(succeeded.metrics().testAccuracy()).isGreaterThan(0.5);
         assertThat(succeeded.tags()).containsEntry("suite", "lifecycle");
 
-        List<ConsumerRecord<String, byte[]>> models = KafkaTestSupport.read("fmnist.models",
+        List<ConsumerRecord<String, byte[]>> models = KafkaTestSupport.read(KafkaTestSupport.topic(Topic.MODELS),
                 rs -> rs.stream().anyMatch(r -> header(r, Headers.EXPERIMENT_ID).equals(id)), WAIT);
         ConsumerRecord<String, byte[]> record = models.stream()
                 .filter(r -> header(r, Headers.EXPERIMENT_ID).equals(id)).findFirst().orElseThrow();
@@ -92,7 +96,7 @@ class ExperimentLifecycleTest {
                 .contains("fmnist_training_epoch_duration_seconds_bucket{architecture=\"mlp\"")
                 .contains("fmnist_training_images_per_second")
                 .contains("fmnist_process_resident_memory_bytes")
-                .contains("fmnist_trainer_device{device=\"cpu()\"}")
+                .contains("fmnist_trainer_device{device=\"" + ComputeEngine.device() + "\"}")
                 .contains("kafka_consumer_fetch_manager_records_lag_max");
         RestAssured.get("/q/health/ready").then().statusCode(200);
     }
@@ -101,9 +105,9 @@ class ExperimentLifecycleTest {
     void theSameRequestSentTwiceIsTrainedOnce() {
         String id = KafkaTestSupport.id("twice");
         String marker = KafkaTestSupport.id("after-twice");
-        kafka.send("fmnist.experiments", id, KafkaTestSupport.json(small(id)));
-        kafka.send("fmnist.experiments", id, KafkaTestSupport.json(small(id)));
-        kafka.send("fmnist.experiments", marker, KafkaTestSupport.json(small(marker)));
+        kafka.send(KafkaTestSupport.topic(Topic.EXPERIMENTS), id, KafkaTestSupport.json(small(id)));
+        kafka.send(KafkaTestSupport.topic(Topic.EXPERIMENTS), id, KafkaTestSupport.json(small(id)));
+        kafka.send(KafkaTestSupport.topic(Topic.EXPERIMENTS), marker, KafkaTestSupport.json(small(marker)));
 
         // requests on one partition are taken in order: once the marker ended, the duplicate was seen
         KafkaTestSupport.events(marker, es -> ended(es, marker), WAIT);
@@ -127,10 +131,10 @@ class ExperimentLifecycleTest {
         Arrays.fill(huge, (byte) ' ');
         huge[0] = '{';
         huge[huge.length - 1] = '}';
-        bad.forEach((key, body) -> kafka.send("fmnist.experiments", key, body));
-        kafka.send("fmnist.experiments", prefix + "-huge", huge);
+        bad.forEach((key, body) -> kafka.send(KafkaTestSupport.topic(Topic.EXPERIMENTS), key, body));
+        kafka.send(KafkaTestSupport.topic(Topic.EXPERIMENTS), prefix + "-huge", huge);
         String good = prefix + "-good";
-        kafka.send("fmnist.experiments", good, KafkaTestSupport.json(small(good)));
+        kafka.send(KafkaTestSupport.topic(Topic.EXPERIMENTS), good, KafkaTestSupport.json(small(good)));
 
         List<ExperimentEvent> events = KafkaTestSupport.events(prefix, es -> ended(es, good), WAIT);
 
@@ -148,7 +152,7 @@ class ExperimentLifecycleTest {
                 .rule()).isEqualTo("must be a whole number, got \"ten\"");
         assertThat(types(events, good)).endsWith(Type.SUCCEEDED);
 
-        List<ConsumerRecord<String, byte[]>> dlq = KafkaTestSupport.read("fmnist.experiments.dlq",
+        List<ConsumerRecord<String, byte[]>> dlq = KafkaTestSupport.read(KafkaTestSupport.topic(Topic.EXPERIMENTS_DLQ),
                 rs -> rs.stream().filter(r -> r.key().startsWith(prefix)).count() == expectedField.size(), WAIT);
         List<ConsumerRecord<String, byte[]>> ours = dlq.stream().filter(r -> r.key().startsWith(prefix)).toList();
         assertThat(ours).hasSize(expectedField.size());
@@ -166,10 +170,10 @@ class ExperimentLifecycleTest {
         request.put("epochs", 200);
         request.put("batchSize", 100);
         request.put("trainLimit", 20000);
-        kafka.send("fmnist.experiments", id, KafkaTestSupport.json(request));
+        kafka.send(KafkaTestSupport.topic(Topic.EXPERIMENTS), id, KafkaTestSupport.json(request));
         KafkaTestSupport.events(id, es -> types(es, id).contains(Type.EPOCH), WAIT);
 
-        kafka.send("fmnist.experiment-control", id, "{\"type\":\"cancel\",\"experimentId\":\"" + id + "\"}");
+        kafka.send(KafkaTestSupport.topic(Topic.EXPERIMENT_CONTROL), id, "{\"type\":\"cancel\",\"experimentId\":\"" + id + "\"}");
 
         List<ExperimentEvent> events = KafkaTestSupport.events(id, es -> ended(es, id), WAIT);
         List<Type> types = types(events, id);
@@ -185,7 +189,7 @@ class ExperimentLifecycleTest {
         request.put("architecture", "compare");
         request.put("sweep", Map.of("parameter", "k", "values", List.of(3, 5)));
 
-        kafka.send("fmnist.experiments", id, KafkaTestSupport.json(request));
+        kafka.send(KafkaTestSupport.topic(Topic.EXPERIMENTS), id, KafkaTestSupport.json(request));
         List<ExperimentEvent> events = KafkaTestSupport.events(id, es -> ended(es, id), WAIT);
 
         assertThat(types(events, id + "/k=3")).endsWith(Type.SUCCEEDED);
@@ -196,7 +200,7 @@ class ExperimentLifecycleTest {
         assertThat(summary.summary().get(0).experimentId()).isEqualTo(id + "/k=3");
         assertThat(summary.summary().get(0).status()).isEqualTo(Type.SUCCEEDED);
 
-        List<ConsumerRecord<String, byte[]>> reports = KafkaTestSupport.read("fmnist.reports",
+        List<ConsumerRecord<String, byte[]>> reports = KafkaTestSupport.read(KafkaTestSupport.topic(Topic.REPORTS),
                 rs -> rs.stream().anyMatch(r -> r.key().equals(summary.reportKey())), WAIT);
         byte[] png = reports.stream().filter(r -> r.key().equals(summary.reportKey())).findFirst().orElseThrow().value();
         assertThat(Arrays.copyOf(png, 4)).containsExactly(0x89, 'P', 'N', 'G');

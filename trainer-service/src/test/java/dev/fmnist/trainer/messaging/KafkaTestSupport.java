@@ -2,6 +2,8 @@ package dev.fmnist.trainer.messaging;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fmnist.contract.experiments.ExperimentEvent;
+import dev.fmnist.contract.kafka.TestTopics;
+import dev.fmnist.contract.kafka.Topic;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +30,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /** A plain Kafka client on the real test broker: sends requests, reads events and records back. */
 final class KafkaTestSupport implements AutoCloseable {
 
-    static final String BOOTSTRAP = System.getProperty("kafka.bootstrap.servers", "127.0.0.1:9092");
+    static final String BOOTSTRAP = TestTopics.BOOTSTRAP;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration POLL = Duration.ofMillis(200);
 
@@ -41,6 +43,11 @@ final class KafkaTestSupport implements AutoCloseable {
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8 * 1024 * 1024);
         producer = new KafkaProducer<>(p);
+    }
+
+    /** A topic of this test JVM (its own prefix, production settings). */
+    static String topic(Topic topic) {
+        return TestTopics.name(topic);
     }
 
     /** A fresh id, so tests never meet a previous run's events. */
@@ -66,7 +73,7 @@ final class KafkaTestSupport implements AutoCloseable {
 
     /** Events of experiments whose id starts with {@code prefix}, read until {@code done} holds or the timeout. */
     static List<ExperimentEvent> events(String prefix, Predicate<List<ExperimentEvent>> done, Duration timeout) {
-        return eventsOf(read("fmnist.experiment-events", rs -> done.test(eventsOf(rs, prefix)), timeout), prefix);
+        return eventsOf(read(topic(Topic.EXPERIMENT_EVENTS), rs -> done.test(eventsOf(rs, prefix)), timeout), prefix);
     }
 
     private static List<ExperimentEvent> eventsOf(List<ConsumerRecord<String, byte[]>> records, String prefix) {
@@ -101,11 +108,7 @@ final class KafkaTestSupport implements AutoCloseable {
     }
 
     static ExperimentEvent parse(byte[] json) {
-        try {
-            return JSON.readValue(json, ExperimentEvent.class);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return ExperimentEvent.parse(json);
     }
 
     static String json(Map<String, Object> request) {

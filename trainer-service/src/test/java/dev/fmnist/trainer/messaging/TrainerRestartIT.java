@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fmnist.contract.experiments.ExperimentEvent.Type;
 import dev.fmnist.contract.experiments.ExperimentEvent;
+import dev.fmnist.contract.kafka.TestTopics;
+import dev.fmnist.contract.kafka.Topic;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,11 +13,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.ExecutionException;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,8 +26,7 @@ class TrainerRestartIT {
     @Test
     void aTrainerKilledMidRunFinishesTheRunAfterRestartWithOneTerminalEvent() throws Exception {
         String run = KafkaTestSupport.id("restart");
-        String topic = "fmnist.experiments." + run; // its own request topic and group: no other trainer takes it
-        createTopic(topic);
+        String prefix = TestTopics.prefix(); // topics and group of its own: no other trainer takes it
         Map<String, Object> request = new LinkedHashMap<>();
         request.put("experimentId", run);
         request.put("architecture", "mlp");
@@ -38,15 +34,15 @@ class TrainerRestartIT {
         request.put("batchSize", 100);
         request.put("trainLimit", 20000);
 
-        Process first = startTrainer(topic, run, "first");
+        Process first = startTrainer(prefix, "first");
         try (KafkaTestSupport kafka = new KafkaTestSupport()) {
-            kafka.send(topic, run, KafkaTestSupport.json(request));
+            kafka.send(KafkaTestSupport.topic(Topic.EXPERIMENTS), run, KafkaTestSupport.json(request));
             KafkaTestSupport.events(run, es -> es.stream().anyMatch(e -> e.type() == Type.EPOCH), WAIT);
         } finally {
             first.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook, no ack, no commit
         }
 
-        Process second = startTrainer(topic, run, "second");
+        Process second = startTrainer(prefix, "second");
         try {
             List<ExperimentEvent> events = KafkaTestSupport.events(run,
                     es -> es.stream().anyMatch(e -> e.type().isTerminal()), WAIT);
@@ -61,25 +57,17 @@ class TrainerRestartIT {
         }
     }
 
-    private static Process startTrainer(String topic, String group, String worker) throws IOException {
+    private static Process startTrainer(String prefix, String worker) throws IOException {
         Path jar = Path.of(System.getProperty("trainer.app", "target/quarkus-app/quarkus-run.jar"));
         Path log = Files.createTempFile("trainer-" + worker, ".log");
         return new ProcessBuilder("java",
                 "-Dquarkus.http.port=0",
-                "-Dmp.messaging.incoming.experiments.topic=" + topic,
-                "-Dmp.messaging.incoming.experiments.group.id=" + group,
+                "-D" + TestTopics.PREFIX_PROPERTY + "=" + prefix,
+                "-Dkafka.bootstrap.servers=" + TestTopics.BOOTSTRAP,
                 "-Dfmnist.trainer.worker=" + worker,
                 "-jar", jar.toString())
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
-    }
-
-    private static void createTopic(String topic) throws InterruptedException, ExecutionException {
-        Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaTestSupport.BOOTSTRAP);
-        try (Admin admin = Admin.create(p)) {
-            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
-        }
     }
 }

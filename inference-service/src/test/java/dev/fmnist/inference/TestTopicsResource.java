@@ -1,0 +1,19 @@
+package dev.fmnist.inference;
+
+import dev.fmnist.contract.kafka.TestTopics;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.util.Map;
+
+/** Points the service under test at topics of its own (created with production settings) on the test broker. */
+public class TestTopicsResource implements QuarkusTestResourceLifecycleManager {
+
+    @Override
+    public Map<String, String> start() {
+        return Map.of(TestTopics.PREFIX_PROPERTY, TestTopics.prefix(), "kafka.bootstrap.servers", TestTopics.BOOTSTRAP);
+    }
+
+    @Override
+    public void stop() {
+        // the topics stay with the test broker, which bin/test deletes with its data directory
+    }
+}

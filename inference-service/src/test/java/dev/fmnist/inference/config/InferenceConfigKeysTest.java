@@ -1,0 +1,23 @@
+package dev.fmnist.inference.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.fmnist.contract.config.DeploymentVariables;
+import io.smallrye.config.ConfigMappings.ConfigClass;
+import io.smallrye.config.ConfigMappings;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Every fmnist.* key of the service's properties, and every FMNIST_* variable its deployments set, is one that {@link InferenceConfig} declares. */
+class InferenceConfigKeysTest {
+
+    private static final Set<String> DECLARED = ConfigMappings.getProperties(new ConfigClass(InferenceConfig.class, "fmnist")).keySet();
+
+    @Test
+    void theMappingDeclaresWhatTheDeploymentsSet() {
+        assertThat(DECLARED).contains("fmnist.kafka.topic-prefix");
+        assertThat(DeploymentVariables.setFor("fmnist-inference", "inference-service")).contains("FMNIST_SERVING_MIN_TEST_ACCURACY");
+        assertThat(DeploymentVariables.unreadable(DECLARED, "inference-service", "fmnist-inference", "inference-service")).isEmpty();
+        assertThat(DeploymentVariables.undeclaredKeys(DECLARED, "inference-service")).isEmpty();
+    }
+}
