@@ -3,6 +3,7 @@ package dev.fmnist.contract.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.fmnist.contract.kafka.Topic;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -86,21 +87,42 @@ public final class DeploymentVariables {
 
     /** The fmnist.* keys of a module's application.properties (any profile) that are not declared. */
     public static Set<String> undeclaredKeys(Set<String> declared, String module) {
-        Properties properties = new Properties();
-        try (var in = Files.newInputStream(ROOT.resolve(module + "/src/main/resources/application.properties"))) {
-            properties.load(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Properties properties = load(module);
         Set<String> keys = new TreeSet<>();
         properties.stringPropertyNames().stream().map(k -> k.replaceFirst("^%[^.]+\\.", ""))
                 .filter(k -> k.startsWith("fmnist.") && !declared.contains(k)).forEach(keys::add);
         return keys;
     }
 
+    /**
+     * The channel topics of a module's application.properties that are not one of the contract's
+     * topics under the configured prefix ({@code ${fmnist.kafka.topic-prefix}.SUFFIX}).
+     */
+    public static Set<String> strayChannelTopics(String module) {
+        Properties properties = load(module);
+        Set<String> known = new TreeSet<>();
+        for (Topic topic : Topic.values()) {
+            known.add(topic.name("${fmnist.kafka.topic-prefix}"));
+        }
+        Set<String> stray = new TreeSet<>();
+        properties.stringPropertyNames().stream().filter(k -> k.matches("mp\\.messaging\\.(incoming|outgoing)\\..+\\.topic"))
+                .map(properties::getProperty).filter(v -> !known.contains(v)).forEach(stray::add);
+        return stray;
+    }
+
     /** A property name as MicroProfile Config reads it from the environment: fmnist.serving.max-batch is FMNIST_SERVING_MAX_BATCH. */
     public static String environmentName(String property) {
         return property.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
+    }
+
+    private static Properties load(String module) {
+        Properties properties = new Properties();
+        try (var in = Files.newInputStream(ROOT.resolve(module + "/src/main/resources/application.properties"))) {
+            properties.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return properties;
     }
 
     private static void addCompose(JsonNode environment, Set<String> names) {

@@ -20,4 +20,9 @@ class InferenceConfigKeysTest {
         assertThat(DeploymentVariables.unreadable(DECLARED, "inference-service", "fmnist-inference", "inference-service")).isEmpty();
         assertThat(DeploymentVariables.undeclaredKeys(DECLARED, "inference-service")).isEmpty();
     }
+
+    @Test
+    void everyChannelIsOnAContractTopicUnderTheConfiguredPrefix() {
+        assertThat(DeploymentVariables.strayChannelTopics("inference-service")).isEmpty();
+    }
 }

@@ -20,4 +20,9 @@ class TrainerConfigKeysTest {
         assertThat(DeploymentVariables.unreadable(DECLARED, "trainer-service", "fmnist-trainer", "trainer-service")).isEmpty();
         assertThat(DeploymentVariables.undeclaredKeys(DECLARED, "trainer-service")).isEmpty();
     }
+
+    @Test
+    void everyChannelIsOnAContractTopicUnderTheConfiguredPrefix() {
+        assertThat(DeploymentVariables.strayChannelTopics("trainer-service")).isEmpty();
+    }
 }
