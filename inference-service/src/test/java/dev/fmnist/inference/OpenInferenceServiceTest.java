@@ -9,6 +9,7 @@ import dev.fmnist.contract.artefacts.ModelArtefact;
 import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.contract.images.Pixels;
 import dev.fmnist.proto.inference.GRPCInferenceServiceGrpc;
+import dev.fmnist.proto.inference.InferParameter;
 import dev.fmnist.proto.inference.InferTensorContents;
 import dev.fmnist.proto.inference.ModelInferRequest.InferInputTensor;
 import dev.fmnist.proto.inference.ModelInferRequest;
@@ -157,6 +158,62 @@ class OpenInferenceServiceTest {
                 .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
         assertStatus(() -> ClientCalls.blockingUnaryCall(v2.getChannel(), repositoryIndex, CallOptions.DEFAULT,
                 new byte[0]), Status.Code.UNIMPLEMENTED, "RepositoryIndex");
+    }
+
+    @Test
+    void requestsTritonRefusesAreRefusedNamingTheField() {
+        ByteString one = ByteString.copyFrom(uint8(0, 1));
+        InferTensorContents.Builder typed = InferTensorContents.newBuilder();
+        for (byte b : uint8(0, 1)) {
+            typed.addUintContents(b & 0xff);
+        }
+        // raw and typed contents for the same input
+        assertStatus(() -> v2.modelInfer(ModelInferRequest.newBuilder().setModelName("mlp")
+                .addInputs(InferInputTensor.newBuilder().setName("images").setDatatype("UINT8")
+                        .addAllShape(List.of(1L, 784L)).setContents(typed))
+                .addRawInputContents(one).build()), Status.Code.INVALID_ARGUMENT,
+                "inputs[0].contents: set together with raw_input_contents[0]");
+        // two raw buffers for one input
+        assertStatus(() -> v2.modelInfer(infer("UINT8", List.of(1L, 784L)).addRawInputContents(one)
+                .addRawInputContents(one).build()), Status.Code.INVALID_ARGUMENT,
+                "raw_input_contents: expected 1 buffer (one per input), got 2");
+        // an input this model does not have
+        assertStatus(() -> v2.modelInfer(ModelInferRequest.newBuilder().setModelName("mlp")
+                .addInputs(InferInputTensor.newBuilder().setName("input__0").setDatatype("UINT8")
+                        .addAllShape(List.of(1L, 784L))).addRawInputContents(one).build()),
+                Status.Code.INVALID_ARGUMENT, "inputs[0].name: unexpected inference input 'input__0'");
+        // the same input twice
+        InferInputTensor images = InferInputTensor.newBuilder().setName("images").setDatatype("UINT8")
+                .addAllShape(List.of(1L, 784L)).build();
+        assertStatus(() -> v2.modelInfer(ModelInferRequest.newBuilder().setModelName("mlp").addInputs(images)
+                .addInputs(images).addRawInputContents(one).addRawInputContents(one).build()),
+                Status.Code.INVALID_ARGUMENT, "inputs[1].name: input 'images' is given more than once");
+        // no input at all
+        assertStatus(() -> v2.modelInfer(ModelInferRequest.newBuilder().setModelName("mlp").build()),
+                Status.Code.INVALID_ARGUMENT, "inputs: expected 1 input tensor 'images', got none");
+        // typed contents of another datatype
+        assertStatus(() -> v2.modelInfer(ModelInferRequest.newBuilder().setModelName("mlp")
+                .addInputs(InferInputTensor.newBuilder().setName("images").setDatatype("FP32")
+                        .addAllShape(List.of(1L, 784L)).setContents(typed)).build()),
+                Status.Code.INVALID_ARGUMENT, "inputs[0].contents.uint_contents: does not match datatype FP32");
+        // parameters that would change the meaning
+        assertStatus(() -> v2.modelInfer(infer("UINT8", List.of(1L, 784L)).addRawInputContents(one)
+                .putParameters("sequence_id", InferParameter.newBuilder().setInt64Param(7).build()).build()),
+                Status.Code.INVALID_ARGUMENT, "parameters.sequence_id: not supported by this model (accepted: priority, timeout)");
+        assertStatus(() -> v2.modelInfer(infer("UINT8", List.of(1L, 784L)).addRawInputContents(one)
+                .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName("probabilities")
+                        .putParameters("classification", InferParameter.newBuilder().setInt64Param(3).build()))
+                .build()), Status.Code.INVALID_ARGUMENT, "outputs[0].parameters.classification: not supported");
+        // the same output twice
+        ModelInferRequest.InferRequestedOutputTensor probabilities = ModelInferRequest.InferRequestedOutputTensor
+                .newBuilder().setName("probabilities").build();
+        assertStatus(() -> v2.modelInfer(infer("UINT8", List.of(1L, 784L)).addRawInputContents(one)
+                .addOutputs(probabilities).addOutputs(probabilities).build()), Status.Code.INVALID_ARGUMENT,
+                "outputs[1].name: output 'probabilities' is requested more than once");
+        // scheduling hints are accepted and change nothing
+        assertThat(v2.modelInfer(infer("UINT8", List.of(1L, 784L)).addRawInputContents(one)
+                .putParameters("priority", InferParameter.newBuilder().setInt64Param(1).build()).build())
+                .getOutputs(0).getShapeList()).containsExactly(1L, 10L);
     }
 
     private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {

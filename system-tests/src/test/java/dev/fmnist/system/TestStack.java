@@ -90,15 +90,31 @@ final class TestStack implements AutoCloseable {
 
     /** The device the trainer's engine reports (its {@code fmnist_trainer_device} gauge), once it has trained. */
     String trainerDevice() throws IOException {
-        HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + trainerHttp + "/q/metrics").toURL()
+        Matcher device = DEVICE_GAUGE.matcher(metrics(trainerHttp));
+        if (!device.find()) {
+            throw new IllegalStateException("the trainer reports no device yet");
+        }
+        return device.group(1);
+    }
+
+    /** A service's Prometheus page. */
+    static String metrics(int httpPort) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + httpPort + "/q/metrics").toURL()
                 .openConnection();
         try (InputStream in = c.getInputStream()) {
-            Matcher device = DEVICE_GAUGE.matcher(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            if (!device.find()) {
-                throw new IllegalStateException("the trainer reports no device yet");
-            }
-            return device.group(1);
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
+    }
+
+    /** The value of the first sample of {@code series} (name and labels as printed) on a service's page; 0 if absent. */
+    static double sample(int httpPort, String series) throws IOException {
+        for (String line : metrics(httpPort).split("\n")) {
+            line = line.replace(",}", "}"); // the text format a plain client is given ends label sets with a comma
+            if (line.startsWith(series + " ")) {
+                return Double.parseDouble(line.substring(series.length() + 1).trim());
+            }
+        }
+        return 0;
     }
 
     void awaitHttp(int port, String path, int status) throws InterruptedException {

@@ -48,6 +48,26 @@ public interface InferenceConfig {
         boolean allowPlaintext();
 
         Batching batching();
+
+        Images images();
+    }
+
+    /** Encoded images (PNG, JPEG): how large they may be and where they are decoded. */
+    interface Images {
+        /**
+         * Widest and tallest image accepted, read from the header before any pixel is decoded; far above
+         * honest use (photos of a garment), far below a decompression bomb.
+         */
+        @WithDefault("4096")
+        int maxSide();
+
+        /** Threads that decode and resize images, never the gRPC event loop; 0 = one per core. */
+        @WithDefault("0")
+        int decodeWorkers();
+
+        /** Requests with images waiting for a decoder at most; beyond that RESOURCE_EXHAUSTED at once. */
+        @WithDefault("256")
+        int decodeQueueCapacity();
     }
 
     /** Dynamic batching: concurrent requests share one forward pass. */

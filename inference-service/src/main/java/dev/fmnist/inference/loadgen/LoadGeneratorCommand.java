@@ -7,11 +7,13 @@ import dev.fmnist.contract.artefacts.ArtefactCodec;
 import dev.fmnist.contract.artefacts.ModelArtefact;
 import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.contract.data.FashionMnistLoader;
+import dev.fmnist.contract.images.HostileImages;
 import dev.fmnist.contract.images.Pixels;
 import dev.fmnist.engine.inference.InferenceModel;
 import dev.fmnist.proto.inference.GRPCInferenceServiceGrpc;
 import dev.fmnist.proto.inference.ModelInferRequest;
 import dev.fmnist.proto.v1.ClassifierGrpc;
+import dev.fmnist.proto.v1.ClassifyBatchRequest;
 import dev.fmnist.proto.v1.ClassifyRequest;
 import dev.fmnist.proto.v1.Image;
 import io.grpc.ManagedChannel;
@@ -20,12 +22,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
@@ -78,6 +83,16 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
     @Option(names = "--artefact", description = "the served artefact's file, for the raw forward-pass baseline")
     Path artefact;
 
+    @Option(names = "--images-per-request", defaultValue = "1",
+            description = "images per request: above 1, Classify sends ClassifyBatch and ModelInfer an [N,784] tensor "
+                    + "(default: ${DEFAULT-VALUE})")
+    int imagesPerRequest;
+
+    @Option(names = "--bomb-every-ms", defaultValue = "0",
+            description = "also measure every point while another client, on its own connection, sends a "
+                    + "30000x30000 PNG decompression bomb every N ms (0: off; default: ${DEFAULT-VALUE})")
+    int bombEveryMs;
+
     @Override
     public Integer call() throws Exception {
         FashionMnist.Split test = FashionMnistLoader.builder().build().load().test();
@@ -96,12 +111,19 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
                 Call[] calls = new Call[IMAGES];
                 for (int i = 0; i < IMAGES; i++) {
                     Image image = images.get(i);
+                    List<Image> batch = new ArrayList<>();
+                    for (int j = 0; j < imagesPerRequest; j++) {
+                        batch.add(images.get((i + j) % IMAGES));
+                    }
+                    ByteString tensor = batch.stream().map(Image::getRawUint8).reduce(ByteString.EMPTY, ByteString::concat);
                     calls[i] = switch (rpc) {
-                        case "Classify" -> () -> classifier.classify(ClassifyRequest.newBuilder().setImage(image).build());
+                        case "Classify" -> imagesPerRequest == 1
+                                ? () -> classifier.classify(ClassifyRequest.newBuilder().setImage(image).build())
+                                : () -> classifier.classifyBatch(ClassifyBatchRequest.newBuilder().addAllImages(batch).build());
                         case "ModelInfer" -> () -> v2.modelInfer(ModelInferRequest.newBuilder().setModelName(modelName)
                                 .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("images")
-                                        .setDatatype("UINT8").addShape(1).addShape(FashionMnist.PIXELS))
-                                .addRawInputContents(image.getRawUint8()).build());
+                                        .setDatatype("UINT8").addShape(imagesPerRequest).addShape(FashionMnist.PIXELS))
+                                .addRawInputContents(tensor).build());
                         default -> throw new ParameterException(spec.commandLine(),
                                 "--rpc: expected Classify or ModelInfer, got " + rpc);
                     };
@@ -123,9 +145,18 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
                 for (int clients : concurrency) {
                     run(calls, clients, settleSeconds); // the same point, unmeasured: the previous one's load is gone
                     Point point = run(calls, clients, seconds);
-                    double raw = artefact == null ? Double.NaN : rawImagesPerSecond(test, clients);
+                    double raw = artefact == null ? Double.NaN : rawImagesPerSecond(test, clients * imagesPerRequest);
                     System.out.printf("%-10s %11d %9.2f %9.2f %12.0f %14.0f %9.2f%n", rpc, clients, point.p50Ms(),
-                            point.p99Ms(), point.perSecond(), raw, point.perSecond() / raw);
+                            point.p99Ms(), point.perSecond(), raw, point.perSecond() * imagesPerRequest / raw);
+                    if (bombEveryMs > 0) {
+                        try (Bomber bomber = new Bomber(target, bombEveryMs)) {
+                            run(calls, clients, settleSeconds);
+                            Point bombed = run(calls, clients, seconds);
+                            System.out.printf("%-10s %11d %9.2f %9.2f %12.0f %14.0f %9.2f   %s%n", rpc + "+bombs", clients,
+                                    bombed.p50Ms(), bombed.p99Ms(), bombed.perSecond(), raw,
+                                    bombed.perSecond() * imagesPerRequest / raw, bomber.summary());
+                        }
+                    }
                 }
             }
         } finally {
@@ -204,6 +235,55 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
                 passes++;
             }
             return passes * batch / ((System.nanoTime() - start) / NANOS_PER_SECOND);
+        }
+    }
+
+    /**
+     * The hostile client: its own connection, a PNG decompression bomb (875 KB on the wire, 900 MB
+     * of pixels) every {@code everyMs} ms, each call asynchronous; records how fast the refusals come.
+     */
+    private static final class Bomber implements AutoCloseable {
+        private final ManagedChannel channel;
+        private final ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor();
+        private final List<Long> refusalNanos = Collections.synchronizedList(new ArrayList<>());
+        private final AtomicInteger accepted = new AtomicInteger();
+
+        Bomber(String target, int everyMs) {
+            channel = ManagedChannelBuilder.forTarget(target).usePlaintext().directExecutor().build();
+            ClassifierGrpc.ClassifierFutureStub classifier = ClassifierGrpc.newFutureStub(channel);
+            ClassifyRequest bomb = ClassifyRequest.newBuilder().setResize(true).setImage(Image.newBuilder()
+                    .setEncoded(ByteString.copyFrom(HostileImages.pngBomb()))).build();
+            clock.scheduleAtFixedRate(() -> {
+                long start = System.nanoTime();
+                ListenableFuture<?> answer = classifier.classify(bomb);
+                answer.addListener(() -> {
+                    try {
+                        answer.get();
+                        accepted.incrementAndGet(); // a server that decoded it: the bomb went off
+                    } catch (ExecutionException | InterruptedException e) {
+                        refusalNanos.add(System.nanoTime() - start);
+                    }
+                }, MoreExecutors.directExecutor());
+            }, 0, everyMs, TimeUnit.MILLISECONDS);
+        }
+
+        String summary() {
+            long[] sorted;
+            synchronized (refusalNanos) {
+                sorted = refusalNanos.stream().mapToLong(Long::longValue).sorted().toArray();
+            }
+            if (sorted.length == 0) {
+                return "bombs: none answered";
+            }
+            return String.format("bombs: %d refused (p50 %.2f ms, p99 %.2f ms), %d accepted", sorted.length,
+                    sorted[sorted.length / 2] / NANOS_PER_MS, sorted[(int) (sorted.length * 0.99)] / NANOS_PER_MS,
+                    accepted.get());
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            clock.shutdownNow();
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
     }
 }

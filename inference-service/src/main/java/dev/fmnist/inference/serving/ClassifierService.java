@@ -9,6 +9,8 @@ import dev.fmnist.proto.v1.ClassifyBatchResponse;
 import dev.fmnist.proto.v1.ClassifyRequest;
 import dev.fmnist.proto.v1.ClassifyResponse;
 import dev.fmnist.proto.v1.GetModelRequest;
+import dev.fmnist.proto.v1.Image;
+import dev.fmnist.proto.v1.ItemError;
 import dev.fmnist.proto.v1.ModelInfo;
 import io.grpc.Status;
 import io.micrometer.core.instrument.Counter;
@@ -18,6 +20,9 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.PostConstruct;
 import jakarta.inject.Inject;
+import java.util.List;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 /**
  * fmnist.v1.Classifier. Requests are decoded here and answered by the {@link DynamicBatcher}, whose
@@ -31,6 +36,9 @@ public class ClassifierService implements Classifier {
 
     @Inject
     DynamicBatcher batcher;
+
+    @Inject
+    ImageDecoders decoders;
 
     @Inject
     MeterRegistry registry;
@@ -51,41 +59,69 @@ public class ClassifierService implements Classifier {
 
     @Override
     public Uni<ClassifyResponse> classify(ClassifyRequest request) {
-        return Uni.createFrom().deferred(() -> {
-            float[] pixels = new float[FashionMnist.PIXELS];
-            ImageInput.decode(request.getImage(), request.getResize(), "image", pixels, 0);
-            return Uni.createFrom().completionStage(batcher.submit(pixels, 1));
-        }).map(result -> answer(result.probabilities()[0], result.model()));
+        return pixels(List.of(request.getImage()), request.getResize(), i -> "image")
+                .onItem().transformToUni(pixels -> Uni.createFrom().completionStage(batcher.submit(pixels, 1)))
+                .map(result -> answer(result.probabilities()[0], result.model()));
     }
 
     @Override
     public Uni<ClassifyBatchResponse> classifyBatch(ClassifyBatchRequest request) {
         return Uni.createFrom().deferred(() -> {
             int n = request.getImagesCount();
+            int max = config.serving().maxBatch();
             if (n == 0) {
-                throw ImageInput.invalid("images: expected 1 to " + config.serving().maxBatch() + " images, got none");
+                throw ImageInput.invalid("images: expected 1 to " + max + " images, got none");
             }
-            if (n > config.serving().maxBatch()) {
-                throw Status.RESOURCE_EXHAUSTED.withDescription("images: at most " + config.serving().maxBatch()
+            if (n > max) {
+                throw Status.RESOURCE_EXHAUSTED.withDescription("images: at most " + max
                         + " images per ClassifyBatch, got " + n).asRuntimeException();
             }
-            float[] pixels = new float[n * FashionMnist.PIXELS];
-            for (int i = 0; i < n; i++) {
-                ImageInput.decode(request.getImages(i), request.getResize(), "images[" + i + "]", pixels, i);
-            }
-            return Uni.createFrom().completionStage(batcher.submit(pixels, n));
-        }).map(result -> {
-            ClassifyBatchResponse.Builder response = ClassifyBatchResponse.newBuilder();
-            for (float[] p : result.probabilities()) {
-                response.addResults(answer(p, result.model()));
-            }
-            return response.build();
-        });
+            return pixels(request.getImagesList(), request.getResize(), i -> "images[" + i + "]");
+        }).onItem().transformToUni(pixels -> Uni.createFrom().completionStage(
+                batcher.submit(pixels, pixels.length / FashionMnist.PIXELS))).map(result -> {
+                    ClassifyBatchResponse.Builder response = ClassifyBatchResponse.newBuilder();
+                    for (float[] p : result.probabilities()) {
+                        response.addResults(answer(p, result.model()));
+                    }
+                    return response.build();
+                });
     }
 
+    /**
+     * Each image answered in request order; an image that cannot be classified gets an answer carrying
+     * its own error (its code and message) and the stream goes on. Only a broken stream ends it.
+     */
     @Override
     public Multi<ClassifyResponse> classifyStream(Multi<ClassifyRequest> requests) {
-        return requests.onItem().transformToUniAndConcatenate(this::classify); // answers in request order
+        return requests.onItem().transformToUniAndConcatenate(request -> classify(request)
+                .onFailure().recoverWithItem(ClassifierService::itemError));
+    }
+
+    /**
+     * The scaled pixels of {@code images}: raw and float images at once, on the calling thread (a
+     * bounded copy); encoded ones on the image decoders, never on the gRPC event loop.
+     */
+    private Uni<float[]> pixels(List<Image> images, boolean resize, IntFunction<String> field) {
+        int maxSide = decoders.maxSide();
+        Supplier<float[]> decode = () -> {
+            float[] pixels = new float[images.size() * FashionMnist.PIXELS];
+            for (int i = 0; i < images.size(); i++) {
+                ImageInput.decode(images.get(i), resize, maxSide, field.apply(i), pixels, i);
+            }
+            return pixels;
+        };
+        if (images.stream().anyMatch(ImageInput::isEncoded)) {
+            return Uni.createFrom().completionStage(() -> decoders.submit(decode));
+        }
+        return Uni.createFrom().item(decode);
+    }
+
+    private static ClassifyResponse itemError(Throwable failure) {
+        Status status = Status.fromThrowable(failure);
+        String message = status.getDescription() != null ? status.getDescription()
+                : failure.getMessage() != null ? failure.getMessage() : failure.getClass().getSimpleName();
+        return ClassifyResponse.newBuilder().setError(ItemError.newBuilder().setCode(status.getCode().value())
+                .setStatus(status.getCode().name()).setMessage(message)).build();
     }
 
     @Override

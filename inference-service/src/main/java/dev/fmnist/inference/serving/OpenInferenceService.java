@@ -37,8 +37,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @GrpcService
 public class OpenInferenceService implements GRPCInferenceService {
 
-    static final String INPUT = "images";
-    static final String OUTPUT = "probabilities";
+    static final String INPUT = InferRequestRules.INPUT;
+    static final String OUTPUT = InferRequestRules.OUTPUT;
     private static final long SIDE = FashionMnist.IMAGE_SIDE;
 
     @Inject
@@ -97,14 +97,7 @@ public class OpenInferenceService implements GRPCInferenceService {
     public Uni<ModelInferResponse> modelInfer(ModelInferRequest request) {
         return Uni.createFrom().deferred(() -> {
             requireModel(request.getModelName(), request.getModelVersion());
-            if (request.getInputsCount() != 1) {
-                throw invalid("inputs: expected exactly 1 input tensor '" + INPUT + "', got " + request.getInputsCount());
-            }
-            for (ModelInferRequest.InferRequestedOutputTensor out : request.getOutputsList()) {
-                if (!out.getName().equals(OUTPUT)) {
-                    throw invalid("outputs: unknown output '" + out.getName() + "', this model has '" + OUTPUT + "'");
-                }
-            }
+            InferRequestRules.check(request);
             InferInputTensor input = request.getInputs(0);
             int n = batchSize(input.getShapeList());
             boolean raw = request.getRawInputContentsCount() > 0;
@@ -117,8 +110,8 @@ public class OpenInferenceService implements GRPCInferenceService {
                 float[][] probabilities = result.probabilities();
                 ModelInferResponse.InferOutputTensor.Builder output = ModelInferResponse.InferOutputTensor.newBuilder()
                         .setName(OUTPUT).setDatatype("FP32").addShape(n).addShape(FashionMnist.CLASSES);
-                ModelInferResponse.Builder response = ModelInferResponse.newBuilder().setModelName(config.serving().architecture())
-                        .setModelVersion(version).setId(request.getId());
+                ModelInferResponse.Builder response = ModelInferResponse.newBuilder()
+                        .setModelName(config.serving().architecture()).setModelVersion(version).setId(request.getId());
                 if (raw) {
                     ByteBuffer bytes = ByteBuffer.allocate(n * FashionMnist.CLASSES * Float.BYTES)
                             .order(ByteOrder.LITTLE_ENDIAN);
@@ -209,7 +202,8 @@ public class OpenInferenceService implements GRPCInferenceService {
 
     private void requireModel(String name, String version) {
         if (!name.equals(config.serving().architecture())) {
-            throw notFound("model_name: unknown model '" + name + "'; this server serves '" + config.serving().architecture() + "'");
+            throw notFound("model_name: unknown model '" + name + "'; this server serves '"
+                    + config.serving().architecture() + "'");
         }
         live.peek().ifPresent(m -> {
             if (!version.isEmpty() && !version.equals(m.manifest().version())) {
