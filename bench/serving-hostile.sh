@@ -5,7 +5,9 @@
 #     client sends a 30000x30000 PNG decompression bomb every 100 ms, alternating in one loadgen run;
 #  2. the memory policy: for each allocator setting, a second inference-service (ports 9100/8181,
 #     following the same models) at rest, then a burst of 1024-image ClassifyBatch calls, then its
-#     RSS every 10 s for a minute, and its single-image throughput at concurrency 64.
+#     RSS every 10 s for a minute, and its single-image throughput at concurrency 64;
+#  3. throughput with the old policy (pages kept) and serving's policy, fresh services alternating,
+#     3 rounds, fully warmed loadgen points: c=1 p99 and c=64 requests/s.
 # Usage: bench/serving-hostile.sh [--seconds N]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -53,8 +55,24 @@ while IFS='|' read -r name settings java_opts; do
   printf '%-28s rest %5s  after burst %5s  +10..60 s:%s  c=64 %s req/s\n' "$name" "$rest" "$peak" "$after" "$throughput"
   kill "$second"; wait "$second" 2>/dev/null || true; second=
 done <<'CONFIGS'
-jemalloc-keep-pages|MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1|
-glibc|FMNIST_NO_JEMALLOC=1|
-jemalloc-decay-1s|MALLOC_CONF=background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:1000|
-jemalloc-decay-1s+g1-shrink|MALLOC_CONF=background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:1000|-XX:G1PeriodicGCInterval=5000 -XX:MaxHeapFreeRatio=20 -XX:MinHeapFreeRatio=10
+pages-kept|FMNIST_SERVING_JVM_OPTS= MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1|
+glibc+heap-shrink|FMNIST_NO_JEMALLOC=1|
+serving-policy|FMNIST_UNUSED=1|
 CONFIGS
+
+echo "== 3. throughput, pages kept against serving's policy, alternating (c=1 p99 ms, c=64 req/s)"
+for round in 1 2 3; do
+  for policy in pages-kept serving-policy; do
+    settings="FMNIST_UNUSED=1"
+    [ "$policy" = pages-kept ] && settings="FMNIST_SERVING_JVM_OPTS= MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1"
+    # shellcheck disable=SC2086
+    env $settings GRPC_PORT=9100 HTTP_PORT=8181 "$root/bin/inference" > "$work/$policy-$round.log" 2>&1 &
+    second=$!
+    for _ in $(seq 1 120); do curl -fs http://127.0.0.1:8181/q/health/ready >/dev/null 2>&1 && break; sleep 1; done
+    "$root/bin/inference" loadgen --target 127.0.0.1:9100 --rpc Classify --concurrency 1,64 --seconds "$seconds" \
+      > "$work/load.txt"
+    awk -v p="$policy" -v r="$round" '$1=="Classify" && $2==1 {p99=$4} $1=="Classify" && $2==64 {rps=$5}
+      END {printf "round %s %-15s c=1 p99 %s ms  c=64 %s req/s\n", r, p, p99, rps}' "$work/load.txt"
+    kill "$second"; wait "$second" 2>/dev/null || true; second=
+  done
+done

@@ -4,13 +4,24 @@
 # AVX-512 machines (see ComputeEngine.ONEDNN_ISA_VARIABLE); capped at AVX they are exact.
 export ONEDNN_MAX_CPU_ISA="${ONEDNN_MAX_CPU_ISA:-AVX}"
 
-# glibc returns every freed activation buffer (over 100 MB a batch for BetterNet) to the kernel and
-# faults it back in on the next batch; jemalloc keeping its pages makes a CPU epoch 2-3x faster here.
+# jemalloc, with a policy per role (FMNIST_NATIVE_ROLE, set by the launcher; MALLOC_CONF overrides):
+# - training: keep every freed page. glibc returns each freed activation buffer (over 100 MB a batch
+#   for BetterNet) to the kernel and faults it back in on the next batch; keeping them makes a CPU
+#   epoch 2-3x faster here, and a trainer's batches are all the same size.
+# - serving: give pages back a second after they are freed (a background thread does it even when
+#   idle). Request sizes vary, so a kept page is a burst's high-water mark held for ever: after a
+#   burst of 1024-image batches RSS stayed 1.1 GB above rest with pages kept, and came back to within
+#   3% of rest within 30 s with this policy, at the same throughput (docs/BENCHMARKS.md).
 # Debian: apt-get install libjemalloc2. Set FMNIST_NO_JEMALLOC=1 to opt out.
+case "${FMNIST_NATIVE_ROLE:-training}" in
+  serving) fmnist_malloc_conf="background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:1000" ;;
+  *) fmnist_malloc_conf="dirty_decay_ms:-1,muzzy_decay_ms:-1" ;;
+esac
 for lib in /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 /usr/lib/aarch64-linux-gnu/libjemalloc.so.2 /usr/lib64/libjemalloc.so.2; do
   if [ -z "${FMNIST_NO_JEMALLOC:-}" ] && [ -f "$lib" ]; then
     export LD_PRELOAD="$lib${LD_PRELOAD:+:$LD_PRELOAD}"
-    export MALLOC_CONF="${MALLOC_CONF:-dirty_decay_ms:-1,muzzy_decay_ms:-1}"
+    export MALLOC_CONF="${MALLOC_CONF:-$fmnist_malloc_conf}"
     break
   fi
 done
+unset fmnist_malloc_conf

@@ -7,6 +7,7 @@ import com.google.protobuf.ByteString;
 import dev.fmnist.cli.CapturedRun;
 import dev.fmnist.contract.images.HostileImages;
 import dev.fmnist.proto.inference.GRPCInferenceServiceGrpc;
+import dev.fmnist.proto.inference.InferTensorContents;
 import dev.fmnist.proto.inference.ModelInferRequest;
 import dev.fmnist.proto.inference.ServerLiveRequest;
 import dev.fmnist.proto.v1.ClassifierGrpc;
@@ -151,6 +152,30 @@ class HostileInputIT {
         assertThat(answers.get(1).getError().getStatus()).isEqualTo("INVALID_ARGUMENT");
         assertThat(answers.get(1).getError().getMessage()).contains(LIMIT);
         assertThat(answers.get(2).getProbabilitiesCount()).isEqualTo(10);
+    }
+
+    @Test
+    void modelInferRequestsTritonRefusesAreRefusedNamingTheField() {
+        GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub v2 = GRPCInferenceServiceGrpc.newBlockingStub(attacker);
+        ByteString image = ByteString.copyFrom(new byte[784]);
+        ModelInferRequest.InferInputTensor.Builder input = ModelInferRequest.InferInputTensor.newBuilder()
+                .setName("images").setDatatype("UINT8").addShape(1).addShape(784);
+        refused(() -> v2.modelInfer(ModelInferRequest.newBuilder().setModelName("mlp")
+                .addInputs(input.clone().setContents(InferTensorContents.newBuilder().addUintContents(0)))
+                .addRawInputContents(image).build()), "inputs[0].contents: set together with raw_input_contents[0]");
+        refused(() -> v2.modelInfer(ModelInferRequest.newBuilder().setModelName("mlp").addInputs(input)
+                .addRawInputContents(image).addRawInputContents(image).build()),
+                "raw_input_contents: expected 1 buffer (one per input), got 2");
+        refused(() -> v2.modelInfer(ModelInferRequest.newBuilder().setModelName("mlp")
+                .addInputs(input.clone().setName("input__0")).addRawInputContents(image).build()),
+                "inputs[0].name: unexpected inference input 'input__0'");
+    }
+
+    private static void refused(Runnable call, String message) {
+        assertThatThrownBy(call::run).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+            assertThat(e.getStatus().getDescription()).contains(message);
+        });
     }
 
     @Test

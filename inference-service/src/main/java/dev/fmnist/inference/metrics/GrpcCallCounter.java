@@ -10,6 +10,8 @@ import io.quarkus.grpc.runtime.config.GrpcServerConfiguration;
 import io.vertx.grpc.VertxServerBuilder;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Counts every gRPC call under the status its client received, from the transport's own stream
@@ -26,6 +28,15 @@ public class GrpcCallCounter implements ServerBuilderCustomizer<VertxServerBuild
     @Inject
     MeterRegistry registry;
 
+    /** One counter per method and code, looked up once: this runs on every call. */
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+
+    private Counter counter(String method, Status.Code code) {
+        return counters.computeIfAbsent(method + " " + code.name(), key -> Counter.builder(CALLS)
+                .description("gRPC calls by method and the status the client received")
+                .tag("method", method).tag("code", code.name()).register(registry));
+    }
+
     @Override
     public void customize(GrpcServerConfiguration config, VertxServerBuilder builder) {
         builder.addStreamTracerFactory(new ServerStreamTracer.Factory() {
@@ -34,9 +45,7 @@ public class GrpcCallCounter implements ServerBuilderCustomizer<VertxServerBuild
                 return new ServerStreamTracer() {
                     @Override
                     public void streamClosed(Status status) {
-                        Counter.builder(CALLS).description("gRPC calls by method and the status the client received")
-                                .tag("method", fullMethodName).tag("code", status.getCode().name())
-                                .register(registry).increment();
+                        counter(fullMethodName, status.getCode()).increment();
                     }
                 };
             }

@@ -1,5 +1,6 @@
 package dev.fmnist.inference.serving;
 
+import com.google.protobuf.ByteString;
 import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.contract.images.Pixels;
 import io.grpc.StatusRuntimeException;
@@ -7,7 +8,6 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Iterator;
 import java.util.Locale;
@@ -34,12 +34,13 @@ final class EncodedImage {
     private EncodedImage() {}
 
     /** Writes the image's 784 scaled pixels into {@code pixels} at {@code offset}; INVALID_ARGUMENT naming {@code field} otherwise. */
-    static void decode(byte[] bytes, boolean resize, int maxSide, String field, float[] pixels, int offset) {
+    static void decode(ByteString bytes, boolean resize, int maxSide, String field, float[] pixels, int offset) {
         String where = field + ".encoded";
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+        // read in place: no copy of the request's bytes
+        try (ImageInputStream in = ImageIO.createImageInputStream(bytes.newInput())) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {
-                throw ImageInput.invalid(where + ": not a decodable PNG or JPEG (" + bytes.length + " bytes)");
+                throw ImageInput.invalid(where + ": not a decodable PNG or JPEG (" + bytes.size() + " bytes)");
             }
             ImageReader reader = readers.next();
             try {
@@ -69,7 +70,7 @@ final class EncodedImage {
             if (e instanceof StatusRuntimeException refusal) {
                 throw refusal;
             }
-            throw ImageInput.invalid(where + ": not a decodable PNG or JPEG (" + bytes.length + " bytes): "
+            throw ImageInput.invalid(where + ": not a decodable PNG or JPEG (" + bytes.size() + " bytes): "
                     + e.getClass().getSimpleName());
         }
     }

@@ -36,7 +36,7 @@ final class ImageInput {
                     pixels[offset + i] = v;
                 }
             }
-            case ENCODED -> EncodedImage.decode(image.getEncoded().toByteArray(), resize, maxSide, field, pixels, offset);
+            case ENCODED -> EncodedImage.decode(image.getEncoded(), resize, maxSide, field, pixels, offset);
             case PIXELS_NOT_SET -> throw invalid(field + ": no pixels; set raw_uint8, float_pixels or encoded");
         }
     }
