@@ -87,6 +87,13 @@ public interface InferenceConfig {
         @WithDefault("1024")
         int queueCapacity();
 
+        /**
+         * Images waiting at most, over all queued requests (65536 images are 205 MB of floats); beyond
+         * that RESOURCE_EXHAUSTED at once. A single request is admitted when nothing waits.
+         */
+        @WithDefault("65536")
+        long maxQueuedImages();
+
         /** Forward-pass threads; 0 = one per core. */
         @WithDefault("0")
         int workers();

@@ -50,6 +50,7 @@ public class DynamicBatcher {
     private int maxBatch;
     private long maxDelayMicros;
     private int queueCapacity;
+    private ImageBudget budget;
 
     private BlockingQueue<Pending> queue;
     private final List<Thread> threads = new ArrayList<>();
@@ -65,6 +66,7 @@ public class DynamicBatcher {
         maxBatch = settings.maxBatch();
         maxDelayMicros = settings.maxDelayMicros();
         queueCapacity = settings.queueCapacity();
+        budget = new ImageBudget(settings.maxQueuedImages());
         queue = new ArrayBlockingQueue<>(queueCapacity);
         batchSizes = DistributionSummary.builder("fmnist.inference.batch.size").description("images per forward pass")
                 .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024).register(registry);
@@ -95,7 +97,13 @@ public class DynamicBatcher {
     /** Queues {@code count} images (784 floats each); RESOURCE_EXHAUSTED at once when the queue is full. */
     public CompletableFuture<Result> submit(float[] pixels, int count) {
         Pending pending = new Pending(pixels, count, new CompletableFuture<>(), System.nanoTime());
+        if (!budget.tryAcquire(count)) {
+            overloadRejections.increment();
+            throw Status.RESOURCE_EXHAUSTED.withDescription("inference queue is full (" + budget.waiting()
+                    + " images waiting, at most " + budget.capacity() + "); retry with backoff").asRuntimeException();
+        }
         if (!queue.offer(pending)) {
+            budget.release(count);
             overloadRejections.increment();
             throw Status.RESOURCE_EXHAUSTED.withDescription("inference queue is full (" + queueCapacity
                     + " requests waiting); retry with backoff").asRuntimeException();
@@ -108,6 +116,7 @@ public class DynamicBatcher {
             List<Pending> batch = new ArrayList<>();
             try {
                 Pending first = queue.take();
+                budget.release(first.count());
                 batch.add(first);
                 int images = first.count();
                 long deadline = first.enqueuedNanos() + TimeUnit.MICROSECONDS.toNanos(maxDelayMicros);
@@ -118,6 +127,7 @@ public class DynamicBatcher {
                     if (next == null) {
                         break;
                     }
+                    budget.release(next.count());
                     batch.add(next);
                     images += next.count();
                 }
