@@ -14,6 +14,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -76,6 +77,10 @@ public final class RequestParser {
         try {
             Architecture architecture = root.has("architecture")
                     ? architecture(text(root, "architecture")) : Architecture.BETTER;
+            if (root.has("k") && !architecture.takesKernelSize()) {
+                throw new RequestRejectedException("k", "does not apply to " + architecture.id()
+                        + "; only compare takes k");
+            }
             NetworkSpec network = new NetworkSpec(architecture, root.has("k") ? integer(root, "k") : null);
             HyperParameters.Builder hp = HyperParameters.builder();
             if (root.has("epochs")) {
@@ -102,14 +107,36 @@ public final class RequestParser {
             if (root.has("trainLimit")) {
                 hp.optTrainLimit(integer(root, "trainLimit"));
             }
-            ExperimentRequest request = new ExperimentRequest(experimentId, network, hp.build(),
-                    root.has("sweep") ? sweep(root.get("sweep")) : null, tags(root.get("tags")));
+            Sweep sweep = root.has("sweep") ? sweep(root.get("sweep")) : null;
+            if (sweep != null && sweep.parameter().equals("k") && !architecture.takesKernelSize()) {
+                throw new RequestRejectedException("sweep.parameter", "k does not apply to " + architecture.id()
+                        + "; only compare takes k");
+            }
+            ExperimentRequest request = new ExperimentRequest(experimentId, network, hp.build(), sweep,
+                    tags(root.get("tags")));
             request.children(); // every child must be valid too
             return request;
         } catch (RequestRejectedException e) {
             throw e;
         } catch (IllegalArgumentException e) {
             throw RequestRejectedException.from(e, "$");
+        }
+    }
+
+    /**
+     * The experiment id a body names, when it can be read even though the body is not a valid request:
+     * a rejection then goes under the id its sender follows.
+     */
+    public static Optional<String> readableId(byte[] body) {
+        if (body == null || body.length == 0 || body.length > MAX_REQUEST_BYTES) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode id = JSON.readTree(new String(body, StandardCharsets.UTF_8)).path("experimentId");
+            return id.isTextual() && EXPERIMENT_ID.matcher(id.asText()).matches()
+                    ? Optional.of(id.asText()) : Optional.empty();
+        } catch (JsonProcessingException e) {
+            return Optional.empty();
         }
     }
 

@@ -58,6 +58,9 @@ class RequestParserTest {
         "{\"architecture\": \"resnet\"} | architecture | unknown architecture 'resnet'",
         "{\"architecture\": 7} | architecture | must be a string, got 7",
         "{\"architecture\": \"compare\", \"k\": 9} | k | must be between 3 and 8",
+        "{\"architecture\": \"mlp\", \"k\": 3} | k | does not apply to mlp; only compare takes k",
+        "{\"k\": 5} | k | does not apply to better; only compare takes k",
+        "{\"architecture\": \"baseline\", \"sweep\": {\"parameter\": \"k\", \"values\": [3, 4]}} | sweep.parameter | k does not apply to baseline",
         "{\"epochs\": 5000} | epochs | must be between 1 and 1000, got 5000",
         "{\"epochs\": \"ten\"} | epochs | must be a whole number, got \"ten\"",
         "{\"epochs\": 2.5} | epochs | must be a whole number, got 2.5",
@@ -101,5 +104,15 @@ class RequestParserTest {
                 + "\"values\":[0.001,0.01]}}");
         assertThat(rates.children()).extracting(ExperimentRequest::experimentId)
                 .containsExactly("s2/learningRate=0.001", "s2/learningRate=0.01");
+    }
+
+    @Test
+    void theIdOfAnInvalidBodyIsReadWhenItCanBe() {
+        assertThat(RequestParser.readableId("{\"experimentId\":\"exp-9\",\"epochs\":\"ten\"}".getBytes(StandardCharsets.UTF_8)))
+                .contains("exp-9");
+        assertThat(RequestParser.readableId("{\"experimentId\":\"no spaces\"}".getBytes(StandardCharsets.UTF_8))).isEmpty();
+        assertThat(RequestParser.readableId("{\"experimentId\": 7}".getBytes(StandardCharsets.UTF_8))).isEmpty();
+        assertThat(RequestParser.readableId("not json".getBytes(StandardCharsets.UTF_8))).isEmpty();
+        assertThat(RequestParser.readableId(new byte[0])).isEmpty();
     }
 }

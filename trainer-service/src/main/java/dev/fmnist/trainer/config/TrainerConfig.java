@@ -44,8 +44,7 @@ public interface TrainerConfig {
         @WithDefault("2000")
         long progressIntervalMs();
 
-        /** This trainer's name in RUNNING events. */
-        @WithDefault("trainer")
-        String worker();
+        /** This trainer's name in RUNNING events; unset: {@code host-pid}, unique among trainers. */
+        Optional<String> worker();
     }
 }

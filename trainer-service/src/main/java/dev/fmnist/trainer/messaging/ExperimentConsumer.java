@@ -84,12 +84,17 @@ public class ExperimentConsumer {
         try {
             request = parser.parse(message.getPayload());
         } catch (RequestRejectedException e) {
-            String id = kafka.getKey() != null ? kafka.getKey().toString() : "rejected-" + source;
+            // under the id its sender follows: the body's when it can be read, else the key
+            String id = RequestParser.readableId(message.getPayload())
+                    .orElse(kafka.getKey() != null ? kafka.getKey().toString() : "rejected-" + source);
+            deadLetters.publish(id, message.getPayload(), e.field(), e.rule(), source);
             if (ledger.endOf(id).isPresent()) {
-                metrics.duplicateSkipped(); // redelivered after its REJECTED was written
+                // the experiment already ended: no second terminal event, but nothing is dropped unseen
+                LOG.warnf("request %s refused (%s: %s) after experiment %s ended %s; dead-lettered, no event",
+                        source, e.field(), e.rule(), id, ledger.endOf(id).get().type());
+                metrics.duplicateSkipped();
                 return;
             }
-            deadLetters.publish(id, message.getPayload(), e.field(), e.rule(), source);
             runner.end(ExperimentEvent.builder(Type.REJECTED, id).rejected(e.field(), e.rule()).build());
             return;
         }

@@ -16,8 +16,11 @@ import dev.fmnist.trainer.config.TrainerConfig;
 import dev.fmnist.trainer.data.DatasetHolder;
 import dev.fmnist.trainer.messaging.EventPublisher;
 import dev.fmnist.trainer.metrics.TrainerMetrics;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Instant;
 import org.jboss.logging.Logger;
 
@@ -52,6 +55,24 @@ public class ExperimentRunner {
 
     @Inject
     TrainerConfig config;
+
+    private String worker;
+
+    /** The configured name, or host and pid: two trainers on one machine must not look the same. */
+    @PostConstruct
+    void name() {
+        worker = config.trainer().worker().filter(w -> !w.isBlank()).orElseGet(() -> {
+            String host = System.getenv("HOSTNAME");
+            if (host == null || host.isBlank()) {
+                try {
+                    host = InetAddress.getLocalHost().getHostName();
+                } catch (UnknownHostException e) {
+                    host = "trainer";
+                }
+            }
+            return host + "-" + ProcessHandle.current().pid();
+        });
+    }
 
     /** Runs to a terminal event, which it publishes and returns; never throws for a training failure. */
     public ExperimentEvent run(ExperimentRequest request, String parentId) {
@@ -107,7 +128,7 @@ public class ExperimentRunner {
         public void onStart(String device, int batchesPerEpoch) {
             metrics.trainingStarted(request, device, batchesPerEpoch);
             events.publish(ExperimentEvent.builder(Type.RUNNING, request.experimentId()).request(request, parentId)
-                    .device(device, config.trainer().worker()).build());
+                    .device(device, worker).build());
         }
 
         @Override

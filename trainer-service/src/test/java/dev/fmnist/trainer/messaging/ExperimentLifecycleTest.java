@@ -72,7 +72,7 @@ class ExperimentLifecycleTest {
         assertThat(types(events, id)).containsExactly(Type.QUEUED, Type.RUNNING, Type.EPOCH, Type.SUCCEEDED);
         ExperimentEvent running = events.get(1);
         assertThat(running.device()).isEqualTo(ComputeEngine.device().toString());
-        assertThat(running.worker()).isNotBlank();
+        assertThat(running.worker()).isNotBlank().endsWith("-" + ProcessHandle.current().pid()); // host-pid
         ExperimentEvent epoch = events.get(2);
         assertThat(epoch.metrics()).hasNoNullFieldsOrProperties(); // loss, trainAccuracy, testAccuracy, epochSeconds, imagesPerSecond
         ExperimentEvent succeeded = events.get(3);
@@ -114,6 +114,28 @@ class ExperimentLifecycleTest {
         List<ExperimentEvent> events = KafkaTestSupport.events(id, es -> true, Duration.ofSeconds(5));
 
         assertThat(types(events, id)).containsExactly(Type.QUEUED, Type.RUNNING, Type.EPOCH, Type.SUCCEEDED);
+    }
+
+    @Test
+    void aRejectionGoesUnderTheBodysIdAndALateBadBodyIsDeadLetteredWithoutASecondEnd() {
+        String id = KafkaTestSupport.id("body-id");
+        String topic = KafkaTestSupport.topic(Topic.EXPERIMENTS);
+        kafka.send(topic, null, "{\"experimentId\": \"" + id + "\", \"architecture\": \"mlp\", \"k\": 3}");
+        List<ExperimentEvent> rejected = KafkaTestSupport.events(id, es -> ended(es, id), WAIT);
+        assertThat(types(rejected, id)).containsExactly(Type.REJECTED);
+        assertThat(rejected.get(0).field()).isEqualTo("k");
+        assertThat(rejected.get(0).rule()).isEqualTo("does not apply to mlp; only compare takes k");
+
+        kafka.send(topic, id, "{\"architecture\": "); // malformed, under the key of an experiment that ended
+        String marker = KafkaTestSupport.id("after-late-bad");
+        kafka.send(topic, marker, KafkaTestSupport.json(small(marker)));
+        KafkaTestSupport.events(marker, es -> ended(es, marker), WAIT);
+
+        assertThat(types(KafkaTestSupport.events(id, es -> true, Duration.ofSeconds(3)), id)).containsExactly(Type.REJECTED);
+        List<ConsumerRecord<String, byte[]>> dlq = KafkaTestSupport.read(KafkaTestSupport.topic(Topic.EXPERIMENTS_DLQ),
+                rs -> rs.stream().filter(r -> id.equals(r.key())).count() == 2, WAIT);
+        assertThat(dlq.stream().filter(r -> id.equals(r.key())).map(r -> header(r, Headers.ERROR_FIELD)))
+                .containsExactly("k", "$");
     }
 
     @Test
