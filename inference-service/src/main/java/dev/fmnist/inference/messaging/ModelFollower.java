@@ -89,7 +89,7 @@ public class ModelFollower {
         live.swap(next);
         servingStatus.update();
         metrics.modelLoaded(manifest);
-        LOG.infof("now serving %s %s, test accuracy %.4f", config.serving().architecture(), name, manifest.testAccuracy());
+        LOG.infof("now serving %s %s, test accuracy %.4f", architecture, name, manifest.testAccuracy());
     }
 
     private void refuse(String reason) {

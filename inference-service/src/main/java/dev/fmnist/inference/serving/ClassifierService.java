@@ -41,6 +41,9 @@ public class ClassifierService implements Classifier {
     ImageDecoders decoders;
 
     @Inject
+    InferenceConfig config;
+
+    @Inject
     MeterRegistry registry;
 
     private Counter[] predictions;
@@ -53,9 +56,6 @@ public class ClassifierService implements Classifier {
                     .description("answers by predicted class").register(registry);
         }
     }
-
-    @Inject
-    InferenceConfig config;
 
     @Override
     public Uni<ClassifyResponse> classify(ClassifyRequest request) {

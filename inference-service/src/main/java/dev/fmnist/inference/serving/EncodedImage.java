@@ -66,10 +66,9 @@ final class EncodedImage {
             } finally {
                 reader.dispose();
             }
-        } catch (IOException | RuntimeException e) {
-            if (e instanceof StatusRuntimeException refusal) {
-                throw refusal;
-            }
+        } catch (StatusRuntimeException refusal) {
+            throw refusal; // ours, naming what was wrong
+        } catch (IOException | RuntimeException e) { // the decoder's, on bytes that are not what they claim
             throw ImageInput.invalid(where + ": not a decodable PNG or JPEG (" + bytes.size() + " bytes): "
                     + e.getClass().getSimpleName());
         }

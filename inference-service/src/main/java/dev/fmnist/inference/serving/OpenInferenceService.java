@@ -53,6 +53,11 @@ public class OpenInferenceService implements GRPCInferenceService {
     @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev")
     String serverVersion;
 
+    /** The one model this server serves: the architecture it follows. */
+    private String modelName() {
+        return config.serving().architecture();
+    }
+
     @Override
     public Uni<ServerLiveResponse> serverLive(ServerLiveRequest request) {
         return Uni.createFrom().item(ServerLiveResponse.newBuilder().setLive(true).build());
@@ -66,7 +71,7 @@ public class OpenInferenceService implements GRPCInferenceService {
     @Override
     public Uni<ModelReadyResponse> modelReady(ModelReadyRequest request) {
         return Uni.createFrom().item(() -> {
-            boolean ready = request.getName().equals(config.serving().architecture()) && live.peek()
+            boolean ready = request.getName().equals(modelName()) && live.peek()
                     .map(m -> request.getVersion().isEmpty() || request.getVersion().equals(m.manifest().version()))
                     .orElse(false);
             return ModelReadyResponse.newBuilder().setReady(ready).build();
@@ -83,7 +88,7 @@ public class OpenInferenceService implements GRPCInferenceService {
     public Uni<ModelMetadataResponse> modelMetadata(ModelMetadataRequest request) {
         return Uni.createFrom().item(() -> {
             requireModel(request.getName(), request.getVersion());
-            return live.use(model -> ModelMetadataResponse.newBuilder().setName(config.serving().architecture())
+            return live.use(model -> ModelMetadataResponse.newBuilder().setName(modelName())
                     .addVersions(model.manifest().version()).setPlatform("pytorch_djl")
                     .addInputs(TensorMetadata.newBuilder().setName(INPUT).setDatatype("FP32")
                             .addAllShape(List.of(-1L, 1L, SIDE, SIDE)))
@@ -110,8 +115,8 @@ public class OpenInferenceService implements GRPCInferenceService {
                 float[][] probabilities = result.probabilities();
                 ModelInferResponse.InferOutputTensor.Builder output = ModelInferResponse.InferOutputTensor.newBuilder()
                         .setName(OUTPUT).setDatatype("FP32").addShape(n).addShape(FashionMnist.CLASSES);
-                ModelInferResponse.Builder response = ModelInferResponse.newBuilder()
-                        .setModelName(config.serving().architecture()).setModelVersion(version).setId(request.getId());
+                ModelInferResponse.Builder response = ModelInferResponse.newBuilder().setModelName(modelName())
+                        .setModelVersion(version).setId(request.getId());
                 if (raw) {
                     ByteBuffer bytes = ByteBuffer.allocate(n * FashionMnist.CLASSES * Float.BYTES)
                             .order(ByteOrder.LITTLE_ENDIAN);
@@ -201,9 +206,8 @@ public class OpenInferenceService implements GRPCInferenceService {
     }
 
     private void requireModel(String name, String version) {
-        if (!name.equals(config.serving().architecture())) {
-            throw notFound("model_name: unknown model '" + name + "'; this server serves '"
-                    + config.serving().architecture() + "'");
+        if (!name.equals(modelName())) {
+            throw notFound("model_name: unknown model '" + name + "'; this server serves '" + modelName() + "'");
         }
         live.peek().ifPresent(m -> {
             if (!version.isEmpty() && !version.equals(m.manifest().version())) {

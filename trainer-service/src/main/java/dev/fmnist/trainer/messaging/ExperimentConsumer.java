@@ -15,6 +15,7 @@ import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -88,19 +89,21 @@ public class ExperimentConsumer {
             String id = RequestParser.readableId(message.getPayload())
                     .orElse(kafka.getKey() != null ? kafka.getKey().toString() : "rejected-" + source);
             deadLetters.publish(id, message.getPayload(), e.field(), e.rule(), source);
-            if (ledger.endOf(id).isPresent()) {
+            Optional<ExperimentEvent> ended = ledger.endOf(id);
+            if (ended.isPresent()) {
                 // the experiment already ended: no second terminal event, but nothing is dropped unseen
                 LOG.warnf("request %s refused (%s: %s) after experiment %s ended %s; dead-lettered, no event",
-                        source, e.field(), e.rule(), id, ledger.endOf(id).get().type());
+                        source, e.field(), e.rule(), id, ended.get().type());
                 metrics.duplicateSkipped();
                 return;
             }
             runner.end(ExperimentEvent.builder(Type.REJECTED, id).rejected(e.field(), e.rule()).build());
             return;
         }
-        if (ledger.endOf(request.experimentId()).isPresent()) {
+        Optional<ExperimentEvent> ended = ledger.endOf(request.experimentId());
+        if (ended.isPresent()) {
             LOG.infof("experiment %s already ended (%s); not training it again", request.experimentId(),
-                    ledger.endOf(request.experimentId()).get().type());
+                    ended.get().type());
             metrics.duplicateSkipped();
             return;
         }
