@@ -16,6 +16,14 @@ public interface InferenceConfig {
 
     Serving serving();
 
+    /** {@code value} when it is at least 1; otherwise a start-up error naming the setting. */
+    static int atLeastOne(String key, int value) {
+        if (value < 1) {
+            throw new IllegalArgumentException(key + ": must be at least 1, got " + value);
+        }
+        return value;
+    }
+
     /** Where the project's topics are. */
     interface KafkaTopics {
         /** Topics are {@code PREFIX.models}, ... (the contract's {@code Topic}); the channel uses the same prefix. */

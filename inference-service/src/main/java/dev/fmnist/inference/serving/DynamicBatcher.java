@@ -67,7 +67,8 @@ public class DynamicBatcher {
         maxDelayMicros = settings.maxDelayMicros();
         queueCapacity = settings.queueCapacity();
         budget = new ImageBudget(settings.maxQueuedImages());
-        queue = new ArrayBlockingQueue<>(queueCapacity);
+        queue = new ArrayBlockingQueue<>(InferenceConfig.atLeastOne("fmnist.serving.batching.queue-capacity",
+                queueCapacity));
         batchSizes = DistributionSummary.builder("fmnist.inference.batch.size").description("images per forward pass")
                 .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024).register(registry);
         queueWait = Timer.builder("fmnist.inference.queue.wait").description("time from arrival to forward pass")

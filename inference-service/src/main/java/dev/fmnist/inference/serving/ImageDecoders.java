@@ -34,7 +34,8 @@ public class ImageDecoders {
         int threads = images.decodeWorkers() > 0 ? images.decodeWorkers() : Runtime.getRuntime().availableProcessors();
         AtomicInteger n = new AtomicInteger();
         pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(images.decodeQueueCapacity()), task -> {
+                new ArrayBlockingQueue<>(InferenceConfig.atLeastOne("fmnist.serving.images.decode-queue-capacity",
+                        images.decodeQueueCapacity())), task -> {
                     Thread thread = new Thread(task, "image-decoder-" + n.getAndIncrement());
                     thread.setDaemon(true);
                     return thread;

@@ -1,6 +1,7 @@
 package dev.fmnist.inference.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fmnist.contract.config.DeploymentVariables;
 import io.smallrye.config.ConfigMappings.ConfigClass;
@@ -24,5 +25,12 @@ class InferenceConfigKeysTest {
     @Test
     void everyChannelIsOnAContractTopicUnderTheConfiguredPrefix() {
         assertThat(DeploymentVariables.strayChannelTopics("inference-service")).isEmpty();
+    }
+
+    @Test
+    void aQueueSettingBelowOneIsRefusedByName() {
+        assertThat(InferenceConfig.atLeastOne("fmnist.serving.batching.queue-capacity", 1)).isEqualTo(1);
+        assertThatThrownBy(() -> InferenceConfig.atLeastOne("fmnist.serving.images.decode-queue-capacity", 0))
+                .hasMessage("fmnist.serving.images.decode-queue-capacity: must be at least 1, got 0");
     }
 }
