@@ -1,13 +1,13 @@
 package dev.fmnist.cli.commands;
 
 import dev.fmnist.cli.ExitCode;
-import dev.fmnist.cli.history.ExperimentHistory;
-import dev.fmnist.cli.history.ExperimentRecord;
+import dev.fmnist.cli.history.CurrentStates;
 import dev.fmnist.cli.kafka.Broker;
 import dev.fmnist.cli.kafka.KafkaOptions;
 import dev.fmnist.cli.output.Json;
 import dev.fmnist.cli.output.OutputOptions;
 import dev.fmnist.contract.experiments.ControlCommand;
+import dev.fmnist.contract.experiments.ExperimentState;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -42,19 +42,19 @@ public final class CancelCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Broker broker = new Broker(kafka);
-        Optional<ExperimentRecord> known = ExperimentHistory.read(broker).find(id);
+        Optional<ExperimentState> known = CurrentStates.read(broker).get(id);
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("experimentId", id);
         if (known.isPresent() && known.get().isEnded()) {
             result.put("cancelSent", false);
-            result.put("status", known.get().getStatus());
-            print(result, id + " already ended " + known.get().getStatus() + "; nothing to cancel");
+            result.put("status", known.get().status());
+            print(result, id + " already ended " + known.get().status() + "; nothing to cancel");
             return ExitCode.OK;
         }
         broker.send(kafka.control(), id, ControlCommand.cancel(id).toJson());
         result.put("cancelSent", true);
-        result.put("status", known.map(ExperimentRecord::getStatus).orElse(null));
-        print(result, known.isPresent() ? "cancel sent for " + id + " (" + known.get().getStatus() + ")"
+        result.put("status", known.map(ExperimentState::status).orElse(null));
+        print(result, known.isPresent() ? "cancel sent for " + id + " (" + known.get().status() + ")"
                 : "cancel sent for " + id + " (no events yet: it applies when a trainer takes it from the queue)");
         return ExitCode.OK;
     }

@@ -1,6 +1,7 @@
 package dev.fmnist.cli.commands;
 
 import dev.fmnist.cli.ExitCode;
+import dev.fmnist.cli.history.CurrentStates;
 import dev.fmnist.cli.history.ExperimentHistory;
 import dev.fmnist.cli.history.ExperimentRecord;
 import dev.fmnist.cli.kafka.Broker;
@@ -9,10 +10,13 @@ import dev.fmnist.cli.output.Json;
 import dev.fmnist.cli.output.Table;
 import dev.fmnist.contract.experiments.ExperimentEvent.Type;
 import dev.fmnist.contract.experiments.ExperimentEvent;
+import dev.fmnist.contract.experiments.ExperimentState;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -34,6 +38,7 @@ final class ExperimentWatcher {
     private final boolean drawProgress;
     private final ExperimentHistory history = new ExperimentHistory();
     private final Map<String, Instant> epochStarted = new HashMap<>();
+    private final Map<String, String> bars = new LinkedHashMap<>();
     private boolean barShown;
     private volatile boolean seen;
 
@@ -47,8 +52,11 @@ final class ExperimentWatcher {
 
     int watch(String id) {
         Type[] end = new Type[1];
-        broker.follow(broker.options().events(), record -> {
-            Optional<ExperimentEvent> parsed = ExperimentHistory.parse(record);
+        String stateTopic = broker.options().state();
+        broker.follow(List.of(broker.options().events(), stateTopic), record -> {
+            Optional<ExperimentEvent> parsed = record.topic().equals(stateTopic)
+                    ? CurrentStates.parse(record.value()).flatMap(ExperimentState::progressEvent) // live progress
+                    : ExperimentHistory.parse(record);
             if (parsed.isEmpty()) {
                 return true;
             }
@@ -57,6 +65,10 @@ final class ExperimentWatcher {
                 return true;
             }
             seen = true;
+            if (event.type() == Type.PROGRESS && history.find(event.experimentId())
+                    .filter(r -> r.getStatus() == Type.RUNNING).isEmpty()) {
+                return true; // the state topic is read beside the events: progress only between RUNNING and the end
+            }
             history.apply(event);
             show(event, !id.equals(event.experimentId()));
             if (id.equals(event.experimentId()) && event.type().isTerminal()) {
@@ -100,6 +112,7 @@ final class ExperimentWatcher {
             }
             case PROGRESS -> progress(who, e, at);
             case EPOCH -> {
+                bars.remove(e.experimentId());
                 epochStarted.put(e.experimentId(), at);
                 ExperimentRecord.Epoch m = record.getEpochMetrics().get(record.getEpochMetrics().size() - 1);
                 line(String.format("%s  epoch %d/%d  loss %.4f  train %s  test %s  %.1f s  %.0f img/s", who, m.epoch(),
@@ -113,10 +126,10 @@ final class ExperimentWatcher {
                         row.testAccuracy() != null ? Formats.accuracy(row.testAccuracy()) : "-"));
                 table.print(out);
             }
-            case SUCCEEDED -> line(who + "SUCCEEDED in " + Formats.duration(record.getDuration()) + ", test accuracy "
+            case SUCCEEDED -> endLine(e, who + "SUCCEEDED in " + Formats.duration(record.getDuration()) + ", test accuracy "
                     + Formats.accuracy(record.getBestTestAccuracy())
                     + (e.artefactVersion() == null ? "" : ", artefact " + e.artefactVersion()));
-            case FAILED, CANCELLED, REJECTED -> line(who + e.type() + ": " + e.reason());
+            case FAILED, CANCELLED, REJECTED -> endLine(e, who + e.type() + ": " + e.reason());
         }
     }
 
@@ -131,7 +144,15 @@ final class ExperimentWatcher {
                 + record.getSweptValues().stream().map(Formats::number).toList();
     }
 
-    /** One line, redrawn in place: batches done, images/second, time left in the epoch and in the run. */
+    private void endLine(ExperimentEvent e, String text) {
+        bars.remove(e.experimentId());
+        line(text);
+    }
+
+    /**
+     * One line, redrawn in place, with a bar per running experiment (several for a sweep whose children
+     * run on several trainers): batches done, images/second, time left in the epoch and in the run.
+     */
     private void progress(String who, ExperimentEvent e, Instant at) {
         if (!drawProgress || e.batch() == null || e.batches() == null || e.batches() == 0) {
             return;
@@ -149,9 +170,10 @@ final class ExperimentWatcher {
             eta = "  ETA " + Formats.duration(epochLeft) + " (run " + Formats.duration(runLeft) + ")";
         }
         Double rate = e.metrics() == null ? null : e.metrics().imagesPerSecond();
-        out.printf("\r%s  epoch %d/%s [%s%s] %d/%d batches  %s img/s%s", who, e.epoch() + 1,
+        bars.put(e.experimentId(), String.format("%s  epoch %d/%s [%s%s] %d/%d batches  %s img/s%s", who, e.epoch() + 1,
                 record.getEpochs() == null ? "?" : record.getEpochs(), "#".repeat(filled), ".".repeat(BAR_WIDTH - filled),
-                e.batch(), e.batches(), rate == null ? "-" : String.format("%.0f", rate), eta);
+                e.batch(), e.batches(), rate == null ? "-" : String.format("%.0f", rate), eta));
+        out.print("\r\033[2K" + String.join("   ", bars.values()));
         out.flush();
         barShown = true;
     }

@@ -1,8 +1,7 @@
 package dev.fmnist.cli.commands;
 
 import dev.fmnist.cli.ExitCode;
-import dev.fmnist.cli.history.ExperimentHistory;
-import dev.fmnist.cli.history.ExperimentRecord;
+import dev.fmnist.cli.history.CurrentStates;
 import dev.fmnist.cli.kafka.Broker;
 import dev.fmnist.cli.kafka.KafkaOptions;
 import dev.fmnist.cli.output.Formats;
@@ -10,6 +9,10 @@ import dev.fmnist.cli.output.Json;
 import dev.fmnist.cli.output.OutputOptions;
 import dev.fmnist.cli.output.Table;
 import dev.fmnist.contract.experiments.ExperimentEvent.Type;
+import dev.fmnist.contract.experiments.ExperimentState;
+import dev.fmnist.contract.networks.NetworkSpec;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -43,36 +46,54 @@ public final class ListCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        // events of different experiments sit on different partitions: order by when each was queued
-        List<ExperimentRecord> records = ExperimentHistory.read(new Broker(kafka)).all().stream()
-                .filter(r -> status == null || status.contains(r.getStatus()))
-                .sorted(Comparator.comparing(ExperimentRecord::queuedInstant, Comparator.nullsFirst(Comparator.naturalOrder())))
+        // one record per experiment from the compacted state topic; ordered by when each was queued
+        List<ExperimentState> states = CurrentStates.read(new Broker(kafka)).all().stream()
+                .filter(s -> status == null || status.contains(s.status()))
+                .sorted(Comparator.comparing(ListCommand::queued, Comparator.nullsFirst(Comparator.naturalOrder()))
+                        .thenComparing(ExperimentState::experimentId))
                 .toList();
-        if (limit > 0 && records.size() > limit) {
-            records = records.subList(records.size() - limit, records.size());
+        if (limit > 0 && states.size() > limit) {
+            states = states.subList(states.size() - limit, states.size());
         }
         if (output.json()) {
-            Json.print(spec.commandLine().getOut(), records.stream().map(ListCommand::summary).toList());
+            Json.print(spec.commandLine().getOut(), states.stream().map(ListCommand::summary).toList());
             return ExitCode.OK;
         }
         Table table = new Table("ID", "STATUS", "ARCHITECTURE", "EPOCHS", "BEST TEST ACC", "DURATION", "QUEUED AT");
-        for (ExperimentRecord r : records) {
-            table.row(r.getExperimentId(), r.getStatus(), r.getArchitecture(),
-                    r.getEpochs() == null ? null : r.getEpochsDone() + "/" + r.getEpochs(),
-                    Formats.accuracy(r.getBestTestAccuracy()), Formats.duration(r.getDuration()), Formats.time(r.getQueuedAt()));
+        for (ExperimentState s : states) {
+            Summary r = summary(s);
+            table.row(r.experimentId(), r.status(), r.architecture(),
+                    r.epochs() == null ? null : r.epochsDone() + "/" + r.epochs(),
+                    Formats.accuracy(r.bestTestAccuracy()), Formats.duration(duration(s)),
+                    Formats.time(s.queuedAt()));
         }
         table.print(spec.commandLine().getOut());
         return ExitCode.OK;
     }
 
-    /** The list's JSON row: the record without its per-epoch detail. */
+    /** The list's JSON row. */
     record Summary(String experimentId, String parentId, Type status, String architecture, int epochsDone,
             Integer epochs, Double bestTestAccuracy, Double durationSeconds, String queuedAt, String endedAt,
-            String reason) {}
+            String worker, String reason) {}
 
-    static Summary summary(ExperimentRecord r) {
-        return new Summary(r.getExperimentId(), r.getParentId(), r.getStatus(), r.getArchitecture(), r.getEpochsDone(),
-                r.getEpochs(), r.getBestTestAccuracy(), r.getDurationSeconds(),
-                r.getQueuedAt(), r.getEndedAt(), r.getReason());
+    static Summary summary(ExperimentState s) {
+        Duration d = duration(s);
+        return new Summary(s.experimentId(), s.parentId(), s.status(),
+                s.architecture() == null ? null : NetworkSpec.label(s.architecture(), s.k()),
+                s.epochsDone() == null ? 0 : s.epochsDone(), s.epochs(), s.bestTestAccuracy(),
+                d == null ? null : d.toMillis() / 1000.0, s.queuedAt(), s.endedAt(), s.worker(), s.reason());
+    }
+
+    private static Instant queued(ExperimentState s) {
+        return s.queuedAt() == null ? null : Instant.parse(s.queuedAt());
+    }
+
+    /** Running time so far, or from start to end. */
+    private static Duration duration(ExperimentState s) {
+        String from = s.startedAt() != null ? s.startedAt() : s.queuedAt();
+        if (from == null) {
+            return null;
+        }
+        return Duration.between(Instant.parse(from), s.endedAt() != null ? Instant.parse(s.endedAt()) : Instant.now());
     }
 }

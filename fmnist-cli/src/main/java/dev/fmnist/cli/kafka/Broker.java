@@ -81,9 +81,17 @@ public final class Broker {
      * asked once whether to stop there (true) or to keep following new ones (false).
      */
     public void follow(String topic, Predicate<ConsumerRecord<String, byte[]>> handler, BooleanSupplier caughtUp) {
+        follow(List.of(topic), handler, caughtUp);
+    }
+
+    /** {@link #follow(String, Predicate, BooleanSupplier)} over several topics at once, in no order across them. */
+    public void follow(List<String> topics, Predicate<ConsumerRecord<String, byte[]>> handler, BooleanSupplier caughtUp) {
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerProperties())) {
-            List<TopicPartition> partitions = requireTopic(consumer.partitionsFor(topic, timeout()), topic).stream()
-                    .map(info -> new TopicPartition(topic, info.partition())).toList();
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : topics) {
+                requireTopic(consumer.partitionsFor(topic, timeout()), topic)
+                        .forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
+            }
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout());

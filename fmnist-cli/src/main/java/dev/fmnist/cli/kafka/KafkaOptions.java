@@ -27,6 +27,10 @@ public final class KafkaOptions {
         return Topic.EXPERIMENT_EVENTS.name(topicPrefix);
     }
 
+    public String state() {
+        return Topic.EXPERIMENT_STATE.name(topicPrefix);
+    }
+
     public String control() {
         return Topic.EXPERIMENT_CONTROL.name(topicPrefix);
     }

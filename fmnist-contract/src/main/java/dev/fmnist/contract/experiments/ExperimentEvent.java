@@ -1,8 +1,8 @@
 package dev.fmnist.contract.experiments;
 
-import dev.fmnist.contract.networks.NetworkSpec;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.fmnist.contract.networks.NetworkSpec;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -119,6 +119,17 @@ public record ExperimentEvent(
             this.sweep = request.sweep();
             this.epochs = request.hyperParameters().epochs();
             return network(request.network());
+        }
+
+        /** Parent, network, tags and sweep as a state records them: for events written from state alone. */
+        public Builder state(ExperimentState state) {
+            this.parentId = state.parentId();
+            this.tags = state.tags();
+            this.sweep = state.sweep();
+            this.epochs = state.epochs();
+            this.architecture = state.architecture();
+            this.k = state.k();
+            return this;
         }
 
         /** The network and its options: the one place an event learns them. */

@@ -39,7 +39,6 @@ public record ExperimentRequest(
         for (int i = 0; i < sweep.values().size(); i++) {
             double value = sweep.values().get(i);
             String field = "sweep.values[" + i + "]";
-            String label = sweep.parameter() + "=" + format(value);
             NetworkSpec childNetwork = network;
             HyperParameters.Builder hp = hyperParameters.toBuilder();
             try {
@@ -50,12 +49,17 @@ public record ExperimentRequest(
                     default -> throw new RequestRejectedException("sweep.parameter", "must be one of "
                             + Sweep.PARAMETERS + ", got " + sweep.parameter());
                 }
-                children.add(new ExperimentRequest(experimentId + "/" + label, childNetwork, hp.build(), null, tags));
+                children.add(new ExperimentRequest(childId(experimentId, sweep.parameter(), value), childNetwork, hp.build(), null, tags));
             } catch (IllegalArgumentException e) {
                 throw new RequestRejectedException(field, e.getMessage());
             }
         }
         return children;
+    }
+
+    /** A sweep child's id: the parent's, then {@code /parameter=value} ({@code s1/k=3}). */
+    public static String childId(String parentId, String parameter, double value) {
+        return parentId + "/" + parameter + "=" + format(value);
     }
 
     static String format(double value) {

@@ -4,10 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fmnist.contract.networks.Architecture;
 import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.training.HyperParameters;
 import dev.fmnist.contract.training.OptimizerKind;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -120,6 +122,20 @@ public final class RequestParser {
             throw e;
         } catch (IllegalArgumentException e) {
             throw RequestRejectedException.from(e, "$");
+        }
+    }
+
+    /**
+     * {@code body} with its {@code experimentId} set to {@code id}: a sweep's children are queued with
+     * their parent's body, which must name the parent's id even when the client let it be generated.
+     */
+    public static byte[] withId(byte[] body, String id) {
+        try {
+            ObjectNode root = (ObjectNode) JSON.readTree(body);
+            root.put("experimentId", id);
+            return JSON.writeValueAsBytes(root);
+        } catch (IOException | ClassCastException e) {
+            throw new RequestRejectedException("$", "cannot set the experiment id: " + e.getMessage());
         }
     }
 

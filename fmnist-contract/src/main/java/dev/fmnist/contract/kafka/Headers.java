@@ -18,5 +18,11 @@ public final class Headers {
     /** On {@link Topic#MODELS} and {@link Topic#REPORTS}: the media type of the value, e.g. {@code image/png}. */
     public static final String CONTENT_TYPE = "content-type";
 
+    /**
+     * On {@link Topic#EXPERIMENTS}: this record is one child of the sweep in its body, the child at this
+     * 0-based index; written by the trainer that fans a sweep out.
+     */
+    public static final String SWEEP_CHILD = "fmnist-sweep-child";
+
     private Headers() {}
 }

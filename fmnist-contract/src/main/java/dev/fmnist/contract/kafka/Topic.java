@@ -13,29 +13,39 @@ import java.util.Optional;
  * configured) and its suffix, so a test or a second team can run on topics of its own.
  */
 public enum Topic {
-    /** Requests, keyed by experiment id. The partition count is how many trainers can share the work. */
-    EXPERIMENTS("experiments", 3, "max.message.bytes", "8388608", "retention.ms", "604800000"),
+    /** Requests, keyed by experiment id (a sweep's children by theirs): shared by the trainer group. */
+    EXPERIMENTS("experiments", Width.SHARED, "max.message.bytes", "8388608", "retention.ms", "604800000"),
     /** Rejected requests as received, with the reason in {@link Headers}. */
-    EXPERIMENTS_DLQ("experiments.dlq", 1, "max.message.bytes", "8388608", "retention.ms", "2592000000"),
-    /** Lifecycle events, keyed by experiment id: the record of what ran, kept forever. */
-    EXPERIMENT_EVENTS("experiment-events", 3, "retention.ms", "-1"),
+    EXPERIMENTS_DLQ("experiments.dlq", Width.ONE, "max.message.bytes", "8388608", "retention.ms", "2592000000"),
+    /** Lifecycle events (all but PROGRESS), keyed by experiment id: the record of what ran, kept forever. */
+    EXPERIMENT_EVENTS("experiment-events", Width.SHARED, "retention.ms", "-1"),
+    /**
+     * Where each experiment stands and which trainer holds it, keyed by experiment id: compacted, so
+     * start-up and {@code fmnist list} read one record per experiment. Records stay uncompacted for
+     * 10 minutes, far beyond a claim's lease, so racing claims are seen in their order by every reader.
+     */
+    EXPERIMENT_STATE("experiment-state", Width.SHARED, "cleanup.policy", "compact", "min.compaction.lag.ms", "600000",
+            "segment.ms", "3600000", "min.cleanable.dirty.ratio", "0.1"),
     /** The newest artefact per architecture: compacted, room for a 10 MB BetterNet. */
-    MODELS("models", 1, "cleanup.policy", "compact", "max.message.bytes", "20971520",
+    MODELS("models", Width.ONE, "cleanup.policy", "compact", "max.message.bytes", "20971520",
             "min.compaction.lag.ms", "3600000"),
     /** Control commands (cancels), keyed by experiment id; every trainer reads all of them. */
-    EXPERIMENT_CONTROL("experiment-control", 1, "retention.ms", "86400000"),
+    EXPERIMENT_CONTROL("experiment-control", Width.ONE, "retention.ms", "86400000"),
     /** Sweep plots (PNG), keyed by {@code sweepId/sweep.png}. */
-    REPORTS("reports", 1, "max.message.bytes", "8388608", "retention.ms", "-1");
+    REPORTS("reports", Width.ONE, "max.message.bytes", "8388608", "retention.ms", "-1");
+
+    /** Shared topics take the layout's partition count; the others need one (total order, few records). */
+    enum Width { SHARED, ONE }
 
     public static final String DEFAULT_PREFIX = "fmnist";
 
     private final String suffix;
-    private final int partitions;
+    private final Width width;
     private final Map<String, String> configs;
 
-    Topic(String suffix, int partitions, String... configs) {
+    Topic(String suffix, Width width, String... configs) {
         this.suffix = suffix;
-        this.partitions = partitions;
+        this.width = width;
         Map<String, String> map = new LinkedHashMap<>();
         for (int i = 0; i < configs.length; i += 2) {
             map.put(configs[i], configs[i + 1]);
@@ -58,8 +68,9 @@ public enum Topic {
         return name(DEFAULT_PREFIX);
     }
 
-    public int partitions() {
-        return partitions;
+    /** Partitions under {@code layout}: its count for the topics trainers share, one for the rest. */
+    public int partitions(TopicLayout layout) {
+        return width == Width.SHARED ? layout.partitions() : 1;
     }
 
     /** Topic-level settings (retention, compaction, message size). */

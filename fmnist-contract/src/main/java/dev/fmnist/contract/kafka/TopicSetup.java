@@ -2,6 +2,7 @@ package dev.fmnist.contract.kafka;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -26,14 +27,16 @@ public final class TopicSetup {
     private TopicSetup() {}
 
     /** Creates what is missing under {@code prefix}; returns the names it created. */
-    public static List<String> create(Admin admin, String prefix, short replicationFactor)
+    public static List<String> create(Admin admin, String prefix, TopicLayout layout)
             throws InterruptedException, ExecutionException, TimeoutException {
         Set<String> existing = admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
         List<NewTopic> missing = new ArrayList<>();
         for (Topic topic : Topic.values()) {
             if (!existing.contains(topic.name(prefix))) {
-                missing.add(new NewTopic(topic.name(prefix), topic.partitions(), replicationFactor)
-                        .configs(topic.configs()));
+                Map<String, String> configs = new HashMap<>(topic.configs());
+                configs.put("min.insync.replicas", Integer.toString(layout.minInsyncReplicas()));
+                missing.add(new NewTopic(topic.name(prefix), topic.partitions(layout), layout.replicationFactor())
+                        .configs(configs));
             }
         }
         List<String> created = new ArrayList<>();
@@ -51,19 +54,32 @@ public final class TopicSetup {
         return created;
     }
 
-    /** {@code TopicSetup BOOTSTRAP [--prefix P] [--replication-factor N]}. */
+    /**
+     * {@code TopicSetup BOOTSTRAP [--prefix P]}; partitions, replication and min in-sync replicas come
+     * from {@code FMNIST_KAFKA_*} ({@link TopicLayout#fromEnvironment}).
+     */
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || args[0].startsWith("-")) {
-            System.err.println("usage: TopicSetup BOOTSTRAP [--prefix " + Topic.DEFAULT_PREFIX
-                    + "] [--replication-factor 1]");
+            System.err.println("usage: TopicSetup BOOTSTRAP [--prefix " + Topic.DEFAULT_PREFIX + "]  (layout from "
+                    + TopicLayout.PARTITIONS_VARIABLE + ", " + TopicLayout.REPLICATION_VARIABLE + ", "
+                    + TopicLayout.MIN_INSYNC_VARIABLE + ")");
             System.exit(2);
         }
         String prefix = option(args, "--prefix", Topic.DEFAULT_PREFIX);
-        short replication = Short.parseShort(option(args, "--replication-factor", "1"));
+        TopicLayout layout;
+        try {
+            layout = TopicLayout.fromEnvironment(System.getenv());
+        } catch (IllegalArgumentException e) {
+            System.err.println("topics: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, args[0]))) {
-            List<String> created = create(admin, prefix, replication);
+            List<String> created = create(admin, prefix, layout);
             System.err.println("topics: " + (created.isEmpty() ? "all " + Topic.values().length + " exist"
-                    : "created " + String.join(", ", created)) + " (" + prefix + ".*, replication " + replication + ")");
+                    : "created " + String.join(", ", created)) + " (" + prefix + ".*, " + layout.partitions()
+                    + " partitions where shared, replication " + layout.replicationFactor() + ", min in-sync "
+                    + layout.minInsyncReplicas() + ")");
         } catch (ExecutionException | TimeoutException e) {
             System.err.println("topics: could not create them on " + args[0] + ": " + e.getMessage());
             System.exit(1);

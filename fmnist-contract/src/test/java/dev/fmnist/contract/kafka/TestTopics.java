@@ -40,7 +40,7 @@ public final class TestTopics {
     public static String fresh(String label) {
         String prefix = label + "-" + UUID.randomUUID().toString().substring(0, 8);
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, BOOTSTRAP))) {
-            TopicSetup.create(admin, prefix, (short) 1);
+            TopicSetup.create(admin, prefix, TopicLayout.fromEnvironment(System.getenv()));
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot create test topics on " + BOOTSTRAP + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {

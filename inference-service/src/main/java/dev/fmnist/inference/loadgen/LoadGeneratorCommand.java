@@ -281,9 +281,13 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
         }
 
         @Override
-        public void close() throws InterruptedException {
+        public void close() {
             clock.shutdownNow();
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            try {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

@@ -1,7 +1,7 @@
 package dev.fmnist.trainer.health;
 
+import dev.fmnist.trainer.coordination.ExperimentStates;
 import dev.fmnist.trainer.data.DatasetHolder;
-import dev.fmnist.trainer.training.ExperimentLedger;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
@@ -17,15 +17,15 @@ public class TrainingDataReadiness implements HealthCheck {
     DatasetHolder dataset;
 
     @Inject
-    ExperimentLedger ledger;
+    ExperimentStates states;
 
     @Override
     public HealthCheckResponse call() {
         return HealthCheckResponse.named("training-data")
-                .status(dataset.isLoaded() && ledger.isReady())
+                .status(dataset.isLoaded() && states.isReady())
                 .withData("dataLoaded", dataset.isLoaded())
                 .withData("dataError", dataset.failure().orElse(""))
-                .withData("historyRead", ledger.isReady())
+                .withData("historyRead", states.isReady())
                 .build();
     }
 }

@@ -3,28 +3,36 @@ package dev.fmnist.trainer.messaging;
 import dev.fmnist.contract.experiments.ExperimentEvent.Type;
 import dev.fmnist.contract.experiments.ExperimentEvent;
 import dev.fmnist.contract.experiments.ExperimentRequest;
+import dev.fmnist.contract.experiments.ExperimentState;
 import dev.fmnist.contract.experiments.RequestParser;
 import dev.fmnist.contract.experiments.RequestRejectedException;
-import dev.fmnist.engine.sweeps.SweepRunner.SweepOutcome;
-import dev.fmnist.engine.sweeps.SweepRunner;
+import dev.fmnist.contract.kafka.Headers;
+import dev.fmnist.trainer.coordination.Claim;
+import dev.fmnist.trainer.coordination.ExperimentStates;
 import dev.fmnist.trainer.metrics.TrainerMetrics;
-import dev.fmnist.trainer.training.CancellationRegistry;
-import dev.fmnist.trainer.training.ExperimentLedger;
 import dev.fmnist.trainer.training.ExperimentRunner;
+import dev.fmnist.trainer.training.SweepCoordinator;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import org.apache.kafka.common.header.Header;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 /**
- * Takes requests from {@code fmnist.experiments}, one at a time, and acks each only after its terminal
- * event is on the broker, so its offset is committed only then (at-least-once; the ledger makes a
- * redelivered request that already ended a no-op).
+ * Takes requests from {@code fmnist.experiments}, one at a time, and acks each only once it is done
+ * with it, so its offset is committed only then (at-least-once). Exactly once across the trainer
+ * group comes from the experiment state ({@link ExperimentStates}): a request is worked on only by
+ * the trainer whose claim on its experiment holds, whatever Kafka key or partition it came by; a
+ * request for an experiment that ended is a duplicate and is skipped, one held by a live trainer
+ * waits until that trainer ends it (or its lease lapses, when it is taken over).
  *
  * <p>Why a 30-minute run does not get this consumer thrown out of its group: training runs on a
  * worker thread (@Blocking), never on the connector's polling thread. While the one in-flight record
@@ -36,6 +44,7 @@ import org.jboss.logging.Logger;
 public class ExperimentConsumer {
 
     private static final Logger LOG = Logger.getLogger(ExperimentConsumer.class);
+    private static final Duration HELD_ELSEWHERE_RECHECK = Duration.ofSeconds(1);
 
     private final RequestParser parser = new RequestParser();
 
@@ -43,10 +52,10 @@ public class ExperimentConsumer {
     ExperimentRunner runner;
 
     @Inject
-    ExperimentLedger ledger;
+    ExperimentStates states;
 
     @Inject
-    CancellationRegistry cancellations;
+    SweepCoordinator sweeps;
 
     @Inject
     EventPublisher events;
@@ -55,74 +64,131 @@ public class ExperimentConsumer {
     DeadLetterPublisher deadLetters;
 
     @Inject
-    ReportPublisher reports;
-
-    @Inject
     TrainerMetrics metrics;
 
     @Incoming("experiments")
     @Blocking // ordered: one request after another
     public CompletionStage<Void> consume(Message<byte[]> message) {
         try {
-            ledger.awaitReady();
+            states.awaitReady();
             handle(message);
             return message.ack();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return message.nack(e);
         } catch (RuntimeException e) {
-            // an event could not be written: the nack stops the channel (failure-strategy=fail) with the
-            // offset uncommitted, so the request is redelivered after a restart rather than lost
+            // an event or state could not be written: the nack stops the channel (failure-strategy=fail)
+            // with the offset uncommitted, so the request is redelivered after a restart rather than lost
             LOG.errorf(e, "request not processed; stopping intake so it is redelivered after a restart");
             return message.nack(e);
         }
     }
 
-    private void handle(Message<byte[]> message) {
+    private void handle(Message<byte[]> message) throws InterruptedException {
         IncomingKafkaRecordMetadata<?, ?> kafka = message.getMetadata(IncomingKafkaRecordMetadata.class).orElseThrow();
         String source = kafka.getTopic() + "-" + kafka.getPartition() + "@" + kafka.getOffset();
         ExperimentRequest request;
+        String parentId;
         try {
-            request = parser.parse(message.getPayload());
-        } catch (RequestRejectedException e) {
-            // under the id its sender follows: the body's when it can be read, else the key
-            String id = RequestParser.readableId(message.getPayload())
-                    .orElse(kafka.getKey() != null ? kafka.getKey().toString() : "rejected-" + source);
-            deadLetters.publish(id, message.getPayload(), e.field(), e.rule(), source);
-            Optional<ExperimentEvent> ended = ledger.endOf(id);
-            if (ended.isPresent()) {
-                // the experiment already ended: no second terminal event, but nothing is dropped unseen
-                LOG.warnf("request %s refused (%s: %s) after experiment %s ended %s; dead-lettered, no event",
-                        source, e.field(), e.rule(), id, ended.get().type());
-                metrics.duplicateSkipped();
-                return;
+            ExperimentRequest body = parser.parse(message.getPayload());
+            Header child = kafka.getHeaders().lastHeader(Headers.SWEEP_CHILD);
+            if (child == null) {
+                request = body;
+                parentId = null;
+            } else {
+                request = body.children().get(childIndex(body, child));
+                parentId = body.experimentId();
             }
-            runner.end(ExperimentEvent.builder(Type.REJECTED, id).rejected(e.field(), e.rule()).build());
+        } catch (RequestRejectedException e) {
+            reject(message, kafka, source, e);
             return;
         }
-        Optional<ExperimentEvent> ended = ledger.endOf(request.experimentId());
-        if (ended.isPresent()) {
-            LOG.infof("experiment %s already ended (%s); not training it again", request.experimentId(),
-                    ended.get().type());
-            metrics.duplicateSkipped();
+        Optional<Claim> claim = acquire(request.experimentId());
+        if (claim.isEmpty()) {
+            sweeps.completeIfLast(request.isSweep() ? request.experimentId() : parentId);
             return;
         }
-        events.publish(ExperimentEvent.builder(Type.QUEUED, request.experimentId()).request(request, null).build());
-        if (request.isSweep()) {
-            runSweep(request);
-        } else {
-            runner.run(request, null);
+        try (Claim held = claim.get()) {
+            if (held.state().queuedAt() == null) {
+                held.record(ExperimentEvent.builder(Type.QUEUED, request.experimentId()).request(request, parentId).build(),
+                        events::publish);
+            }
+            if (request.isSweep()) {
+                sweeps.fanOut(held, request, message.getPayload());
+            } else {
+                runner.run(request, parentId, held);
+            }
+        }
+        sweeps.completeIfLast(request.isSweep() ? request.experimentId() : parentId);
+    }
+
+    /** The 0-based child a fanned-out record names, checked against the sweep in its body. */
+    private static int childIndex(ExperimentRequest body, Header header) {
+        String field = "header " + Headers.SWEEP_CHILD;
+        if (!body.isSweep()) {
+            throw new RequestRejectedException(field, "names a sweep child, but the body is not a sweep");
+        }
+        String text = header.value() == null ? "" : new String(header.value(), StandardCharsets.UTF_8);
+        int size = body.sweep().values().size();
+        try {
+            int index = Integer.parseInt(text);
+            if (index >= 0 && index < size) {
+                return index;
+            }
+        } catch (NumberFormatException e) {
+            // refused below, naming the header
+        }
+        throw new RequestRejectedException(field, "must be a child index 0-" + (size - 1) + ", got \"" + text + "\"");
+    }
+
+    /**
+     * This trainer's claim on the experiment, once it holds it; empty when the experiment ended or is
+     * a fanned-out sweep (the request is then a duplicate). Waits while another live trainer holds it.
+     */
+    private Optional<Claim> acquire(String id) throws InterruptedException {
+        boolean said = false;
+        while (true) {
+            Optional<ExperimentState> known = states.get(id);
+            if (known.isPresent() && (known.get().isEnded() || known.get().isFannedOut())) {
+                LOG.infof("experiment %s already %s; not taking it again", id,
+                        known.get().isEnded() ? "ended (" + known.get().status() + ")" : "fanned out to its children");
+                metrics.duplicateSkipped();
+                return Optional.empty();
+            }
+            if (known.isPresent() && known.get().leaseLiveAt(Instant.now())) {
+                if (!said) {
+                    LOG.infof("experiment %s is held by %s; waiting until it ends or its lease lapses", id,
+                            known.get().worker());
+                    said = true;
+                }
+                Thread.sleep(HELD_ELSEWHERE_RECHECK.toMillis());
+                continue;
+            }
+            Optional<Claim> claim = states.tryClaim(known.orElse(ExperimentState.of(id)), runner.worker());
+            if (claim.isPresent()) {
+                return claim;
+            }
         }
     }
 
-    /** The engine runs the children, each with its own lifecycle; then the plot, the summary and the parent's end. */
-    private void runSweep(ExperimentRequest sweep) {
-        SweepOutcome outcome = new SweepRunner(child -> ledger.endOf(child.experimentId()),
-                child -> runner.run(child, sweep.experimentId())).run(sweep);
-        String reportKey = reports.publishSweepPlot(sweep, outcome.rows());
-        events.publish(ExperimentEvent.builder(Type.SWEEP_SUMMARY, sweep.experimentId()).request(sweep, null)
-                .summary(outcome.rows(), reportKey).build());
-        runner.end(ExperimentEvent.builder(outcome.outcome(), sweep.experimentId()).request(sweep, null)
-                .reason(outcome.reason()).build());
+    /** Dead-letters the body, and ends the experiment REJECTED unless it is one the group already knows. */
+    private void reject(Message<byte[]> message, IncomingKafkaRecordMetadata<?, ?> kafka, String source,
+            RequestRejectedException e) {
+        // under the id its sender follows: the body's when it can be read, else the key
+        String id = RequestParser.readableId(message.getPayload())
+                .orElse(kafka.getKey() != null ? kafka.getKey().toString() : "rejected-" + source);
+        deadLetters.publish(id, message.getPayload(), e.field(), e.rule(), source);
+        Optional<ExperimentState> known = states.get(id);
+        Optional<Claim> claim = known.isPresent() ? Optional.empty() : states.tryClaim(ExperimentState.of(id), runner.worker());
+        if (claim.isEmpty()) {
+            // a known experiment keeps its own course: no second end, but nothing is dropped unseen
+            LOG.warnf("request %s refused (%s: %s) for experiment %s, which is already known%s; dead-lettered, no event",
+                    source, e.field(), e.rule(), id, known.map(s -> " (" + s.status() + ")").orElse(""));
+            metrics.duplicateSkipped();
+            return;
+        }
+        try (Claim held = claim.get()) {
+            runner.end(held, ExperimentEvent.builder(Type.REJECTED, id).rejected(e.field(), e.rule()).build());
+        }
     }
 }

@@ -1,7 +1,7 @@
 package dev.fmnist.trainer.messaging;
 
 import dev.fmnist.charts.SweepChart;
-import dev.fmnist.contract.experiments.ExperimentRequest;
+import dev.fmnist.contract.experiments.Sweep;
 import dev.fmnist.contract.experiments.SweepRow;
 import dev.fmnist.contract.kafka.Headers;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -20,11 +20,11 @@ public class ReportPublisher {
     MutinyEmitter<byte[]> reports;
 
     /** Plots a sweep's test accuracy against its parameter and publishes the PNG; returns its key. */
-    public String publishSweepPlot(ExperimentRequest sweep, List<SweepRow> rows) {
-        SweepChart chart = new SweepChart("Test accuracy against " + sweep.sweep().parameter() + " ("
-                + sweep.experimentId() + ")", sweep.sweep().parameter());
+    public String publishSweepPlot(String sweepId, Sweep sweep, List<SweepRow> rows) {
+        SweepChart chart = new SweepChart("Test accuracy against " + sweep.parameter() + " (" + sweepId + ")",
+                sweep.parameter());
         rows.stream().filter(SweepRow::succeeded).forEach(row -> chart.add(row.value(), row.testAccuracy()));
-        String key = sweep.experimentId() + "/sweep.png";
+        String key = sweepId + "/sweep.png";
         Records.send(reports, key, chart.png(), Map.of(Headers.CONTENT_TYPE, "image/png"));
         return key;
     }

@@ -13,6 +13,7 @@ import dev.fmnist.engine.training.TrainingObserver;
 import dev.fmnist.engine.training.TrainingResult;
 import dev.fmnist.trainer.artefacts.ArtefactPublisher;
 import dev.fmnist.trainer.config.TrainerConfig;
+import dev.fmnist.trainer.coordination.Claim;
 import dev.fmnist.trainer.data.DatasetHolder;
 import dev.fmnist.trainer.messaging.EventPublisher;
 import dev.fmnist.trainer.metrics.TrainerMetrics;
@@ -25,8 +26,9 @@ import java.time.Instant;
 import org.jboss.logging.Logger;
 
 /**
- * Trains one experiment and publishes its lifecycle: RUNNING, one EPOCH per epoch, then exactly one
- * terminal event, after the artefact when it succeeded.
+ * Trains one experiment that this trainer holds ({@link Claim}) and publishes its lifecycle: RUNNING,
+ * one EPOCH per epoch, then exactly one terminal event, after the artefact when it succeeded. A run
+ * whose claim was taken over (its lease lapsed) publishes neither.
  */
 @ApplicationScoped
 public class ExperimentRunner {
@@ -46,9 +48,6 @@ public class ExperimentRunner {
 
     @Inject
     CancellationRegistry cancellations;
-
-    @Inject
-    ExperimentLedger ledger;
 
     @Inject
     TrainerMetrics metrics;
@@ -74,61 +73,82 @@ public class ExperimentRunner {
         });
     }
 
-    /** Runs to a terminal event, which it publishes and returns; never throws for a training failure. */
-    public ExperimentEvent run(ExperimentRequest request, String parentId) {
+    public String worker() {
+        return worker;
+    }
+
+    /**
+     * Runs to a terminal event, which it publishes; never throws for a training failure. Ends without
+     * an event when the claim was taken over, since the new holder ends the experiment.
+     */
+    public void run(ExperimentRequest request, String parentId, Claim claim) {
         String id = request.experimentId();
         if (cancellations.isCancelled(id, parentId)) {
-            return end(ExperimentEvent.builder(Type.CANCELLED, id).request(request, parentId)
+            end(claim, ExperimentEvent.builder(Type.CANCELLED, id).request(request, parentId)
                     .reason("cancelled before it started").build());
+            return;
         }
-        Observer observer = new Observer(request, parentId);
+        Observer observer = new Observer(request, parentId, claim);
         try {
             TrainingResult result = new FashionMnistTrainer().train(request.network(), request.hyperParameters(),
                     dataset.data(), observer);
+            if (!claim.confirm()) {
+                LOG.warnf("experiment %s: trained, but another trainer took it over; not publishing it", id);
+                return;
+            }
             ModelArtefact artefact = ArtefactModels.of(result, id, Instant.now());
             artefacts.publish(artefact);
-            return end(ExperimentEvent.builder(Type.SUCCEEDED, id).request(request, parentId)
+            end(claim, ExperimentEvent.builder(Type.SUCCEEDED, id).request(request, parentId)
                     .artefactVersion(artefact.manifest().version()).metrics(observer.lastMetrics).build());
         } catch (TrainingCancelledException e) {
-            return end(ExperimentEvent.builder(Type.CANCELLED, id).request(request, parentId)
+            if (claim.isLost()) {
+                LOG.warnf("experiment %s: stopped, another trainer took it over", id);
+                return;
+            }
+            end(claim, ExperimentEvent.builder(Type.CANCELLED, id).request(request, parentId)
                     .reason(e.getMessage()).build());
         } catch (RuntimeException | OutOfMemoryError e) {
             LOG.errorf(e, "experiment %s failed", id);
             String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            return end(ExperimentEvent.builder(Type.FAILED, id).request(request, parentId).reason(reason).build());
+            end(claim, ExperimentEvent.builder(Type.FAILED, id).request(request, parentId).reason(reason).build());
         } finally {
             metrics.trainingEnded();
         }
     }
 
-    /** Publishes a terminal event (durably) and records it. */
-    public ExperimentEvent end(ExperimentEvent terminal) {
-        events.publish(terminal);
-        ledger.recordEnd(terminal);
+    /** Publishes a terminal event (durably, then the state that says so), if the claim still holds. */
+    public void end(Claim claim, ExperimentEvent terminal) {
+        if (!claim.confirm()) {
+            LOG.warnf("experiment %s: not ending it %s, another trainer took it over", terminal.experimentId(),
+                    terminal.type());
+            return;
+        }
+        claim.record(terminal, events::publish);
         metrics.experimentEnded(terminal);
         LOG.infof("experiment %s %s%s", terminal.experimentId(), terminal.type(),
                 terminal.reason() == null ? "" : ": " + terminal.reason());
-        return terminal;
     }
 
     /** Turns training progress into events and metrics, and relays cancels. */
     private final class Observer implements TrainingObserver {
         private final ExperimentRequest request;
         private final String parentId;
+        private final Claim claim;
         private EventMetrics lastMetrics;
         private long epochStartNanos = System.nanoTime();
         private long lastProgressNanos = System.nanoTime();
 
-        Observer(ExperimentRequest request, String parentId) {
+        Observer(ExperimentRequest request, String parentId, Claim claim) {
             this.request = request;
             this.parentId = parentId;
+            this.claim = claim;
         }
 
         @Override
         public void onStart(String device, int batchesPerEpoch) {
             metrics.trainingStarted(request, device, batchesPerEpoch);
-            events.publish(ExperimentEvent.builder(Type.RUNNING, request.experimentId()).request(request, parentId)
-                    .device(device, worker).build());
+            claim.record(ExperimentEvent.builder(Type.RUNNING, request.experimentId()).request(request, parentId)
+                    .device(device, worker).build(), events::publish);
         }
 
         @Override
@@ -141,8 +161,8 @@ public class ExperimentRunner {
                 lastProgressNanos = now;
                 double seconds = (now - epochStartNanos) / NANOS_PER_SECOND;
                 double imagesPerSecond = (batch - 1) * (double) request.hyperParameters().batchSize() / seconds;
-                events.publish(ExperimentEvent.builder(Type.PROGRESS, request.experimentId()).request(request, parentId)
-                        .progress(epoch, batch, batchesPerEpoch, imagesPerSecond).build());
+                claim.record(ExperimentEvent.builder(Type.PROGRESS, request.experimentId()).request(request, parentId)
+                        .progress(epoch, batch, batchesPerEpoch, imagesPerSecond).build(), events::publish);
             }
         }
 
@@ -151,13 +171,13 @@ public class ExperimentRunner {
             EventMetrics values = EventMetrics.of(m);
             lastMetrics = values;
             metrics.epochDone(request, m);
-            events.publish(ExperimentEvent.builder(Type.EPOCH, request.experimentId()).request(request, parentId)
-                    .epoch(m.epoch(), values).build());
+            claim.record(ExperimentEvent.builder(Type.EPOCH, request.experimentId()).request(request, parentId)
+                    .epoch(m.epoch(), values).build(), events::publish);
         }
 
         @Override
         public boolean cancelRequested() {
-            return cancellations.isCancelled(request.experimentId(), parentId);
+            return cancellations.isCancelled(request.experimentId(), parentId) || claim.isLost();
         }
     }
 }

@@ -216,7 +216,7 @@ class ExperimentLifecycleTest {
 
         assertThat(types(events, id + "/k=3")).endsWith(Type.SUCCEEDED);
         assertThat(types(events, id + "/k=5")).endsWith(Type.SUCCEEDED);
-        assertThat(types(events, id)).containsExactly(Type.QUEUED, Type.SWEEP_SUMMARY, Type.SUCCEEDED);
+        assertThat(types(events, id)).containsExactly(Type.QUEUED, Type.RUNNING, Type.SWEEP_SUMMARY, Type.SUCCEEDED);
         ExperimentEvent summary = events.stream().filter(e -> e.type() == Type.SWEEP_SUMMARY).findFirst().orElseThrow();
         assertThat(summary.summary()).hasSize(2);
         assertThat(summary.summary().get(0).experimentId()).isEqualTo(id + "/k=3");

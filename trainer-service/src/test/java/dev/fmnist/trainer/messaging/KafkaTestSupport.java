@@ -71,6 +71,18 @@ final class KafkaTestSupport implements AutoCloseable {
         }
     }
 
+    /** Sends under {@code key} to the partition the key picks, as any client would. */
+    void sendKeyed(String topic, String key, String value) {
+        try {
+            producer.send(new ProducerRecord<>(topic, key, value.getBytes(StandardCharsets.UTF_8))).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
     /** Events of experiments whose id starts with {@code prefix}, read until {@code done} holds or the timeout. */
     static List<ExperimentEvent> events(String prefix, Predicate<List<ExperimentEvent>> done, Duration timeout) {
         return eventsOf(read(topic(Topic.EXPERIMENT_EVENTS), rs -> done.test(eventsOf(rs, prefix)), timeout), prefix);

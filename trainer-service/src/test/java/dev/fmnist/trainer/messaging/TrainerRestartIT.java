@@ -7,8 +7,6 @@ import dev.fmnist.contract.experiments.ExperimentEvent;
 import dev.fmnist.contract.kafka.TestTopics;
 import dev.fmnist.contract.kafka.Topic;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,16 +56,6 @@ class TrainerRestartIT {
     }
 
     private static Process startTrainer(String prefix, String worker) throws IOException {
-        Path jar = Path.of(System.getProperty("trainer.app", "target/quarkus-app/quarkus-run.jar"));
-        Path log = Files.createTempFile("trainer-" + worker, ".log");
-        return new ProcessBuilder("java",
-                "-Dquarkus.http.port=0",
-                "-D" + TestTopics.PREFIX_PROPERTY + "=" + prefix,
-                "-Dkafka.bootstrap.servers=" + TestTopics.BOOTSTRAP,
-                "-Dfmnist.trainer.worker=" + worker,
-                "-jar", jar.toString())
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
+        return TrainerProcess.start(prefix, worker);
     }
 }

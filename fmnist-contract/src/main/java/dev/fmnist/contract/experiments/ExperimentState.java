@@ -1,0 +1,243 @@
+package dev.fmnist.contract.experiments;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.fmnist.contract.experiments.ExperimentEvent.Type;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One record of the compacted {@code fmnist.experiment-state} topic, keyed by experiment id: where an
+ * experiment stands now, and who holds it. It is the events folded into one value ({@link #next}), so
+ * a trainer's start-up and {@code fmnist list} read one record per experiment, not its whole history.
+ *
+ * <p>Holding: a trainer may train, end or fan out an experiment only while it holds its <em>claim</em>
+ * ({@code worker}, {@code attempt}) with a live lease, renewed by {@code heartbeatAt} every few seconds.
+ * Which claim holds is decided by the topic's order, the same way for every reader: see {@link StateTable}.
+ *
+ * @param experimentId the experiment
+ * @param parentId the sweep, for a child
+ * @param status QUEUED, RUNNING or how it ended
+ * @param architecture registry name
+ * @param k kernel size option
+ * @param epochs planned epochs
+ * @param epochsDone finished epochs
+ * @param tags the request's tags
+ * @param sweep a sweep's parameter and values (its children's ids follow from them)
+ * @param worker the trainer holding the claim; null when nobody holds it
+ * @param attempt the claim's number: 1 for the first holder, one more at each take-over
+ * @param heartbeatAt when the holder last renewed the lease; null once it let go (a fanned-out sweep, an end)
+ * @param device where it trains
+ * @param queuedAt ISO-8601
+ * @param startedAt ISO-8601
+ * @param endedAt ISO-8601
+ * @param batch progress: batches done in the current epoch
+ * @param batches progress: batches per epoch
+ * @param imagesPerSecond progress: rate so far in the current epoch
+ * @param metrics the last epoch's figures (the final ones once SUCCEEDED)
+ * @param bestTestAccuracy the best test accuracy of any epoch (or, for a sweep, of any child)
+ * @param artefactVersion SUCCEEDED: the published artefact
+ * @param reason why it did not succeed
+ * @param fannedOut a sweep whose children are queued as requests of their own
+ * @param summary a sweep's rows once it ended
+ * @param reportKey a sweep's plot on the reports topic
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ExperimentState(
+        String experimentId,
+        String parentId,
+        Type status,
+        String architecture,
+        Integer k,
+        Integer epochs,
+        Integer epochsDone,
+        Map<String, String> tags,
+        Sweep sweep,
+        String worker,
+        Integer attempt,
+        String heartbeatAt,
+        String device,
+        String queuedAt,
+        String startedAt,
+        String endedAt,
+        Integer batch,
+        Integer batches,
+        Double imagesPerSecond,
+        EventMetrics metrics,
+        Double bestTestAccuracy,
+        String artefactVersion,
+        String reason,
+        Boolean fannedOut,
+        List<SweepRow> summary,
+        String reportKey) {
+
+    /** How long a claim holds without a heartbeat; beyond it another trainer may take the experiment over. */
+    public static final Duration LEASE = Duration.ofSeconds(20);
+    /** How often a holder renews its lease: a quarter of it, so three missed beats do not lose it. */
+    public static final Duration HEARTBEAT = LEASE.dividedBy(4);
+
+    /** The state before any event: nothing known but the id. */
+    public static ExperimentState of(String experimentId) {
+        return new ExperimentState(experimentId, null, null, null, null, null, 0, null, null, null, null, null, null,
+                null, null, null, null, null, null, null, null, null, null, null, null, null);
+    }
+
+    @JsonIgnore
+    public boolean isEnded() {
+        return status != null && status.isTerminal();
+    }
+
+    @JsonIgnore
+    public boolean isFannedOut() {
+        return Boolean.TRUE.equals(fannedOut);
+    }
+
+    /** True when {@code worker} holds a lease that is still live at {@code now}. */
+    public boolean leaseLiveAt(Instant now) {
+        return worker != null && heartbeatAt != null && Instant.parse(heartbeatAt).plus(LEASE).isAfter(now);
+    }
+
+    /** The same claim: same holder, same attempt. */
+    public boolean sameClaim(ExperimentState other) {
+        return worker != null && worker.equals(other.worker) && attempt != null && attempt.equals(other.attempt);
+    }
+
+    /** The claim number a take-over uses. */
+    @JsonIgnore
+    public int nextAttempt() {
+        return attempt == null ? 1 : attempt + 1;
+    }
+
+    /** This state held by {@code worker} as claim {@code attempt}, lease renewed at {@code now}. */
+    public ExperimentState claimedBy(String worker, int attempt, Instant now) {
+        return new ExperimentState(experimentId, parentId, status, architecture, k, epochs, epochsDone, tags, sweep,
+                worker, attempt, now.toString(), device, queuedAt, startedAt, endedAt, batch, batches,
+                imagesPerSecond, metrics, bestTestAccuracy, artefactVersion, reason, fannedOut, summary, reportKey);
+    }
+
+    /** The lease renewed at {@code now}. */
+    public ExperimentState renewedAt(Instant now) {
+        return claimedBy(worker, attempt, now);
+    }
+
+    /** A sweep whose children are queued: the claim is let go, the children end it. */
+    public ExperimentState fannedOutNow() {
+        return new ExperimentState(experimentId, parentId, Type.RUNNING, architecture, k, epochs, epochsDone, tags,
+                sweep, worker, attempt, null, device, queuedAt, startedAt == null ? Instant.now().toString() : startedAt,
+                endedAt, batch, batches, imagesPerSecond, metrics, bestTestAccuracy, artefactVersion, reason, true,
+                summary, reportKey);
+    }
+
+    /** This state after {@code event}: the fold every writer applies to the events it publishes. */
+    public ExperimentState next(ExperimentEvent event) {
+        String parent = event.parentId() != null ? event.parentId() : parentId;
+        String arch = event.architecture() != null ? event.architecture() : architecture;
+        Integer kernel = event.architecture() != null ? event.k() : k;
+        Integer planned = event.epochs() != null ? event.epochs() : epochs;
+        Map<String, String> labels = event.tags() != null ? event.tags() : tags;
+        Sweep swept = event.sweep() != null ? event.sweep() : sweep;
+        Type newStatus = status;
+        String dev = device;
+        String queued = queuedAt;
+        String started = startedAt;
+        String ended = endedAt;
+        int done = epochsDone == null ? 0 : epochsDone;
+        Integer batchNow = batch;
+        Integer batchesNow = batches;
+        Double rate = imagesPerSecond;
+        EventMetrics last = metrics;
+        Double best = bestTestAccuracy;
+        String version = artefactVersion;
+        String why = reason;
+        List<SweepRow> rows = summary;
+        String report = reportKey;
+        String heartbeat = heartbeatAt;
+        switch (event.type()) {
+            case QUEUED -> {
+                queued = queued == null ? event.at() : queued;
+                newStatus = newStatus == null ? Type.QUEUED : newStatus;
+            }
+            case RUNNING -> {
+                started = event.at();
+                dev = event.device();
+                newStatus = Type.RUNNING;
+            }
+            case PROGRESS -> {
+                batchNow = event.batch();
+                batchesNow = event.batches();
+                rate = event.metrics() == null ? null : event.metrics().imagesPerSecond();
+            }
+            case EPOCH -> {
+                done = event.epoch() + 1;
+                last = event.metrics();
+                best = better(best, last == null ? null : last.testAccuracy());
+                batchNow = null;
+                batchesNow = null;
+                rate = null;
+            }
+            case SWEEP_SUMMARY -> {
+                rows = event.summary();
+                report = event.reportKey();
+                for (SweepRow row : rows) {
+                    best = better(best, row.testAccuracy());
+                }
+            }
+            case SUCCEEDED, FAILED, CANCELLED, REJECTED -> {
+                newStatus = event.type();
+                ended = event.at();
+                queued = queued == null ? event.at() : queued;
+                why = event.reason();
+                version = event.artefactVersion();
+                if (event.metrics() != null) {
+                    last = event.metrics();
+                    best = better(best, last.testAccuracy());
+                }
+                batchNow = null;
+                batchesNow = null;
+                rate = null;
+                heartbeat = null; // an end lets go of the claim
+            }
+        }
+        return new ExperimentState(experimentId, parent, newStatus, arch, kernel, planned, done, labels, swept, worker,
+                attempt, heartbeat, dev, queued, started, ended, batchNow, batchesNow, rate, last, best, version, why,
+                fannedOut, rows, report);
+    }
+
+    /** The PROGRESS event this state stands for, when it carries progress (for live progress bars). */
+    public Optional<ExperimentEvent> progressEvent() {
+        if (batch == null || batches == null || status != Type.RUNNING) {
+            return Optional.empty();
+        }
+        return Optional.of(new ExperimentEvent(Type.PROGRESS, experimentId, parentId, heartbeatAt,
+                architecture, k, null, null, null, worker, epochsDone, epochs, batch, batches,
+                imagesPerSecond == null ? null : EventMetrics.progress(imagesPerSecond), null, null, null, null, null,
+                null));
+    }
+
+    /** The ids of a sweep's children, in the sweep's order; empty for a single run. */
+    @JsonIgnore
+    public List<String> childIds() {
+        return sweep == null ? List.of()
+                : sweep.values().stream().map(v -> ExperimentRequest.childId(experimentId, sweep.parameter(), v)).toList();
+    }
+
+    private static Double better(Double best, Double candidate) {
+        return candidate != null && (best == null || candidate > best) ? candidate : best;
+    }
+
+    public byte[] toJson() {
+        return ContractJson.write(this);
+    }
+
+    /** Reads a state record; one that is not is an {@link IllegalArgumentException}. */
+    public static ExperimentState parse(byte[] json) {
+        ExperimentState state = ContractJson.read(json, ExperimentState.class);
+        if (state.experimentId() == null) {
+            throw new IllegalArgumentException("not a valid ExperimentState: no experimentId");
+        }
+        return state;
+    }
+}

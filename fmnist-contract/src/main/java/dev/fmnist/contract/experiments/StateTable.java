@@ -1,0 +1,64 @@
+package dev.fmnist.contract.experiments;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The experiment-state topic folded into one state per experiment. The rules depend only on the
+ * records and their order on the topic (all records of one experiment share a partition), so every
+ * trainer and every CLI that reads the topic agrees on who holds what:
+ * <ul>
+ *   <li>the first end wins; nothing changes an ended experiment;</li>
+ *   <li>a record written without a claim (a QUEUED note) only introduces an experiment not yet known;</li>
+ *   <li>the holder's own records (same worker, same attempt) are taken;</li>
+ *   <li>another claim is taken only with a higher attempt and only when the holder's lease had lapsed at
+ *       the claim's own heartbeat: of two trainers racing for an experiment, the first record wins.</li>
+ * </ul>
+ */
+public final class StateTable {
+
+    private final Map<String, ExperimentState> states = new ConcurrentHashMap<>();
+
+    /** Applies one record (null: a tombstone, the experiment forgotten); true when it was taken. */
+    public boolean apply(String experimentId, ExperimentState incoming) {
+        if (incoming == null) {
+            states.remove(experimentId);
+            return true;
+        }
+        ExperimentState current = states.get(incoming.experimentId());
+        if (!takes(current, incoming)) {
+            return false;
+        }
+        states.put(incoming.experimentId(), incoming);
+        return true;
+    }
+
+    static boolean takes(ExperimentState current, ExperimentState incoming) {
+        if (current == null) {
+            return true;
+        }
+        if (current.isEnded() || incoming.worker() == null) {
+            return false;
+        }
+        if (current.worker() == null || incoming.sameClaim(current)) {
+            return true;
+        }
+        boolean newer = incoming.attempt() != null && current.attempt() != null && incoming.attempt() > current.attempt();
+        return newer && incoming.heartbeatAt() != null && !current.leaseLiveAt(Instant.parse(incoming.heartbeatAt()));
+    }
+
+    public Optional<ExperimentState> get(String experimentId) {
+        return Optional.ofNullable(states.get(experimentId));
+    }
+
+    public Collection<ExperimentState> all() {
+        return states.values();
+    }
+
+    public int size() {
+        return states.size();
+    }
+}

@@ -1,0 +1,110 @@
+package dev.fmnist.contract.experiments;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.fmnist.contract.experiments.ExperimentEvent.Type;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+/** The fold every trainer and the CLI apply to the state topic: who holds an experiment, and when it ended. */
+class StateTableTest {
+
+    private static final Instant T0 = Instant.parse("2026-11-29T12:00:00Z");
+    private static final String ID = "exp-1";
+
+    private final StateTable table = new StateTable();
+
+    private static ExperimentState queued() {
+        return ExperimentState.of(ID).next(ExperimentEvent.builder(Type.QUEUED, ID).build());
+    }
+
+    private boolean apply(ExperimentState state) {
+        return table.apply(ID, state);
+    }
+
+    private ExperimentState now() {
+        return table.get(ID).orElseThrow();
+    }
+
+    @Test
+    void ofTwoRacingClaimsTheFirstOnTheTopicHoldsAndTheSecondIsIgnored() {
+        apply(queued());
+        ExperimentState a = queued().claimedBy("a", 1, T0);
+        ExperimentState b = queued().claimedBy("b", 1, T0.plusMillis(5));
+        assertThat(apply(a)).isTrue();
+        assertThat(apply(b)).isFalse();
+        assertThat(now().worker()).isEqualTo("a");
+        assertThat(now().sameClaim(b)).isFalse();
+    }
+
+    @Test
+    void aHigherAttemptCannotTakeOverWhileTheLeaseIsLiveButCanOnceItLapsed() {
+        apply(queued().claimedBy("a", 1, T0));
+        ExperimentState early = now().claimedBy("b", 2, T0.plus(ExperimentState.LEASE).minusSeconds(1));
+        assertThat(apply(early)).isFalse();
+
+        ExperimentState late = now().claimedBy("b", 2, T0.plus(ExperimentState.LEASE));
+        assertThat(apply(late)).isTrue();
+        assertThat(now().worker()).isEqualTo("b");
+
+        // the first holder comes back after its lease lapsed: its beats and its end are not taken
+        ExperimentState stale = queued().claimedBy("a", 1, T0.plus(ExperimentState.LEASE).plusSeconds(1));
+        assertThat(apply(stale)).isFalse();
+        assertThat(apply(stale.next(ExperimentEvent.builder(Type.SUCCEEDED, ID).build()))).isFalse();
+        assertThat(now().isEnded()).isFalse();
+    }
+
+    @Test
+    void theHoldersBeatsKeepItAndItsEndIsFinal() {
+        ExperimentState held = queued().claimedBy("a", 1, T0);
+        apply(held);
+        ExperimentState beat = held.renewedAt(T0.plus(ExperimentState.LEASE).plusSeconds(5));
+        assertThat(apply(beat)).isTrue();
+        assertThat(apply(now().claimedBy("b", 2, T0.plus(ExperimentState.LEASE).plusSeconds(6)))).isFalse();
+
+        ExperimentState ended = beat.next(ExperimentEvent.builder(Type.SUCCEEDED, ID).build());
+        assertThat(apply(ended)).isTrue();
+        assertThat(now().status()).isEqualTo(Type.SUCCEEDED);
+        assertThat(now().heartbeatAt()).as("an end lets go of the lease").isNull();
+        assertThat(apply(ended.claimedBy("b", 2, T0.plusSeconds(600)))).isFalse();
+        assertThat(apply(ended.next(ExperimentEvent.builder(Type.FAILED, ID).build()))).isFalse();
+        assertThat(now().status()).isEqualTo(Type.SUCCEEDED);
+    }
+
+    @Test
+    void aQueuedNoteOnlyIntroducesAnExperimentNotYetKnown() {
+        apply(queued().claimedBy("a", 1, T0));
+        assertThat(apply(queued())).isFalse();
+        assertThat(now().worker()).isEqualTo("a");
+    }
+
+    @Test
+    void aFannedOutSweepHasNoLeaseSoTheTrainerEndingItsLastChildCanClaimItAtOnce() {
+        ExperimentState sweep = queued().claimedBy("a", 1, T0).fannedOutNow();
+        apply(sweep);
+        assertThat(now().isFannedOut()).isTrue();
+        assertThat(now().leaseLiveAt(T0)).isFalse();
+        assertThat(apply(now().claimedBy("b", 2, T0.plusSeconds(1)))).isTrue();
+        assertThat(now().worker()).isEqualTo("b");
+    }
+
+    @Test
+    void aTombstoneForgetsTheExperiment() {
+        apply(queued());
+        table.apply(ID, null);
+        assertThat(table.get(ID)).isEmpty();
+    }
+
+    @Test
+    void aStateSurvivesItsJsonAndItsFoldKeepsTheBestAccuracyAndTheProgress() {
+        ExperimentState state = queued().claimedBy("a", 1, T0)
+                .next(ExperimentEvent.builder(Type.EPOCH, ID).epoch(0, new EventMetrics(0.5, null, 0.80, 1.0, 10.0)).build())
+                .next(ExperimentEvent.builder(Type.EPOCH, ID).epoch(1, new EventMetrics(0.4, null, 0.78, 1.0, 10.0)).build())
+                .next(ExperimentEvent.builder(Type.PROGRESS, ID).progress(2, 5, 10, 123.0).build());
+        ExperimentState read = ExperimentState.parse(state.toJson());
+        assertThat(read).isEqualTo(state);
+        assertThat(read.epochsDone()).isEqualTo(2);
+        assertThat(read.bestTestAccuracy()).isEqualTo(0.80);
+        assertThat(read.batch()).isEqualTo(5);
+    }
+}

@@ -1,0 +1,71 @@
+package dev.fmnist.engine.sweeps;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.fmnist.contract.experiments.EventMetrics;
+import dev.fmnist.contract.experiments.ExperimentEvent.Type;
+import dev.fmnist.contract.experiments.ExperimentEvent;
+import dev.fmnist.contract.experiments.ExperimentRequest;
+import dev.fmnist.contract.experiments.ExperimentState;
+import dev.fmnist.contract.experiments.RequestParser;
+import dev.fmnist.contract.experiments.SweepRow;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class SweepOutcomeTest {
+
+    private static final ExperimentRequest SWEEP = new RequestParser().parse(
+            "{\"experimentId\":\"s\",\"architecture\":\"compare\",\"sweep\":{\"parameter\":\"k\",\"values\":[3,4,5]}}"
+                    .getBytes(StandardCharsets.UTF_8));
+    private static final ExperimentState PARENT = ExperimentState.of("s")
+            .next(ExperimentEvent.builder(Type.QUEUED, "s").request(SWEEP, null).build());
+
+    private final Map<String, ExperimentState> children = new HashMap<>();
+
+    private void end(int index, Type type, Double accuracy) {
+        ExperimentRequest child = SWEEP.children().get(index);
+        ExperimentEvent.Builder event = ExperimentEvent.builder(type, child.experimentId()).request(child, "s");
+        if (accuracy != null) {
+            event.metrics(new EventMetrics(0.3, null, accuracy, 1.0, 100.0));
+        }
+        children.put(child.experimentId(), ExperimentState.of(child.experimentId()).next(event.build()));
+    }
+
+    private Optional<SweepOutcome> outcome() {
+        return SweepOutcome.of(PARENT, id -> Optional.ofNullable(children.get(id)));
+    }
+
+    @Test
+    void noOutcomeUntilEveryChildEndedThenRowsInTheSweepsOrder() {
+        end(2, Type.SUCCEEDED, 0.86);
+        end(0, Type.SUCCEEDED, 0.83);
+        assertThat(outcome()).isEmpty();
+        children.put("s/k=4", ExperimentState.of("s/k=4").next(ExperimentEvent.builder(Type.RUNNING, "s/k=4").build()));
+        assertThat(outcome()).isEmpty();
+
+        end(1, Type.SUCCEEDED, 0.85);
+        SweepOutcome outcome = outcome().orElseThrow();
+        assertThat(outcome.rows()).extracting(SweepRow::experimentId).containsExactly("s/k=3", "s/k=4", "s/k=5");
+        assertThat(outcome.rows()).extracting(SweepRow::value).containsExactly(3.0, 4.0, 5.0);
+        assertThat(outcome.rows()).extracting(SweepRow::testAccuracy).containsExactly(0.83, 0.85, 0.86);
+        assertThat(outcome.outcome()).isEqualTo(Type.SUCCEEDED);
+        assertThat(outcome.reason()).isNull();
+    }
+
+    @Test
+    void aFailedChildFailsTheSweepAndACancelledOneCancelsIt() {
+        end(0, Type.SUCCEEDED, 0.8);
+        end(1, Type.FAILED, null);
+        end(2, Type.SUCCEEDED, 0.8);
+        SweepOutcome failed = outcome().orElseThrow();
+        assertThat(failed.outcome()).isEqualTo(Type.FAILED);
+        assertThat(failed.reason()).isEqualTo("2 of 3 runs succeeded");
+        assertThat(failed.rows().get(1).testAccuracy()).isNull();
+
+        end(2, Type.CANCELLED, null);
+        assertThat(outcome().orElseThrow().outcome()).isEqualTo(Type.CANCELLED);
+    }
+}

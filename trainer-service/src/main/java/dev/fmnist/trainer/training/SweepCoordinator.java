@@ -1,0 +1,101 @@
+package dev.fmnist.trainer.training;
+
+import dev.fmnist.contract.experiments.ExperimentEvent.Type;
+import dev.fmnist.contract.experiments.ExperimentEvent;
+import dev.fmnist.contract.experiments.ExperimentRequest;
+import dev.fmnist.contract.experiments.ExperimentState;
+import dev.fmnist.contract.experiments.RequestParser;
+import dev.fmnist.contract.kafka.Headers;
+import dev.fmnist.engine.sweeps.SweepOutcome;
+import dev.fmnist.trainer.coordination.Claim;
+import dev.fmnist.trainer.coordination.ExperimentStates;
+import dev.fmnist.trainer.messaging.EventPublisher;
+import dev.fmnist.trainer.messaging.Records;
+import dev.fmnist.trainer.messaging.ReportPublisher;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.jboss.logging.Logger;
+
+/**
+ * Sweeps across the trainer group: the trainer that takes a sweep queues each child as a request of
+ * its own (any trainer may take it), and the trainer that ends the last child writes the plot, the
+ * summary and the sweep's end, once: it must win the sweep's claim to do so.
+ */
+@ApplicationScoped
+public class SweepCoordinator {
+
+    private static final Logger LOG = Logger.getLogger(SweepCoordinator.class);
+
+    @Inject
+    ExperimentStates states;
+
+    @Inject
+    ExperimentRunner runner;
+
+    @Inject
+    EventPublisher events;
+
+    @Inject
+    ReportPublisher reports;
+
+    @Inject
+    @Channel("sweep-children")
+    MutinyEmitter<byte[]> children;
+
+    /**
+     * Queues the sweep's children on the requests topic, keyed by their own ids, each carrying the
+     * sweep's body (with its id) and its index; then lets the sweep's claim go.
+     */
+    public void fanOut(Claim sweep, ExperimentRequest request, byte[] body) {
+        byte[] sweepBody = RequestParser.withId(body, request.experimentId());
+        List<ExperimentRequest> childRequests = request.children();
+        for (int i = 0; i < childRequests.size(); i++) {
+            ExperimentRequest child = childRequests.get(i);
+            if (states.get(child.experimentId()).isEmpty()) {
+                ExperimentEvent queued = ExperimentEvent.builder(Type.QUEUED, child.experimentId())
+                        .request(child, request.experimentId()).build();
+                events.publish(queued);
+                states.write(ExperimentState.of(child.experimentId()).next(queued));
+            }
+            Records.send(children, child.experimentId(), sweepBody, Map.of(Headers.SWEEP_CHILD, Integer.toString(i)));
+        }
+        sweep.record(ExperimentEvent.builder(Type.RUNNING, request.experimentId()).request(request, null)
+                .device("sweep", runner.worker()).build(), events::publish);
+        sweep.fanOut();
+        LOG.infof("sweep %s: %d children queued for the trainer group", request.experimentId(), childRequests.size());
+    }
+
+    /**
+     * Ends the sweep if every child has ended and nobody did yet. Called after a child ends (and for a
+     * duplicate, so a trainer that died between a last child's end and the summary is made up for).
+     */
+    public void completeIfLast(String sweepId) {
+        if (sweepId == null) {
+            return;
+        }
+        states.catchUp(); // of two trainers ending the last two children at once, at least one sees both
+        Optional<ExperimentState> sweep = states.get(sweepId);
+        if (sweep.isEmpty() || sweep.get().isEnded() || !sweep.get().isFannedOut()
+                || SweepOutcome.of(sweep.get(), states::get).isEmpty()) {
+            return;
+        }
+        Optional<Claim> claim = states.tryClaim(sweep.get(), runner.worker());
+        if (claim.isEmpty()) {
+            return; // another trainer is summing it up
+        }
+        try (Claim held = claim.get()) {
+            ExperimentState state = held.state();
+            SweepOutcome outcome = SweepOutcome.of(state, states::get).orElseThrow();
+            String reportKey = reports.publishSweepPlot(sweepId, state.sweep(), outcome.rows());
+            held.record(ExperimentEvent.builder(Type.SWEEP_SUMMARY, sweepId).state(state)
+                    .summary(outcome.rows(), reportKey).build(), events::publish);
+            runner.end(held, ExperimentEvent.builder(outcome.outcome(), sweepId).state(state)
+                    .reason(outcome.reason()).build());
+        }
+    }
+}
