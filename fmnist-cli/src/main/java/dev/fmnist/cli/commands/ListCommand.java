@@ -10,7 +10,6 @@ import dev.fmnist.cli.output.OutputOptions;
 import dev.fmnist.cli.output.Table;
 import dev.fmnist.contract.experiments.ExperimentEvent.Type;
 import dev.fmnist.contract.experiments.ExperimentState;
-import dev.fmnist.contract.networks.NetworkSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -64,7 +63,7 @@ public final class ListCommand implements Callable<Integer> {
             Summary r = summary(s);
             table.row(r.experimentId(), r.status(), r.architecture(),
                     r.epochs() == null ? null : r.epochsDone() + "/" + r.epochs(),
-                    Formats.accuracy(r.bestTestAccuracy()), Formats.duration(duration(s)),
+                    Formats.accuracy(r.bestTestAccuracy()), Formats.duration(s.duration()),
                     Formats.time(s.queuedAt()));
         }
         table.print(spec.commandLine().getOut());
@@ -77,23 +76,13 @@ public final class ListCommand implements Callable<Integer> {
             String worker, String reason) {}
 
     static Summary summary(ExperimentState s) {
-        Duration d = duration(s);
-        return new Summary(s.experimentId(), s.parentId(), s.status(),
-                s.architecture() == null ? null : NetworkSpec.label(s.architecture(), s.k()),
+        Duration d = s.duration();
+        return new Summary(s.experimentId(), s.parentId(), s.status(), s.networkLabel(),
                 s.epochsDone() == null ? 0 : s.epochsDone(), s.epochs(), s.bestTestAccuracy(),
                 d == null ? null : d.toMillis() / 1000.0, s.queuedAt(), s.endedAt(), s.worker(), s.reason());
     }
 
     private static Instant queued(ExperimentState s) {
         return s.queuedAt() == null ? null : Instant.parse(s.queuedAt());
-    }
-
-    /** Running time so far, or from start to end. */
-    private static Duration duration(ExperimentState s) {
-        String from = s.startedAt() != null ? s.startedAt() : s.queuedAt();
-        if (from == null) {
-            return null;
-        }
-        return Duration.between(Instant.parse(from), s.endedAt() != null ? Instant.parse(s.endedAt()) : Instant.now());
     }
 }

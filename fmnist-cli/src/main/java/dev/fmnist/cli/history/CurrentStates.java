@@ -17,11 +17,10 @@ public final class CurrentStates {
     public static StateTable read(Broker broker) {
         StateTable table = new StateTable();
         broker.follow(broker.options().state(), record -> {
-            if (record.value() == null) {
-                table.apply(record.key(), null);
-            } else {
-                parse(record.value()).filter(s -> s.experimentId().equals(record.key()))
-                        .ifPresent(s -> table.apply(record.key(), s));
+            try {
+                table.apply(record.key(), record.value());
+            } catch (IllegalArgumentException e) {
+                // not a state record: another writer's, nothing for the CLI to judge
             }
             return true;
         }, () -> true);

@@ -5,10 +5,9 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.fmnist.contract.experiments.EventMetrics;
 import dev.fmnist.contract.experiments.ExperimentEvent.Type;
 import dev.fmnist.contract.experiments.ExperimentEvent;
+import dev.fmnist.contract.experiments.ExperimentState;
 import dev.fmnist.contract.experiments.SweepRow;
-import dev.fmnist.contract.networks.NetworkSpec;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,80 +23,25 @@ public final class ExperimentRecord {
             Double imagesPerSecond) {}
 
     private final String experimentId;
-    private String parentId;
-    private Type status;
-    private String architecture;
-    private Integer epochs;
-    private Map<String, String> tags;
-    private Instant queuedAt;
-    private Instant startedAt;
-    private Instant endedAt;
-    private String device;
+    /** Everything but the per-epoch list and the worker: the contract's one fold of the events. */
+    private ExperimentState state;
+    /** The trainer of the last RUNNING event (the state's worker is a claim's holder, not always set). */
     private String worker;
-    private String reason;
-    private String artefactVersion;
-    private Double finalTestAccuracy;
     private final List<Epoch> epochMetrics = new ArrayList<>();
-    private List<SweepRow> sweep;
-    private String sweptParameter;
-    private List<Double> sweptValues;
-    private String reportKey;
 
     ExperimentRecord(String experimentId) {
         this.experimentId = experimentId;
+        this.state = ExperimentState.of(experimentId);
     }
 
     void apply(ExperimentEvent event) {
-        Instant at = event.at() == null ? null : Instant.parse(event.at());
-        if (event.parentId() != null) {
-            parentId = event.parentId();
-        }
-        if (event.networkLabel() != null) {
-            architecture = event.networkLabel();
-        }
-        if (event.epochs() != null) {
-            epochs = event.epochs();
-        }
-        if (event.tags() != null) {
-            tags = event.tags();
-        }
-        if (event.sweep() != null) {
-            sweptParameter = event.sweep().parameter();
-            sweptValues = event.sweep().values();
-        }
-        switch (event.type()) {
-            case QUEUED -> {
-                queuedAt = at;
-                status = status == null ? Type.QUEUED : status;
-            }
-            case RUNNING -> {
-                startedAt = at;
-                device = event.device();
-                worker = event.worker();
-                status = Type.RUNNING;
-            }
-            case PROGRESS -> { } // only watch draws these; a record keeps finished epochs
-            case EPOCH -> {
-                EventMetrics m = event.metrics();
-                epochMetrics.add(new Epoch(event.epoch() + 1, m.loss(), m.trainAccuracy(), m.testAccuracy(),
-                        m.epochSeconds(), m.imagesPerSecond()));
-            }
-            case SWEEP_SUMMARY -> {
-                sweep = event.summary();
-                reportKey = event.reportKey();
-            }
-            case SUCCEEDED, FAILED, CANCELLED, REJECTED -> {
-                status = event.type();
-                endedAt = at;
-                reason = event.reason();
-                artefactVersion = event.artefactVersion();
-                if (event.metrics() != null) {
-                    finalTestAccuracy = event.metrics().testAccuracy();
-                }
-                if (queuedAt == null) {
-                    queuedAt = at;
-                }
-            }
+        state = state.next(event);
+        if (event.type() == Type.RUNNING) {
+            worker = event.worker();
+        } else if (event.type() == Type.EPOCH && event.epoch() != null && event.metrics() != null) {
+            EventMetrics m = event.metrics();
+            epochMetrics.add(new Epoch(event.epoch() + 1, m.loss(), m.trainAccuracy(), m.testAccuracy(),
+                    m.epochSeconds(), m.imagesPerSecond()));
         }
     }
 
@@ -106,19 +50,19 @@ public final class ExperimentRecord {
     }
 
     public String getParentId() {
-        return parentId;
+        return state.parentId();
     }
 
     public Type getStatus() {
-        return status;
+        return state.status();
     }
 
     public String getArchitecture() {
-        return architecture;
+        return state.networkLabel();
     }
 
     public Integer getEpochs() {
-        return epochs;
+        return state.epochs();
     }
 
     public int getEpochsDone() {
@@ -127,30 +71,13 @@ public final class ExperimentRecord {
 
     /** The best test accuracy of any epoch, or of any run of a sweep. */
     public Double getBestTestAccuracy() {
-        Double best = finalTestAccuracy;
-        for (Epoch e : epochMetrics) {
-            if (e.testAccuracy() != null && (best == null || e.testAccuracy() > best)) {
-                best = e.testAccuracy();
-            }
-        }
-        if (sweep != null) {
-            for (SweepRow row : sweep) {
-                if (row.testAccuracy() != null && (best == null || row.testAccuracy() > best)) {
-                    best = row.testAccuracy();
-                }
-            }
-        }
-        return best;
+        return state.bestTestAccuracy();
     }
 
     /** Running time so far, or from start to end. */
     @JsonIgnore
     public Duration getDuration() {
-        Instant from = startedAt != null ? startedAt : queuedAt;
-        if (from == null) {
-            return null;
-        }
-        return Duration.between(from, endedAt != null ? endedAt : Instant.now());
+        return state.duration();
     }
 
     public Double getDurationSeconds() {
@@ -158,29 +85,23 @@ public final class ExperimentRecord {
         return d == null ? null : d.toMillis() / 1000.0;
     }
 
-    /** When it was queued (or ended, for a request rejected outright); for ordering. */
-    @JsonIgnore
-    public Instant queuedInstant() {
-        return queuedAt;
-    }
-
     /** ISO-8601, as the events carry it. */
     public String getQueuedAt() {
-        return queuedAt == null ? null : queuedAt.toString();
+        return state.queuedAt();
     }
 
     /** ISO-8601, as the events carry it. */
     public String getStartedAt() {
-        return startedAt == null ? null : startedAt.toString();
+        return state.startedAt();
     }
 
     /** ISO-8601, as the events carry it. */
     public String getEndedAt() {
-        return endedAt == null ? null : endedAt.toString();
+        return state.endedAt();
     }
 
     public String getDevice() {
-        return device;
+        return state.device();
     }
 
     public String getWorker() {
@@ -188,15 +109,15 @@ public final class ExperimentRecord {
     }
 
     public String getReason() {
-        return reason;
+        return state.reason();
     }
 
     public String getArtefactVersion() {
-        return artefactVersion;
+        return state.artefactVersion();
     }
 
     public Map<String, String> getTags() {
-        return tags;
+        return state.tags();
     }
 
     public List<Epoch> getEpochMetrics() {
@@ -204,24 +125,24 @@ public final class ExperimentRecord {
     }
 
     public List<SweepRow> getSweep() {
-        return sweep;
+        return state.summary();
     }
 
     /** For a sweep: what it varies (k, learningRate or batchSize). */
     public String getSweptParameter() {
-        return sweptParameter;
+        return state.sweep() == null ? null : state.sweep().parameter();
     }
 
     public List<Double> getSweptValues() {
-        return sweptValues;
+        return state.sweep() == null ? null : state.sweep().values();
     }
 
     public String getReportKey() {
-        return reportKey;
+        return state.reportKey();
     }
 
     @JsonIgnore
     public boolean isEnded() {
-        return status != null && status.isTerminal();
+        return state.isEnded();
     }
 }

@@ -26,10 +26,15 @@ public final class ContractJson {
     }
 
     static <T> T read(byte[] json, Class<T> type) {
+        T value;
         try {
-            return MAPPER.readValue(json, type);
+            value = MAPPER.readValue(json, type);
         } catch (IOException e) {
             throw new IllegalArgumentException("not a valid " + type.getSimpleName() + ": " + e.getMessage(), e);
         }
+        if (value == null) { // the JSON literal null
+            throw new IllegalArgumentException("not a valid " + type.getSimpleName() + ": null");
+        }
+        return value;
     }
 }

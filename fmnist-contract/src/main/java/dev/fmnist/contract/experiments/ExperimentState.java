@@ -3,8 +3,10 @@ package dev.fmnist.contract.experiments;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.fmnist.contract.experiments.ExperimentEvent.Type;
+import dev.fmnist.contract.networks.NetworkSpec;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -123,12 +125,11 @@ public record ExperimentState(
         return claimedBy(worker, attempt, now);
     }
 
-    /** A sweep whose children are queued: the claim is let go, the children end it. */
+    /** A sweep whose children are queued: the lease is let go (no heartbeat), the children end it. */
     public ExperimentState fannedOutNow() {
-        return new ExperimentState(experimentId, parentId, Type.RUNNING, architecture, k, epochs, epochsDone, tags,
-                sweep, worker, attempt, null, device, queuedAt, startedAt == null ? Instant.now().toString() : startedAt,
-                endedAt, batch, batches, imagesPerSecond, metrics, bestTestAccuracy, artefactVersion, reason, true,
-                summary, reportKey);
+        return new ExperimentState(experimentId, parentId, status, architecture, k, epochs, epochsDone, tags, sweep,
+                worker, attempt, null, device, queuedAt, startedAt, endedAt, batch, batches, imagesPerSecond, metrics,
+                bestTestAccuracy, artefactVersion, reason, true, summary, reportKey);
     }
 
     /** This state after {@code event}: the fold every writer applies to the events it publishes. */
@@ -171,7 +172,7 @@ public record ExperimentState(
                 rate = event.metrics() == null ? null : event.metrics().imagesPerSecond();
             }
             case EPOCH -> {
-                done = event.epoch() + 1;
+                done = event.epoch() == null ? done : event.epoch() + 1; // another writer's record may lack it
                 last = event.metrics();
                 best = better(best, last == null ? null : last.testAccuracy());
                 batchNow = null;
@@ -224,6 +225,22 @@ public record ExperimentState(
                 : sweep.values().stream().map(v -> ExperimentRequest.childId(experimentId, sweep.parameter(), v)).toList();
     }
 
+    /** The network's label ({@code better}, {@code compare(k=3)}); null when none is known yet. */
+    @JsonIgnore
+    public String networkLabel() {
+        return architecture == null ? null : NetworkSpec.label(architecture, k);
+    }
+
+    /** Running time so far, or from start (or queueing) to end; null before it was queued. */
+    @JsonIgnore
+    public Duration duration() {
+        String from = startedAt != null ? startedAt : queuedAt;
+        if (from == null) {
+            return null;
+        }
+        return Duration.between(Instant.parse(from), endedAt != null ? Instant.parse(endedAt) : Instant.now());
+    }
+
     private static Double better(Double best, Double candidate) {
         return candidate != null && (best == null || candidate > best) ? candidate : best;
     }
@@ -238,6 +255,26 @@ public record ExperimentState(
         if (state.experimentId() == null) {
             throw new IllegalArgumentException("not a valid ExperimentState: no experimentId");
         }
+        if (state.worker() != null && (state.attempt() == null || state.attempt() < 1)) {
+            throw new IllegalArgumentException("not a valid ExperimentState: a claim by " + state.worker()
+                    + " needs an attempt of at least 1");
+        }
+        instant("heartbeatAt", state.heartbeatAt());
+        instant("queuedAt", state.queuedAt());
+        instant("startedAt", state.startedAt());
+        instant("endedAt", state.endedAt());
         return state;
+    }
+
+    /** Every reader compares and subtracts these times: one that is not an ISO-8601 instant is refused by name. */
+    private static void instant(String field, String value) {
+        if (value != null) {
+            try {
+                Instant.parse(value);
+            } catch (DateTimeParseException e) {
+                throw new IllegalArgumentException("not a valid ExperimentState: " + field + " must be an ISO-8601 "
+                        + "instant, got \"" + value + "\"");
+            }
+        }
     }
 }

@@ -22,12 +22,28 @@ public final class StateTable {
 
     private final Map<String, ExperimentState> states = new ConcurrentHashMap<>();
 
-    /** Applies one record (null: a tombstone, the experiment forgotten); true when it was taken. */
-    public boolean apply(String experimentId, ExperimentState incoming) {
-        if (incoming == null) {
-            states.remove(experimentId);
+    /**
+     * Applies one record as it is on the topic; true when it was taken. A null value is a tombstone
+     * (the experiment forgotten); anything else must be a state of the experiment its key names, or it
+     * is an {@link IllegalArgumentException} that says what is wrong.
+     */
+    public boolean apply(String key, byte[] value) {
+        if (key == null) {
+            throw new IllegalArgumentException("a state record without a key");
+        }
+        if (value == null) {
+            states.remove(key);
             return true;
         }
+        ExperimentState state = ExperimentState.parse(value);
+        if (!state.experimentId().equals(key)) {
+            throw new IllegalArgumentException("a state of " + state.experimentId() + " under the key " + key);
+        }
+        return apply(state);
+    }
+
+    /** Applies one state; true when it was taken. */
+    public boolean apply(ExperimentState incoming) {
         ExperimentState current = states.get(incoming.experimentId());
         if (!takes(current, incoming)) {
             return false;

@@ -10,10 +10,11 @@ package dev.fmnist.contract.experiments;
  */
 public record SweepRow(double value, String experimentId, ExperimentEvent.Type status, Double testAccuracy) {
 
-    /** The row of a child from its terminal event. */
-    public static SweepRow of(double value, ExperimentEvent end) {
-        Double accuracy = end.metrics() == null ? null : end.metrics().testAccuracy();
-        return new SweepRow(value, end.experimentId(), end.type(), accuracy);
+    /** The row of a child from its state once it ended: the test accuracy only of a child that succeeded. */
+    public static SweepRow of(double value, ExperimentState end) {
+        Double accuracy = end.status() == ExperimentEvent.Type.SUCCEEDED && end.metrics() != null
+                ? end.metrics().testAccuracy() : null;
+        return new SweepRow(value, end.experimentId(), end.status(), accuracy);
     }
 
     public boolean succeeded() {

@@ -33,11 +33,6 @@ public record TopicLayout(int partitions, short replicationFactor, int minInsync
         }
     }
 
-    /** One broker: every partition once. */
-    public static TopicLayout singleBroker() {
-        return new TopicLayout(DEFAULT_PARTITIONS, (short) 1, 1);
-    }
-
     /**
      * From {@code FMNIST_KAFKA_*}; unset means 12 partitions, replication 1, and a min in-sync count of
      * 2 when there are at least 3 copies (one broker may fail without refusing writes), else 1.

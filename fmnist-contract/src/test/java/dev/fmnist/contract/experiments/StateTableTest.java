@@ -1,8 +1,10 @@
 package dev.fmnist.contract.experiments;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fmnist.contract.experiments.ExperimentEvent.Type;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
@@ -19,7 +21,7 @@ class StateTableTest {
     }
 
     private boolean apply(ExperimentState state) {
-        return table.apply(ID, state);
+        return table.apply(state);
     }
 
     private ExperimentState now() {
@@ -89,9 +91,17 @@ class StateTableTest {
     }
 
     @Test
-    void aTombstoneForgetsTheExperiment() {
+    void aTombstoneForgetsTheExperimentAndARecordUnderAnotherKeyIsRefusedByName() {
         apply(queued());
-        table.apply(ID, null);
+        assertThatThrownBy(() -> table.apply("exp-2", queued().toJson()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("a state of exp-1 under the key exp-2");
+        for (String hostile : new String[] {"[]", "null", "{}", "{\"experimentId\":\"exp-1\",\"worker\":\"w\"}",
+                "{\"experimentId\":\"exp-1\",\"worker\":\"w\",\"attempt\":1,\"heartbeatAt\":\"soon\"}"}) {
+            assertThatThrownBy(() -> table.apply(ID, hostile.getBytes(StandardCharsets.UTF_8))).as(hostile)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("not a valid ExperimentState");
+        }
+        assertThat(table.get(ID).orElseThrow().status()).as("nothing hostile was taken").isEqualTo(Type.QUEUED);
+        table.apply(ID, (byte[]) null);
         assertThat(table.get(ID)).isEmpty();
     }
 

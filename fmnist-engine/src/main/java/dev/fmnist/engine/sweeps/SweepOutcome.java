@@ -33,15 +33,12 @@ public record SweepOutcome(List<SweepRow> rows, Type outcome, String reason) {
             if (child.isEmpty() || !child.get().isEnded()) {
                 return Optional.empty();
             }
-            ExperimentState end = child.get();
-            Double accuracy = end.status() == Type.SUCCEEDED && end.metrics() != null ? end.metrics().testAccuracy() : null;
-            rows.add(new SweepRow(sweep.sweep().values().get(i), end.experimentId(), end.status(), accuracy));
+            rows.add(SweepRow.of(sweep.sweep().values().get(i), child.get()));
         }
         return Optional.of(of(rows));
     }
 
-    /** Sums up the rows. */
-    public static SweepOutcome of(List<SweepRow> rows) {
+    private static SweepOutcome of(List<SweepRow> rows) {
         long succeeded = rows.stream().filter(SweepRow::succeeded).count();
         boolean cancelled = rows.stream().anyMatch(r -> r.status() == Type.CANCELLED);
         Type outcome = cancelled ? Type.CANCELLED : succeeded == rows.size() ? Type.SUCCEEDED : Type.FAILED;

@@ -22,7 +22,6 @@ public final class Claim implements AutoCloseable {
     private final ExperimentStates states;
     private final ScheduledExecutorService heartbeat;
     private ExperimentState state;
-    private RecordMetadata lastWrite;
     private volatile boolean lost;
     private boolean released;
 
@@ -38,10 +37,6 @@ public final class Claim implements AutoCloseable {
         heartbeat.scheduleAtFixedRate(this::beat, period, period, TimeUnit.MILLISECONDS);
     }
 
-    public String experimentId() {
-        return state.experimentId();
-    }
-
     public synchronized ExperimentState state() {
         return state;
     }
@@ -55,14 +50,14 @@ public final class Claim implements AutoCloseable {
         if (!event.type().isTerminal()) {
             state = state.renewedAt(Instant.now());
         }
-        lastWrite = states.write(state);
+        states.write(state);
     }
 
     /** A sweep whose children are queued: the lease is let go; the last child to end ends the sweep. */
     public synchronized void fanOut() {
         state = state.fannedOutNow();
         released = true;
-        lastWrite = states.write(state);
+        states.write(state);
     }
 
     /**
@@ -77,7 +72,6 @@ public final class Claim implements AutoCloseable {
             }
             state = state.renewedAt(Instant.now());
             written = states.write(state);
-            lastWrite = written;
         }
         states.awaitSeen(written);
         boolean held = states.get(state.experimentId()).map(s -> s.sameClaim(state) && !s.isEnded()).orElse(false);
@@ -92,17 +86,6 @@ public final class Claim implements AutoCloseable {
         return lost;
     }
 
-    /** Waits until this trainer's view includes its own last write. */
-    public void awaitOwnWrites() {
-        RecordMetadata written;
-        synchronized (this) {
-            written = lastWrite;
-        }
-        if (written != null) {
-            states.awaitSeen(written);
-        }
-    }
-
     private void beat() {
         try {
             synchronized (this) {
@@ -110,7 +93,7 @@ public final class Claim implements AutoCloseable {
                     return;
                 }
                 state = state.renewedAt(Instant.now());
-                lastWrite = states.write(state);
+                states.write(state);
             }
             ExperimentState seen = states.get(state.experimentId()).orElse(null);
             if (seen != null && !seen.sameClaim(state) && seen.attempt() != null && seen.attempt() > state.attempt()) {

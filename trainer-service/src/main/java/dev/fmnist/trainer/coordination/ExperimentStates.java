@@ -28,7 +28,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -87,7 +86,7 @@ public class ExperimentStates {
         follower.wakeup();
         producer.close(Duration.ofSeconds(5));
         synchronized (probe) {
-            probe.close(Duration.ofSeconds(1));
+            probe.close();
         }
     }
 
@@ -113,53 +112,59 @@ public class ExperimentStates {
     /** Reads the topic from the beginning, then follows it; ready once the records there at start are read. */
     private void follow() {
         long started = System.nanoTime();
-        while (!stopping) {
-            try {
-                List<TopicPartition> partitions = follower.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                        .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-                follower.assign(partitions);
-                follower.seekToBeginning(partitions);
-                Map<TopicPartition, Long> initialEnd = follower.endOffsets(partitions);
-                long records = 0;
-                while (!stopping) {
-                    for (ConsumerRecord<String, byte[]> record : follower.poll(POLL)) {
-                        records++;
-                        apply(record);
-                    }
-                    synchronized (positions) {
-                        for (TopicPartition p : partitions) {
-                            positions.put(p.partition(), follower.position(p));
-                        }
-                        positions.notifyAll();
-                    }
-                    if (ready.getCount() > 0 && partitions.stream().allMatch(p -> follower.position(p) >= initialEnd.get(p))) {
-                        LOG.infof("experiment state: %d records read in %d ms, %d experiments known", records,
-                                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), table.size());
-                        ready.countDown();
-                    }
-                }
-            } catch (WakeupException e) {
-                return;
-            } catch (KafkaException | IllegalStateException e) {
-                if (stopping) {
+        try {
+            while (!stopping) {
+                try {
+                    readFromStart(started);
+                } catch (WakeupException e) {
                     return;
+                } catch (RuntimeException e) { // the broker gone, the topic missing: read it again from the start
+                    if (stopping) {
+                        return;
+                    }
+                    LOG.warnf("experiment state: cannot read %s (%s); retrying", topic, e.getMessage());
+                    sleep(Duration.ofSeconds(2));
                 }
-                LOG.warnf("experiment state: cannot read %s (%s); retrying", topic, e.getMessage());
-                sleep(Duration.ofSeconds(2));
+            }
+        } finally {
+            follower.close();
+        }
+    }
+
+    private void readFromStart(long started) {
+        List<TopicPartition> partitions = follower.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        if (partitions.isEmpty()) {
+            // never taken for an empty history: that would train finished experiments again
+            throw new IllegalStateException("topic " + topic + " does not exist; create the topics "
+                    + "(deploy/kafka/kafka.sh topics, or the topics job)");
+        }
+        follower.assign(partitions);
+        follower.seekToBeginning(partitions);
+        Map<TopicPartition, Long> initialEnd = follower.endOffsets(partitions);
+        long records = 0;
+        while (!stopping) {
+            for (ConsumerRecord<String, byte[]> record : follower.poll(POLL)) {
+                records++;
+                apply(record);
+            }
+            synchronized (positions) {
+                for (TopicPartition p : partitions) {
+                    positions.put(p.partition(), follower.position(p));
+                }
+                positions.notifyAll();
+            }
+            if (ready.getCount() > 0 && partitions.stream().allMatch(p -> follower.position(p) >= initialEnd.get(p))) {
+                LOG.infof("experiment state: %d records read in %d ms, %d experiments known", records,
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), table.size());
+                ready.countDown();
             }
         }
     }
 
     private void apply(ConsumerRecord<String, byte[]> record) {
-        if (record.value() == null) {
-            table.apply(record.key(), null);
-            return;
-        }
         try {
-            ExperimentState state = ExperimentState.parse(record.value());
-            if (record.key() != null && record.key().equals(state.experimentId())) {
-                table.apply(record.key(), state);
-            }
+            table.apply(record.key(), record.value());
         } catch (IllegalArgumentException e) {
             LOG.warnf("experiment state: ignored a record at %s-%d@%d that is not a state (%s)", record.topic(),
                     record.partition(), record.offset(), e.getMessage());

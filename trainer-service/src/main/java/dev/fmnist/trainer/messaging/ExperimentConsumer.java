@@ -96,6 +96,10 @@ public class ExperimentConsumer {
                 request = body;
                 parentId = null;
             } else {
+                if (RequestParser.readableId(message.getPayload()).isEmpty()) {
+                    throw new RequestRejectedException("header " + Headers.SWEEP_CHILD,
+                            "names a sweep child, but the body does not name its sweep's experimentId");
+                }
                 request = body.children().get(childIndex(body, child));
                 parentId = body.experimentId();
             }

@@ -79,9 +79,9 @@ public class SweepCoordinator {
             return;
         }
         states.catchUp(); // of two trainers ending the last two children at once, at least one sees both
-        Optional<ExperimentState> sweep = states.get(sweepId);
-        if (sweep.isEmpty() || sweep.get().isEnded() || !sweep.get().isFannedOut()
-                || SweepOutcome.of(sweep.get(), states::get).isEmpty()) {
+        Optional<ExperimentState> sweep = states.get(sweepId).filter(s -> !s.isEnded() && s.isFannedOut());
+        Optional<SweepOutcome> ended = sweep.flatMap(s -> SweepOutcome.of(s, states::get));
+        if (ended.isEmpty()) {
             return;
         }
         Optional<Claim> claim = states.tryClaim(sweep.get(), runner.worker());
@@ -90,7 +90,7 @@ public class SweepCoordinator {
         }
         try (Claim held = claim.get()) {
             ExperimentState state = held.state();
-            SweepOutcome outcome = SweepOutcome.of(state, states::get).orElseThrow();
+            SweepOutcome outcome = ended.get(); // ended children do not change
             String reportKey = reports.publishSweepPlot(sweepId, state.sweep(), outcome.rows());
             held.record(ExperimentEvent.builder(Type.SWEEP_SUMMARY, sweepId).state(state)
                     .summary(outcome.rows(), reportKey).build(), events::publish);

@@ -186,6 +186,31 @@ class ExperimentLifecycleTest {
     }
 
     @Test
+    void aForgedOrBrokenSweepChildHeaderIsRejectedNamingTheHeader() {
+        String prefix = KafkaTestSupport.id("child");
+        String topic = KafkaTestSupport.topic(Topic.EXPERIMENTS);
+        Map<String, Object> sweep = small(prefix + "-range");
+        sweep.put("sweep", Map.of("parameter", "learningRate", "values", List.of(0.01, 0.02)));
+        kafka.send(topic, prefix + "-range", KafkaTestSupport.json(sweep), Headers.SWEEP_CHILD, "2");
+        Map<String, Object> text = small(prefix + "-text");
+        text.put("sweep", Map.of("parameter", "learningRate", "values", List.of(0.01, 0.02)));
+        kafka.send(topic, prefix + "-text", KafkaTestSupport.json(text), Headers.SWEEP_CHILD, "first");
+        kafka.send(topic, prefix + "-single", KafkaTestSupport.json(small(prefix + "-single")), Headers.SWEEP_CHILD, "0");
+        String good = prefix + "-good";
+        kafka.send(topic, good, KafkaTestSupport.json(small(good)));
+
+        List<ExperimentEvent> events = KafkaTestSupport.events(prefix, es -> ended(es, good), WAIT);
+        for (String id : List.of(prefix + "-range", prefix + "-text", prefix + "-single")) {
+            assertThat(types(events, id)).as(id).containsExactly(Type.REJECTED);
+            ExperimentEvent rejected = events.stream().filter(e -> e.experimentId().equals(id)).findFirst().orElseThrow();
+            assertThat(rejected.field()).as(id).isEqualTo("header " + Headers.SWEEP_CHILD);
+        }
+        assertThat(events.stream().filter(e -> e.experimentId().equals(prefix + "-range")).findFirst().orElseThrow()
+                .rule()).isEqualTo("must be a child index 0-1, got \"2\"");
+        assertThat(types(events, good)).endsWith(Type.SUCCEEDED);
+    }
+
+    @Test
     void aCancelEndsARunCancelled() {
         String id = KafkaTestSupport.id("cancel");
         Map<String, Object> request = small(id);

@@ -71,6 +71,20 @@ final class KafkaTestSupport implements AutoCloseable {
         }
     }
 
+    /** Sends to partition 0 with one header. */
+    void send(String topic, String key, String value, String header, String headerValue) {
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, 0, key, value.getBytes(StandardCharsets.UTF_8));
+        record.headers().add(header, headerValue.getBytes(StandardCharsets.UTF_8));
+        try {
+            producer.send(record).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
     /** Sends under {@code key} to the partition the key picks, as any client would. */
     void sendKeyed(String topic, String key, String value) {
         try {

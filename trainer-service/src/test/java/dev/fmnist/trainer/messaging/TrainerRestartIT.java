@@ -6,7 +6,6 @@ import dev.fmnist.contract.experiments.ExperimentEvent.Type;
 import dev.fmnist.contract.experiments.ExperimentEvent;
 import dev.fmnist.contract.kafka.TestTopics;
 import dev.fmnist.contract.kafka.Topic;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,7 +31,7 @@ class TrainerRestartIT {
         request.put("batchSize", 100);
         request.put("trainLimit", 20000);
 
-        Process first = startTrainer(prefix, "first");
+        Process first = TrainerProcess.start(prefix, "first");
         try (KafkaTestSupport kafka = new KafkaTestSupport()) {
             kafka.send(KafkaTestSupport.topic(Topic.EXPERIMENTS), run, KafkaTestSupport.json(request));
             KafkaTestSupport.events(run, es -> es.stream().anyMatch(e -> e.type() == Type.EPOCH), WAIT);
@@ -40,7 +39,7 @@ class TrainerRestartIT {
             first.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook, no ack, no commit
         }
 
-        Process second = startTrainer(prefix, "second");
+        Process second = TrainerProcess.start(prefix, "second");
         try {
             List<ExperimentEvent> events = KafkaTestSupport.events(run,
                     es -> es.stream().anyMatch(e -> e.type().isTerminal()), WAIT);
@@ -53,9 +52,5 @@ class TrainerRestartIT {
             second.destroy();
             second.waitFor();
         }
-    }
-
-    private static Process startTrainer(String prefix, String worker) throws IOException {
-        return TrainerProcess.start(prefix, worker);
     }
 }
