@@ -16,6 +16,7 @@ import dev.fmnist.proto.v1.ClassifyRequest;
 import dev.fmnist.proto.v1.ClassifyResponse;
 import dev.fmnist.proto.v1.FloatPixels;
 import dev.fmnist.proto.v1.GetModelRequest;
+import dev.fmnist.proto.v1.ModelInfo;
 import dev.fmnist.proto.v1.Image;
 import grpc.health.v1.HealthGrpc;
 import grpc.health.v1.HealthOuterClass.HealthCheckRequest;
@@ -260,8 +261,11 @@ class ClassifierServiceTest {
         load.join();
 
         assertThat(refusals()).isGreaterThanOrEqualTo(2);
-        assertThat(classifier.getModel(GetModelRequest.getDefaultInstance()).getVersion())
-                .isEqualTo(second.manifest().version());
+        ModelInfo model = classifier.getModel(GetModelRequest.getDefaultInstance());
+        assertThat(model.getVersion()).isEqualTo(second.manifest().version());
+        assertThat(model.getRefusedList()).as("GetModel says what was refused and why").hasSizeGreaterThanOrEqualTo(2)
+                .allSatisfy(r -> assertThat(r.getReason()).isNotBlank());
+        assertThat(model.getRefusedList().get(model.getRefusedCount() - 1).getReason()).startsWith("unreadable artefact: ");
         assertThat(failed.get()).isZero();
         assertThat(ok.get()).isPositive();
         RestAssured.get("/q/health/ready").then().statusCode(200);

@@ -8,6 +8,7 @@ import dev.fmnist.inference.config.InferenceConfig;
 import dev.fmnist.inference.health.GrpcServingStatus;
 import dev.fmnist.inference.metrics.ServingMetrics;
 import dev.fmnist.inference.serving.LiveModel;
+import dev.fmnist.inference.serving.RefusedArtefacts;
 import dev.fmnist.inference.serving.ServedModel;
 import dev.fmnist.inference.serving.ServingEngine;
 import io.smallrye.common.annotation.Blocking;
@@ -44,6 +45,9 @@ public class ModelFollower {
     @Inject
     InferenceConfig config;
 
+    @Inject
+    RefusedArtefacts refused;
+
     @Incoming("models")
     @Blocking
     public CompletionStage<Void> onArtefact(KafkaRecord<String, byte[]> record) {
@@ -59,14 +63,14 @@ public class ModelFollower {
         try {
             artefact = ArtefactCodec.decode(bytes);
         } catch (ArtefactException e) {
-            refuse("unreadable artefact: " + e.getMessage());
+            refuse(null, null, "unreadable artefact: " + e.getMessage());
             return;
         }
         ModelManifest manifest = artefact.manifest();
         String name = manifest.version() + " (" + manifest.experimentId() + ")";
         String architecture = config.serving().architecture();
         if (!manifest.networkSpec().label().equals(architecture)) {
-            refuse(name + ": manifest says " + manifest.networkSpec().label() + " but it was published as " + architecture);
+            refuse(manifest, "manifest says " + manifest.networkSpec().label() + " but it was published as " + architecture);
             return;
         }
         Optional<String> pinned = config.serving().pin().filter(p -> !p.isBlank());
@@ -76,14 +80,14 @@ public class ModelFollower {
         }
         double minTestAccuracy = config.serving().minTestAccuracy();
         if (manifest.testAccuracy() < minTestAccuracy) {
-            refuse(name + ": test accuracy " + manifest.testAccuracy() + " is below the required " + minTestAccuracy);
+            refuse(manifest, "test accuracy " + manifest.testAccuracy() + " is below the required " + minTestAccuracy);
             return;
         }
         ServedModel next;
         try {
             next = engine.load(artefact);
         } catch (RuntimeException e) { // ArtefactException, or the engine refusing the warm-up pass
-            refuse(name + ": " + e.getMessage());
+            refuse(manifest, e.getMessage());
             return;
         }
         live.swap(next);
@@ -92,8 +96,14 @@ public class ModelFollower {
         LOG.infof("now serving %s %s, test accuracy %.4f", architecture, name, manifest.testAccuracy());
     }
 
-    private void refuse(String reason) {
+    private void refuse(ModelManifest manifest, String reason) {
+        refuse(manifest.version(), manifest.experimentId(), reason);
+    }
+
+    private void refuse(String version, String experimentId, String reason) {
         metrics.modelRefused();
-        LOG.warnf("artefact refused, the live model keeps serving: %s", reason);
+        refused.add(version, experimentId, reason);
+        LOG.warnf("artefact refused, the live model keeps serving: %s%s", version == null ? ""
+                : version + " (" + experimentId + "): ", reason);
     }
 }

@@ -35,6 +35,9 @@ public class ClassifierService implements Classifier {
     LiveModel live;
 
     @Inject
+    RefusedArtefacts refused;
+
+    @Inject
     DynamicBatcher batcher;
 
     @Inject
@@ -131,7 +134,7 @@ public class ClassifierService implements Classifier {
             return ModelInfo.newBuilder().setVersion(m.version()).setArchitecture(m.networkSpec().label())
                     .setExperimentId(m.experimentId() == null ? "" : m.experimentId())
                     .setTestAccuracy(m.testAccuracy()).setTrainedAt(m.createdAt())
-                    .setParameterCount(m.parameterCount()).build();
+                    .setParameterCount(m.parameterCount()).addAllRefused(refused.all()).build();
         }));
     }
 
