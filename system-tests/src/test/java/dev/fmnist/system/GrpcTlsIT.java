@@ -53,7 +53,7 @@ class GrpcTlsIT {
 
         // the service's own answer (no model on this fresh topic yet) proves the TLS handshake worked
         CapturedRun trusted = CapturedRun.of("models", "--ca-cert", certificate.toString(), "--target", target,
-                "--bootstrap-servers", TestStack.BOOTSTRAP, "--topic-prefix", stack.prefix, "-o", "json");
+                "--bootstrap-servers", stack.bootstrap, "--topic-prefix", stack.prefix, "-o", "json");
         assertThat(trusted.exitCode()).as(trusted.toString()).isZero();
         assertThat(trusted.err()).as(trusted.toString()).contains("no model loaded yet");
 

@@ -21,16 +21,27 @@ import java.util.regex.Pattern;
  */
 final class TestStack implements AutoCloseable {
 
-    static final String BOOTSTRAP = TestTopics.BOOTSTRAP;
     private static final long READY_TIMEOUT_MS = 180_000;
     private static final Pattern DEVICE_GAUGE = Pattern.compile("fmnist_trainer_device\\{device=\"([^\"]+)\"");
 
     /** Topics of its own, created as production creates them. */
-    final String prefix = TestTopics.fresh("it");
+    final String prefix;
+    final String bootstrap;
     final int grpcPort = freePort();
     final int trainerHttp = freePort();
     final int inferenceHttp = freePort();
     private final List<Process> processes = new ArrayList<>();
+
+    /** On the broker .ci/run started, under a fresh prefix. */
+    TestStack() {
+        this(TestTopics.BOOTSTRAP, TestTopics.fresh("it"));
+    }
+
+    /** On {@code bootstrap}, under {@code prefix}, whose topics the caller created. */
+    TestStack(String bootstrap, String prefix) {
+        this.bootstrap = bootstrap;
+        this.prefix = prefix;
+    }
 
     /** Both services on the stack's topics; returns once the trainer is ready and the inference service live. */
     TestStack start() throws Exception {
@@ -42,11 +53,22 @@ final class TestStack implements AutoCloseable {
     }
 
     void startTrainer() throws IOException {
-        processes.add(start("trainer", System.getProperty("trainer.app"), List.of(
-                "-Dquarkus.http.port=" + trainerHttp,
+        startTrainer("trainer", trainerHttp, List.of());
+    }
+
+    /** Another trainer of the same group, named {@code worker}, with one PyTorch thread. */
+    void startTrainer(String worker, int httpPort) throws IOException {
+        startTrainer(worker, httpPort, List.of("-Dfmnist.trainer.worker=" + worker, "-Dfmnist.trainer.threads=1"));
+    }
+
+    private void startTrainer(String name, int httpPort, List<String> extra) throws IOException {
+        List<String> properties = new ArrayList<>(List.of(
+                "-Dquarkus.http.port=" + httpPort,
                 "-D" + TestTopics.PREFIX_PROPERTY + "=" + prefix,
-                "-Dkafka.bootstrap.servers=" + BOOTSTRAP,
-                "-Dfmnist.trainer.progress-interval-ms=100")));
+                "-Dkafka.bootstrap.servers=" + bootstrap,
+                "-Dfmnist.trainer.progress-interval-ms=100"));
+        properties.addAll(extra);
+        processes.add(start(name, System.getProperty("trainer.app"), properties));
     }
 
     /** The inference service serving the MLPs the tests train; {@code extra} adds or overrides settings. */
@@ -55,7 +77,7 @@ final class TestStack implements AutoCloseable {
                 "-Dquarkus.http.port=" + inferenceHttp,
                 "-Dquarkus.grpc.server.port=" + grpcPort,
                 "-D" + TestTopics.PREFIX_PROPERTY + "=" + prefix,
-                "-Dkafka.bootstrap.servers=" + BOOTSTRAP,
+                "-Dkafka.bootstrap.servers=" + bootstrap,
                 "-Dfmnist.serving.architecture=mlp"));
         properties.addAll(extra);
         Process process = start("inference", System.getProperty("inference.app"), properties);
@@ -65,7 +87,7 @@ final class TestStack implements AutoCloseable {
 
     /** The flags that point the CLI at this stack. */
     List<String> connection() {
-        return List.of("--bootstrap-servers", BOOTSTRAP, "--topic-prefix", prefix, "--target", "127.0.0.1:" + grpcPort);
+        return List.of("--bootstrap-servers", bootstrap, "--topic-prefix", prefix, "--target", "127.0.0.1:" + grpcPort);
     }
 
     List<String> grpcOnly() {
@@ -73,7 +95,7 @@ final class TestStack implements AutoCloseable {
     }
 
     List<String> kafkaOnly() {
-        return List.of("--bootstrap-servers", BOOTSTRAP, "--topic-prefix", prefix);
+        return List.of("--bootstrap-servers", bootstrap, "--topic-prefix", prefix);
     }
 
     private Process start(String name, String jar, List<String> properties) throws IOException {
@@ -84,8 +106,11 @@ final class TestStack implements AutoCloseable {
         command.addAll(properties);
         command.addAll(List.of("-jar", jar));
         Path logs = Files.createDirectories(Path.of("target", "it-logs"));
-        return new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(logs.resolve(prefix + "-" + name + ".log").toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(logs.resolve(prefix + "-" + name + ".log").toFile());
+        // the services read this variable too, and it would win over the property: the stack's broker
+        builder.environment().put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
+        return builder.start();
     }
 
     /** The device the trainer's engine reports (its {@code fmnist_trainer_device} gauge), once it has trained. */
