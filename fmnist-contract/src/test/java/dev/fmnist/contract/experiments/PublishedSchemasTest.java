@@ -12,6 +12,7 @@ import dev.fmnist.contract.training.OptimizerKind;
 import java.io.IOException;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -115,6 +116,27 @@ class PublishedSchemasTest {
                 .summary(List.of(row), "exp-1/sweep.png").build();
         assertThat(JSON.readTree(summary.toJson()).get("summary").get(0).toString())
                 .isEqualTo("{\"value\":3.0,\"experimentId\":\"exp-1/k=3\",\"status\":\"FAILED\",\"testAccuracy\":null}");
+    }
+
+    @Test
+    void theStateSchemaHasTheStatesFieldsAndAStateAsWrittenReadsBackEqual() throws IOException {
+        JsonNode p = schema("experiment-state.schema.json").get("properties");
+        assertThat(names(p)).isEqualTo(components(ExperimentState.class));
+        assertThat(texts(p.at("/status/enum"))).containsExactly(Arrays.stream(ExperimentEvent.Type.values())
+                .filter(t -> t != ExperimentEvent.Type.PROGRESS && t != ExperimentEvent.Type.EPOCH
+                        && t != ExperimentEvent.Type.SWEEP_SUMMARY)
+                .map(Enum::name).toArray(String[]::new));
+        assertThat(names(p.at("/metrics/properties"))).isEqualTo(components(EventMetrics.class));
+        assertThat(names(p.at("/summary/items/properties"))).isEqualTo(components(SweepRow.class));
+        assertThat(names(p.at("/sweep/properties"))).isEqualTo(components(Sweep.class));
+
+        ExperimentState state = ExperimentState.of("exp-1")
+                .next(ExperimentEvent.builder(ExperimentEvent.Type.QUEUED, "exp-1").build())
+                .claimedBy("host-1", 1, Instant.parse("2026-11-29T12:00:00Z"))
+                .next(ExperimentEvent.builder(ExperimentEvent.Type.PROGRESS, "exp-1").progress(0, 3, 10, 99.5).build());
+        JsonNode written = JSON.readTree(state.toJson());
+        assertThat(names(p)).containsAll(names(written));
+        assertThat(ExperimentState.parse(state.toJson())).isEqualTo(state);
     }
 
     @Test

@@ -221,6 +221,17 @@ public class ExperimentStates {
         end.forEach((partition, offset) -> awaitPosition(partition.partition(), offset));
     }
 
+    /** How many partitions one of the project's topics has now. */
+    public int partitionCount(Topic of) {
+        synchronized (probe) {
+            int count = probe.partitionsFor(of.name(config.kafka().topicPrefix()), CATCH_UP).size();
+            if (count == 0) {
+                throw new IllegalStateException("topic " + of.name(config.kafka().topicPrefix()) + " does not exist");
+            }
+            return count;
+        }
+    }
+
     private void awaitPosition(int partition, long offset) {
         long deadline = System.nanoTime() + CATCH_UP.toNanos();
         synchronized (positions) {

@@ -6,6 +6,7 @@ import dev.fmnist.contract.experiments.ExperimentRequest;
 import dev.fmnist.contract.experiments.ExperimentState;
 import dev.fmnist.contract.experiments.RequestParser;
 import dev.fmnist.contract.kafka.Headers;
+import dev.fmnist.contract.kafka.Topic;
 import dev.fmnist.engine.sweeps.SweepOutcome;
 import dev.fmnist.trainer.coordination.Claim;
 import dev.fmnist.trainer.coordination.ExperimentStates;
@@ -49,11 +50,15 @@ public class SweepCoordinator {
 
     /**
      * Queues the sweep's children on the requests topic, keyed by their own ids, each carrying the
-     * sweep's body (with its id) and its index; then lets the sweep's claim go.
+     * sweep's body (with its id) and its index; then lets the sweep's claim go. Child i goes to the
+     * partition after child i-1's, so with the group's round-robin assignment consecutive children go
+     * to different trainers: hashing their keys put 4 of 6 on one trainer of 3.
      */
     public void fanOut(Claim sweep, ExperimentRequest request, byte[] body) {
         byte[] sweepBody = RequestParser.withId(body, request.experimentId());
         List<ExperimentRequest> childRequests = request.children();
+        int partitions = states.partitionCount(Topic.EXPERIMENTS);
+        int first = Math.floorMod(request.experimentId().hashCode(), partitions); // the same on a redelivery
         for (int i = 0; i < childRequests.size(); i++) {
             ExperimentRequest child = childRequests.get(i);
             if (states.get(child.experimentId()).isEmpty()) {
@@ -62,7 +67,8 @@ public class SweepCoordinator {
                 events.publish(queued);
                 states.write(ExperimentState.of(child.experimentId()).next(queued));
             }
-            Records.send(children, child.experimentId(), sweepBody, Map.of(Headers.SWEEP_CHILD, Integer.toString(i)));
+            Records.send(children, child.experimentId(), (first + i) % partitions, sweepBody,
+                    Map.of(Headers.SWEEP_CHILD, Integer.toString(i)));
         }
         sweep.record(ExperimentEvent.builder(Type.RUNNING, request.experimentId()).request(request, null)
                 .device("sweep", runner.worker()).build(), events::publish);
