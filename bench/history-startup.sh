@@ -15,7 +15,8 @@ trainer=""
 trap 'kill "$trainer" 2>/dev/null || true; rm -rf "$work"' EXIT
 FMNIST_TOPIC_PREFIX="$prefix" java -cp "fmnist-contract/target/fmnist-contract.jar:deploy/kafka/target/lib/*" \
   dev.fmnist.contract.kafka.TopicSetup "$bootstrap" --prefix "$prefix"
-# one ended experiment per key, as a trainer writes it (worker, attempt, final metrics, artefact)
+# one ended experiment per id, as a trainer writes it (worker, attempt, final metrics, artefact): under
+# its id and under its end key
 /usr/bin/python3 - "$n" > "$work/history" <<'PY'
 import json, sys
 for i in range(int(sys.argv[1])):
@@ -25,9 +26,11 @@ for i in range(int(sys.argv[1])):
          "metrics": {"loss": 0.21, "trainAccuracy": 0.92, "testAccuracy": 0.9058, "epochSeconds": 62.1,
                      "imagesPerSecond": 966.0},
          "bestTestAccuracy": 0.9069, "artefactVersion": "7daa286411a7"}
-    print(s["experimentId"] + "\t" + json.dumps(s, separators=(",", ":")))
+    line = json.dumps(s, separators=(",", ":"))
+    print(s["experimentId"] + "\t" + line)
+    print(s["experimentId"] + "#end\t" + line)  # an end is also under its end key
 PY
-echo "history: $n states, $(du -h "$work/history" | cut -f1) written to $prefix.experiment-state" >&2
+echo "history: $n ended experiments ($((2 * n)) records), $(du -h "$work/history" | cut -f1) written to $prefix.experiment-state" >&2
 kcat -b "$bootstrap" -P -l -t "$prefix.experiment-state" -K$'\t' -z lz4 "$work/history"
 
 start=$(date +%s%N)

@@ -74,6 +74,25 @@ class StateTableTest {
     }
 
     @Test
+    void afterCompactionTheEndRecordStillEndsAnExperimentWhoseLastRecordIsALateLosersClaim() {
+        ExperimentState ended = queued().claimedBy("a", 1, T0).next(ExperimentEvent.builder(Type.SUCCEEDED, ID).build());
+        // all compaction leaves: the end under its own key, and a loser's claim written after the end under the id
+        ExperimentState lateClaim = queued().claimedBy("b", 1, T0.plusSeconds(1));
+        StateTable fresh = new StateTable();
+        fresh.apply(StateTable.endKey(ID), ended.toJson());
+        assertThat(fresh.apply(ID, lateClaim.toJson())).isFalse();
+        assertThat(fresh.get(ID).orElseThrow().status()).isEqualTo(Type.SUCCEEDED);
+
+        StateTable otherOrder = new StateTable();
+        otherOrder.apply(ID, lateClaim.toJson());
+        assertThat(otherOrder.apply(StateTable.endKey(ID), ended.toJson())).isTrue();
+        assertThat(otherOrder.get(ID).orElseThrow().status()).isEqualTo(Type.SUCCEEDED);
+
+        assertThatThrownBy(() -> fresh.apply(StateTable.endKey(ID), lateClaim.toJson()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not an end");
+    }
+
+    @Test
     void aQueuedNoteOnlyIntroducesAnExperimentNotYetKnown() {
         apply(queued().claimedBy("a", 1, T0));
         assertThat(apply(queued())).isFalse();

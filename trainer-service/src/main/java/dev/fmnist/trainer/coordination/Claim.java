@@ -20,6 +20,7 @@ public final class Claim implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Claim.class);
 
     private final ExperimentStates states;
+    private final String experimentId;
     private final ScheduledExecutorService heartbeat;
     private ExperimentState state;
     private volatile boolean lost;
@@ -27,6 +28,7 @@ public final class Claim implements AutoCloseable {
 
     Claim(ExperimentStates states, ExperimentState claimed) {
         this.states = states;
+        this.experimentId = claimed.experimentId();
         this.state = claimed;
         this.heartbeat = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "heartbeat-" + claimed.experimentId());
@@ -66,15 +68,17 @@ public final class Claim implements AutoCloseable {
      */
     public boolean confirm() {
         RecordMetadata written;
+        ExperimentState mine;
         synchronized (this) {
             if (lost) {
                 return false;
             }
             state = state.renewedAt(Instant.now());
-            written = states.write(state);
+            mine = state;
+            written = states.write(mine);
         }
         states.awaitSeen(written);
-        boolean held = states.get(state.experimentId()).map(s -> s.sameClaim(state) && !s.isEnded()).orElse(false);
+        boolean held = states.get(mine.experimentId()).map(s -> s.sameClaim(mine) && !s.isEnded()).orElse(false);
         if (!held) {
             lost = true;
         }
@@ -87,22 +91,26 @@ public final class Claim implements AutoCloseable {
     }
 
     private void beat() {
+        ExperimentState mine;
         try {
+            // the write under the same lock as every change: a beat must never land after a newer state
+            // (after an end, compaction would keep the beat)
             synchronized (this) {
                 if (lost || released || state.isEnded()) {
                     return;
                 }
                 state = state.renewedAt(Instant.now());
-                states.write(state);
+                mine = state;
+                states.write(mine);
             }
-            ExperimentState seen = states.get(state.experimentId()).orElse(null);
-            if (seen != null && !seen.sameClaim(state) && seen.attempt() != null && seen.attempt() > state.attempt()) {
+            ExperimentState seen = states.get(mine.experimentId()).orElse(null);
+            if (seen != null && !seen.sameClaim(mine) && seen.attempt() != null && seen.attempt() > mine.attempt()) {
                 LOG.warnf("experiment %s was taken over by %s (attempt %d): this trainer's lease lapsed; stopping it",
-                        state.experimentId(), seen.worker(), seen.attempt());
+                        mine.experimentId(), seen.worker(), seen.attempt());
                 lost = true;
             }
         } catch (RuntimeException e) {
-            LOG.warnf("experiment %s: heartbeat not written (%s); retrying in %d s", state.experimentId(),
+            LOG.warnf("experiment %s: heartbeat not written (%s); retrying in %d s", experimentId,
                     e.getMessage(), ExperimentState.HEARTBEAT.toSeconds());
         }
     }

@@ -10,6 +10,7 @@ import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -34,6 +35,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
 import org.jboss.logging.Logger;
 
 /**
@@ -190,6 +192,12 @@ public class ExperimentStates {
     /** Writes a state and waits for the broker (all in-sync replicas); returns where it landed. */
     public RecordMetadata write(ExperimentState state) {
         try {
+            if (state.isEnded()) { // first under the end key, on the id's partition: see StateTable.END_KEY_SUFFIX
+                int partition = Utils.toPositive(Utils.murmur2(state.experimentId().getBytes(StandardCharsets.UTF_8)))
+                        % producer.partitionsFor(topic).size(); // where the default partitioner puts the id
+                producer.send(new ProducerRecord<>(topic, partition, StateTable.endKey(state.experimentId()), state.toJson()))
+                        .get(CATCH_UP.toMillis(), TimeUnit.MILLISECONDS);
+            }
             return producer.send(new ProducerRecord<>(topic, state.experimentId(), state.toJson()))
                     .get(CATCH_UP.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {

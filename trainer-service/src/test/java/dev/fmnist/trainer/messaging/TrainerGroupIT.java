@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fmnist.contract.experiments.ExperimentEvent.Type;
 import dev.fmnist.contract.experiments.ExperimentEvent;
+import dev.fmnist.contract.experiments.StateTable;
 import dev.fmnist.contract.kafka.Headers;
 import dev.fmnist.contract.kafka.TestTopics;
 import dev.fmnist.contract.kafka.Topic;
@@ -121,6 +122,18 @@ class TrainerGroupIT {
 
             assertThat(events.stream().filter(e -> e.experimentId().equals(sweep) && e.type() == Type.SWEEP_SUMMARY))
                     .hasSize(1);
+
+            // every end is also under its end key, on its id's partition, so compaction cannot hide it
+            List<ConsumerRecord<String, byte[]>> states = KafkaTestSupport.read(topic(Topic.EXPERIMENT_STATE),
+                    rs -> false, Duration.ofSeconds(5));
+            Map<String, Integer> partitionOf = states.stream().filter(r -> !r.key().endsWith(StateTable.END_KEY_SUFFIX))
+                    .collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::partition, (a, b) -> a));
+            for (String id : everyOne) {
+                List<ConsumerRecord<String, byte[]>> ends = states.stream()
+                        .filter(r -> r.key().equals(StateTable.endKey(id))).toList();
+                assertThat(ends).as("end records of %s", id).hasSize(1);
+                assertThat(ends.get(0).partition()).isEqualTo(partitionOf.get(id));
+            }
             assertThat(children.stream().flatMap(c -> workers(events, c).stream()).collect(Collectors.toSet()))
                     .as("the sweep's children ran on more than one trainer").hasSizeGreaterThan(1);
         } finally {
