@@ -81,7 +81,8 @@ final class LocalKafkaCluster implements AutoCloseable {
     }
 
     private static boolean isFree(int candidate) {
-        try (ServerSocket socket = new ServerSocket(candidate)) {
+        try {
+            new ServerSocket(candidate).close();
             return true;
         } catch (IOException e) {
             return false;
@@ -89,9 +90,11 @@ final class LocalKafkaCluster implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException, InterruptedException {
+    public void close() throws IOException {
         try {
             script("stop");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } finally {
             try (Stream<Path> files = Files.walk(runDir)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
