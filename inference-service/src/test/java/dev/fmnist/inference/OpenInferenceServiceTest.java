@@ -129,7 +129,7 @@ class OpenInferenceServiceTest {
     void badRequestsNameTheFieldAndUnsupportedCallsAreUnimplemented() {
         assertStatus(() -> v2.modelInfer(infer("UINT8", List.of(1L, 784L)).setModelName("resnet")
                 .addRawInputContents(ByteString.copyFrom(uint8(0, 1))).build()), Status.Code.NOT_FOUND,
-                "model_name: unknown model 'resnet'");
+                "model_name: unknown model 'resnet'; this server serves mlp");
         assertStatus(() -> v2.modelInfer(infer("UINT8", List.of(1L, 784L)).setModelVersion("000000000000")
                 .addRawInputContents(ByteString.copyFrom(uint8(0, 1))).build()), Status.Code.NOT_FOUND,
                 "model_version: '000000000000' is not loaded");
@@ -151,13 +151,14 @@ class OpenInferenceServiceTest {
                 .addRawInputContents(ByteString.copyFrom(uint8(0, 1001))).build()), Status.Code.RESOURCE_EXHAUSTED,
                 "at most 1000 images per request");
 
-        // a Triton-only call that this server does not offer
-        MethodDescriptor<byte[], byte[]> repositoryIndex = MethodDescriptor.<byte[], byte[]>newBuilder()
+        // a Triton call that this server does not offer, sent as tritonclient would
+        MethodDescriptor<byte[], byte[]> sharedMemory = MethodDescriptor.<byte[], byte[]>newBuilder()
                 .setType(MethodDescriptor.MethodType.UNARY)
-                .setFullMethodName("inference.GRPCInferenceService/RepositoryIndex")
+                .setFullMethodName("inference.GRPCInferenceService/SystemSharedMemoryStatus")
                 .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
-        assertStatus(() -> ClientCalls.blockingUnaryCall(v2.getChannel(), repositoryIndex, CallOptions.DEFAULT,
-                new byte[0]), Status.Code.UNIMPLEMENTED, "RepositoryIndex");
+        assertStatus(() -> ClientCalls.blockingUnaryCall(v2.getChannel(), sharedMemory, CallOptions.DEFAULT,
+                new byte[0]), Status.Code.UNIMPLEMENTED,
+                "SystemSharedMemoryStatus: not implemented by fmnist-inference: shared memory is not offered");
     }
 
     @Test

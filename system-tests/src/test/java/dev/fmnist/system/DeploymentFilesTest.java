@@ -54,7 +54,7 @@ class DeploymentFilesTest {
     /**
      * The environment variables a service reads, with their defaults: the ${NAME:default} references
      * in its application.properties, and every property key as MicroProfile Config maps it to the
-     * environment (fmnist.serving.architecture is FMNIST_SERVING_ARCHITECTURE).
+     * environment (fmnist.serving.models is FMNIST_SERVING_MODELS).
      */
     private static Map<String, String> environment(String service) throws IOException {
         Path file = ROOT.resolve(service + "/src/main/resources/application.properties");

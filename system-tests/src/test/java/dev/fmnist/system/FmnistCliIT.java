@@ -140,7 +140,7 @@ class FmnistCliIT {
         }
         assertThat(live).as("a live artefact").isNotNull();
         assertThat(live.get("experimentId").asText()).isEqualTo(mlpId);
-        assertThat(fields(live)).isEqualTo(Set.of("architecture", "version", "experimentId", "testAccuracy",
+        assertThat(fields(live)).isEqualTo(Set.of("model", "architecture", "version", "experimentId", "testAccuracy",
                 "parameterCount", "createdAt", "bytes", "offset", "published", "live"));
         assertThat(cli("models").out()).containsPattern("mlp +[0-9a-f]{12} +" + mlpId + " +0\\.\\d{4} +159010 .* \\*");
     }

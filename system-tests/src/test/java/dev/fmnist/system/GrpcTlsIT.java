@@ -55,15 +55,15 @@ class GrpcTlsIT {
         CapturedRun trusted = CapturedRun.of("models", "--ca-cert", certificate.toString(), "--target", target,
                 "--bootstrap-servers", stack.bootstrap, "--topic-prefix", stack.prefix, "-o", "json");
         assertThat(trusted.exitCode()).as(trusted.toString()).isZero();
-        assertThat(trusted.err()).as(trusted.toString()).contains("no model loaded yet");
+        assertThat(trusted.err()).as(trusted.toString()).contains("no version loaded yet");
 
         CapturedRun plaintext = CapturedRun.of("classify", png.toString(), "--target", target, "--grpc-timeout", "5");
         assertThat(plaintext.exitCode()).as(plaintext.toString()).isEqualTo(ExitCode.UNREACHABLE);
-        assertThat(plaintext.err()).doesNotContain("no model loaded yet");
+        assertThat(plaintext.err()).doesNotContain("no version loaded yet");
 
         CapturedRun untrusted = CapturedRun.of("classify", png.toString(), "--target", target, "--tls", "--grpc-timeout", "5");
         assertThat(untrusted.exitCode()).as(untrusted.toString()).isEqualTo(ExitCode.UNREACHABLE);
-        assertThat(untrusted.err()).doesNotContain("no model loaded yet");
+        assertThat(untrusted.err()).doesNotContain("no version loaded yet");
     }
 
     @Test

@@ -78,7 +78,7 @@ final class TestStack implements AutoCloseable {
                 "-Dquarkus.grpc.server.port=" + grpcPort,
                 "-D" + TestTopics.PREFIX_PROPERTY + "=" + prefix,
                 "-Dkafka.bootstrap.servers=" + bootstrap,
-                "-Dfmnist.serving.architecture=mlp"));
+                "-Dfmnist.serving.models=mlp"));
         properties.addAll(extra);
         Process process = start("inference", System.getProperty("inference.app"), properties);
         processes.add(process);

@@ -50,6 +50,10 @@ public final class ClassifyCommand implements Callable<Integer> {
     @Option(names = "--labels", paramLabel = "IDX", description = "true labels (an idx labels file): adds them and the accuracy")
     Path labels;
 
+    @Option(names = {"-m", "--model"}, paramLabel = "NAME", defaultValue = "",
+            description = "the served model to ask: better, mlp, baseline, compare-k3 ... (default: the server's first)")
+    String model;
+
     @Option(names = "--resize", description = "scale images of other sizes to 28x28 instead of refusing them")
     boolean resize;
 
@@ -72,7 +76,7 @@ public final class ClassifyCommand implements Callable<Integer> {
         byte[] truth = labels == null ? null : ImageFiles.labels(labels, images.size());
         List<ClassifyResponse> responses;
         try (InferenceClient client = new InferenceClient(grpc)) {
-            responses = client.classify(images.stream().map(NamedImage::image).toList(), resize);
+            responses = client.classify(images.stream().map(NamedImage::image).toList(), resize, model);
         }
         List<Answer> answers = new ArrayList<>();
         int correct = 0;

@@ -39,6 +39,10 @@ public final class KafkaOptions {
         return Topic.MODELS.name(topicPrefix);
     }
 
+    public String modelControl() {
+        return Topic.MODEL_CONTROL.name(topicPrefix);
+    }
+
     public String reports() {
         return Topic.REPORTS.name(topicPrefix);
     }

@@ -15,6 +15,7 @@ import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
@@ -47,16 +48,40 @@ public final class InferenceClient implements AutoCloseable {
         stub = ClassifierGrpc.newBlockingStub(channel);
     }
 
+    /** The first model the server lists. */
     public ModelInfo model() {
-        return call(() -> stub.withDeadlineAfter(options.timeoutSeconds, TimeUnit.SECONDS)
-                .getModel(GetModelRequest.getDefaultInstance()));
+        return model("");
     }
 
-    /** Classifies any number of images, {@link #BATCH} per call, answers in order. */
+    /** The served model {@code name} (empty: the first the server lists). */
+    public ModelInfo model(String name) {
+        return call(() -> stub.withDeadlineAfter(options.timeoutSeconds, TimeUnit.SECONDS)
+                .getModel(GetModelRequest.newBuilder().setModel(name).build()));
+    }
+
+    /** Whether the server serves the model {@code name}: its answer, or empty when it does not know the name. */
+    public Optional<ModelInfo> modelIfServed(String name) {
+        try {
+            return Optional.of(stub.withDeadlineAfter(options.timeoutSeconds, TimeUnit.SECONDS)
+                    .getModel(GetModelRequest.newBuilder().setModel(name).build()));
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw failure(e);
+        }
+    }
+
+    /** Classifies any number of images with the first model served, {@link #BATCH} per call, answers in order. */
     public List<ClassifyResponse> classify(List<Image> images, boolean resize) {
+        return classify(images, resize, "");
+    }
+
+    /** Classifies any number of images with the served model {@code model}, {@link #BATCH} per call, in order. */
+    public List<ClassifyResponse> classify(List<Image> images, boolean resize, String model) {
         List<ClassifyResponse> answers = new ArrayList<>(images.size());
         for (int from = 0; from < images.size(); from += BATCH) {
-            ClassifyBatchRequest request = ClassifyBatchRequest.newBuilder()
+            ClassifyBatchRequest request = ClassifyBatchRequest.newBuilder().setModel(model)
                     .addAllImages(images.subList(from, Math.min(images.size(), from + BATCH))).setResize(resize).build();
             answers.addAll(call(() -> stub.withDeadlineAfter(options.timeoutSeconds, TimeUnit.SECONDS)
                     .classifyBatch(request)).getResultsList());
@@ -68,20 +93,25 @@ public final class InferenceClient implements AutoCloseable {
         try {
             return rpc.get();
         } catch (StatusRuntimeException e) {
-            Status status = e.getStatus();
-            String what = status.getDescription() == null ? status.getCode().toString()
-                    : status.getCode() + ": " + status.getDescription();
-            int code = switch (status.getCode()) {
-                case UNAVAILABLE, DEADLINE_EXCEEDED -> ExitCode.UNREACHABLE;
-                case INVALID_ARGUMENT, RESOURCE_EXHAUSTED -> ExitCode.USAGE;
-                case NOT_FOUND -> ExitCode.NOT_FOUND;
-                default -> ExitCode.ERROR;
-            };
-            String hint = code == ExitCode.UNREACHABLE
-                    ? "; start it with 'bin/up' or point --target at it (a service with no model yet also answers UNAVAILABLE)"
-                    : "";
-            throw new CliException(code, "inference service at " + options.target + ": " + what + hint, e);
+            throw failure(e);
         }
+    }
+
+    /** A refused call as the CLI reports it: the status, its description and the exit code it maps to. */
+    private CliException failure(StatusRuntimeException e) {
+        Status status = e.getStatus();
+        String what = status.getDescription() == null ? status.getCode().toString()
+                : status.getCode() + ": " + status.getDescription();
+        int code = switch (status.getCode()) {
+            case UNAVAILABLE, DEADLINE_EXCEEDED -> ExitCode.UNREACHABLE;
+            case INVALID_ARGUMENT, RESOURCE_EXHAUSTED -> ExitCode.USAGE;
+            case NOT_FOUND -> ExitCode.NOT_FOUND;
+            default -> ExitCode.ERROR;
+        };
+        String hint = code == ExitCode.UNREACHABLE
+                ? "; start it with 'bin/up' or point --target at it (a service with no model yet also answers UNAVAILABLE)"
+                : "";
+        return new CliException(code, "inference service at " + options.target + ": " + what + hint, e);
     }
 
     @Override

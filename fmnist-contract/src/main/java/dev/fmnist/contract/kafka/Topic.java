@@ -26,9 +26,19 @@ public enum Topic {
      */
     EXPERIMENT_STATE("experiment-state", Width.SHARED, "cleanup.policy", "compact", "min.compaction.lag.ms", "600000",
             "segment.ms", "3600000", "min.cleanable.dirty.ratio", "0.1"),
-    /** The newest artefact per architecture: compacted, room for a 10 MB BetterNet. */
+    /**
+     * The artefacts, keyed by architecture label, room for a 10 MB BetterNet. Compacted, but only after
+     * 7 days: every version published in the last week can be pinned or rolled back to; older ones
+     * leave only the newest of each architecture.
+     */
     MODELS("models", Width.ONE, "cleanup.policy", "compact", "max.message.bytes", "20971520",
-            "min.compaction.lag.ms", "3600000"),
+            "min.compaction.lag.ms", "604800000"),
+    /**
+     * What each served model is pinned to ({@code dev.fmnist.contract.serving.ModelControl}), keyed by
+     * the served model's name: compacted, so every inference replica, and one restarted, reads the
+     * last word for each model.
+     */
+    MODEL_CONTROL("model-control", Width.ONE, "cleanup.policy", "compact", "min.compaction.lag.ms", "60000"),
     /** Control commands (cancels), keyed by experiment id; every trainer reads all of them. */
     EXPERIMENT_CONTROL("experiment-control", Width.ONE, "retention.ms", "86400000"),
     /** Sweep plots (PNG), keyed by {@code sweepId/sweep.png}. */

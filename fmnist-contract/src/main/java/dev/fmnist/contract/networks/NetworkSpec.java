@@ -41,6 +41,37 @@ public record NetworkSpec(Architecture architecture, Integer k) {
         return label(architecture.id(), k);
     }
 
+    /**
+     * The name it is served under (an Open Inference Protocol model name, safe in a URL path):
+     * {@code better}, {@code compare-k3}.
+     */
+    public String servingName() {
+        return k == null ? architecture.id() : architecture.id() + "-k" + k;
+    }
+
+    /** The network a served model name stands for; an unknown name is an error listing the forms. */
+    public static NetworkSpec fromServingName(String name) {
+        String wanted = name == null ? "" : name.trim();
+        int dash = wanted.lastIndexOf("-k");
+        try {
+            if (dash > 0) {
+                Architecture architecture = Architecture.fromId(wanted.substring(0, dash));
+                if (architecture.takesKernelSize()) {
+                    return new NetworkSpec(architecture, Integer.parseInt(wanted.substring(dash + 2)));
+                }
+            }
+            Architecture architecture = Architecture.fromId(wanted);
+            if (architecture.takesKernelSize()) {
+                throw new IllegalArgumentException("'" + name + "' needs its kernel size, e.g. " + architecture.id()
+                        + "-k" + MIN_KERNEL);
+            }
+            return new NetworkSpec(architecture, null);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("unknown model '" + name + "', expected one of " + Architecture.ids()
+                    + " (compare as compare-k3 ... compare-k8)");
+        }
+    }
+
     /** The label of a registry id and kernel option as events and keys carry them, without validating them. */
     public static String label(String architectureId, Integer k) {
         return k == null ? architectureId : architectureId + "(k=" + k + ")";

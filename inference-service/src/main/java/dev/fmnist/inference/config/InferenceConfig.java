@@ -2,12 +2,12 @@ package dev.fmnist.inference.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
-import java.util.Optional;
+import java.util.List;
 
 /**
  * Every {@code fmnist.*} setting of the inference service, with its default: the one place they are
  * declared and read. Environment variables map as MicroProfile Config says
- * ({@code FMNIST_SERVING_ARCHITECTURE} is {@code fmnist.serving.architecture}).
+ * ({@code FMNIST_SERVING_MODELS} is {@code fmnist.serving.models}).
  */
 @ConfigMapping(prefix = "fmnist")
 public interface InferenceConfig {
@@ -33,14 +33,20 @@ public interface InferenceConfig {
 
     /** What is served and how much one call may ask. */
     interface Serving {
-        /** The registry architecture to serve: the artefact key on the models topic, e.g. better or compare(k=3). */
+        /**
+         * The models to serve, each the newest artefact of its architecture (or the version it is pinned
+         * to on the model-control topic), each its own Open Inference Protocol model: {@code mlp},
+         * {@code baseline}, {@code compare-k3} ... {@code compare-k8}, {@code better}. The first is the
+         * one fmnist.v1.Classifier answers when a request names none.
+         */
         @WithDefault("better")
-        String architecture();
+        List<String> models();
 
-        /** Serve only this artefact version (or experiment id) instead of the newest. */
-        Optional<String> pin();
+        /** How long RepositoryModelLoad/Unload wait for this replica to apply what they wrote. */
+        @WithDefault("30")
+        int controlTimeoutSeconds();
 
-        /** A new artefact goes live only with at least this test accuracy. */
+        /** A new artefact goes live only with at least this test accuracy; an explicit pin is not held to it. */
         @WithDefault("0")
         double minTestAccuracy();
 

@@ -1,6 +1,6 @@
 package dev.fmnist.inference.health;
 
-import dev.fmnist.inference.serving.LiveModel;
+import dev.fmnist.inference.serving.ModelSlots;
 import grpc.health.v1.HealthOuterClass.HealthCheckResponse.ServingStatus;
 import io.quarkus.grpc.runtime.health.GrpcHealthStorage;
 import io.quarkus.runtime.StartupEvent;
@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * The standard gRPC health service ({@code grpc.health.v1.Health}) says what readiness says: the
- * classification services are NOT_SERVING until a model is live. Quarkus marks every service
+ * classification services are NOT_SERVING until every served model has a version live. Quarkus marks every service
  * SERVING when the server starts, so this runs after that and again on every swap.
  */
 @ApplicationScoped
@@ -25,15 +25,19 @@ public class GrpcServingStatus {
     GrpcHealthStorage storage;
 
     @Inject
-    LiveModel live;
+    ModelSlots slots;
 
     void onStart(@Observes StartupEvent event) {
         update();
     }
 
-    /** Publishes SERVING or NOT_SERVING from whether a model is live now. */
+    /** Publishes SERVING or NOT_SERVING from whether every served model is live now. */
     public void update() {
-        ServingStatus status = live.peek().isPresent() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+        publish(slots.allReady());
+    }
+
+    void publish(boolean ready) {
+        ServingStatus status = ready ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
         MODEL_SERVICES.forEach(service -> storage.setStatus(service, status));
     }
 }

@@ -1,25 +1,29 @@
 package dev.fmnist.inference.health;
 
-import dev.fmnist.inference.serving.LiveModel;
+import dev.fmnist.inference.serving.ModelSlot;
+import dev.fmnist.inference.serving.ModelSlots;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Ready only with a model to serve; liveness does not depend on it. */
+/** Ready only once every served model has a version live (Triton's strict readiness); liveness does not depend on it. */
 @Readiness
 @ApplicationScoped
 public class ModelLoadedReadiness implements HealthCheck {
 
     @Inject
-    LiveModel live;
+    ModelSlots slots;
 
     @Override
     public HealthCheckResponse call() {
-        return live.peek()
-                .map(m -> HealthCheckResponse.named("model").up().withData("version", m.manifest().version()).build())
-                .orElseGet(() -> HealthCheckResponse.named("model").down()
-                        .withData("reason", "no artefact loaded yet").build());
+        HealthCheckResponseBuilder response = HealthCheckResponse.named("models").status(slots.allReady());
+        for (ModelSlot slot : slots.all()) {
+            response.withData(slot.name(), slot.manifest().map(m -> m.version())
+                    .orElse("no artefact loaded yet") + slot.problem().map(p -> "; " + p).orElse(""));
+        }
+        return response.build();
     }
 }

@@ -9,7 +9,8 @@ import io.micrometer.core.instrument.Tags;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Model lifecycle metrics; request latency and codes come from Quarkus's gRPC server metrics. */
 @ApplicationScoped
@@ -19,6 +20,8 @@ public class ServingMetrics {
     MeterRegistry registry;
 
     private MultiGauge modelInfo;
+    /** The live version of each served model, by name. */
+    private final Map<String, ModelManifest> live = new ConcurrentHashMap<>();
 
     @PostConstruct
     void register() {
@@ -28,13 +31,15 @@ public class ServingMetrics {
                 .description("resident set size, native memory included").register(registry);
     }
 
-    public void modelLoaded(ModelManifest manifest) {
-        registry.counter("fmnist.inference.model.loads", "result", "loaded").increment();
-        modelInfo.register(List.of(MultiGauge.Row.of(Tags.of("version", manifest.version(),
-                "architecture", manifest.networkSpec().label()), 1)), true);
+    /** {@code model} now serves {@code manifest}: one info row per served model. */
+    public synchronized void modelLoaded(String model, ModelManifest manifest) {
+        registry.counter("fmnist.inference.model.loads", "model", model, "result", "loaded").increment();
+        live.put(model, manifest);
+        modelInfo.register(live.entrySet().stream().map(e -> MultiGauge.Row.of(Tags.of("model", e.getKey(), "version",
+                e.getValue().version(), "architecture", e.getValue().networkSpec().label()), 1)).toList(), true);
     }
 
-    public void modelRefused() {
-        registry.counter("fmnist.inference.model.loads", "result", "refused").increment();
+    public void modelRefused(String model) {
+        registry.counter("fmnist.inference.model.loads", "model", model, "result", "refused").increment();
     }
 }

@@ -20,25 +20,22 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.PostConstruct;
 import jakarta.inject.Inject;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
 /**
- * fmnist.v1.Classifier. Requests are decoded here and answered by the {@link DynamicBatcher}, whose
- * own workers run the forward passes, so the gRPC event loop never computes.
+ * fmnist.v1.Classifier. Requests are decoded here and answered by their model's {@link DynamicBatcher},
+ * whose own workers run the forward passes, so the gRPC event loop never computes. A request names
+ * its model, or gets the first one served.
  */
 @GrpcService
 public class ClassifierService implements Classifier {
 
     @Inject
-    LiveModel live;
-
-    @Inject
-    RefusedArtefacts refused;
-
-    @Inject
-    DynamicBatcher batcher;
+    ModelSlots slots;
 
     @Inject
     ImageDecoders decoders;
@@ -49,27 +46,36 @@ public class ClassifierService implements Classifier {
     @Inject
     MeterRegistry registry;
 
-    private Counter[] predictions;
+    /** Answers by model and predicted class. */
+    private final Map<String, Counter[]> predictions = new HashMap<>();
 
     @PostConstruct
     void registerCounters() {
-        predictions = new Counter[FashionMnist.CLASSES];
-        for (int c = 0; c < FashionMnist.CLASSES; c++) {
-            predictions[c] = Counter.builder("fmnist.inference.predictions").tag("class", FashionMnist.CLASS_NAMES[c])
-                    .description("answers by predicted class").register(registry);
+        for (ModelSlot slot : slots.all()) {
+            Counter[] counters = new Counter[FashionMnist.CLASSES];
+            for (int c = 0; c < FashionMnist.CLASSES; c++) {
+                counters[c] = Counter.builder("fmnist.inference.predictions").tag("model", slot.name())
+                        .tag("class", FashionMnist.CLASS_NAMES[c]).description("answers by predicted class")
+                        .register(registry);
+            }
+            predictions.put(slot.name(), counters);
         }
     }
 
     @Override
     public Uni<ClassifyResponse> classify(ClassifyRequest request) {
-        return pixels(List.of(request.getImage()), request.getResize(), i -> "image")
-                .onItem().transformToUni(pixels -> Uni.createFrom().completionStage(batcher.submit(pixels, 1)))
+        return Uni.createFrom().deferred(() -> {
+            ModelSlot slot = slots.require(request.getModel(), "model");
+            return pixels(List.of(request.getImage()), request.getResize(), i -> "image")
+                    .onItem().transformToUni(pixels -> Uni.createFrom().completionStage(slot.batcher().submit(pixels, 1)));
+        })
                 .map(result -> answer(result.probabilities()[0], result.model()));
     }
 
     @Override
     public Uni<ClassifyBatchResponse> classifyBatch(ClassifyBatchRequest request) {
         return Uni.createFrom().deferred(() -> {
+            ModelSlot slot = slots.require(request.getModel(), "model");
             int n = request.getImagesCount();
             int max = config.serving().maxBatch();
             if (n == 0) {
@@ -79,9 +85,10 @@ public class ClassifierService implements Classifier {
                 throw Status.RESOURCE_EXHAUSTED.withDescription("images: at most " + max
                         + " images per ClassifyBatch, got " + n).asRuntimeException();
             }
-            return pixels(request.getImagesList(), request.getResize(), i -> "images[" + i + "]");
-        }).onItem().transformToUni(pixels -> Uni.createFrom().completionStage(
-                batcher.submit(pixels, pixels.length / FashionMnist.PIXELS))).map(result -> {
+            return pixels(request.getImagesList(), request.getResize(), i -> "images[" + i + "]").onItem()
+                    .transformToUni(pixels -> Uni.createFrom().completionStage(
+                            slot.batcher().submit(pixels, pixels.length / FashionMnist.PIXELS)));
+        }).map(result -> {
                     ClassifyBatchResponse.Builder response = ClassifyBatchResponse.newBuilder();
                     for (float[] p : result.probabilities()) {
                         response.addResults(answer(p, result.model()));
@@ -129,13 +136,20 @@ public class ClassifierService implements Classifier {
 
     @Override
     public Uni<ModelInfo> getModel(GetModelRequest request) {
-        return Uni.createFrom().item(() -> live.use(model -> {
-            ModelManifest m = model.manifest();
-            return ModelInfo.newBuilder().setVersion(m.version()).setArchitecture(m.networkSpec().label())
-                    .setExperimentId(m.experimentId() == null ? "" : m.experimentId())
-                    .setTestAccuracy(m.testAccuracy()).setTrainedAt(m.createdAt())
-                    .setParameterCount(m.parameterCount()).addAllRefused(refused.all()).build();
-        }));
+        return Uni.createFrom().item(() -> {
+            ModelSlot slot = slots.require(request.getModel(), "model");
+            return slot.live().use(model -> {
+                ModelManifest m = model.manifest();
+                return ModelInfo.newBuilder().setModel(slot.name()).setVersion(m.version())
+                        .setArchitecture(m.networkSpec().label())
+                        .setExperimentId(m.experimentId() == null ? "" : m.experimentId())
+                        .setTestAccuracy(m.testAccuracy()).setTrainedAt(m.createdAt())
+                        .setParameterCount(m.parameterCount()).addAllRefused(slot.refused().all())
+                        .setPinned(slot.pinned().orElse(""))
+                        .setControlReason(slot.control().map(c -> c.reason() == null ? "" : c.reason()).orElse(""))
+                        .addAllPreviousVersions(slot.previousVersions()).build();
+            });
+        });
     }
 
     private ClassifyResponse answer(float[] probabilities, ModelManifest manifest) {
@@ -145,7 +159,10 @@ public class ClassifierService implements Classifier {
                 best = c;
             }
         }
-        predictions[best].increment();
+        Counter[] counters = predictions.get(manifest.networkSpec().servingName());
+        if (counters != null) {
+            counters[best].increment();
+        }
         ClassifyResponse.Builder response = ClassifyResponse.newBuilder().setClassIndex(best)
                 .setClassName(FashionMnist.CLASS_NAMES[best]).setModelVersion(manifest.version());
         for (float p : probabilities) {

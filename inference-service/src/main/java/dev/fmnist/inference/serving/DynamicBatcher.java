@@ -8,10 +8,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import jakarta.annotation.PostConstruct;
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -26,10 +22,10 @@ import org.jboss.logging.Logger;
  * {@code max-delay-micros}; the whole batch runs on one model, so every answer names the version
  * that computed it. The queue is bounded: when it is full a request is refused at once with
  * RESOURCE_EXHAUSTED instead of waiting ever longer. Workers are dedicated threads, one per core by
- * default, so forward passes never run on the gRPC event loop.
+ * default, so forward passes never run on the gRPC event loop. Each served model has its own batcher
+ * (queue, workers, metrics under its {@code model} tag, {@link InferenceStats}).
  */
-@ApplicationScoped
-public class DynamicBatcher {
+public final class DynamicBatcher {
 
     private static final Logger LOG = Logger.getLogger(DynamicBatcher.class);
 
@@ -38,31 +34,28 @@ public class DynamicBatcher {
 
     private record Pending(float[] pixels, int count, CompletableFuture<Result> answer, long enqueuedNanos) {}
 
-    @Inject
-    LiveModel live;
+    private final String model;
+    private final LiveModel live;
+    private final InferenceStats stats;
+    private final int maxBatch;
+    private final long maxDelayMicros;
+    private final int queueCapacity;
+    private final ImageBudget budget;
 
-    @Inject
-    MeterRegistry registry;
-
-    @Inject
-    InferenceConfig config;
-
-    private int maxBatch;
-    private long maxDelayMicros;
-    private int queueCapacity;
-    private ImageBudget budget;
-
-    private BlockingQueue<Pending> queue;
+    private final BlockingQueue<Pending> queue;
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running = true;
-    private DistributionSummary batchSizes;
-    private Timer queueWait;
-    private Timer compute;
-    private Counter overloadRejections;
+    private final DistributionSummary batchSizes;
+    private final Timer queueWait;
+    private final Timer compute;
+    private final Counter overloadRejections;
 
-    @PostConstruct
-    void start() {
-        InferenceConfig.Batching settings = config.serving().batching();
+    /** Starts the workers of {@code model}'s batcher. */
+    public DynamicBatcher(String model, LiveModel live, InferenceStats stats, InferenceConfig.Batching settings,
+            MeterRegistry registry) {
+        this.model = model;
+        this.live = live;
+        this.stats = stats;
         maxBatch = settings.maxBatch();
         maxDelayMicros = settings.maxDelayMicros();
         queueCapacity = settings.queueCapacity();
@@ -70,26 +63,43 @@ public class DynamicBatcher {
         queue = new ArrayBlockingQueue<>(InferenceConfig.atLeastOne("fmnist.serving.batching.queue-capacity",
                 queueCapacity));
         batchSizes = DistributionSummary.builder("fmnist.inference.batch.size").description("images per forward pass")
-                .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024).register(registry);
+                .tag("model", model).serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
+                .register(registry);
         queueWait = Timer.builder("fmnist.inference.queue.wait").description("time from arrival to forward pass")
-                .publishPercentileHistogram().register(registry);
+                .tag("model", model).publishPercentileHistogram().register(registry);
         compute = Timer.builder("fmnist.inference.compute").description("forward pass of one batch")
-                .publishPercentileHistogram().register(registry);
+                .tag("model", model).publishPercentileHistogram().register(registry);
         // registered at start, so dashboards and alerts see 0 rather than no series at all
-        overloadRejections = Counter.builder("fmnist.inference.rejected.overload")
+        overloadRejections = Counter.builder("fmnist.inference.rejected.overload").tag("model", model)
                 .description("requests refused with RESOURCE_EXHAUSTED because the queue was full").register(registry);
         int count = settings.workers() > 0 ? settings.workers() : Runtime.getRuntime().availableProcessors();
         for (int i = 0; i < count; i++) {
-            Thread worker = new Thread(this::work, "inference-worker-" + i);
+            Thread worker = new Thread(this::work, "inference-" + model + "-" + i);
             worker.setDaemon(true);
             worker.start();
             threads.add(worker);
         }
-        LOG.infof("dynamic batching: %d workers, batches up to %d images, %d us delay, queue of %d", count, maxBatch,
-                maxDelayMicros, queueCapacity);
+        LOG.infof("%s: dynamic batching with %d workers, batches up to %d images, %d us delay, queue of %d", model,
+                count, maxBatch, maxDelayMicros, queueCapacity);
     }
 
-    @PreDestroy
+    /** Images per forward pass at most. */
+    public int maxBatch() {
+        return maxBatch;
+    }
+
+    public long maxDelayMicros() {
+        return maxDelayMicros;
+    }
+
+    public int queueCapacity() {
+        return queueCapacity;
+    }
+
+    public int workers() {
+        return threads.size();
+    }
+
     void stop() {
         running = false;
         threads.forEach(Thread::interrupt);
@@ -100,12 +110,14 @@ public class DynamicBatcher {
         Pending pending = new Pending(pixels, count, new CompletableFuture<>(), System.nanoTime());
         if (!budget.tryAcquire(count)) {
             overloadRejections.increment();
+            stats.failure(liveVersion(), 0);
             throw Status.RESOURCE_EXHAUSTED.withDescription("inference queue is full (" + budget.waiting()
                     + " images waiting, at most " + budget.capacity() + "); retry with backoff").asRuntimeException();
         }
         if (!queue.offer(pending)) {
             budget.release(count);
             overloadRejections.increment();
+            stats.failure(liveVersion(), 0);
             throw Status.RESOURCE_EXHAUSTED.withDescription("inference queue is full (" + queueCapacity
                     + " requests waiting); retry with backoff").asRuntimeException();
         }
@@ -142,6 +154,14 @@ public class DynamicBatcher {
         }
     }
 
+    private String liveVersion() {
+        return live.peek().map(m -> m.manifest().version()).orElse("");
+    }
+
+    /**
+     * One forward pass for the whole batch. Each phase is measured once and recorded both in the
+     * Micrometer timers and in the Triton statistics.
+     */
     private void run(List<Pending> batch, int images) {
         long start = System.nanoTime();
         batch.forEach(p -> queueWait.record(start - p.enqueuedNanos(), TimeUnit.NANOSECONDS));
@@ -152,18 +172,35 @@ public class DynamicBatcher {
                 System.arraycopy(p.pixels(), 0, pixels, offset, p.pixels().length);
                 offset += p.pixels().length;
             }
-            Result all = live.use(model -> new Result(model.predict(pixels, images), model.manifest()));
-            compute.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            long gathered = System.nanoTime();
+            Result all = live.use(served -> new Result(served.predict(pixels, images), served.manifest()));
+            long computed = System.nanoTime();
+            compute.record(computed - start, TimeUnit.NANOSECONDS);
             batchSizes.record(images);
             int row = 0;
-            for (Pending p : batch) {
+            Result[] answers = new Result[batch.size()];
+            for (int i = 0; i < answers.length; i++) {
+                Pending p = batch.get(i);
                 float[][] mine = new float[p.count()][];
                 System.arraycopy(all.probabilities(), row, mine, 0, p.count());
                 row += p.count();
-                p.answer().complete(new Result(mine, all.model()));
+                answers[i] = new Result(mine, all.model());
+            }
+            long split = System.nanoTime();
+            String version = all.model().version();
+            stats.execution(version, images, gathered - start, computed - gathered, split - computed);
+            for (int i = 0; i < answers.length; i++) {
+                Pending p = batch.get(i);
+                stats.success(version, p.count(), start - p.enqueuedNanos(), split - p.enqueuedNanos());
+                p.answer().complete(answers[i]);
             }
         } catch (RuntimeException e) {
-            batch.forEach(p -> p.answer().completeExceptionally(e));
+            long end = System.nanoTime();
+            String version = liveVersion();
+            batch.forEach(p -> {
+                stats.failure(version, end - p.enqueuedNanos());
+                p.answer().completeExceptionally(e);
+            });
         }
     }
 }

@@ -1,23 +1,31 @@
 package dev.fmnist.inference.serving;
 
 import io.grpc.Status;
-import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
-/** The model being served: swapped atomically; requests in flight finish on the model they started with. */
-@ApplicationScoped
-public class LiveModel {
+/**
+ * The version of one served model that answers now: swapped atomically; requests in flight finish on
+ * the version they started with.
+ */
+public final class LiveModel {
 
+    private final String name;
     private final AtomicReference<ServedModel> current = new AtomicReference<>();
+
+    /** {@code name}: the served model, for messages. */
+    public LiveModel(String name) {
+        this.name = name;
+    }
 
     /** Runs {@code work} on the live model, holding it for the duration; UNAVAILABLE when none is loaded. */
     public <T> T use(Function<ServedModel, T> work) {
         while (true) {
             ServedModel model = current.get();
             if (model == null) {
-                throw Status.UNAVAILABLE.withDescription("no model loaded yet: waiting for an artefact on fmnist.models")
+                throw Status.UNAVAILABLE.withDescription("model '" + name
+                        + "': no version loaded yet (waiting for its artefact on the models topic)")
                         .asRuntimeException();
             }
             if (model.tryAcquire()) {

@@ -1,62 +1,110 @@
 package dev.fmnist.inference.serving;
 
-import com.google.protobuf.ByteString;
 import dev.fmnist.contract.data.FashionMnist;
-import dev.fmnist.contract.images.Pixels;
+import dev.fmnist.contract.serving.ModelControl;
 import dev.fmnist.inference.config.InferenceConfig;
+import dev.fmnist.inference.messaging.ModelControlTopic;
+import dev.fmnist.proto.inference.CudaSharedMemoryRegisterRequest;
+import dev.fmnist.proto.inference.CudaSharedMemoryRegisterResponse;
+import dev.fmnist.proto.inference.CudaSharedMemoryStatusRequest;
+import dev.fmnist.proto.inference.CudaSharedMemoryStatusResponse;
+import dev.fmnist.proto.inference.CudaSharedMemoryUnregisterRequest;
+import dev.fmnist.proto.inference.CudaSharedMemoryUnregisterResponse;
+import dev.fmnist.proto.inference.DataType;
 import dev.fmnist.proto.inference.GRPCInferenceService;
-import dev.fmnist.proto.inference.InferTensorContents;
-import dev.fmnist.proto.inference.ModelInferRequest.InferInputTensor;
+import dev.fmnist.proto.inference.LogSettingsRequest;
+import dev.fmnist.proto.inference.LogSettingsResponse;
+import dev.fmnist.proto.inference.ModelConfig;
+import dev.fmnist.proto.inference.ModelConfigRequest;
+import dev.fmnist.proto.inference.ModelConfigResponse;
+import dev.fmnist.proto.inference.ModelDynamicBatching;
 import dev.fmnist.proto.inference.ModelInferRequest;
 import dev.fmnist.proto.inference.ModelInferResponse;
+import dev.fmnist.proto.inference.ModelInput;
+import dev.fmnist.proto.inference.ModelInstanceGroup;
 import dev.fmnist.proto.inference.ModelMetadataRequest;
-import dev.fmnist.proto.inference.ModelMetadataResponse.TensorMetadata;
 import dev.fmnist.proto.inference.ModelMetadataResponse;
+import dev.fmnist.proto.inference.ModelMetadataResponse.TensorMetadata;
+import dev.fmnist.proto.inference.ModelOutput;
+import dev.fmnist.proto.inference.ModelParameter;
+import dev.fmnist.proto.inference.ModelQueuePolicy;
 import dev.fmnist.proto.inference.ModelReadyRequest;
 import dev.fmnist.proto.inference.ModelReadyResponse;
+import dev.fmnist.proto.inference.ModelRepositoryParameter;
+import dev.fmnist.proto.inference.ModelStatisticsRequest;
+import dev.fmnist.proto.inference.ModelStatisticsResponse;
+import dev.fmnist.proto.inference.ModelStreamInferResponse;
+import dev.fmnist.proto.inference.ModelVersionPolicy;
+import dev.fmnist.proto.inference.RepositoryIndexRequest;
+import dev.fmnist.proto.inference.RepositoryIndexResponse;
+import dev.fmnist.proto.inference.RepositoryModelLoadRequest;
+import dev.fmnist.proto.inference.RepositoryModelLoadResponse;
+import dev.fmnist.proto.inference.RepositoryModelUnloadRequest;
+import dev.fmnist.proto.inference.RepositoryModelUnloadResponse;
 import dev.fmnist.proto.inference.ServerLiveRequest;
 import dev.fmnist.proto.inference.ServerLiveResponse;
 import dev.fmnist.proto.inference.ServerMetadataRequest;
 import dev.fmnist.proto.inference.ServerMetadataResponse;
 import dev.fmnist.proto.inference.ServerReadyRequest;
 import dev.fmnist.proto.inference.ServerReadyResponse;
+import dev.fmnist.proto.inference.SystemSharedMemoryRegisterRequest;
+import dev.fmnist.proto.inference.SystemSharedMemoryRegisterResponse;
+import dev.fmnist.proto.inference.SystemSharedMemoryStatusRequest;
+import dev.fmnist.proto.inference.SystemSharedMemoryStatusResponse;
+import dev.fmnist.proto.inference.SystemSharedMemoryUnregisterRequest;
+import dev.fmnist.proto.inference.SystemSharedMemoryUnregisterResponse;
+import dev.fmnist.proto.inference.TraceSettingRequest;
+import dev.fmnist.proto.inference.TraceSettingResponse;
 import io.grpc.Status;
 import io.quarkus.grpc.GrpcService;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.inject.Inject;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * The Open Inference Protocol (KServe v2 / Triton) for the served model: input {@code images} as FP32
- * in [0, 1] or UINT8, shape [N, 1, 28, 28] or [N, 784], raw or typed; output {@code probabilities}
- * FP32 [N, 10]. An empty model_version means the live one.
+ * The Open Inference Protocol (KServe v2) with Triton's extensions, for every served model. Inference
+ * goes through {@link InferenceRequests}, shared with the KServe REST resource; RepositoryModelLoad and
+ * RepositoryModelUnload pin and unpin a model for the whole fleet through the model-control topic.
  */
 @GrpcService
 public class OpenInferenceService implements GRPCInferenceService {
 
-    static final String INPUT = InferRequestRules.INPUT;
-    static final String OUTPUT = InferRequestRules.OUTPUT;
-    private static final long SIDE = FashionMnist.IMAGE_SIDE;
+    /** What ServerMetadata announces: the Triton extensions answered here. */
+    public static final List<String> EXTENSIONS = List.of("model_configuration", "model_repository", "statistics",
+            "binary_tensor_data");
+    public static final String SERVER_NAME = "fmnist-inference";
+    public static final String PLATFORM = "pytorch_djl";
+    /** RepositoryModelLoad's parameter naming the version to pin. */
+    static final String VERSION_PARAMETER = "version";
+    private static final String SHARED_MEMORY = "shared memory is not offered; send tensors in the request "
+            + "(raw_input_contents)";
+    /** Sent by tritonclient's unload_model; nothing depends on our models, so it changes nothing. */
+    static final String UNLOAD_DEPENDENTS = "unload_dependents";
 
     @Inject
-    LiveModel live;
+    ModelSlots slots;
 
     @Inject
-    DynamicBatcher batcher;
+    InferenceRequests inference;
 
     @Inject
     InferenceConfig config;
 
+    @Inject
+    ModelControlTopic control;
+
+    @Inject
+    ServingEngine engine;
+
     @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev")
     String serverVersion;
-
-    /** The one model this server serves: the architecture it follows. */
-    private String modelName() {
-        return config.serving().architecture();
-    }
 
     @Override
     public Uni<ServerLiveResponse> serverLive(ServerLiveRequest request) {
@@ -65,34 +113,33 @@ public class OpenInferenceService implements GRPCInferenceService {
 
     @Override
     public Uni<ServerReadyResponse> serverReady(ServerReadyRequest request) {
-        return Uni.createFrom().item(ServerReadyResponse.newBuilder().setReady(live.peek().isPresent()).build());
+        return Uni.createFrom().item(() -> ServerReadyResponse.newBuilder().setReady(slots.allReady()).build());
     }
 
     @Override
     public Uni<ModelReadyResponse> modelReady(ModelReadyRequest request) {
         return Uni.createFrom().item(() -> {
-            boolean ready = request.getName().equals(modelName()) && live.peek()
-                    .map(m -> request.getVersion().isEmpty() || request.getVersion().equals(m.manifest().version()))
-                    .orElse(false);
+            boolean ready = slots.find(request.getName()).flatMap(ModelSlot::manifest)
+                    .map(m -> request.getVersion().isEmpty() || request.getVersion().equals(m.version())).orElse(false);
             return ModelReadyResponse.newBuilder().setReady(ready).build();
         });
     }
 
     @Override
     public Uni<ServerMetadataResponse> serverMetadata(ServerMetadataRequest request) {
-        return Uni.createFrom().item(ServerMetadataResponse.newBuilder().setName("fmnist-inference")
-                .setVersion(serverVersion).build());
+        return Uni.createFrom().item(ServerMetadataResponse.newBuilder().setName(SERVER_NAME).setVersion(serverVersion)
+                .addAllExtensions(EXTENSIONS).build());
     }
 
     @Override
     public Uni<ModelMetadataResponse> modelMetadata(ModelMetadataRequest request) {
         return Uni.createFrom().item(() -> {
-            requireModel(request.getName(), request.getVersion());
-            return live.use(model -> ModelMetadataResponse.newBuilder().setName(modelName())
-                    .addVersions(model.manifest().version()).setPlatform("pytorch_djl")
-                    .addInputs(TensorMetadata.newBuilder().setName(INPUT).setDatatype("FP32")
-                            .addAllShape(List.of(-1L, 1L, SIDE, SIDE)))
-                    .addOutputs(TensorMetadata.newBuilder().setName(OUTPUT).setDatatype("FP32")
+            ModelSlot slot = inference.requireModel(request.getName(), request.getVersion(), "name");
+            return slot.live().use(model -> ModelMetadataResponse.newBuilder().setName(slot.name())
+                    .addVersions(model.manifest().version()).setPlatform(PLATFORM)
+                    .addInputs(TensorMetadata.newBuilder().setName(InferRequestRules.INPUT).setDatatype("FP32")
+                            .addAllShape(List.of(-1L, 1L, (long) FashionMnist.IMAGE_SIDE, (long) FashionMnist.IMAGE_SIDE)))
+                    .addOutputs(TensorMetadata.newBuilder().setName(InferRequestRules.OUTPUT).setDatatype("FP32")
                             .addAllShape(List.of(-1L, (long) FashionMnist.CLASSES)))
                     .build());
         });
@@ -100,133 +147,215 @@ public class OpenInferenceService implements GRPCInferenceService {
 
     @Override
     public Uni<ModelInferResponse> modelInfer(ModelInferRequest request) {
-        return Uni.createFrom().deferred(() -> {
-            requireModel(request.getModelName(), request.getModelVersion());
-            InferRequestRules.check(request);
-            InferInputTensor input = request.getInputs(0);
-            int n = batchSize(input.getShapeList());
-            boolean raw = request.getRawInputContentsCount() > 0;
-            float[] pixels = pixels(input, raw ? request.getRawInputContents(0) : null, n);
-            return Uni.createFrom().completionStage(batcher.submit(pixels, n)).map(result -> {
-                String version = result.model().version();
-                if (!request.getModelVersion().isEmpty() && !request.getModelVersion().equals(version)) {
-                    throw notFound("model_version: '" + request.getModelVersion() + "' is not loaded; live is " + version);
+        return inference.infer(request);
+    }
+
+    /** One response per request, in order; a refused request answers with its error and the stream goes on. */
+    @Override
+    public Multi<ModelStreamInferResponse> modelStreamInfer(Multi<ModelInferRequest> requests) {
+        return requests.onItem().transformToUniAndConcatenate(request -> inference.infer(request)
+                .map(response -> ModelStreamInferResponse.newBuilder().setInferResponse(response).build())
+                .onFailure().recoverWithItem(failure -> ModelStreamInferResponse.newBuilder()
+                        .setErrorMessage(describe(failure)).setInferResponse(ModelInferResponse.newBuilder()
+                                .setModelName(request.getModelName()).setModelVersion(request.getModelVersion())
+                                .setId(request.getId()))
+                        .build()));
+    }
+
+    @Override
+    public Uni<ModelConfigResponse> modelConfig(ModelConfigRequest request) {
+        return Uni.createFrom().item(() -> {
+            ModelSlot slot = inference.requireModel(request.getName(), request.getVersion(), "name");
+            return ModelConfigResponse.newBuilder().setConfig(config(slot)).build();
+        });
+    }
+
+    /** The model as Triton would describe it: what is accepted, and the batcher's real settings. */
+    private ModelConfig config(ModelSlot slot) {
+        DynamicBatcher batcher = slot.batcher();
+        boolean gpu = engine.device().startsWith("gpu");
+        ModelConfig.Builder config = ModelConfig.newBuilder().setName(slot.name()).setPlatform(PLATFORM)
+                .setBackend("djl").setMaxBatchSize(this.config.serving().maxBatch())
+                .setVersionPolicy(ModelVersionPolicy.newBuilder().setLatest(ModelVersionPolicy.Latest.newBuilder()
+                        .setNumVersions(1)))
+                .addInput(ModelInput.newBuilder().setName(InferRequestRules.INPUT).setDataType(DataType.TYPE_FP32)
+                        .setFormat(ModelInput.Format.FORMAT_NCHW)
+                        .addAllDims(List.of(1L, (long) FashionMnist.IMAGE_SIDE, (long) FashionMnist.IMAGE_SIDE)))
+                .addOutput(ModelOutput.newBuilder().setName(InferRequestRules.OUTPUT).setDataType(DataType.TYPE_FP32)
+                        .addDims(FashionMnist.CLASSES))
+                .addInstanceGroup(ModelInstanceGroup.newBuilder().setName(slot.name()).setCount(batcher.workers())
+                        .setKind(gpu ? ModelInstanceGroup.Kind.KIND_GPU : ModelInstanceGroup.Kind.KIND_CPU))
+                .setDynamicBatching(ModelDynamicBatching.newBuilder().addPreferredBatchSize(batcher.maxBatch())
+                        .setMaxQueueDelayMicroseconds(batcher.maxDelayMicros()).setPreserveOrdering(true)
+                        .setDefaultQueuePolicy(ModelQueuePolicy.newBuilder().setMaxQueueSize(batcher.queueCapacity())))
+                .putParameters("also_accepted", parameter("UINT8 pixels 0..255; shape [N, 784]"))
+                .putParameters("device", parameter(engine.device()))
+                .putParameters("architecture", parameter(slot.artefactKey()));
+        slot.manifest().ifPresent(m -> config.putParameters("live_version", parameter(m.version())));
+        slot.pinned().ifPresent(p -> config.putParameters("pinned_version", parameter(p)));
+        return config.build();
+    }
+
+    private static ModelParameter parameter(String value) {
+        return ModelParameter.newBuilder().setStringValue(value).build();
+    }
+
+    @Override
+    public Uni<ModelStatisticsResponse> modelStatistics(ModelStatisticsRequest request) {
+        return Uni.createFrom().item(() -> {
+            ModelStatisticsResponse.Builder response = ModelStatisticsResponse.newBuilder();
+            if (request.getName().isEmpty()) {
+                if (!request.getVersion().isEmpty()) {
+                    throw InferenceRequests.invalid("version: given without a model name");
                 }
-                float[][] probabilities = result.probabilities();
-                ModelInferResponse.InferOutputTensor.Builder output = ModelInferResponse.InferOutputTensor.newBuilder()
-                        .setName(OUTPUT).setDatatype("FP32").addShape(n).addShape(FashionMnist.CLASSES);
-                ModelInferResponse.Builder response = ModelInferResponse.newBuilder().setModelName(modelName())
-                        .setModelVersion(version).setId(request.getId());
-                if (raw) {
-                    ByteBuffer bytes = ByteBuffer.allocate(n * FashionMnist.CLASSES * Float.BYTES)
-                            .order(ByteOrder.LITTLE_ENDIAN);
-                    for (float[] row : probabilities) {
-                        for (float p : row) {
-                            bytes.putFloat(p);
-                        }
-                    }
-                    response.addOutputs(output).addRawOutputContents(ByteString.copyFrom(bytes.array()));
-                } else {
-                    InferTensorContents.Builder contents = InferTensorContents.newBuilder();
-                    for (float[] row : probabilities) {
-                        for (float p : row) {
-                            contents.addFp32Contents(p);
-                        }
-                    }
-                    response.addOutputs(output.setContents(contents));
+                slots.all().forEach(slot -> response.addAllModelStats(slot.stats().report("")));
+            } else {
+                ModelSlot slot = slots.require(request.getName(), "name");
+                response.addAllModelStats(slot.stats().report(request.getVersion()));
+            }
+            return response.build();
+        });
+    }
+
+    @Override
+    public Uni<RepositoryIndexResponse> repositoryIndex(RepositoryIndexRequest request) {
+        return Uni.createFrom().item(() -> {
+            RepositoryIndexResponse.Builder response = RepositoryIndexResponse.newBuilder();
+            for (ModelSlot slot : slots.all()) {
+                if (request.getReady() && !slot.ready()) {
+                    continue;
                 }
-                return response.build();
+                String reason = slot.problem().orElse(slot.ready() ? slot.pinned().map(p -> "pinned to " + p)
+                        .orElse("newest artefact") : "no artefact loaded yet");
+                response.addModels(RepositoryIndexResponse.ModelIndex.newBuilder().setName(slot.name())
+                        .setVersion(slot.manifest().map(m -> m.version()).orElse(""))
+                        .setState(slot.ready() ? "READY" : "UNAVAILABLE").setReason(reason));
+            }
+            return response.build();
+        });
+    }
+
+    /** Pins the model to the {@value #VERSION_PARAMETER} parameter's version, or without it follows the newest again. */
+    @Override
+    public Uni<RepositoryModelLoadResponse> repositoryModelLoad(RepositoryModelLoadRequest request) {
+        return Uni.createFrom().item(() -> {
+            ModelSlot slot = inference.requireModel(request.getModelName(), "", "model_name");
+            requireOnly(request.getParametersMap(), Set.of(VERSION_PARAMETER));
+            Optional<String> version = Optional.ofNullable(request.getParametersMap().get(VERSION_PARAMETER))
+                    .map(p -> {
+                        if (p.getParameterChoiceCase() != ModelRepositoryParameter.ParameterChoiceCase.STRING_PARAM) {
+                            throw InferenceRequests.invalid("parameters." + VERSION_PARAMETER + ": expected a string");
+                        }
+                        return p.getStringParam();
+                    });
+            version.ifPresent(v -> {
+                if (slot.published().find(v).isEmpty()) {
+                    throw InferenceRequests.notFound("parameters." + VERSION_PARAMETER + ": '" + v
+                            + "' is not among the artefacts published for " + slot.name() + " (newest first: "
+                            + String.join(", ", slot.published().newestFirst().stream().limit(5)
+                                    .map(PublishedVersions.Entry::version).toList()) + ")");
+                }
             });
+            apply(slot, version.map(v -> ModelControl.pin(slot.name(), v, "RepositoryModelLoad"))
+                    .orElseGet(() -> ModelControl.followNewest(slot.name(), "RepositoryModelLoad")));
+            return RepositoryModelLoadResponse.getDefaultInstance();
+        }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+    }
+
+    /** Drops the model's pin: it follows the newest artefact again. */
+    @Override
+    public Uni<RepositoryModelUnloadResponse> repositoryModelUnload(RepositoryModelUnloadRequest request) {
+        return Uni.createFrom().item(() -> {
+            ModelSlot slot = inference.requireModel(request.getModelName(), "", "model_name");
+            requireOnly(request.getParametersMap(), Set.of(UNLOAD_DEPENDENTS));
+            apply(slot, ModelControl.followNewest(slot.name(), "RepositoryModelUnload"));
+            return RepositoryModelUnloadResponse.getDefaultInstance();
+        }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+    }
+
+    /** Writes {@code change} for the fleet, waits until this replica applied it, and says if it could not be served. */
+    private void apply(ModelSlot slot, ModelControl change) {
+        long offset;
+        try {
+            offset = control.write(change);
+        } catch (IllegalStateException e) {
+            throw Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException();
+        }
+        Duration timeout = Duration.ofSeconds(config.serving().controlTimeoutSeconds());
+        try {
+            if (!control.awaitApplied(offset, timeout)) {
+                throw Status.DEADLINE_EXCEEDED.withDescription("written to the model-control topic, not applied here "
+                        + "within " + timeout.toSeconds() + " s; replicas apply it as they read it").asRuntimeException();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw Status.CANCELLED.withDescription("interrupted").asRuntimeException();
+        }
+        slot.problem().ifPresent(problem -> {
+            throw Status.FAILED_PRECONDITION.withDescription(slot.name() + ": " + problem).asRuntimeException();
         });
     }
 
-    /** N from a shape of [N, 1, 28, 28] or [N, 784]. */
-    private int batchSize(List<Long> shape) {
-        boolean image = shape.size() == 4 && shape.get(1) == 1 && shape.get(2) == SIDE && shape.get(3) == SIDE;
-        boolean flat = shape.size() == 2 && shape.get(1) == FashionMnist.PIXELS;
-        if (!image && !flat) {
-            throw invalid("inputs[0].shape: expected [N, 1, 28, 28] or [N, 784], got " + shape);
-        }
-        long n = shape.get(0);
-        if (n < 1) {
-            throw invalid("inputs[0].shape: batch size must be at least 1, got " + n);
-        }
-        if (n > config.serving().maxBatch()) {
-            throw Status.RESOURCE_EXHAUSTED.withDescription("inputs[0].shape: at most " + config.serving().maxBatch()
-                    + " images per request, got " + n).asRuntimeException();
-        }
-        return (int) n;
-    }
-
-    private static float[] pixels(InferInputTensor input, ByteString raw, int n) {
-        int count = n * FashionMnist.PIXELS;
-        float[] pixels = new float[count];
-        switch (input.getDatatype()) {
-            case "FP32" -> {
-                if (raw != null) {
-                    requireSize(raw.size(), count * Float.BYTES, "raw_input_contents[0]", "bytes");
-                    ByteBuffer bytes = raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-                    for (int i = 0; i < count; i++) {
-                        pixels[i] = bytes.getFloat();
-                    }
-                } else {
-                    requireSize(input.getContents().getFp32ContentsCount(), count, "inputs[0].contents.fp32_contents",
-                            "values");
-                    for (int i = 0; i < count; i++) {
-                        pixels[i] = input.getContents().getFp32Contents(i);
-                    }
-                }
-                for (int i = 0; i < count; i++) {
-                    if (!Float.isFinite(pixels[i]) || pixels[i] < 0 || pixels[i] > 1) {
-                        throw invalid("inputs[0]: FP32 pixels must be in [0, 1], element " + i + " is " + pixels[i]);
-                    }
-                }
+    private static void requireOnly(Map<String, ModelRepositoryParameter> parameters, Set<String> accepted) {
+        for (String name : parameters.keySet()) {
+            if (!accepted.contains(name)) {
+                throw InferenceRequests.invalid("parameters." + name + ": not supported (accepted: "
+                        + String.join(", ", accepted) + ")");
             }
-            case "UINT8" -> {
-                if (raw != null) {
-                    requireSize(raw.size(), count, "raw_input_contents[0]", "bytes");
-                    for (int i = 0; i < count; i++) {
-                        pixels[i] = Pixels.scale(raw.byteAt(i));
-                    }
-                } else {
-                    requireSize(input.getContents().getUintContentsCount(), count, "inputs[0].contents.uint_contents",
-                            "values");
-                    for (int i = 0; i < count; i++) {
-                        int v = input.getContents().getUintContents(i);
-                        if (v < 0 || v > Pixels.MAX_LEVEL) {
-                            throw invalid("inputs[0]: UINT8 pixels must be 0..255, element " + i + " is " + v);
-                        }
-                        pixels[i] = Pixels.scale(v);
-                    }
-                }
-            }
-            default -> throw invalid("inputs[0].datatype: expected FP32 or UINT8, got '" + input.getDatatype() + "'");
-        }
-        return pixels;
-    }
-
-    private void requireModel(String name, String version) {
-        if (!name.equals(modelName())) {
-            throw notFound("model_name: unknown model '" + name + "'; this server serves '" + modelName() + "'");
-        }
-        live.peek().ifPresent(m -> {
-            if (!version.isEmpty() && !version.equals(m.manifest().version())) {
-                throw notFound("model_version: '" + version + "' is not loaded; live is " + m.manifest().version());
-            }
-        });
-    }
-
-    private static void requireSize(int actual, int expected, String field, String unit) {
-        if (actual != expected) {
-            throw invalid(field + ": expected " + expected + " " + unit + " for the declared shape, got " + actual);
         }
     }
 
-    private static RuntimeException invalid(String message) {
-        return Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
+    @Override
+    public Uni<SystemSharedMemoryStatusResponse> systemSharedMemoryStatus(SystemSharedMemoryStatusRequest request) {
+        return notOffered("SystemSharedMemoryStatus", SHARED_MEMORY);
     }
 
-    private static RuntimeException notFound(String message) {
-        return Status.NOT_FOUND.withDescription(message).asRuntimeException();
+    @Override
+    public Uni<SystemSharedMemoryRegisterResponse> systemSharedMemoryRegister(SystemSharedMemoryRegisterRequest request) {
+        return notOffered("SystemSharedMemoryRegister", SHARED_MEMORY);
+    }
+
+    @Override
+    public Uni<SystemSharedMemoryUnregisterResponse> systemSharedMemoryUnregister(
+            SystemSharedMemoryUnregisterRequest request) {
+        return notOffered("SystemSharedMemoryUnregister", SHARED_MEMORY);
+    }
+
+    @Override
+    public Uni<CudaSharedMemoryStatusResponse> cudaSharedMemoryStatus(CudaSharedMemoryStatusRequest request) {
+        return notOffered("CudaSharedMemoryStatus", SHARED_MEMORY);
+    }
+
+    @Override
+    public Uni<CudaSharedMemoryRegisterResponse> cudaSharedMemoryRegister(CudaSharedMemoryRegisterRequest request) {
+        return notOffered("CudaSharedMemoryRegister", SHARED_MEMORY);
+    }
+
+    @Override
+    public Uni<CudaSharedMemoryUnregisterResponse> cudaSharedMemoryUnregister(CudaSharedMemoryUnregisterRequest request) {
+        return notOffered("CudaSharedMemoryUnregister", SHARED_MEMORY);
+    }
+
+    @Override
+    public Uni<TraceSettingResponse> traceSetting(TraceSettingRequest request) {
+        return notOffered("TraceSetting", "request tracing is not offered; latency is in the Prometheus metrics");
+    }
+
+    @Override
+    public Uni<LogSettingsResponse> logSettings(LogSettingsRequest request) {
+        return notOffered("LogSettings", "log settings cannot change at run time; set quarkus.log.* at start");
+    }
+
+    private static <T> Uni<T> notOffered(String rpc, String why) {
+        return Uni.createFrom().failure(Status.UNIMPLEMENTED.withDescription(rpc + ": not implemented by "
+                + SERVER_NAME + ": " + why).asRuntimeException());
+    }
+
+    /** A refusal as one line: its status and description. */
+    static String describe(Throwable failure) {
+        Status status = Status.fromThrowable(failure);
+        String message = status.getDescription() != null ? status.getDescription()
+                : failure.getMessage() != null ? failure.getMessage() : failure.getClass().getSimpleName();
+        return status.getCode().name() + ": " + message;
     }
 }

@@ -1,18 +1,16 @@
 package dev.fmnist.inference.serving;
 
 import dev.fmnist.proto.v1.RefusedArtefact;
-import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 
 /**
- * The artefacts this replica refused, and why: what {@code GetModel} reports so that {@code fmnist
- * models} can mark them. Bounded: a flood of bad artefacts keeps only the newest.
+ * The artefacts of one served model this replica refused, and why: what {@code GetModel} reports so
+ * that {@code fmnist models} can mark them. Bounded: a flood of bad artefacts keeps only the newest.
  */
-@ApplicationScoped
-public class RefusedArtefacts {
+public final class RefusedArtefacts {
 
     static final int CAPACITY = 32;
 
@@ -26,6 +24,11 @@ public class RefusedArtefacts {
         refused.addLast(RefusedArtefact.newBuilder().setVersion(version == null ? "" : version)
                 .setExperimentId(experimentId == null ? "" : experimentId).setReason(reason)
                 .setRefusedAt(Instant.now().toString()).build());
+    }
+
+    /** Whether {@code version} was refused (and not since loaded by an explicit pin). */
+    public synchronized boolean contains(String version) {
+        return refused.stream().anyMatch(r -> r.getVersion().equals(version));
     }
 
     /** Oldest first. */

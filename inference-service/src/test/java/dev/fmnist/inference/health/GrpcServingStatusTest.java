@@ -2,7 +2,6 @@ package dev.fmnist.inference.health;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.fmnist.inference.serving.LiveModel;
 import grpc.health.v1.HealthOuterClass.HealthCheckResponse.ServingStatus;
 import io.quarkus.grpc.runtime.health.GrpcHealthStorage;
 import org.junit.jupiter.api.Test;
@@ -14,14 +13,18 @@ class GrpcServingStatusTest {
     void notServingWhileNoModelIsLive() {
         GrpcServingStatus status = new GrpcServingStatus();
         status.storage = new GrpcHealthStorage();
-        status.live = new LiveModel();
         status.storage.setStatus("fmnist.v1.Classifier", ServingStatus.SERVING); // what Quarkus does at start
 
-        status.update();
+        status.publish(false); // what update() publishes while a served model has no version live
 
         for (String service : GrpcServingStatus.MODEL_SERVICES) {
             assertThat(status.storage.statusForService(service).getStatus()).as(service)
                     .isEqualTo(ServingStatus.NOT_SERVING);
+        }
+        status.publish(true);
+        for (String service : GrpcServingStatus.MODEL_SERVICES) {
+            assertThat(status.storage.statusForService(service).getStatus()).as(service)
+                    .isEqualTo(ServingStatus.SERVING);
         }
     }
 }

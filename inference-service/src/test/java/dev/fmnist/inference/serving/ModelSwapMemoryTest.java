@@ -46,7 +46,7 @@ class ModelSwapMemoryTest {
             image[i] = Pixels.scale(data.test().images()[i]);
         }
 
-        LiveModel live = new LiveModel();
+        LiveModel live = new LiveModel("better");
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicInteger answered = new AtomicInteger();
         List<Throwable> failures = new ArrayList<>();

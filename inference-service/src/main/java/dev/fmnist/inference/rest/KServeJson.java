@@ -1,0 +1,341 @@
+package dev.fmnist.inference.rest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.ByteString;
+import dev.fmnist.proto.inference.InferParameter;
+import dev.fmnist.proto.inference.InferTensorContents;
+import dev.fmnist.proto.inference.ModelInferRequest;
+import dev.fmnist.proto.inference.ModelInferRequest.InferInputTensor;
+import dev.fmnist.proto.inference.ModelInferRequest.InferRequestedOutputTensor;
+import dev.fmnist.proto.inference.ModelInferResponse;
+import io.grpc.Status;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * KServe v2 REST bodies to and from the Open Inference Protocol messages, so REST requests meet the
+ * same rules, messages and batcher as gRPC ones. JSON tensors ({@code data} flat or nested), and
+ * Triton's binary tensor extension: a JSON header of {@code Inference-Header-Content-Length} bytes,
+ * then each binary input's bytes in order ({@code parameters.binary_data_size}); outputs come back
+ * binary when asked ({@code binary_data} on the output, or {@code binary_data_output} on the request).
+ * Every refusal is INVALID_ARGUMENT naming the field.
+ */
+final class KServeJson {
+
+    static final ObjectMapper MAPPER = new ObjectMapper();
+    /** The binary extension's input parameter: how many bytes of the body after the JSON are this input's. */
+    static final String BINARY_DATA_SIZE = "binary_data_size";
+    /** The binary extension's output parameter, and its request-wide form. */
+    static final String BINARY_DATA = "binary_data";
+    static final String BINARY_DATA_OUTPUT = "binary_data_output";
+    private static final Set<String> REQUEST_FIELDS = Set.of("id", "parameters", "inputs", "outputs");
+    private static final Set<String> INPUT_FIELDS = Set.of("name", "shape", "datatype", "parameters", "data");
+    private static final Set<String> OUTPUT_FIELDS = Set.of("name", "parameters");
+    /** Nesting of {@code data} at most: the deepest accepted shape is [N, 1, 28, 28]. */
+    private static final int MAX_DATA_DEPTH = 4;
+
+    /** A request as the engine takes it, and whether its outputs go back binary. */
+    record Parsed(ModelInferRequest request, boolean binaryOutput) {}
+
+    private KServeJson() {}
+
+    /**
+     * Reads an infer body for {@code model} ({@code version} may be empty). {@code headerLength} is the
+     * {@code Inference-Header-Content-Length} header (null without binary data); {@code maxValues}
+     * bounds the values one request may carry.
+     */
+    static Parsed request(String model, String version, byte[] body, String headerLength, long maxValues) {
+        int jsonLength = body.length;
+        if (headerLength != null) {
+            try {
+                jsonLength = Integer.parseInt(headerLength.trim());
+            } catch (NumberFormatException e) {
+                throw invalid("Inference-Header-Content-Length: not a number: '" + headerLength + "'");
+            }
+            if (jsonLength < 0 || jsonLength > body.length) {
+                throw invalid("Inference-Header-Content-Length: " + jsonLength + " is outside the body's " + body.length
+                        + " bytes");
+            }
+        }
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(body, 0, jsonLength);
+        } catch (JsonProcessingException e) {
+            throw invalid("body: not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw invalid("body: unreadable: " + e.getMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw invalid("body: expected a JSON object with \"inputs\"");
+        }
+        onlyFields(root, REQUEST_FIELDS, "");
+        ModelInferRequest.Builder request = ModelInferRequest.newBuilder().setModelName(model).setModelVersion(version);
+        if (root.has("id")) {
+            request.setId(text(root.get("id"), "id"));
+        }
+        boolean binaryOutput = false;
+        Map<String, InferParameter> parameters = parameters(root.get("parameters"), "parameters");
+        InferParameter binaryOut = parameters.remove(BINARY_DATA_OUTPUT);
+        if (binaryOut != null) {
+            binaryOutput = bool(binaryOut, "parameters." + BINARY_DATA_OUTPUT);
+        }
+        request.putAllParameters(parameters);
+        JsonNode inputs = root.get("inputs");
+        if (inputs == null || !inputs.isArray()) {
+            throw invalid("inputs: required, an array of tensors");
+        }
+        int binaryOffset = jsonLength;
+        for (int i = 0; i < inputs.size(); i++) {
+            String field = "inputs[" + i + "]";
+            JsonNode input = inputs.get(i);
+            if (!input.isObject()) {
+                throw invalid(field + ": expected an object");
+            }
+            onlyFields(input, INPUT_FIELDS, field + ".");
+            InferInputTensor.Builder tensor = InferInputTensor.newBuilder()
+                    .setName(text(required(input, "name", field), field + ".name"))
+                    .setDatatype(text(required(input, "datatype", field), field + ".datatype"));
+            JsonNode shape = required(input, "shape", field);
+            if (!shape.isArray()) {
+                throw invalid(field + ".shape: expected an array of integers");
+            }
+            for (int d = 0; d < shape.size(); d++) {
+                if (!shape.get(d).canConvertToLong() || !shape.get(d).isIntegralNumber()) {
+                    throw invalid(field + ".shape[" + d + "]: expected an integer, got " + shape.get(d));
+                }
+                tensor.addShape(shape.get(d).asLong());
+            }
+            Map<String, InferParameter> inputParameters = parameters(input.get("parameters"), field + ".parameters");
+            InferParameter binarySize = inputParameters.remove(BINARY_DATA_SIZE);
+            tensor.putAllParameters(inputParameters);
+            if (binarySize != null) {
+                if (input.has("data")) {
+                    throw invalid(field + ": both data and parameters." + BINARY_DATA_SIZE + "; send the tensor one way only");
+                }
+                long size = binarySize.getInt64Param();
+                if (binarySize.getParameterChoiceCase() != InferParameter.ParameterChoiceCase.INT64_PARAM || size < 0
+                        || size > body.length - binaryOffset) {
+                    throw invalid(field + ".parameters." + BINARY_DATA_SIZE + ": expected 0 to "
+                            + (body.length - binaryOffset) + " (the binary bytes left), got " + binarySize);
+                }
+                request.addRawInputContents(ByteString.copyFrom(body, binaryOffset, (int) size));
+                binaryOffset += (int) size;
+            } else {
+                JsonNode data = required(input, "data", field);
+                tensor.setContents(contents(data, tensor.getDatatype(), field + ".data", maxValues));
+            }
+            request.addInputs(tensor);
+        }
+        if (binaryOffset != body.length) {
+            throw invalid("body: " + (body.length - binaryOffset) + " bytes after the JSON that no input's "
+                    + BINARY_DATA_SIZE + " claims");
+        }
+        JsonNode outputs = root.get("outputs");
+        if (outputs != null) {
+            if (!outputs.isArray()) {
+                throw invalid("outputs: expected an array");
+            }
+            for (int i = 0; i < outputs.size(); i++) {
+                String field = "outputs[" + i + "]";
+                JsonNode output = outputs.get(i);
+                if (!output.isObject()) {
+                    throw invalid(field + ": expected an object");
+                }
+                onlyFields(output, OUTPUT_FIELDS, field + ".");
+                Map<String, InferParameter> outputParameters = parameters(output.get("parameters"), field + ".parameters");
+                InferParameter binary = outputParameters.get(BINARY_DATA);
+                if (binary != null && bool(binary, field + ".parameters." + BINARY_DATA)) {
+                    binaryOutput = true;
+                }
+                request.addOutputs(InferRequestedOutputTensor.newBuilder()
+                        .setName(text(required(output, "name", field), field + ".name")).putAllParameters(outputParameters));
+            }
+        }
+        return new Parsed(request.build(), binaryOutput);
+    }
+
+    /** The response's JSON; with {@code binary}, the probabilities follow it as raw little-endian floats. */
+    static Body response(ModelInferResponse response, boolean binary) {
+        ObjectNode root = MAPPER.createObjectNode().put("model_name", response.getModelName())
+                .put("model_version", response.getModelVersion());
+        if (!response.getId().isEmpty()) {
+            root.put("id", response.getId());
+        }
+        ArrayNode outputs = root.putArray("outputs");
+        List<byte[]> binaries = new ArrayList<>();
+        for (int i = 0; i < response.getOutputsCount(); i++) {
+            ModelInferResponse.InferOutputTensor tensor = response.getOutputs(i);
+            ObjectNode output = outputs.addObject().put("name", tensor.getName()).put("datatype", tensor.getDatatype());
+            ArrayNode shape = output.putArray("shape");
+            tensor.getShapeList().forEach(shape::add);
+            float[] values = floats(response, i);
+            if (binary) {
+                ByteBuffer bytes = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+                for (float v : values) {
+                    bytes.putFloat(v);
+                }
+                binaries.add(bytes.array());
+                output.putObject("parameters").put(BINARY_DATA_SIZE, values.length * Float.BYTES);
+            } else {
+                ArrayNode data = output.putArray("data");
+                for (float v : values) {
+                    data.add(v);
+                }
+            }
+        }
+        try {
+            return new Body(MAPPER.writeValueAsBytes(root), binaries);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A response body: its JSON, then its binary tensors (none without the extension). */
+    record Body(byte[] json, List<byte[]> binaries) {
+
+        byte[] bytes() {
+            int length = json.length + binaries.stream().mapToInt(b -> b.length).sum();
+            ByteBuffer all = ByteBuffer.allocate(length).put(json);
+            binaries.forEach(all::put);
+            return all.array();
+        }
+    }
+
+    private static float[] floats(ModelInferResponse response, int output) {
+        if (response.getRawOutputContentsCount() > output) {
+            ByteBuffer raw = response.getRawOutputContents(output).asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            float[] values = new float[raw.remaining() / Float.BYTES];
+            raw.asFloatBuffer().get(values);
+            return values;
+        }
+        List<Float> typed = response.getOutputs(output).getContents().getFp32ContentsList();
+        float[] values = new float[typed.size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = typed.get(i);
+        }
+        return values;
+    }
+
+    /** {@code data}, flat or nested, as the typed contents of {@code datatype}; other datatypes are refused later by name. */
+    private static InferTensorContents contents(JsonNode data, String datatype, String field, long maxValues) {
+        InferTensorContents.Builder contents = InferTensorContents.newBuilder();
+        List<JsonNode> values = new ArrayList<>();
+        flatten(data, field, 0, values, maxValues);
+        for (int i = 0; i < values.size(); i++) {
+            JsonNode v = values.get(i);
+            switch (datatype) {
+                case "FP32" -> {
+                    if (!v.isNumber()) {
+                        throw invalid(field + ": element " + i + " is " + v.getNodeType() + ", expected a number");
+                    }
+                    contents.addFp32Contents(v.floatValue());
+                }
+                case "UINT8" -> {
+                    if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+                        throw invalid(field + ": element " + i + " is " + v + ", expected an integer 0..255");
+                    }
+                    contents.addUintContents(v.intValue()); // the shared rules refuse it outside 0..255
+                }
+                default -> {
+                    return contents.build(); // the datatype itself is refused by the shared rules
+                }
+            }
+        }
+        return contents.build();
+    }
+
+    private static void flatten(JsonNode node, String field, int depth, List<JsonNode> out, long maxValues) {
+        if (!node.isArray()) {
+            if (depth == 0) {
+                throw invalid(field + ": expected an array of values");
+            }
+            if (out.size() >= maxValues) {
+                throw Status.RESOURCE_EXHAUSTED.withDescription(field + ": more than " + maxValues
+                        + " values in one request").asRuntimeException();
+            }
+            out.add(node);
+            return;
+        }
+        if (depth == MAX_DATA_DEPTH) {
+            throw invalid(field + ": nested deeper than the deepest accepted shape [N, 1, 28, 28]");
+        }
+        for (JsonNode child : node) {
+            flatten(child, field, depth + 1, out, maxValues);
+        }
+    }
+
+    private static Map<String, InferParameter> parameters(JsonNode node, String field) {
+        Map<String, InferParameter> parameters = new LinkedHashMap<>();
+        if (node == null) {
+            return parameters;
+        }
+        if (!node.isObject()) {
+            throw invalid(field + ": expected an object");
+        }
+        Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> entry = fields.next();
+            JsonNode v = entry.getValue();
+            InferParameter.Builder p = InferParameter.newBuilder();
+            if (v.isBoolean()) {
+                p.setBoolParam(v.booleanValue());
+            } else if (v.isIntegralNumber() && v.canConvertToLong()) {
+                p.setInt64Param(v.longValue());
+            } else if (v.isNumber()) {
+                p.setDoubleParam(v.doubleValue());
+            } else if (v.isTextual()) {
+                p.setStringParam(v.textValue());
+            } else {
+                throw invalid(field + "." + entry.getKey() + ": expected a boolean, number or string, got " + v.getNodeType());
+            }
+            parameters.put(entry.getKey(), p.build());
+        }
+        return parameters;
+    }
+
+    private static boolean bool(InferParameter p, String field) {
+        if (p.getParameterChoiceCase() != InferParameter.ParameterChoiceCase.BOOL_PARAM) {
+            throw invalid(field + ": expected true or false");
+        }
+        return p.getBoolParam();
+    }
+
+    private static JsonNode required(JsonNode node, String name, String field) {
+        JsonNode value = node.get(name);
+        if (value == null || value.isNull()) {
+            throw invalid(field + "." + name + ": required");
+        }
+        return value;
+    }
+
+    private static String text(JsonNode node, String field) {
+        if (!node.isTextual()) {
+            throw invalid(field + ": expected a string, got " + node.getNodeType());
+        }
+        return node.textValue();
+    }
+
+    private static void onlyFields(JsonNode node, Set<String> known, String prefix) {
+        node.fieldNames().forEachRemaining(name -> {
+            if (!known.contains(name)) {
+                throw invalid(prefix + name + ": unknown field (expected " + String.join(", ", known.stream().sorted()
+                        .toList()) + ")");
+            }
+        });
+    }
+
+    static RuntimeException invalid(String message) {
+        return Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
+    }
+}

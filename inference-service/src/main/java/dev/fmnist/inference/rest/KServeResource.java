@@ -1,0 +1,185 @@
+package dev.fmnist.inference.rest;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fmnist.contract.data.FashionMnist;
+import dev.fmnist.inference.config.InferenceConfig;
+import dev.fmnist.inference.serving.InferenceRequests;
+import dev.fmnist.inference.serving.ModelSlot;
+import dev.fmnist.inference.serving.ModelSlots;
+import dev.fmnist.inference.serving.OpenInferenceService;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Uni;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.List;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * The Open Inference Protocol's HTTP/REST binding (KServe v2), beside the gRPC one on the HTTP port:
+ * health, server and model metadata, readiness and inference, through the same {@link InferenceRequests}
+ * as gRPC, so the same batcher answers and the same rules refuse with the same messages. Errors are
+ * {@code {"error": "..."}} with the status KServe and Triton give.
+ */
+@Path("/v2")
+public class KServeResource {
+
+    /** The binary tensor extension's header: how many bytes of the body are the JSON. */
+    static final String HEADER_LENGTH = "Inference-Header-Content-Length";
+
+    @Inject
+    ModelSlots slots;
+
+    @Inject
+    InferenceRequests inference;
+
+    @Inject
+    InferenceConfig config;
+
+    @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev")
+    String serverVersion;
+
+    @GET
+    public Response server() {
+        ObjectNode body = KServeJson.MAPPER.createObjectNode().put("name", OpenInferenceService.SERVER_NAME)
+                .put("version", serverVersion);
+        ArrayNode extensions = body.putArray("extensions");
+        OpenInferenceService.EXTENSIONS.forEach(extensions::add);
+        return json(Response.Status.OK, body);
+    }
+
+    @GET
+    @Path("/health/live")
+    public Response live() {
+        return json(Response.Status.OK, KServeJson.MAPPER.createObjectNode().put("live", true));
+    }
+
+    /** 200 once every served model has a version live, 503 before. */
+    @GET
+    @Path("/health/ready")
+    public Response ready() {
+        boolean ready = slots.allReady();
+        return json(ready ? Response.Status.OK : Response.Status.SERVICE_UNAVAILABLE,
+                KServeJson.MAPPER.createObjectNode().put("ready", ready));
+    }
+
+    @GET
+    @Path("/models/{name}")
+    public Response model(@PathParam("name") String name) {
+        return metadata(name, "");
+    }
+
+    @GET
+    @Path("/models/{name}/versions/{version}")
+    public Response modelVersion(@PathParam("name") String name, @PathParam("version") String version) {
+        return metadata(name, version);
+    }
+
+    @GET
+    @Path("/models/{name}/ready")
+    public Response modelReady(@PathParam("name") String name) {
+        return readiness(name, "");
+    }
+
+    @GET
+    @Path("/models/{name}/versions/{version}/ready")
+    public Response modelVersionReady(@PathParam("name") String name, @PathParam("version") String version) {
+        return readiness(name, version);
+    }
+
+    @POST
+    @Path("/models/{name}/infer")
+    @Blocking // the JSON is parsed on a worker thread, never on the event loop
+    public Uni<Response> infer(@PathParam("name") String name, @HeaderParam(HEADER_LENGTH) String headerLength,
+            byte[] body) {
+        return infer(name, "", headerLength, body);
+    }
+
+    @POST
+    @Path("/models/{name}/versions/{version}/infer")
+    @Blocking
+    public Uni<Response> inferVersion(@PathParam("name") String name, @PathParam("version") String version,
+            @HeaderParam(HEADER_LENGTH) String headerLength, byte[] body) {
+        return infer(name, version, headerLength, body);
+    }
+
+    private Uni<Response> infer(String name, String version, String headerLength, byte[] body) {
+        return Uni.createFrom().deferred(() -> {
+            inference.requireModel(name, version, "model");
+            long maxValues = (long) config.serving().maxBatch() * FashionMnist.PIXELS;
+            KServeJson.Parsed parsed = KServeJson.request(name, version, body == null ? new byte[0] : body,
+                    headerLength, maxValues);
+            return inference.infer(parsed.request()).map(response -> {
+                KServeJson.Body answer = KServeJson.response(response, parsed.binaryOutput());
+                if (answer.binaries().isEmpty()) {
+                    return Response.ok(answer.json(), MediaType.APPLICATION_JSON).build();
+                }
+                return Response.ok(answer.bytes(), MediaType.APPLICATION_OCTET_STREAM)
+                        .header(HEADER_LENGTH, answer.json().length).build();
+            });
+        }).onFailure(StatusRuntimeException.class).recoverWithItem(KServeResource::error);
+    }
+
+    private Response metadata(String name, String version) {
+        try {
+            ModelSlot slot = inference.requireModel(name, version, "model");
+            return slot.live().use(model -> {
+                ObjectNode body = KServeJson.MAPPER.createObjectNode().put("name", slot.name());
+                body.putArray("versions").add(model.manifest().version());
+                body.put("platform", OpenInferenceService.PLATFORM);
+                tensor(body.putArray("inputs"), "images", List.of(-1L, 1L, (long) FashionMnist.IMAGE_SIDE,
+                        (long) FashionMnist.IMAGE_SIDE));
+                tensor(body.putArray("outputs"), "probabilities", List.of(-1L, (long) FashionMnist.CLASSES));
+                return json(Response.Status.OK, body);
+            });
+        } catch (StatusRuntimeException e) {
+            return error(e);
+        }
+    }
+
+    private static void tensor(ArrayNode list, String name, List<Long> shape) {
+        ObjectNode tensor = list.addObject().put("name", name).put("datatype", "FP32");
+        ArrayNode dims = tensor.putArray("shape");
+        shape.forEach(dims::add);
+    }
+
+    private Response readiness(String name, String version) {
+        try {
+            ModelSlot slot = inference.requireModel(name, version, "model");
+            boolean ready = slot.ready();
+            return json(ready ? Response.Status.OK : Response.Status.SERVICE_UNAVAILABLE,
+                    KServeJson.MAPPER.createObjectNode().put("name", slot.name()).put("ready", ready));
+        } catch (StatusRuntimeException e) {
+            return error(e);
+        }
+    }
+
+    private static Response json(Response.Status status, ObjectNode body) {
+        return Response.status(status).type(MediaType.APPLICATION_JSON).entity(body.toString()).build();
+    }
+
+    /** A gRPC refusal as KServe's {@code {"error": ...}} with the matching HTTP status. */
+    static Response error(Throwable failure) {
+        Status status = Status.fromThrowable(failure);
+        int http = switch (status.getCode()) {
+            case INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE -> 400;
+            case NOT_FOUND -> 404;
+            case RESOURCE_EXHAUSTED -> 429;
+            case UNAVAILABLE -> 503;
+            case DEADLINE_EXCEEDED -> 504;
+            case UNIMPLEMENTED -> 501;
+            default -> 500;
+        };
+        String message = status.getDescription() != null ? status.getDescription() : status.getCode().name();
+        return Response.status(http).type(MediaType.APPLICATION_JSON)
+                .entity(KServeJson.MAPPER.createObjectNode().put("error", message).toString()).build();
+    }
+}

@@ -1,0 +1,185 @@
+package dev.fmnist.inference.serving;
+
+import com.google.protobuf.ByteString;
+import dev.fmnist.contract.data.FashionMnist;
+import dev.fmnist.contract.images.Pixels;
+import dev.fmnist.inference.config.InferenceConfig;
+import dev.fmnist.proto.inference.InferTensorContents;
+import dev.fmnist.proto.inference.ModelInferRequest;
+import dev.fmnist.proto.inference.ModelInferRequest.InferInputTensor;
+import dev.fmnist.proto.inference.ModelInferResponse;
+import io.grpc.Status;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+
+/**
+ * An Open Inference Protocol inference, whichever way it came (gRPC ModelInfer, ModelStreamInfer, or
+ * KServe v2 REST turned into the same message): the model and version resolved, the request checked
+ * by {@link InferRequestRules}, the tensor read, the model's batcher asked. Input {@code images} as
+ * FP32 in [0, 1] or UINT8, shape [N, 1, 28, 28] or [N, 784], raw or typed; output
+ * {@code probabilities} FP32 [N, 10]. An empty model_version means the live one.
+ */
+@ApplicationScoped
+public class InferenceRequests {
+
+    private static final long SIDE = FashionMnist.IMAGE_SIDE;
+
+    @Inject
+    ModelSlots slots;
+
+    @Inject
+    InferenceConfig config;
+
+    /** Answers {@code request}; a refusal is a gRPC status naming the field, and counts as a failure of its model. */
+    public Uni<ModelInferResponse> infer(ModelInferRequest request) {
+        return Uni.createFrom().deferred(() -> {
+            ModelSlot slot = requireModel(request.getModelName(), request.getModelVersion(), "model_name");
+            long arrived = System.nanoTime();
+            try {
+                return submit(slot, request);
+            } catch (RuntimeException e) {
+                slot.stats().failure(slot.manifest().map(m -> m.version()).orElse(""), System.nanoTime() - arrived);
+                throw e;
+            }
+        });
+    }
+
+    private Uni<ModelInferResponse> submit(ModelSlot slot, ModelInferRequest request) {
+        InferRequestRules.check(request);
+        InferInputTensor input = request.getInputs(0);
+        int n = batchSize(input.getShapeList());
+        boolean raw = request.getRawInputContentsCount() > 0;
+        float[] pixels = pixels(input, raw ? request.getRawInputContents(0) : null, n);
+        return Uni.createFrom().completionStage(slot.batcher().submit(pixels, n)).map(result -> {
+            String version = result.model().version();
+            if (!request.getModelVersion().isEmpty() && !request.getModelVersion().equals(version)) {
+                throw notFound("model_version: '" + request.getModelVersion() + "' is not loaded; live is " + version);
+            }
+            ModelInferResponse.InferOutputTensor.Builder output = ModelInferResponse.InferOutputTensor.newBuilder()
+                    .setName(InferRequestRules.OUTPUT).setDatatype("FP32").addShape(n).addShape(FashionMnist.CLASSES);
+            ModelInferResponse.Builder response = ModelInferResponse.newBuilder().setModelName(slot.name())
+                    .setModelVersion(version).setId(request.getId());
+            float[][] probabilities = result.probabilities();
+            if (raw) {
+                ByteBuffer bytes = ByteBuffer.allocate(n * FashionMnist.CLASSES * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+                for (float[] row : probabilities) {
+                    for (float p : row) {
+                        bytes.putFloat(p);
+                    }
+                }
+                response.addOutputs(output).addRawOutputContents(ByteString.copyFrom(bytes.array()));
+            } else {
+                InferTensorContents.Builder contents = InferTensorContents.newBuilder();
+                for (float[] row : probabilities) {
+                    for (float p : row) {
+                        contents.addFp32Contents(p);
+                    }
+                }
+                response.addOutputs(output.setContents(contents));
+            }
+            return response.build();
+        });
+    }
+
+    /**
+     * The served model {@code name} (the field it came in is {@code field}), whose live version is
+     * {@code version} unless that is empty: NOT_FOUND naming what is served otherwise.
+     */
+    public ModelSlot requireModel(String name, String version, String field) {
+        if (name.isEmpty()) {
+            throw notFound(field + ": required; this server serves " + String.join(", ",
+                    slots.all().stream().map(ModelSlot::name).toList()));
+        }
+        ModelSlot slot = slots.require(name, field);
+        slot.manifest().ifPresent(m -> {
+            if (!version.isEmpty() && !version.equals(m.version())) {
+                throw notFound("model_version: '" + version + "' is not loaded; live is " + m.version());
+            }
+        });
+        return slot;
+    }
+
+    /** N from a shape of [N, 1, 28, 28] or [N, 784]. */
+    private int batchSize(List<Long> shape) {
+        boolean image = shape.size() == 4 && shape.get(1) == 1 && shape.get(2) == SIDE && shape.get(3) == SIDE;
+        boolean flat = shape.size() == 2 && shape.get(1) == FashionMnist.PIXELS;
+        if (!image && !flat) {
+            throw invalid("inputs[0].shape: expected [N, 1, 28, 28] or [N, 784], got " + shape);
+        }
+        long n = shape.get(0);
+        if (n < 1) {
+            throw invalid("inputs[0].shape: batch size must be at least 1, got " + n);
+        }
+        if (n > config.serving().maxBatch()) {
+            throw Status.RESOURCE_EXHAUSTED.withDescription("inputs[0].shape: at most " + config.serving().maxBatch()
+                    + " images per request, got " + n).asRuntimeException();
+        }
+        return (int) n;
+    }
+
+    private static float[] pixels(InferInputTensor input, ByteString raw, int n) {
+        int count = n * FashionMnist.PIXELS;
+        float[] pixels = new float[count];
+        switch (input.getDatatype()) {
+            case "FP32" -> {
+                if (raw != null) {
+                    requireSize(raw.size(), count * Float.BYTES, "raw_input_contents[0]", "bytes");
+                    ByteBuffer bytes = raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+                    for (int i = 0; i < count; i++) {
+                        pixels[i] = bytes.getFloat();
+                    }
+                } else {
+                    requireSize(input.getContents().getFp32ContentsCount(), count, "inputs[0].contents.fp32_contents",
+                            "values");
+                    for (int i = 0; i < count; i++) {
+                        pixels[i] = input.getContents().getFp32Contents(i);
+                    }
+                }
+                for (int i = 0; i < count; i++) {
+                    if (!Float.isFinite(pixels[i]) || pixels[i] < 0 || pixels[i] > 1) {
+                        throw invalid("inputs[0]: FP32 pixels must be in [0, 1], element " + i + " is " + pixels[i]);
+                    }
+                }
+            }
+            case "UINT8" -> {
+                if (raw != null) {
+                    requireSize(raw.size(), count, "raw_input_contents[0]", "bytes");
+                    for (int i = 0; i < count; i++) {
+                        pixels[i] = Pixels.scale(raw.byteAt(i));
+                    }
+                } else {
+                    requireSize(input.getContents().getUintContentsCount(), count, "inputs[0].contents.uint_contents",
+                            "values");
+                    for (int i = 0; i < count; i++) {
+                        int v = input.getContents().getUintContents(i);
+                        if (v < 0 || v > Pixels.MAX_LEVEL) {
+                            throw invalid("inputs[0]: UINT8 pixels must be 0..255, element " + i + " is "
+                                    + Integer.toUnsignedString(v));
+                        }
+                        pixels[i] = Pixels.scale(v);
+                    }
+                }
+            }
+            default -> throw invalid("inputs[0].datatype: expected FP32 or UINT8, got '" + input.getDatatype() + "'");
+        }
+        return pixels;
+    }
+
+    private static void requireSize(int actual, int expected, String field, String unit) {
+        if (actual != expected) {
+            throw invalid(field + ": expected " + expected + " " + unit + " for the declared shape, got " + actual);
+        }
+    }
+
+    static RuntimeException invalid(String message) {
+        return Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
+    }
+
+    static RuntimeException notFound(String message) {
+        return Status.NOT_FOUND.withDescription(message).asRuntimeException();
+    }
+}
