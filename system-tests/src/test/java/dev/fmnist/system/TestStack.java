@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -73,16 +74,30 @@ final class TestStack implements AutoCloseable {
 
     /** The inference service serving the MLPs the tests train; {@code extra} adds or overrides settings. */
     Process startInference(List<String> extra) throws IOException {
+        return startInference("inference", grpcPort, inferenceHttp, extra);
+    }
+
+    /** An inference replica named {@code name} (its log's name) on the given ports. */
+    Process startInference(String name, int grpc, int http, List<String> extra) throws IOException {
         List<String> properties = new ArrayList<>(List.of(
-                "-Dquarkus.http.port=" + inferenceHttp,
-                "-Dquarkus.grpc.server.port=" + grpcPort,
+                "-Dquarkus.http.port=" + http,
+                "-Dquarkus.grpc.server.port=" + grpc,
                 "-D" + TestTopics.PREFIX_PROPERTY + "=" + prefix,
                 "-Dkafka.bootstrap.servers=" + bootstrap,
                 "-Dfmnist.serving.models=mlp"));
         properties.addAll(extra);
-        Process process = start("inference", System.getProperty("inference.app"), properties);
+        Process process = start(name, System.getProperty("inference.app"), properties);
         processes.add(process);
         return process;
+    }
+
+    /** Stops one of the stack's processes (SIGTERM, then SIGKILL after 20 s) and forgets it. */
+    void stop(Process process) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+        processes.remove(process);
     }
 
     /** The flags that point the CLI at this stack. */
@@ -175,7 +190,7 @@ final class TestStack implements AutoCloseable {
         processes.forEach(Process::destroy);
         for (Process p : processes) {
             try {
-                if (!p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                if (!p.waitFor(20, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
                 }
             } catch (InterruptedException e) {

@@ -17,7 +17,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -283,9 +282,7 @@ final class KServeJson {
         if (!node.isObject()) {
             throw invalid(field + ": expected an object");
         }
-        Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-        while (fields.hasNext()) {
-            Map.Entry<String, JsonNode> entry = fields.next();
+        for (Map.Entry<String, JsonNode> entry : node.properties()) {
             JsonNode v = entry.getValue();
             InferParameter.Builder p = InferParameter.newBuilder();
             if (v.isBoolean()) {

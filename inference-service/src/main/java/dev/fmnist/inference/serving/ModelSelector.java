@@ -94,9 +94,9 @@ public class ModelSelector {
         }
         Optional<PublishedVersions.Entry> entry = slot.published().find(pin);
         if (entry.isEmpty()) {
-            slot.problem("pinned to " + pin + ", which is not on the models topic" + slot.manifest()
+            slot.problem("pinned to " + pin + ", not (yet) seen on the models topic" + slot.manifest()
                     .map(m -> "; " + m.version() + " keeps serving").orElse(""));
-            LOG.warnf("%s: %s", slot.name(), slot.problem().orElseThrow());
+            LOG.infof("%s: %s", slot.name(), slot.problem().orElseThrow());
             return;
         }
         fetch(slot, entry.get()).ifPresent(artefact -> {
@@ -156,6 +156,7 @@ public class ModelSelector {
             return false;
         }
         slot.swap(next);
+        slot.problem(null); // what was wanted is served now
         servingStatus.update();
         metrics.modelLoaded(slot.name(), manifest);
         LOG.infof("%s: now serving %s (%s), test accuracy %.4f%s", slot.name(), manifest.version(),
