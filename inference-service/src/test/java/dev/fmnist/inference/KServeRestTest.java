@@ -2,6 +2,7 @@ package dev.fmnist.inference;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
@@ -14,8 +15,8 @@ import dev.fmnist.contract.artefacts.ArtefactCodec;
 import dev.fmnist.contract.artefacts.ModelArtefact;
 import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.proto.inference.GRPCInferenceServiceGrpc;
-import dev.fmnist.proto.inference.ModelInferRequest;
 import dev.fmnist.proto.inference.ModelInferRequest.InferInputTensor;
+import dev.fmnist.proto.inference.ModelInferRequest;
 import dev.fmnist.proto.inference.ModelReadyRequest;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.grpc.GrpcClient;
@@ -26,7 +27,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -131,7 +131,7 @@ class KServeRestTest {
         nested.append("]]]");
         float[] fromNested = floats(JSON.readTree(infer(body("FP32", "[1,1,28,28]", nested.toString())).then()
                 .statusCode(200).extract().asByteArray()).at("/outputs/0/data"));
-        assertThat(fromNested).containsExactly(Arrays.copyOf(fromGrpc, 10), org.assertj.core.data.Offset.offset(1e-5f));
+        assertThat(fromNested).containsExactly(Arrays.copyOf(fromGrpc, 10), offset(1e-5f));
 
         // the binary tensor extension: raw bytes after the JSON, probabilities back as raw floats
         byte[] header = ("{\"inputs\":[{\"name\":\"images\",\"datatype\":\"UINT8\",\"shape\":[2,784],"
@@ -192,6 +192,11 @@ class KServeRestTest {
                 .body("error", equalTo("inputs[0].shape: at most 1000 images per request, got 1001"));
         given().contentType("application/json").body(body("UINT8", "[1,784]", "[1]")).post("/v2/models/resnet/infer")
                 .then().statusCode(404).body("error", equalTo("model: unknown model 'resnet'; this server serves mlp"));
+        // bounded whatever the body holds: values beyond the largest request, a flood of other JSON
+        infer(body("UINT8", "[1000,784]", "[" + "0,".repeat(784_000) + "0]")).then().statusCode(429)
+                .body("error", equalTo("inputs[0].data: more than 784000 values in one request"));
+        infer("{\"parameters\":{" + "\"p\":[" + "1,".repeat(5000) + "1]},\"inputs\":[]}").then().statusCode(400)
+                .body("error", startsWith("parameters.p: more than 4096 JSON values besides the tensors' data"));
         given().contentType("application/octet-stream").header("Inference-Header-Content-Length", 999999)
                 .body(new byte[10]).post("/v2/models/mlp/infer").then().statusCode(400)
                 .body("error", equalTo("Inference-Header-Content-Length: 999999 is outside the body's 10 bytes"));

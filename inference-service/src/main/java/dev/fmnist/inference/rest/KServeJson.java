@@ -8,12 +8,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
 import dev.fmnist.proto.inference.InferParameter;
 import dev.fmnist.proto.inference.InferTensorContents;
-import dev.fmnist.proto.inference.ModelInferRequest;
 import dev.fmnist.proto.inference.ModelInferRequest.InferInputTensor;
 import dev.fmnist.proto.inference.ModelInferRequest.InferRequestedOutputTensor;
+import dev.fmnist.proto.inference.ModelInferRequest;
 import dev.fmnist.proto.inference.ModelInferResponse;
 import io.grpc.Status;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -41,8 +40,6 @@ final class KServeJson {
     private static final Set<String> REQUEST_FIELDS = Set.of("id", "parameters", "inputs", "outputs");
     private static final Set<String> INPUT_FIELDS = Set.of("name", "shape", "datatype", "parameters", "data");
     private static final Set<String> OUTPUT_FIELDS = Set.of("name", "parameters");
-    /** Nesting of {@code data} at most: the deepest accepted shape is [N, 1, 28, 28]. */
-    private static final int MAX_DATA_DEPTH = 4;
 
     /** A request as the engine takes it, and whether its outputs go back binary. */
     record Parsed(ModelInferRequest request, boolean binaryOutput) {}
@@ -67,17 +64,8 @@ final class KServeJson {
                         + " bytes");
             }
         }
-        JsonNode root;
-        try {
-            root = MAPPER.readTree(body, 0, jsonLength);
-        } catch (JsonProcessingException e) {
-            throw invalid("body: not valid JSON: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw invalid("body: unreadable: " + e.getMessage());
-        }
-        if (root == null || !root.isObject()) {
-            throw invalid("body: expected a JSON object with \"inputs\"");
-        }
+        StreamedRequest.Read streamed = StreamedRequest.read(body, jsonLength, maxValues);
+        JsonNode root = streamed.root();
         onlyFields(root, REQUEST_FIELDS, "");
         ModelInferRequest.Builder request = ModelInferRequest.newBuilder().setModelName(model).setModelVersion(version);
         if (root.has("id")) {
@@ -131,8 +119,8 @@ final class KServeJson {
                 request.addRawInputContents(ByteString.copyFrom(body, binaryOffset, (int) size));
                 binaryOffset += (int) size;
             } else {
-                JsonNode data = required(input, "data", field);
-                tensor.setContents(contents(data, tensor.getDatatype(), field + ".data", maxValues));
+                required(input, "data", field);
+                tensor.setContents(contents(streamed.data().get(i), tensor.getDatatype(), field + ".data"));
             }
             request.addInputs(tensor);
         }
@@ -226,52 +214,29 @@ final class KServeJson {
         return values;
     }
 
-    /** {@code data}, flat or nested, as the typed contents of {@code datatype}; other datatypes are refused later by name. */
-    private static InferTensorContents contents(JsonNode data, String datatype, String field, long maxValues) {
+    /** {@code data}'s values as the typed contents of {@code datatype}; other datatypes are refused later by name. */
+    private static InferTensorContents contents(StreamedRequest.Values data, String datatype, String field) {
         InferTensorContents.Builder contents = InferTensorContents.newBuilder();
-        List<JsonNode> values = new ArrayList<>();
-        flatten(data, field, 0, values, maxValues);
-        for (int i = 0; i < values.size(); i++) {
-            JsonNode v = values.get(i);
-            switch (datatype) {
-                case "FP32" -> {
-                    if (!v.isNumber()) {
-                        throw invalid(field + ": element " + i + " is " + v.getNodeType() + ", expected a number");
+        switch (datatype) {
+            case "FP32" -> {
+                for (int i = 0; i < data.count(); i++) {
+                    contents.addFp32Contents((float) data.value(i));
+                }
+            }
+            case "UINT8" -> {
+                for (int i = 0; i < data.count(); i++) {
+                    double v = data.value(i);
+                    if (!data.integral(i) || v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+                        throw invalid(field + ": element " + i + " is " + data.text(i) + ", expected an integer 0..255");
                     }
-                    contents.addFp32Contents(v.floatValue());
+                    contents.addUintContents((int) v); // the shared rules refuse it outside 0..255
                 }
-                case "UINT8" -> {
-                    if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-                        throw invalid(field + ": element " + i + " is " + v + ", expected an integer 0..255");
-                    }
-                    contents.addUintContents(v.intValue()); // the shared rules refuse it outside 0..255
-                }
-                default -> {
-                    return contents.build(); // the datatype itself is refused by the shared rules
-                }
+            }
+            default -> {
+                // the datatype itself is refused by the shared rules, naming it
             }
         }
         return contents.build();
-    }
-
-    private static void flatten(JsonNode node, String field, int depth, List<JsonNode> out, long maxValues) {
-        if (!node.isArray()) {
-            if (depth == 0) {
-                throw invalid(field + ": expected an array of values");
-            }
-            if (out.size() >= maxValues) {
-                throw Status.RESOURCE_EXHAUSTED.withDescription(field + ": more than " + maxValues
-                        + " values in one request").asRuntimeException();
-            }
-            out.add(node);
-            return;
-        }
-        if (depth == MAX_DATA_DEPTH) {
-            throw invalid(field + ": nested deeper than the deepest accepted shape [N, 1, 28, 28]");
-        }
-        for (JsonNode child : node) {
-            flatten(child, field, depth + 1, out, maxValues);
-        }
     }
 
     private static Map<String, InferParameter> parameters(JsonNode node, String field) {
