@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fmnist.contract.networks.Architecture;
 import dev.fmnist.contract.networks.NetworkSpec;
+import dev.fmnist.contract.serving.ModelControl;
 import dev.fmnist.contract.training.EpochMetrics;
 import dev.fmnist.contract.training.HyperParameters;
 import dev.fmnist.contract.training.OptimizerKind;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** The JSON Schemas published in docs/schemas say what the contract's code does: fields, names, bounds and defaults. */
@@ -147,5 +149,19 @@ class PublishedSchemasTest {
         assertThat(ControlCommand.parse(ControlCommand.cancel("exp-1").toJson())).isEqualTo(ControlCommand.cancel("exp-1"));
         assertThat(JSON.readTree(ControlCommand.cancel("exp-1").toJson()))
                 .isEqualTo(JSON.valueToTree(Map.of("type", "cancel", "experimentId", "exp-1")));
+    }
+
+    @Test
+    void theModelControlSchemaIsTheRecordAndEveryServedNameMatchesIt() throws IOException {
+        JsonNode schema = schema("model-control.schema.json");
+        assertThat(names(schema.get("properties"))).isEqualTo(components(ModelControl.class));
+        ModelControl pin = ModelControl.pin("compare-k3", "7daa286411a7", "rollback from 0123456789ab");
+        assertThat(names(JSON.readTree(pin.toJson()))).isEqualTo(components(ModelControl.class));
+        Pattern model = Pattern.compile(schema.at("/properties/model/pattern").asText());
+        for (Architecture a : Architecture.values()) {
+            for (int k = NetworkSpec.MIN_KERNEL; k <= NetworkSpec.MAX_KERNEL; k++) {
+                assertThat(new NetworkSpec(a, k).servingName()).matches(model);
+            }
+        }
     }
 }

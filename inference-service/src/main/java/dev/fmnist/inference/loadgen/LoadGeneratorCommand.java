@@ -18,6 +18,11 @@ import dev.fmnist.proto.v1.ClassifyRequest;
 import dev.fmnist.proto.v1.Image;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,6 +32,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -40,12 +47,14 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * Closed-loop gRPC load: N requests of one image each in flight at all times, for a fixed time;
- * reports p50/p99 latency and throughput per rpc and concurrency, and the raw DJL forward pass of the
- * same artefact at the same batch size for comparison.
+ * Closed-loop load: N requests in flight at all times, for a fixed time, over gRPC (Classify,
+ * ModelInfer) or KServe v2 REST (binary tensors, or JSON); reports p50/p99 latency and throughput per
+ * rpc and concurrency, and the raw DJL forward pass of the same artefact at the same batch size for
+ * comparison. Several model names spread the requests over those models, in turn.
  */
 @Command(name = "loadgen", mixinStandardHelpOptions = true,
-        description = "Measure Classify and ModelInfer latency and throughput against a running inference-service.")
+        description = "Measure Classify, ModelInfer and REST infer latency and throughput against a running "
+                + "inference-service.")
 public final class LoadGeneratorCommand implements Callable<Integer> {
 
     private static final double NANOS_PER_MS = 1e6;
@@ -59,14 +68,20 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
     @Option(names = "--target", defaultValue = "127.0.0.1:9000", description = "gRPC host:port (default: ${DEFAULT-VALUE})")
     String target;
 
-    @Option(names = "--model-name", defaultValue = "better", description = "model name for ModelInfer (default: ${DEFAULT-VALUE})")
-    String modelName;
+    @Option(names = "--http-target", defaultValue = "127.0.0.1:8081",
+            description = "HTTP host:port for the REST rpcs (default: ${DEFAULT-VALUE})")
+    String httpTarget;
+
+    @Option(names = "--model-name", split = ",", defaultValue = "better",
+            description = "served model(s); several take requests in turn (default: ${DEFAULT-VALUE})")
+    List<String> modelNames;
 
     @Option(names = "--concurrency", split = ",", defaultValue = "1,16,64", description = "clients in flight (default: ${DEFAULT-VALUE})")
     int[] concurrency;
 
     @Option(names = "--rpc", split = ",", defaultValue = "Classify,ModelInfer",
-            description = "rpcs to measure, in this order (default: ${DEFAULT-VALUE})")
+            description = "rpcs to measure, in this order: Classify, ModelInfer (gRPC), REST (KServe v2 with binary "
+                    + "tensors), REST-JSON (KServe v2 with JSON data) (default: ${DEFAULT-VALUE})")
     List<String> rpcs;
 
     @Option(names = "--seconds", defaultValue = "10", description = "measured seconds per point (default: ${DEFAULT-VALUE})")
@@ -103,6 +118,7 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
         }
         // callbacks on the transport threads: they only record a number and start the next call
         ManagedChannel channel = ManagedChannelBuilder.forTarget(target).usePlaintext().directExecutor().build();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         try {
             ClassifierGrpc.ClassifierFutureStub classifier = ClassifierGrpc.newFutureStub(channel);
             GRPCInferenceServiceGrpc.GRPCInferenceServiceFutureStub v2 = GRPCInferenceServiceGrpc.newFutureStub(channel);
@@ -116,16 +132,21 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
                         batch.add(images.get((i + j) % IMAGES));
                     }
                     ByteString tensor = batch.stream().map(Image::getRawUint8).reduce(ByteString.EMPTY, ByteString::concat);
+                    String model = modelNames.get(i % modelNames.size());
                     calls[i] = switch (rpc) {
                         case "Classify" -> imagesPerRequest == 1
-                                ? () -> classifier.classify(ClassifyRequest.newBuilder().setImage(image).build())
-                                : () -> classifier.classifyBatch(ClassifyBatchRequest.newBuilder().addAllImages(batch).build());
-                        case "ModelInfer" -> () -> v2.modelInfer(ModelInferRequest.newBuilder().setModelName(modelName)
+                                ? () -> stage(classifier.classify(ClassifyRequest.newBuilder().setModel(model)
+                                        .setImage(image).build()))
+                                : () -> stage(classifier.classifyBatch(ClassifyBatchRequest.newBuilder().setModel(model)
+                                        .addAllImages(batch).build()));
+                        case "ModelInfer" -> () -> stage(v2.modelInfer(ModelInferRequest.newBuilder().setModelName(model)
                                 .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("images")
                                         .setDatatype("UINT8").addShape(imagesPerRequest).addShape(FashionMnist.PIXELS))
-                                .addRawInputContents(tensor).build());
+                                .addRawInputContents(tensor).build()));
+                        case "REST" -> rest(http, model, binaryBody(tensor), true);
+                        case "REST-JSON" -> rest(http, model, jsonBody(tensor), false);
                         default -> throw new ParameterException(spec.commandLine(),
-                                "--rpc: expected Classify or ModelInfer, got " + rpc);
+                                "--rpc: expected Classify, ModelInfer, REST or REST-JSON, got " + rpc);
                     };
                 }
                 callsByRpc.put(rpc, calls);
@@ -165,11 +186,69 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** A KServe v2 infer over HTTP; anything but 200 counts as a failure. */
+    private Call rest(HttpClient http, String model, byte[][] body, boolean binary) {
+        URI uri = URI.create("http://" + httpTarget + "/v2/models/" + model + "/infer");
+        return () -> {
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofByteArray(body[0]));
+            if (binary) {
+                request.header("Content-Type", "application/octet-stream")
+                        .header("Inference-Header-Content-Length", new String(body[1], StandardCharsets.US_ASCII));
+            } else {
+                request.header("Content-Type", "application/json");
+            }
+            return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
+                if (response.statusCode() != 200) {
+                    throw new IllegalStateException("HTTP " + response.statusCode());
+                }
+                return response;
+            });
+        };
+    }
+
+    /** The binary tensor extension's body (JSON header, then the UINT8 pixels) and the header's length. */
+    private byte[][] binaryBody(ByteString pixels) {
+        byte[] header = ("{\"inputs\":[{\"name\":\"images\",\"datatype\":\"UINT8\",\"shape\":[" + imagesPerRequest + ","
+                + FashionMnist.PIXELS + "],\"parameters\":{\"binary_data_size\":" + pixels.size() + "}}],"
+                + "\"outputs\":[{\"name\":\"probabilities\",\"parameters\":{\"binary_data\":true}}]}")
+                .getBytes(StandardCharsets.UTF_8);
+        byte[] body = new byte[header.length + pixels.size()];
+        System.arraycopy(header, 0, body, 0, header.length);
+        pixels.copyTo(body, header.length);
+        return new byte[][] {body, String.valueOf(header.length).getBytes(StandardCharsets.US_ASCII)};
+    }
+
+    /** The same request with the pixels as JSON numbers. */
+    private byte[][] jsonBody(ByteString pixels) {
+        StringBuilder data = new StringBuilder();
+        for (int i = 0; i < pixels.size(); i++) {
+            data.append(i == 0 ? "" : ",").append(pixels.byteAt(i) & 0xff);
+        }
+        return new byte[][] {("{\"inputs\":[{\"name\":\"images\",\"datatype\":\"UINT8\",\"shape\":[" + imagesPerRequest
+                + "," + FashionMnist.PIXELS + "],\"data\":[" + data + "]}]}").getBytes(StandardCharsets.UTF_8)};
+    }
+
+    /** A gRPC future as a completion stage, completed on the transport thread. */
+    private static CompletableFuture<Object> stage(ListenableFuture<?> future) {
+        CompletableFuture<Object> stage = new CompletableFuture<>();
+        future.addListener(() -> {
+            try {
+                stage.complete(future.get());
+            } catch (ExecutionException e) {
+                stage.completeExceptionally(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                stage.completeExceptionally(e);
+            }
+        }, MoreExecutors.directExecutor());
+        return stage;
+    }
+
     private record Point(double p50Ms, double p99Ms, double perSecond) {}
 
     /** One request, started asynchronously. */
     private interface Call {
-        ListenableFuture<?> start();
+        CompletionStage<?> start();
     }
 
     /**
@@ -199,16 +278,14 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
     private static void issue(Call[] calls, int index, int clients, long end, long[] latencies, AtomicInteger count,
             AtomicInteger failures, CountDownLatch finished) {
         long start = System.nanoTime();
-        ListenableFuture<?> answer = calls[index % calls.length].start();
-        answer.addListener(() -> {
+        calls[index % calls.length].start().whenComplete((answer, failure) -> {
             long now = System.nanoTime();
-            try {
-                answer.get();
+            if (failure == null) {
                 int slot = count.getAndIncrement();
                 if (slot < latencies.length) {
                     latencies[slot] = now - start;
                 }
-            } catch (ExecutionException | InterruptedException | RuntimeException e) {
+            } else {
                 failures.incrementAndGet();
             }
             if (now < end) {
@@ -216,7 +293,7 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
             } else {
                 finished.countDown();
             }
-        }, MoreExecutors.directExecutor());
+        });
     }
 
     /** The same artefact's forward pass in this process, batch = concurrency, one call after another. */
