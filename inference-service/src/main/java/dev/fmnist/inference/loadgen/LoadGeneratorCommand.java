@@ -18,10 +18,14 @@ import dev.fmnist.proto.v1.ClassifyRequest;
 import dev.fmnist.proto.v1.Image;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -118,7 +122,11 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
         }
         // callbacks on the transport threads: they only record a number and start the next call
         ManagedChannel channel = ManagedChannelBuilder.forTarget(target).usePlaintext().directExecutor().build();
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        // Vert.x's client, the one Quarkus serves with: event-loop I/O, one pooled keep-alive connection
+        // per client in flight; the JDK's HttpClient took a whole core here and bounded what was measured
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+        HttpClient http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true)
+                .setMaxPoolSize(Arrays.stream(concurrency).max().orElse(1)));
         try {
             ClassifierGrpc.ClassifierFutureStub classifier = ClassifierGrpc.newFutureStub(channel);
             GRPCInferenceServiceGrpc.GRPCInferenceServiceFutureStub v2 = GRPCInferenceServiceGrpc.newFutureStub(channel);
@@ -182,28 +190,29 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
             }
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
         }
         return 0;
     }
 
     /** A KServe v2 infer over HTTP; anything but 200 counts as a failure. */
     private Call rest(HttpClient http, String model, byte[][] body, boolean binary) {
-        URI uri = URI.create("http://" + httpTarget + "/v2/models/" + model + "/infer");
-        return () -> {
-            HttpRequest.Builder request = HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofByteArray(body[0]));
-            if (binary) {
-                request.header("Content-Type", "application/octet-stream")
-                        .header("Inference-Header-Content-Length", new String(body[1], StandardCharsets.US_ASCII));
-            } else {
-                request.header("Content-Type", "application/json");
+        int colon = httpTarget.lastIndexOf(':');
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(httpTarget.substring(0, colon))
+                .setPort(Integer.parseInt(httpTarget.substring(colon + 1))).setURI("/v2/models/" + model + "/infer");
+        if (binary) {
+            options.putHeader("Content-Type", "application/octet-stream")
+                    .putHeader("Inference-Header-Content-Length", new String(body[1], StandardCharsets.US_ASCII));
+        } else {
+            options.putHeader("Content-Type", "application/json");
+        }
+        Buffer payload = Buffer.buffer(body[0]);
+        return () -> http.request(options).compose(request -> request.send(payload)).compose(response -> {
+            if (response.statusCode() != 200) {
+                return Future.failedFuture("HTTP " + response.statusCode());
             }
-            return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
-                if (response.statusCode() != 200) {
-                    throw new IllegalStateException("HTTP " + response.statusCode());
-                }
-                return response;
-            });
-        };
+            return response.body();
+        }).toCompletionStage();
     }
 
     /** The binary tensor extension's body (JSON header, then the UINT8 pixels) and the header's length. */
