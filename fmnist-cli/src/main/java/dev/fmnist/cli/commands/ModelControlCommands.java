@@ -102,8 +102,8 @@ final class ModelControlCommands {
                             && expected.map(v -> v.equals(info.getVersion()) || v.equals(info.getExperimentId()))
                                     .orElse(true);
                     if (applied) {
-                        out.println(control.model() + ": " + grpc.target + " serves " + info.getVersion() + " ("
-                                + info.getExperimentId() + ")");
+                        out.println(control.model() + ": " + grpc.target + " serves " + info.getVersion()
+                                + (info.getExperimentId().isEmpty() ? "" : " (" + info.getExperimentId() + ")"));
                         return ExitCode.OK;
                     }
                     if (System.currentTimeMillis() > deadline) {
