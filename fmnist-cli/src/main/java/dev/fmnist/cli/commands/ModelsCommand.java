@@ -16,10 +16,12 @@ import dev.fmnist.contract.artefacts.ModelManifest;
 import dev.fmnist.proto.v1.ModelInfo;
 import dev.fmnist.proto.v1.RefusedArtefact;
 import java.io.PrintWriter;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -76,6 +78,7 @@ public final class ModelsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Served served = new Served(grpc, spec.commandLine().getErr());
+        served.probe();
         // each artefact once: a version published again (same parameters, same experiment) is one row
         Map<String, Artefact> byIdentity = new LinkedHashMap<>();
         for (ConsumerRecord<String, byte[]> record : new Broker(kafka).readAll(kafka.models())) {
@@ -112,7 +115,8 @@ public final class ModelsCommand implements Callable<Integer> {
         private final GrpcOptions grpc;
         private final PrintWriter err;
         private final Map<String, Optional<ModelInfo>> byModel = new TreeMap<>();
-        private boolean unreachable;
+        private final Set<String> reported = new HashSet<>();
+        private boolean answered;
 
         Served(GrpcOptions grpc, PrintWriter err) {
             this.grpc = grpc;
@@ -121,22 +125,37 @@ public final class ModelsCommand implements Callable<Integer> {
 
         /** The model's state, or empty when the service does not serve it or cannot be asked. */
         Optional<ModelInfo> model(String name) {
-            if (unreachable) {
-                return Optional.empty();
-            }
             return byModel.computeIfAbsent(name, n -> {
                 try (InferenceClient client = new InferenceClient(grpc)) {
-                    return client.modelIfServed(n);
+                    Optional<ModelInfo> info = client.modelIfServed(n);
+                    answered = true;
+                    return info;
                 } catch (CliException e) {
-                    unreachable = true;
-                    err.println("fmnist: live model unknown: " + e.getMessage());
+                    report(e);
                     return Optional.empty();
                 }
             });
         }
 
-        boolean reachable() {
-            return !unreachable;
+        /** Whether the service answered about some model. */
+        boolean answered() {
+            return answered;
+        }
+
+        /** Asks for the server's first model, so that a server that cannot answer says why even with no artefacts. */
+        void probe() {
+            try (InferenceClient client = new InferenceClient(grpc)) {
+                client.model("");
+                answered = true;
+            } catch (CliException e) {
+                report(e);
+            }
+        }
+
+        private void report(CliException e) {
+            if (reported.add(e.getMessage())) {
+                err.println("fmnist: live model unknown: " + e.getMessage());
+            }
         }
 
         /** One line per served model: what is live and whether it is pinned, and why. */
@@ -166,7 +185,7 @@ public final class ModelsCommand implements Callable<Integer> {
         } catch (ArtefactException e) {
             return new Artefact(null, record.key(), null, null, null, null, null,
                     record.value() == null ? 0 : record.value().length, record.offset(), 1,
-                    served.reachable() ? false : null, null, null, e.getMessage());
+                    served.answered() ? false : null, null, null, e.getMessage());
         }
     }
 
