@@ -134,7 +134,19 @@ class TrainerGroupIT {
                 assertThat(ends).as("end records of %s", id).hasSize(1);
                 assertThat(ends.get(0).partition()).isEqualTo(partitionOf.get(id));
             }
-            assertThat(children.stream().flatMap(c -> workers(events, c).stream()).collect(Collectors.toSet()))
+
+            // a sweep fanned out while the group is stable (two trainers holding partitions) spreads over
+            // them; the first one's spread depends on when the kill and the rebalance fell, so it is not asserted
+            String spread = run + "-spread";
+            Map<String, Object> spreadRequest = small(spread);
+            spreadRequest.put("sweep", Map.of("parameter", "learningRate", "values",
+                    List.of(0.01, 0.02, 0.03, 0.04, 0.05, 0.06)));
+            kafka.sendKeyed(requests, spread, KafkaTestSupport.json(spreadRequest));
+            List<ExperimentEvent> spreadEvents = events(es -> ended(es).contains(spread));
+            List<String> spreadChildren = List.of("0.01", "0.02", "0.03", "0.04", "0.05", "0.06").stream()
+                    .map(v -> spread + "/learningRate=" + v).toList();
+            assertThat(terminal(spreadEvents, spread)).isEqualTo(Type.SUCCEEDED);
+            assertThat(spreadChildren.stream().flatMap(c -> workers(spreadEvents, c).stream()).collect(Collectors.toSet()))
                     .as("the sweep's children ran on more than one trainer").hasSizeGreaterThan(1);
         } finally {
             for (Process trainer : trainers.values()) {
