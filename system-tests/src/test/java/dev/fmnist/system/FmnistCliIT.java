@@ -75,7 +75,7 @@ class FmnistCliIT {
                 .contains("QUEUED    mlp, 2 epochs, tags {purpose=cli-test}", "RUNNING   on " + stack.trainerDevice())
                 .containsPattern("epoch 1/2 \\[[#.]{24}\\] \\d+/300 batches  \\d+ img/s  ETA \\d+:\\d\\d \\(run \\d+:\\d\\d\\)")
                 .containsPattern("  epoch 1/2  loss \\d\\.\\d{4}  train 0\\.\\d{4}  test 0\\.\\d{4}")
-                .contains("  epoch 2/2  loss ").containsPattern("SUCCEEDED in \\d+:\\d\\d, test accuracy 0\\.\\d{4}, artefact [0-9a-f]{12}");
+                .contains("  epoch 2/2  loss ").containsPattern("SUCCEEDED in \\d+:\\d\\d, artefact [0-9a-f]{12} test accuracy 0\\.\\d{4} \\(best epoch 0\\.\\d{4}\\)");
     }
 
     @Test
@@ -106,7 +106,7 @@ class FmnistCliIT {
         JsonNode rows = Json.MAPPER.readTree(kafkaCli("list", "-o", "json").out());
         JsonNode row = rows.get(rows.size() - 1);
         assertThat(fields(row)).isEqualTo(Set.of("experimentId", "status", "architecture", "epochsDone", "epochs",
-                "bestTestAccuracy", "durationSeconds", "queuedAt", "endedAt", "worker"));
+                "artefactTestAccuracy", "bestEpochTestAccuracy", "durationSeconds", "queuedAt", "endedAt", "worker"));
         assertThat(row.get("status").asText()).isEqualTo("SUCCEEDED");
 
         CapturedRun show = kafkaCli("show", mlpId);
@@ -114,7 +114,7 @@ class FmnistCliIT {
                 .containsPattern("2/2 +\\d\\.\\d{4} +0\\.\\d{4} +0\\.\\d{4}");
         JsonNode record = Json.MAPPER.readTree(kafkaCli("show", mlpId, "-o", "json").out());
         assertThat(fields(record)).isEqualTo(Set.of("experimentId", "status", "architecture", "epochsDone", "epochs",
-                "bestTestAccuracy", "durationSeconds", "queuedAt", "startedAt", "endedAt", "device", "worker",
+                "artefactTestAccuracy", "bestEpochTestAccuracy", "durationSeconds", "queuedAt", "startedAt", "endedAt", "device", "worker",
                 "artefactVersion", "tags", "epochMetrics"));
         assertThat(fields(record.get("epochMetrics").get(0))).isEqualTo(Set.of("epoch", "loss", "trainAccuracy",
                 "testAccuracy", "epochSeconds", "imagesPerSecond"));

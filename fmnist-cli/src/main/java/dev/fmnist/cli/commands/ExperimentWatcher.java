@@ -126,9 +126,11 @@ final class ExperimentWatcher {
                         row.testAccuracy() != null ? Formats.accuracy(row.testAccuracy()) : "-"));
                 table.print(out);
             }
-            case SUCCEEDED -> endLine(e, who + "SUCCEEDED in " + Formats.duration(record.getDuration()) + ", test accuracy "
-                    + Formats.accuracy(record.getBestTestAccuracy())
-                    + (e.artefactVersion() == null ? "" : ", artefact " + e.artefactVersion()));
+            case SUCCEEDED -> endLine(e, who + "SUCCEEDED in " + Formats.duration(record.getDuration())
+                    + (e.artefactVersion() == null ? ", best run's test accuracy " + Formats.accuracy(record.getArtefactTestAccuracy())
+                            : ", artefact " + e.artefactVersion() + " test accuracy "
+                                    + Formats.accuracy(e.metrics() == null ? null : e.metrics().testAccuracy())
+                                    + " (best epoch " + Formats.accuracy(record.getBestEpochTestAccuracy()) + ")"));
             case FAILED, CANCELLED, REJECTED -> endLine(e, who + e.type() + ": " + e.reason());
         }
     }

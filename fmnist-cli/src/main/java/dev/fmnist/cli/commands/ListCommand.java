@@ -22,7 +22,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "list", aliases = "ls", mixinStandardHelpOptions = true,
-        description = "Experiments, oldest first: status, architecture, epochs, best test accuracy, duration.",
+        description = "Experiments, oldest first: status, architecture, epochs, the published artefact's test accuracy "
+                + "(a sweep: its best run's), duration.",
         footer = ExitCode.HELP_FOOTER)
 public final class ListCommand implements Callable<Integer> {
 
@@ -58,12 +59,12 @@ public final class ListCommand implements Callable<Integer> {
             Json.print(spec.commandLine().getOut(), states.stream().map(ListCommand::summary).toList());
             return ExitCode.OK;
         }
-        Table table = new Table("ID", "STATUS", "ARCHITECTURE", "EPOCHS", "BEST TEST ACC", "DURATION", "QUEUED AT");
+        Table table = new Table("ID", "STATUS", "ARCHITECTURE", "EPOCHS", "ARTEFACT ACC", "DURATION", "QUEUED AT");
         for (ExperimentState s : states) {
             Summary r = summary(s);
             table.row(r.experimentId(), r.status(), r.architecture(),
                     r.epochs() == null ? null : r.epochsDone() + "/" + r.epochs(),
-                    Formats.accuracy(r.bestTestAccuracy()), Formats.duration(s.duration()),
+                    Formats.accuracy(r.artefactTestAccuracy()), Formats.duration(s.duration()),
                     Formats.time(s.queuedAt()));
         }
         table.print(spec.commandLine().getOut());
@@ -72,13 +73,13 @@ public final class ListCommand implements Callable<Integer> {
 
     /** The list's JSON row. */
     record Summary(String experimentId, String parentId, Type status, String architecture, int epochsDone,
-            Integer epochs, Double bestTestAccuracy, Double durationSeconds, String queuedAt, String endedAt,
+            Integer epochs, Double artefactTestAccuracy, Double bestEpochTestAccuracy, Double durationSeconds, String queuedAt, String endedAt,
             String worker, String reason) {}
 
     static Summary summary(ExperimentState s) {
         Duration d = s.duration();
         return new Summary(s.experimentId(), s.parentId(), s.status(), s.networkLabel(),
-                s.epochsDone() == null ? 0 : s.epochsDone(), s.epochs(), s.bestTestAccuracy(),
+                s.epochsDone() == null ? 0 : s.epochsDone(), s.epochs(), s.artefactTestAccuracy(), s.bestTestAccuracy(),
                 d == null ? null : d.toMillis() / 1000.0, s.queuedAt(), s.endedAt(), s.worker(), s.reason());
     }
 

@@ -176,7 +176,8 @@ public final class ReportCommand implements Callable<Integer> {
             md.append("| | |\n|---|---|\n");
             row(md, "Status", r.getStatus() + (r.getReason() == null ? "" : " (" + r.getReason() + ")"));
             row(md, "Architecture", r.getArchitecture());
-            row(md, "Best test accuracy", Formats.accuracy(r.getBestTestAccuracy()));
+            row(md, "Artefact test accuracy", Formats.accuracy(r.getArtefactTestAccuracy()));
+            row(md, "Best epoch test accuracy", Formats.accuracy(r.getBestEpochTestAccuracy()));
             row(md, "Duration", Formats.duration(r.getDuration()));
             row(md, "Device", r.getDevice());
             row(md, "Artefact", r.getArtefactVersion());
@@ -188,9 +189,9 @@ public final class ReportCommand implements Callable<Integer> {
                         e.epochSeconds(), e.imagesPerSecond())));
             }
             if (!children.isEmpty()) {
-                md.append("\n## Runs\n\n| run | status | test accuracy | duration |\n|---|---|---|---|\n");
+                md.append("\n## Runs\n\n| run | status | artefact test accuracy | duration |\n|---|---|---|---|\n");
                 children.forEach(c -> md.append("| ").append(c.getExperimentId()).append(" | ").append(c.getStatus())
-                        .append(" | ").append(Formats.accuracy(c.getBestTestAccuracy())).append(" | ")
+                        .append(" | ").append(Formats.accuracy(c.getArtefactTestAccuracy())).append(" | ")
                         .append(Formats.duration(c.getDuration())).append(" |\n"));
             }
             md.append("\n## Plots\n\n");

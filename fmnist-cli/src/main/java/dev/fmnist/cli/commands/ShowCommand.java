@@ -59,7 +59,10 @@ public final class ShowCommand implements Callable<Integer> {
         field(out, "Ended", r.getEndedAt() == null ? null : Formats.time(r.getEndedAt()));
         field(out, "Duration", Formats.duration(r.getDuration()));
         field(out, "Device", r.getDevice() == null ? null : r.getDevice() + " (" + r.getWorker() + ")");
-        field(out, "Best test acc", Formats.accuracy(r.getBestTestAccuracy()));
+        field(out, "Artefact acc", r.getArtefactTestAccuracy() == null ? null
+                : Formats.accuracy(r.getArtefactTestAccuracy()) + " test accuracy of the published artefact");
+        field(out, "Best epoch", r.getBestEpochTestAccuracy() == null ? null
+                : Formats.accuracy(r.getBestEpochTestAccuracy()) + " test accuracy (per-epoch figures below)");
         field(out, "Artefact", r.getArtefactVersion());
         if (!r.getEpochMetrics().isEmpty()) {
             out.println();
@@ -71,9 +74,9 @@ public final class ShowCommand implements Callable<Integer> {
         }
         if (!children.isEmpty()) {
             out.println();
-            Table runs = new Table("RUN", "STATUS", "ARCHITECTURE", "BEST TEST ACC", "DURATION");
+            Table runs = new Table("RUN", "STATUS", "ARCHITECTURE", "ARTEFACT TEST ACC", "DURATION");
             children.forEach(c -> runs.row(c.getExperimentId(), c.getStatus(), c.getArchitecture(),
-                    Formats.accuracy(c.getBestTestAccuracy()), Formats.duration(c.getDuration())));
+                    Formats.accuracy(c.getArtefactTestAccuracy()), Formats.duration(c.getDuration())));
             runs.print(out);
         }
         return ExitCode.OK;

@@ -14,7 +14,7 @@ import java.util.Map;
 
 /** One experiment as its events tell it: what {@code list} and {@code show} print. */
 @JsonPropertyOrder({"experimentId", "parentId", "status", "architecture", "epochsDone", "epochs",
-    "bestTestAccuracy", "durationSeconds", "queuedAt", "startedAt", "endedAt", "device", "worker", "reason",
+    "artefactTestAccuracy", "bestEpochTestAccuracy", "durationSeconds", "queuedAt", "startedAt", "endedAt", "device", "worker", "reason",
     "artefactVersion", "tags", "sweptParameter", "sweptValues", "epochMetrics", "sweep", "reportKey"})
 public final class ExperimentRecord {
 
@@ -69,8 +69,16 @@ public final class ExperimentRecord {
         return epochMetrics.size();
     }
 
-    /** The best test accuracy of any epoch, or of any run of a sweep. */
-    public Double getBestTestAccuracy() {
+    /**
+     * The test accuracy of the artefact that was published (the last epoch's weights), or of a sweep's
+     * best run; null until it succeeded.
+     */
+    public Double getArtefactTestAccuracy() {
+        return state.artefactTestAccuracy();
+    }
+
+    /** The best test accuracy of any epoch, or of any run of a sweep: not necessarily what was published. */
+    public Double getBestEpochTestAccuracy() {
         return state.bestTestAccuracy();
     }
 

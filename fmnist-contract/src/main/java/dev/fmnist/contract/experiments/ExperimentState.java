@@ -231,6 +231,22 @@ public record ExperimentState(
         return architecture == null ? null : NetworkSpec.label(architecture, k);
     }
 
+    /**
+     * The test accuracy of what was published: for an experiment that SUCCEEDED, its artefact holds
+     * the last epoch's weights, so the last epoch's figure (not the best epoch's); for a sweep, the
+     * best of its runs' artefacts. Null before it succeeded.
+     */
+    @JsonIgnore
+    public Double artefactTestAccuracy() {
+        if (status != Type.SUCCEEDED) {
+            return null;
+        }
+        if (summary != null) {
+            return summary.stream().map(SweepRow::testAccuracy).filter(a -> a != null).max(Double::compare).orElse(null);
+        }
+        return metrics == null ? null : metrics.testAccuracy();
+    }
+
     /** Running time so far, or from start (or queueing) to end; null before it was queued. */
     @JsonIgnore
     public Duration duration() {

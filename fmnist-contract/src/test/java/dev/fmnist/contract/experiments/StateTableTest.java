@@ -136,4 +136,20 @@ class StateTableTest {
         assertThat(read.bestTestAccuracy()).isEqualTo(0.80);
         assertThat(read.batch()).isEqualTo(5);
     }
+
+    @Test
+    void theArtefactsAccuracyIsTheLastEpochsNotTheBestEpochs() {
+        EventMetrics best = new EventMetrics(0.3, null, 0.9058, 1.0, 10.0);
+        EventMetrics last = new EventMetrics(0.2, null, 0.9020, 1.0, 10.0);
+        ExperimentState running = queued().claimedBy("a", 1, T0)
+                .next(ExperimentEvent.builder(Type.EPOCH, ID).epoch(8, best).build())
+                .next(ExperimentEvent.builder(Type.EPOCH, ID).epoch(9, last).build());
+        assertThat(running.artefactTestAccuracy()).as("nothing published yet").isNull();
+        ExperimentState ended = running.next(ExperimentEvent.builder(Type.SUCCEEDED, ID).metrics(last)
+                .artefactVersion("7daa286411a7").build());
+        assertThat(ended.bestTestAccuracy()).isEqualTo(0.9058);
+        assertThat(ended.artefactTestAccuracy()).isEqualTo(0.9020);
+        assertThat(new String(ended.toJson(), StandardCharsets.UTF_8))
+                .as("derived, not a field of the record").doesNotContain("artefactTestAccuracy");
+    }
 }
