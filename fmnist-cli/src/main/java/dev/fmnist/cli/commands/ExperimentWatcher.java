@@ -115,8 +115,10 @@ final class ExperimentWatcher {
                 bars.remove(e.experimentId());
                 epochStarted.put(e.experimentId(), at);
                 ExperimentRecord.Epoch m = record.getEpochMetrics().get(record.getEpochMetrics().size() - 1);
-                line(String.format("%s  epoch %d/%d  loss %.4f  train %s  test %s  %.1f s  %.0f img/s", who, m.epoch(),
+                line(String.format("%s  epoch %d/%d  loss %.4f  train %s%s  test %s  %.1f s  %.0f img/s", who, m.epoch(),
                         record.getEpochs(), m.loss(), Formats.accuracy(m.trainAccuracy()),
+                        m.valAccuracy() == null ? "" : "  val " + Formats.accuracy(m.valAccuracy())
+                                + String.format(" (loss %.4f)", m.valLoss()),
                         Formats.accuracy(m.testAccuracy()), m.epochSeconds(), m.imagesPerSecond()));
             }
             case SWEEP_SUMMARY -> {

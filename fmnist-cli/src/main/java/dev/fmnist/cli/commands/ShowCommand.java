@@ -10,6 +10,7 @@ import dev.fmnist.cli.output.Json;
 import dev.fmnist.cli.output.OutputOptions;
 import dev.fmnist.cli.output.Table;
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -66,10 +67,21 @@ public final class ShowCommand implements Callable<Integer> {
         field(out, "Artefact", r.getArtefactVersion());
         if (!r.getEpochMetrics().isEmpty()) {
             out.println();
-            Table epochs = new Table("EPOCH", "LOSS", "TRAIN ACC", "TEST ACC", "SECONDS", "IMAGES/S");
-            r.getEpochMetrics().forEach(e -> epochs.row(e.epoch() + "/" + r.getEpochs(), String.format("%.4f", e.loss()),
-                    Formats.accuracy(e.trainAccuracy()), Formats.accuracy(e.testAccuracy()),
-                    String.format("%.1f", e.epochSeconds()), String.format("%.0f", e.imagesPerSecond())));
+            boolean validated = r.getEpochMetrics().stream().anyMatch(e -> e.valAccuracy() != null);
+            Table epochs = validated
+                    ? new Table("EPOCH", "LOSS", "TRAIN ACC", "VAL ACC", "VAL LOSS", "TEST ACC", "SECONDS", "IMAGES/S")
+                    : new Table("EPOCH", "LOSS", "TRAIN ACC", "TEST ACC", "SECONDS", "IMAGES/S");
+            for (ExperimentRecord.Epoch e : r.getEpochMetrics()) {
+                List<Object> row = new ArrayList<>(List.of(e.epoch() + "/" + r.getEpochs(), String.format("%.4f", e.loss()),
+                        Formats.accuracy(e.trainAccuracy())));
+                if (validated) {
+                    row.add(Formats.accuracy(e.valAccuracy()));
+                    row.add(e.valLoss() == null ? "-" : String.format("%.4f", e.valLoss()));
+                }
+                row.addAll(List.of(Formats.accuracy(e.testAccuracy()), String.format("%.1f", e.epochSeconds()),
+                        String.format("%.0f", e.imagesPerSecond())));
+                epochs.row(row.toArray());
+            }
             epochs.print(out);
         }
         if (!children.isEmpty()) {

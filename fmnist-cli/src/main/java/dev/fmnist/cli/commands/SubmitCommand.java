@@ -87,6 +87,18 @@ public final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--train-limit", paramLabel = "N", description = "train on the first N images only")
     Integer trainLimit;
 
+    @Option(names = "--validation-split", paramLabel = "N",
+            description = "hold N training images out for validation (valAccuracy/valLoss per epoch)")
+    Integer validationSplit;
+
+    @Option(names = "--keep-best", paramLabel = "WHICH",
+            description = "last (default) or val: publish the epoch with the best validation accuracy")
+    String keepBest;
+
+    @Option(names = "--early-stopping", paramLabel = "PATIENCE[:MIN_DELTA]",
+            description = "stop after PATIENCE epochs without a validation gain above MIN_DELTA (default 0), e.g. 3:0.001")
+    String earlyStopping;
+
     @Option(names = "--sweep", paramLabel = "PARAM=V1,V2,...",
             description = "one run per value of k, learningRate or batchSize, e.g. k=3,4,5")
     String sweep;
@@ -123,6 +135,11 @@ public final class SubmitCommand implements Callable<Integer> {
         putIfSet(body, "shuffle", shuffle);
         putIfSet(body, "seed", seed);
         putIfSet(body, "trainLimit", trainLimit);
+        putIfSet(body, "validationSplit", validationSplit);
+        putIfSet(body, "keepBest", keepBest);
+        if (earlyStopping != null) {
+            body.set("earlyStopping", parseEarlyStopping(earlyStopping));
+        }
         if (sweep != null) {
             body.set("sweep", parseSweep(sweep));
         }
@@ -243,5 +260,24 @@ public final class SubmitCommand implements Callable<Integer> {
         } else if (value instanceof Boolean b) {
             body.put(field, b);
         }
+    }
+
+    /** {@code PATIENCE[:MIN_DELTA]} as the request's object; the request parser then checks the values. */
+    private ObjectNode parseEarlyStopping(String text) {
+        String[] parts = text.split(":", -1);
+        ObjectNode node = Json.MAPPER.createObjectNode();
+        try {
+            node.put("patience", Integer.parseInt(parts[0].trim()));
+            if (parts.length > 1) {
+                node.put("minDelta", Double.parseDouble(parts[1].trim()));
+            }
+        } catch (NumberFormatException e) {
+            throw new CliException(ExitCode.USAGE, "--early-stopping: expected PATIENCE[:MIN_DELTA], e.g. 3:0.001, got '"
+                    + text + "'", e);
+        }
+        if (parts.length > 2) {
+            throw new CliException(ExitCode.USAGE, "--early-stopping: expected PATIENCE[:MIN_DELTA], got '" + text + "'");
+        }
+        return node;
     }
 }

@@ -20,7 +20,7 @@ public final class ExperimentRecord {
 
     /** One finished epoch, 1-based as people count. */
     public record Epoch(int epoch, Double loss, Double trainAccuracy, Double testAccuracy, Double epochSeconds,
-            Double imagesPerSecond) {}
+            Double imagesPerSecond, Double valAccuracy, Double valLoss) {}
 
     private final String experimentId;
     /** Everything but the per-epoch list and the worker: the contract's one fold of the events. */
@@ -41,7 +41,7 @@ public final class ExperimentRecord {
         } else if (event.type() == Type.EPOCH && event.epoch() != null && event.metrics() != null) {
             EventMetrics m = event.metrics();
             epochMetrics.add(new Epoch(event.epoch() + 1, m.loss(), m.trainAccuracy(), m.testAccuracy(),
-                    m.epochSeconds(), m.imagesPerSecond()));
+                    m.epochSeconds(), m.imagesPerSecond(), m.valAccuracy(), m.valLoss()));
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.fmnist.contract.data;
 
 import java.util.Arrays;
+import java.util.Random;
 
 /**
  * Fashion-MNIST held in memory as the idx files' own bytes: images row-major uint8, labels 0..9.
@@ -41,7 +42,48 @@ public record FashionMnist(Split train, Split test, String source) {
             }
             return new Split(Arrays.copyOf(images, n * PIXELS), Arrays.copyOf(labels, n));
         }
+
+        /** The items at {@code indices}, in that order. */
+        public Split pick(int[] indices) {
+            byte[] pickedImages = new byte[indices.length * PIXELS];
+            byte[] pickedLabels = new byte[indices.length];
+            for (int i = 0; i < indices.length; i++) {
+                System.arraycopy(images, indices[i] * PIXELS, pickedImages, i * PIXELS, PIXELS);
+                pickedLabels[i] = labels[indices[i]];
+            }
+            return new Split(pickedImages, pickedLabels);
+        }
+
+        /**
+         * {@code n} items held out at random, reproducibly from {@code seed}, and the rest: the held-out
+         * ones first, the rest in their original order.
+         */
+        public Split[] holdOut(int n, long seed) {
+            if (n <= 0 || n >= size()) {
+                throw new IllegalArgumentException("validationSplit: must be between 1 and " + (size() - 1)
+                        + " for a training set of " + size() + " images, got " + n);
+            }
+            int[] order = new int[size()];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
+            Random random = new Random(seed ^ HOLD_OUT_SALT); // not the shuffle's stream: a separate draw
+            for (int i = 0; i < n; i++) { // a partial Fisher-Yates: the first n are a uniform sample
+                int j = i + random.nextInt(order.length - i);
+                int swap = order[i];
+                order[i] = order[j];
+                order[j] = swap;
+            }
+            int[] held = Arrays.copyOf(order, n);
+            int[] rest = Arrays.copyOfRange(order, n, order.length);
+            Arrays.sort(held);
+            Arrays.sort(rest);
+            return new Split[] {pick(held), pick(rest)};
+        }
     }
+
+    /** Mixed into the seed for the validation draw. */
+    private static final long HOLD_OUT_SALT = 0x76616c6964L; // "valid"
 
     /** This data with the training set cut to its first {@code limit} images (0 or less: all). */
     public FashionMnist limitTrain(int limit) {

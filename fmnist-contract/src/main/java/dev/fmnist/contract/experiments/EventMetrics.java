@@ -12,15 +12,28 @@ import dev.fmnist.contract.training.EpochMetrics;
  * @param testAccuracy test-set accuracy after the epoch
  * @param epochSeconds wall time of the epoch's training steps
  * @param imagesPerSecond training images per second
+ * @param valAccuracy validation-set accuracy, with a validation split
+ * @param valLoss validation loss, with a validation split
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record EventMetrics(
-        Double loss, Double trainAccuracy, Double testAccuracy, Double epochSeconds, Double imagesPerSecond) {
+        Double loss, Double trainAccuracy, Double testAccuracy, Double epochSeconds, Double imagesPerSecond,
+        Double valAccuracy, Double valLoss) {
 
-    /** An epoch's figures; a training accuracy that was not measured (NaN) is left out. */
+    /** Figures without a validation split. */
+    public EventMetrics(Double loss, Double trainAccuracy, Double testAccuracy, Double epochSeconds,
+            Double imagesPerSecond) {
+        this(loss, trainAccuracy, testAccuracy, epochSeconds, imagesPerSecond, null, null);
+    }
+
+    /** An epoch's figures; what was not measured (NaN) is left out. */
     public static EventMetrics of(EpochMetrics epoch) {
-        return new EventMetrics(epoch.loss(), Double.isNaN(epoch.trainAccuracy()) ? null : epoch.trainAccuracy(),
-                epoch.testAccuracy(), epoch.trainSeconds(), epoch.imagesPerSecond());
+        return new EventMetrics(epoch.loss(), orNull(epoch.trainAccuracy()), epoch.testAccuracy(), epoch.trainSeconds(),
+                epoch.imagesPerSecond(), orNull(epoch.valAccuracy()), orNull(epoch.valLoss()));
+    }
+
+    private static Double orNull(double value) {
+        return Double.isNaN(value) ? null : value;
     }
 
     /** PROGRESS: the rate so far in the epoch. */

@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fmnist.contract.networks.Architecture;
 import dev.fmnist.contract.networks.NetworkSpec;
+import dev.fmnist.contract.training.EarlyStopping;
 import dev.fmnist.contract.training.HyperParameters;
+import dev.fmnist.contract.training.KeepBest;
 import dev.fmnist.contract.training.OptimizerKind;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +36,8 @@ public final class RequestParser {
     public static final int MAX_TAG_LENGTH = 256;
     public static final Pattern EXPERIMENT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:=-]{0,127}");
     public static final Set<String> FIELDS = Set.of("experimentId", "architecture", "k", "epochs", "batchSize",
-            "learningRate", "optimizer", "momentum", "shuffle", "seed", "trainLimit", "sweep", "tags");
+            "learningRate", "optimizer", "momentum", "shuffle", "seed", "trainLimit", "validationSplit", "keepBest",
+            "earlyStopping", "sweep", "tags");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Supplier<String> idGenerator;
@@ -108,6 +111,15 @@ public final class RequestParser {
             }
             if (root.has("trainLimit")) {
                 hp.optTrainLimit(integer(root, "trainLimit"));
+            }
+            if (root.has("validationSplit")) {
+                hp.optValidationSplit(integer(root, "validationSplit"));
+            }
+            if (root.has("keepBest")) {
+                hp.optKeepBest(KeepBest.fromId(text(root, "keepBest")));
+            }
+            if (root.has("earlyStopping")) {
+                hp.optEarlyStopping(earlyStopping(root.get("earlyStopping")));
             }
             Sweep sweep = root.has("sweep") ? sweep(root.get("sweep")) : null;
             if (sweep != null && sweep.parameter().equals("k") && !architecture.takesKernelSize()) {
@@ -194,6 +206,33 @@ public final class RequestParser {
             throw new RequestRejectedException("sweep.values", "must not repeat a value");
         }
         return new Sweep(parameter, numbers);
+    }
+
+    private static EarlyStopping earlyStopping(JsonNode node) {
+        if (!node.isObject()) {
+            throw new RequestRejectedException("earlyStopping", "must be an object like {\"patience\":3,\"minDelta\":0.001}");
+        }
+        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!name.equals("patience") && !name.equals("minDelta")) {
+                throw new RequestRejectedException("earlyStopping." + name, "is not a known field; known: minDelta, patience");
+            }
+        }
+        if (!node.has("patience")) {
+            throw new RequestRejectedException("earlyStopping.patience", "is required");
+        }
+        JsonNode patience = node.get("patience");
+        if (!patience.isIntegralNumber() || !patience.canConvertToInt()) {
+            throw wrongType("earlyStopping.patience", "a whole number", patience);
+        }
+        double minDelta = 0;
+        if (node.has("minDelta")) {
+            if (!node.get("minDelta").isNumber()) {
+                throw wrongType("earlyStopping.minDelta", "a number", node.get("minDelta"));
+            }
+            minDelta = node.get("minDelta").asDouble();
+        }
+        return new EarlyStopping(patience.asInt(), minDelta);
     }
 
     private static Map<String, String> tags(JsonNode node) {

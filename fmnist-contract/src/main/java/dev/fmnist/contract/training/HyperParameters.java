@@ -1,7 +1,5 @@
 package dev.fmnist.contract.training;
 
-import dev.fmnist.contract.training.Initialization;
-
 /**
  * Everything that decides a training run besides the network; defaults are the seed notebook's recipe
  * (Adam, lr 0.001, batch 1000, shuffled, 10 epochs). Invalid values are refused here, with the field
@@ -17,6 +15,10 @@ import dev.fmnist.contract.training.Initialization;
  * @param trainLimit train on the first N images only; 0 for all
  * @param trainAccuracy how the per-epoch training accuracy is measured
  * @param initialization PyTorch's default or DJL's Xavier
+ * @param validationSplit images held out of the training set for validation, chosen reproducibly from
+ *     the seed; 0 (the seed's recipe) for none
+ * @param keepBest which epoch's weights are published: the last, or the best by validation accuracy
+ * @param earlyStopping stop when validation accuracy stops improving; null for never
  */
 public record HyperParameters(
         int epochs,
@@ -28,7 +30,10 @@ public record HyperParameters(
         long seed,
         int trainLimit,
         TrainAccuracyMode trainAccuracy,
-        Initialization initialization) {
+        Initialization initialization,
+        int validationSplit,
+        KeepBest keepBest,
+        EarlyStopping earlyStopping) {
 
     public static final int DEFAULT_EPOCHS = 10;
     public static final int DEFAULT_BATCH_SIZE = 1000;
@@ -38,6 +43,8 @@ public record HyperParameters(
     public static final int MAX_BATCH_SIZE = 60_000;
     public static final int MAX_TRAIN_IMAGES = 60_000;
     public static final double MAX_LEARNING_RATE = 10.0;
+    /** Half the training set at most: the rest must still train. */
+    public static final int MAX_VALIDATION_SPLIT = 30_000;
 
     public HyperParameters {
         require(epochs >= 1 && epochs <= MAX_EPOCHS, "epochs", "must be between 1 and " + MAX_EPOCHS, epochs);
@@ -53,6 +60,18 @@ public record HyperParameters(
                 + trainLimit + ")", batchSize);
         require(trainAccuracy != null, "trainAccuracy", "is required", trainAccuracy);
         require(initialization != null, "initialization", "is required", initialization);
+        require(validationSplit >= 0 && validationSplit <= MAX_VALIDATION_SPLIT, "validationSplit",
+                "must be between 0 (none) and " + MAX_VALIDATION_SPLIT, validationSplit);
+        require(trainLimit == 0 || validationSplit < trainLimit, "validationSplit", "must be below trainLimit ("
+                + trainLimit + "), so that something is left to train on", validationSplit);
+        require(trainLimit == 0 || validationSplit == 0 || batchSize <= trainLimit - validationSplit, "batchSize",
+                "must not exceed the images left to train on (trainLimit " + trainLimit + " - validationSplit "
+                        + validationSplit + ")", batchSize);
+        keepBest = keepBest == null ? KeepBest.LAST : keepBest; // artefacts written before the option read as the seed
+        require(keepBest == KeepBest.LAST || validationSplit > 0, "keepBest", "\"val\" needs a validationSplit "
+                + "(the test set never chooses)", keepBest.id());
+        require(earlyStopping == null || validationSplit > 0, "earlyStopping", "needs a validationSplit (the test "
+                + "set never chooses)", earlyStopping);
     }
 
     private static void require(boolean rule, String field, String text, Object value) {
@@ -74,7 +93,8 @@ public record HyperParameters(
     public Builder toBuilder() {
         return new Builder().optEpochs(epochs).optBatchSize(batchSize).optLearningRate(learningRate)
                 .optOptimizer(optimizer).optMomentum(momentum).optShuffle(shuffle).optSeed(seed)
-                .optTrainLimit(trainLimit).optTrainAccuracy(trainAccuracy).optInitialization(initialization);
+                .optTrainLimit(trainLimit).optTrainAccuracy(trainAccuracy).optInitialization(initialization)
+                .optValidationSplit(validationSplit).optKeepBest(keepBest).optEarlyStopping(earlyStopping);
     }
 
     /** Builds {@link HyperParameters}, starting from the seed's recipe. */
@@ -89,6 +109,9 @@ public record HyperParameters(
         private int trainLimit;
         private TrainAccuracyMode trainAccuracy = TrainAccuracyMode.EVALUATION_PASS;
         private Initialization initialization = Initialization.PYTORCH;
+        private int validationSplit;
+        private KeepBest keepBest = KeepBest.LAST;
+        private EarlyStopping earlyStopping;
 
         private Builder() {}
 
@@ -142,9 +165,24 @@ public record HyperParameters(
             return this;
         }
 
+        public Builder optValidationSplit(int validationSplit) {
+            this.validationSplit = validationSplit;
+            return this;
+        }
+
+        public Builder optKeepBest(KeepBest keepBest) {
+            this.keepBest = keepBest;
+            return this;
+        }
+
+        public Builder optEarlyStopping(EarlyStopping earlyStopping) {
+            this.earlyStopping = earlyStopping;
+            return this;
+        }
+
         public HyperParameters build() {
             return new HyperParameters(epochs, batchSize, learningRate, optimizer, momentum, shuffle, seed,
-                    trainLimit, trainAccuracy, initialization);
+                    trainLimit, trainAccuracy, initialization, validationSplit, keepBest, earlyStopping);
         }
     }
 }

@@ -7,8 +7,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fmnist.contract.networks.Architecture;
 import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.serving.ModelControl;
+import dev.fmnist.contract.training.EarlyStopping;
 import dev.fmnist.contract.training.EpochMetrics;
 import dev.fmnist.contract.training.HyperParameters;
+import dev.fmnist.contract.training.KeepBest;
 import dev.fmnist.contract.training.OptimizerKind;
 import java.io.IOException;
 import java.lang.reflect.RecordComponent;
@@ -85,6 +87,13 @@ class PublishedSchemasTest {
         assertThat(p.at("/shuffle/default").asBoolean()).isEqualTo(seed.shuffle());
         assertThat(p.at("/seed/default").asLong()).isEqualTo(seed.seed());
         assertThat(p.at("/trainLimit/default").asInt()).isEqualTo(seed.trainLimit());
+        assertThat(p.at("/validationSplit/default").asInt()).isEqualTo(seed.validationSplit());
+        assertThat(p.at("/validationSplit/maximum").asInt()).isEqualTo(HyperParameters.MAX_VALIDATION_SPLIT);
+        assertThat(p.at("/keepBest/default").asText()).isEqualTo(seed.keepBest().id());
+        assertThat(texts(p.at("/keepBest/enum"))).containsExactly(Arrays.stream(KeepBest.values()).map(KeepBest::id)
+                .toArray(String[]::new));
+        assertThat(names(p.at("/earlyStopping/properties"))).isEqualTo(components(EarlyStopping.class));
+        assertThat(p.at("/earlyStopping/properties/patience/maximum").asInt()).isEqualTo(EarlyStopping.MAX_PATIENCE);
     }
 
     @Test

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fmnist.contract.networks.Architecture;
+import dev.fmnist.contract.training.EarlyStopping;
+import dev.fmnist.contract.training.HyperParameters;
+import dev.fmnist.contract.training.KeepBest;
 import dev.fmnist.contract.training.OptimizerKind;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -49,6 +52,16 @@ class RequestParserTest {
             assertThat(hp.trainLimit()).isEqualTo(2000);
         });
         assertThat(request.tags()).containsEntry("owner", "ana");
+
+        HyperParameters validated = parse("{\"validationSplit\":5000,\"keepBest\":\"val\","
+                + "\"earlyStopping\":{\"patience\":3,\"minDelta\":0.001}}").hyperParameters();
+        assertThat(validated.validationSplit()).isEqualTo(5000);
+        assertThat(validated.keepBest()).isEqualTo(KeepBest.VAL);
+        assertThat(validated.earlyStopping()).isEqualTo(new EarlyStopping(3, 0.001));
+        HyperParameters seed = parse("{}").hyperParameters();
+        assertThat(seed.validationSplit()).as("the seed's recipe: no split").isZero();
+        assertThat(seed.keepBest()).isEqualTo(KeepBest.LAST);
+        assertThat(seed.earlyStopping()).isNull();
     }
 
     @ParameterizedTest
@@ -75,7 +88,20 @@ class RequestParserTest {
         "{\"sweep\": {\"parameter\": \"dropout\", \"values\": [1]}} | sweep.parameter | must be one of [k, learningRate, batchSize]",
         "{\"sweep\": {\"parameter\": \"k\", \"values\": []}} | sweep.values | must be an array of 1 to 20 numbers",
         "{\"architecture\": \"compare\", \"sweep\": {\"parameter\": \"k\", \"values\": [3, 12]}} | sweep.values[1] | must be between 3 and 8",
-        "{\"sweep\": {\"parameter\": \"batchSize\", \"values\": [100, 0.5]}} | sweep.values[1] | must be a whole number"
+        "{\"sweep\": {\"parameter\": \"batchSize\", \"values\": [100, 0.5]}} | sweep.values[1] | must be a whole number",
+        "{\"validationSplit\": -1} | validationSplit | must be between 0 (none) and 30000, got -1",
+        "{\"validationSplit\": 40000} | validationSplit | must be between 0 (none) and 30000, got 40000",
+        "{\"validationSplit\": 2000, \"trainLimit\": 2000, \"batchSize\": 100} | validationSplit | must be below trainLimit (2000)",
+        "{\"validationSplit\": 1500, \"trainLimit\": 2000, \"batchSize\": 1000} | batchSize | must not exceed the images left to train on",
+        "{\"validationSplit\": \"5000\"} | validationSplit | must be a whole number",
+        "{\"keepBest\": \"val\"} | keepBest | \"val\" needs a validationSplit",
+        "{\"keepBest\": \"best\", \"validationSplit\": 5000} | keepBest | must be \"last\" or \"val\", got \"best\"",
+        "{\"earlyStopping\": {\"patience\": 3}} | earlyStopping | needs a validationSplit",
+        "{\"earlyStopping\": 3, \"validationSplit\": 5000} | earlyStopping | must be an object",
+        "{\"earlyStopping\": {}, \"validationSplit\": 5000} | earlyStopping.patience | is required",
+        "{\"earlyStopping\": {\"patience\": 0}, \"validationSplit\": 5000} | earlyStopping.patience | must be between 1 and 100",
+        "{\"earlyStopping\": {\"patience\": 2, \"minDelta\": 1.5}, \"validationSplit\": 5000} | earlyStopping.minDelta | must be in [0, 1)",
+        "{\"earlyStopping\": {\"patience\": 2, \"wait\": 1}, \"validationSplit\": 5000} | earlyStopping.wait | is not a known field"
     })
     void eachRuleNamesTheFieldAndTheRule(String json, String field, String rule) {
         assertThatThrownBy(() -> parse(json))

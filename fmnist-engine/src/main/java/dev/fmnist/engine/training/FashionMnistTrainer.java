@@ -18,6 +18,7 @@ import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.training.EpochMetrics;
 import dev.fmnist.contract.training.HyperParameters;
+import dev.fmnist.contract.training.KeepBest;
 import dev.fmnist.contract.training.TrainAccuracyMode;
 import dev.fmnist.engine.networks.Network;
 import dev.fmnist.engine.networks.Networks;
@@ -55,7 +56,14 @@ public final class FashionMnistTrainer {
     /** Runs training to the end, or until the observer cancels or the loss diverges. */
     public TrainingResult train(NetworkSpec spec, HyperParameters hp, FashionMnist data, TrainingObserver observer) {
         FashionMnist used = data.limitTrain(hp.trainLimit());
-        int trainImages = used.train().size();
+        FashionMnist.Split trainSplit = used.train();
+        FashionMnist.Split validationSplit = null;
+        if (hp.validationSplit() > 0) { // held out before anything trains; the test set is never looked at to choose
+            FashionMnist.Split[] parts = used.train().holdOut(hp.validationSplit(), hp.seed());
+            validationSplit = parts[0];
+            trainSplit = parts[1];
+        }
+        int trainImages = trainSplit.size();
         if (hp.batchSize() > trainImages) {
             throw new IllegalArgumentException("batchSize: must not exceed the training set (" + trainImages
                     + " images), got " + hp.batchSize());
@@ -77,20 +85,28 @@ public final class FashionMnistTrainer {
                     throw new IllegalStateException(spec.label() + " has " + parameters + " parameters, expected "
                             + network.parameterCount());
                 }
-                DeviceSplit train = DeviceSplit.of(dataManager, used.train());
+                DeviceSplit train = DeviceSplit.of(dataManager, trainSplit);
+                DeviceSplit validation = validationSplit == null ? null : DeviceSplit.of(dataManager, validationSplit);
                 DeviceSplit test = DeviceSplit.of(dataManager, used.test());
-                Loop loop = new Loop(trainer, train, test, hp, observer);
+                Loop loop = new Loop(trainer, train, validation, test, hp, observer);
                 observer.onStart(device.toString(), loop.batchesPerEpoch());
                 LOG.info("training {} on {} ({} parameters, {} images, {} epochs)", spec.label(), device, parameters,
                         trainImages, hp.epochs());
                 List<EpochMetrics> epochs = new ArrayList<>();
+                KeptWeights kept = new KeptWeights(hp);
                 for (int epoch = 0; epoch < hp.epochs(); epoch++) {
                     EpochMetrics metrics = loop.epoch(epoch);
                     epochs.add(metrics);
                     observer.onEpochEnd(metrics);
+                    kept.offer(metrics, model.getBlock());
+                    if (kept.shouldStop()) {
+                        LOG.info("early stopping after epoch {}: validation accuracy has not improved by more than {} "
+                                + "for {} epochs", epoch + 1, hp.earlyStopping().minDelta(), hp.earlyStopping().patience());
+                        break;
+                    }
                 }
                 return new TrainingResult(spec, hp, device.toString(), trainImages, parameters, epochs,
-                        serialise(model.getBlock()));
+                        kept.parameters(model.getBlock()), kept.publishedEpoch(epochs.size()));
             }
         } catch (EngineException e) {
             throw new TrainingFailedException("engine failure: " + e.getMessage(), e);
@@ -127,19 +143,68 @@ public final class FashionMnistTrainer {
         return bytes.toByteArray();
     }
 
+    /**
+     * Which weights a run publishes and whether it stops: with {@code keepBest val}, a copy of the
+     * parameters of the epoch with the best validation accuracy so far (ties keep the earlier one); with
+     * early stopping, the epochs since validation accuracy last rose by more than {@code minDelta}.
+     */
+    private static final class KeptWeights {
+        private final HyperParameters hp;
+        private double bestValidation = Double.NEGATIVE_INFINITY;
+        private int bestEpoch = -1;
+        private byte[] bestParameters;
+        private double stoppingBest = Double.NEGATIVE_INFINITY;
+        private int sinceImprovement;
+
+        KeptWeights(HyperParameters hp) {
+            this.hp = hp;
+        }
+
+        void offer(EpochMetrics metrics, Block block) {
+            if (hp.keepBest() == KeepBest.VAL && metrics.valAccuracy() > bestValidation) {
+                bestValidation = metrics.valAccuracy();
+                bestEpoch = metrics.epoch();
+                bestParameters = serialise(block);
+            }
+            if (hp.earlyStopping() != null) {
+                if (metrics.valAccuracy() > stoppingBest + hp.earlyStopping().minDelta()) {
+                    stoppingBest = metrics.valAccuracy();
+                    sinceImprovement = 0;
+                } else {
+                    sinceImprovement++;
+                }
+            }
+        }
+
+        boolean shouldStop() {
+            return hp.earlyStopping() != null && sinceImprovement >= hp.earlyStopping().patience();
+        }
+
+        byte[] parameters(Block block) {
+            return bestParameters != null ? bestParameters : serialise(block);
+        }
+
+        int publishedEpoch(int epochsRun) {
+            return bestParameters != null ? bestEpoch : epochsRun - 1;
+        }
+    }
+
     /** The state of one run's epochs. */
     private static final class Loop {
         private final Trainer trainer;
         private final DeviceSplit train;
+        private final DeviceSplit validation;
         private final DeviceSplit test;
         private final HyperParameters hp;
         private final TrainingObserver observer;
         private final Random shuffle;
         private final long[] order;
 
-        Loop(Trainer trainer, DeviceSplit train, DeviceSplit test, HyperParameters hp, TrainingObserver observer) {
+        Loop(Trainer trainer, DeviceSplit train, DeviceSplit validation, DeviceSplit test, HyperParameters hp,
+                TrainingObserver observer) {
             this.trainer = trainer;
             this.train = train;
+            this.validation = validation;
             this.test = test;
             this.hp = hp;
             this.observer = observer;
@@ -192,14 +257,16 @@ public final class FashionMnistTrainer {
 
             long evalStart = System.nanoTime();
             double trainAccuracy = switch (hp.trainAccuracy()) {
-                case EVALUATION_PASS -> accuracy(train);
+                case EVALUATION_PASS -> evaluate(train, false)[0];
                 case RUNNING -> (double) correct / order.length;
                 case NONE -> Double.NaN;
             };
-            double testAccuracy = accuracy(test);
+            double[] validated = validation == null ? new double[] {Double.NaN, Double.NaN}
+                    : evaluate(validation, true);
+            double testAccuracy = evaluate(test, false)[0];
             double evalSeconds = (System.nanoTime() - evalStart) / NANOS_PER_SECOND;
             return new EpochMetrics(epoch, trainSeconds, lossSum / batches, trainAccuracy, testAccuracy, evalSeconds,
-                    order.length / trainSeconds, ProcessMemory.rssBytes());
+                    order.length / trainSeconds, ProcessMemory.rssBytes(), validated[0], validated[1]);
         }
 
         /** Fisher-Yates on the index array, from the run's own seeded generator. */
@@ -212,18 +279,27 @@ public final class FashionMnistTrainer {
             }
         }
 
-        /** Fraction of {@code split} classified correctly, in eval mode, without recording gradients. */
-        private double accuracy(DeviceSplit split) {
+        /**
+         * Fraction of {@code split} classified correctly and, if asked, its mean loss (NaN otherwise), in
+         * eval mode, without recording gradients.
+         */
+        private double[] evaluate(DeviceSplit split, boolean withLoss) {
             long n = split.size();
             long correct = 0;
+            double lossSum = 0;
             for (long from = 0; from < n; from += hp.batchSize()) {
+                long to = Math.min(n, from + hp.batchSize());
                 try (NDManager batchManager = split.images().getManager().newSubManager()) {
-                    NDArray[] xy = split.slice(batchManager, from, Math.min(n, from + hp.batchSize()));
+                    NDArray[] xy = split.slice(batchManager, from, to);
                     NDArray logits = trainer.evaluate(new NDList(xy[0])).singletonOrThrow();
                     correct += logits.argMax(1).eq(xy[1]).sum().getLong();
+                    if (withLoss) {
+                        lossSum += trainer.getLoss().evaluate(new NDList(xy[1]), new NDList(logits)).getFloat()
+                                * (to - from);
+                    }
                 }
             }
-            return (double) correct / n;
+            return new double[] {(double) correct / n, withLoss ? lossSum / n : Double.NaN};
         }
     }
 }

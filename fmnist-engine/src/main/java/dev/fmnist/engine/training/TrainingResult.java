@@ -14,7 +14,9 @@ import java.util.List;
  * @param trainImages images in the training set used
  * @param parameterCount trainable parameters
  * @param epochs per-epoch metrics, in order
- * @param parameters the trained parameters ({@code Block.saveParameters})
+ * @param parameters the published parameters ({@code Block.saveParameters}): the last epoch's, or with
+ *     {@code keepBest val} the best epoch's by validation accuracy
+ * @param publishedEpoch the index in {@code epochs} of the epoch whose weights {@code parameters} holds
  */
 public record TrainingResult(
         NetworkSpec spec,
@@ -23,11 +25,16 @@ public record TrainingResult(
         int trainImages,
         long parameterCount,
         List<EpochMetrics> epochs,
-        byte[] parameters) {
+        byte[] parameters,
+        int publishedEpoch) {
 
     public TrainingResult {
         epochs = List.copyOf(epochs);
         parameters = parameters.clone();
+        if (publishedEpoch < 0 || publishedEpoch >= epochs.size()) {
+            throw new IllegalArgumentException("publishedEpoch: " + publishedEpoch + " is not one of the "
+                    + epochs.size() + " epochs");
+        }
     }
 
     /** A copy of the trained parameters: a result is a value, whoever reads it. */
@@ -36,9 +43,19 @@ public record TrainingResult(
         return parameters.clone();
     }
 
-    /** Test accuracy after the last epoch. */
+    /** The figures of the epoch whose weights were published. */
+    public EpochMetrics publishedMetrics() {
+        return epochs.get(publishedEpoch);
+    }
+
+    /** Test accuracy of the published weights: what the artefact scores. */
     public double testAccuracy() {
-        return epochs.get(epochs.size() - 1).testAccuracy();
+        return publishedMetrics().testAccuracy();
+    }
+
+    /** Whether early stopping ended the run before its planned epochs. */
+    public boolean stoppedEarly() {
+        return epochs.size() < hyperParameters.epochs();
     }
 
     /** Training wall time over all epochs, evaluation excluded. */

@@ -2,16 +2,24 @@ package dev.fmnist.engine.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
+import dev.fmnist.contract.artefacts.ModelArtefact;
 import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.contract.data.IdxFixtures;
+import dev.fmnist.contract.images.Pixels;
 import dev.fmnist.contract.networks.Architecture;
 import dev.fmnist.contract.networks.NetworkSpec;
+import dev.fmnist.contract.training.EarlyStopping;
 import dev.fmnist.contract.training.EpochMetrics;
 import dev.fmnist.contract.training.HyperParameters;
+import dev.fmnist.contract.training.KeepBest;
 import dev.fmnist.contract.training.OptimizerKind;
 import dev.fmnist.contract.training.TrainAccuracyMode;
+import dev.fmnist.engine.artefacts.ArtefactModels;
+import dev.fmnist.engine.inference.InferenceModel;
 import dev.fmnist.engine.runtime.ComputeEngine;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -136,5 +144,73 @@ class FashionMnistTrainerTest {
             assertThat(d.optimizer()).isEqualTo(OptimizerKind.ADAM);
             assertThat(d.shuffle()).isTrue();
         });
+    }
+
+    @Test
+    void aValidationSplitIsHeldOutAndKeepBestPublishesTheBestValidationEpochsWeights() {
+        HyperParameters hp = HyperParameters.builder().optEpochs(4).optBatchSize(100).optTrainLimit(3000)
+                .optLearningRate(0.02).optSeed(5).optValidationSplit(500).optKeepBest(KeepBest.VAL).build();
+
+        TrainingResult result = new FashionMnistTrainer().train(NetworkSpec.of(Architecture.MLP), hp, DATA,
+                TrainingObserver.NONE);
+
+        assertThat(result.trainImages()).as("the held-out images do not train").isEqualTo(2500);
+        assertThat(result.epochs()).hasSize(4).allSatisfy(e -> {
+            assertThat(e.valAccuracy()).isBetween(0.1, 1.0);
+            assertThat(e.valLoss()).isPositive();
+        });
+        int best = 0;
+        for (int e = 1; e < 4; e++) {
+            if (result.epochs().get(e).valAccuracy() > result.epochs().get(best).valAccuracy()) {
+                best = e; // ties keep the earlier epoch
+            }
+        }
+        assertThat(result.publishedEpoch()).isEqualTo(best);
+        assertThat(result.testAccuracy()).isEqualTo(result.epochs().get(best).testAccuracy());
+        // the published parameters are that epoch's: classified again, they score its test accuracy
+        ModelArtefact artefact = ArtefactModels.of(result, "keep-best", Instant.now());
+        try (InferenceModel model = InferenceModel.load(artefact)) {
+            int n = DATA.test().size();
+            float[] pixels = new float[n * FashionMnist.PIXELS];
+            for (int i = 0; i < pixels.length; i++) {
+                pixels[i] = Pixels.scale(DATA.test().images()[i]);
+            }
+            float[][] probabilities = model.classify(pixels, n);
+            int correct = 0;
+            for (int i = 0; i < n; i++) {
+                int argmax = 0;
+                for (int c = 1; c < FashionMnist.CLASSES; c++) {
+                    argmax = probabilities[i][c] > probabilities[i][argmax] ? c : argmax;
+                }
+                correct += argmax == DATA.test().labels()[i] ? 1 : 0;
+            }
+            assertThat((double) correct / n).isCloseTo(result.epochs().get(best).testAccuracy(), within(0.002));
+            assertThat(artefact.manifest().testAccuracy()).isEqualTo(result.epochs().get(best).testAccuracy());
+        }
+
+        TrainingResult again = new FashionMnistTrainer().train(NetworkSpec.of(Architecture.MLP), hp, DATA,
+                TrainingObserver.NONE);
+        assertThat(again.epochs().get(0).valAccuracy()).as("the same images held out from the same seed")
+                .isEqualTo(result.epochs().get(0).valAccuracy());
+    }
+
+    @Test
+    void earlyStoppingEndsARunThatNoLongerImprovesAndWithoutASplitNothingIsValidated() {
+        HyperParameters hp = HyperParameters.builder().optEpochs(6).optBatchSize(100).optTrainLimit(2000)
+                .optValidationSplit(500).optEarlyStopping(new EarlyStopping(2, 0.5)).build();
+
+        TrainingResult stopped = new FashionMnistTrainer().train(NetworkSpec.of(Architecture.MLP), hp, DATA,
+                TrainingObserver.NONE);
+
+        // epoch 1 sets the best; no later epoch gains 0.5, so the run ends after 2 more
+        assertThat(stopped.epochs()).hasSize(3);
+        assertThat(stopped.stoppedEarly()).isTrue();
+        assertThat(stopped.publishedEpoch()).as("keepBest last: the last epoch run").isEqualTo(2);
+
+        TrainingResult plain = new FashionMnistTrainer().train(NetworkSpec.of(Architecture.MLP),
+                HyperParameters.builder().optEpochs(1).optBatchSize(100).optTrainLimit(1000).build(), DATA,
+                TrainingObserver.NONE);
+        assertThat(plain.epochs().get(0).valAccuracy()).isNaN();
+        assertThat(plain.trainImages()).isEqualTo(1000);
     }
 }

@@ -6,7 +6,9 @@ import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.contract.data.FashionMnistLoader;
 import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.training.EpochMetrics;
+import dev.fmnist.contract.training.EarlyStopping;
 import dev.fmnist.contract.training.HyperParameters;
+import dev.fmnist.contract.training.KeepBest;
 import dev.fmnist.contract.training.Initialization;
 import dev.fmnist.contract.training.OptimizerKind;
 import dev.fmnist.contract.training.TrainAccuracyMode;
@@ -84,6 +86,22 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--init", defaultValue = "PYTORCH", description = "PYTORCH or XAVIER (default: ${DEFAULT-VALUE})")
     Initialization initialization;
 
+    @Option(names = "--validation-split", defaultValue = "0",
+            description = "hold N training images out for validation (default: none)")
+    int validationSplit;
+
+    @Option(names = "--keep-best", defaultValue = "last",
+            description = "last or val: write the epoch with the best validation accuracy (default: ${DEFAULT-VALUE})")
+    String keepBest;
+
+    @Option(names = "--early-stopping-patience", defaultValue = "0",
+            description = "stop after N epochs without a validation gain (default: never)")
+    int patience;
+
+    @Option(names = "--early-stopping-min-delta", defaultValue = "0",
+            description = "the smallest validation gain that counts (default: ${DEFAULT-VALUE})")
+    double minDelta;
+
     @Option(names = "--data-dir", description = "directory searched first for the four idx files")
     Path dataDir;
 
@@ -97,6 +115,8 @@ public final class TrainCommand implements Callable<Integer> {
                 .optEpochs(epochs).optBatchSize(batchSize).optLearningRate(learningRate)
                 .optOptimizer(OptimizerKind.fromId(optimizer)).optMomentum(momentum).optShuffle(!noShuffle)
                 .optSeed(seed).optTrainLimit(limit).optTrainAccuracy(trainAccuracy).optInitialization(initialization)
+                .optValidationSplit(validationSplit).optKeepBest(KeepBest.fromId(keepBest))
+                .optEarlyStopping(patience > 0 ? new EarlyStopping(patience, minDelta) : null)
                 .build();
         ComputeEngine.configureThreads(threads);
         FashionMnist data = FashionMnistLoader.builder().optDataDir(dataDir).build().load();
@@ -123,6 +143,10 @@ public final class TrainCommand implements Callable<Integer> {
                 if (!Double.isNaN(m.trainAccuracy())) {
                     row.put("train_acc", m.trainAccuracy());
                 }
+                if (!Double.isNaN(m.valAccuracy())) {
+                    row.put("val_acc", m.valAccuracy());
+                    row.put("val_loss", round(m.valLoss(), 4));
+                }
                 row.put("test_acc", m.testAccuracy());
                 row.put("eval_seconds", round(m.evalSeconds(), 3));
                 row.put("images_per_second", round(m.imagesPerSecond(), 1));
@@ -142,7 +166,8 @@ public final class TrainCommand implements Callable<Integer> {
 
         Map<String, Object> last = new LinkedHashMap<>(base);
         last.put("final", true);
-        last.put("epochs", hp.epochs());
+        last.put("epochs", result.epochs().size());
+        last.put("published_epoch", result.publishedMetrics().epoch());
         last.put("train_seconds_total", round(result.trainSeconds(), 3));
         last.put("test_acc", result.testAccuracy());
         last.put("device", result.device());

@@ -99,7 +99,8 @@ public class ExperimentRunner {
             ModelArtefact artefact = ArtefactModels.of(result, id, Instant.now());
             artefacts.publish(artefact);
             end(claim, ExperimentEvent.builder(Type.SUCCEEDED, id).request(request, parentId)
-                    .artefactVersion(artefact.manifest().version()).metrics(observer.lastMetrics).build());
+                    .artefactVersion(artefact.manifest().version())
+                    .metrics(EventMetrics.of(result.publishedMetrics())).build()); // the artefact's own figures
         } catch (TrainingCancelledException e) {
             if (claim.isLost()) {
                 LOG.warnf("experiment %s: stopped, another trainer took it over", id);
@@ -134,7 +135,6 @@ public class ExperimentRunner {
         private final ExperimentRequest request;
         private final String parentId;
         private final Claim claim;
-        private EventMetrics lastMetrics;
         private long epochStartNanos = System.nanoTime();
         private long lastProgressNanos = System.nanoTime();
 
@@ -169,7 +169,6 @@ public class ExperimentRunner {
         @Override
         public void onEpochEnd(EpochMetrics m) {
             EventMetrics values = EventMetrics.of(m);
-            lastMetrics = values;
             metrics.epochDone(request, m);
             claim.record(ExperimentEvent.builder(Type.EPOCH, request.experimentId()).request(request, parentId)
                     .epoch(m.epoch(), values).build(), events::publish);
