@@ -74,9 +74,12 @@ class ExperimentLifecycleTest {
         assertThat(running.device()).isEqualTo(ComputeEngine.device().toString());
         assertThat(running.worker()).isNotBlank().endsWith("-" + ProcessHandle.current().pid()); // host-pid
         ExperimentEvent epoch = events.get(2);
-        assertThat(epoch.metrics()).hasNoNullFieldsOrProperties(); // loss, trainAccuracy, testAccuracy, epochSeconds, imagesPerSecond
+        // every figure measured; no validation figures without a validation split
+        assertThat(epoch.metrics()).hasNoNullFieldsOrPropertiesExcept("valAccuracy", "valLoss");
+        assertThat(epoch.metrics().valAccuracy()).isNull();
         ExperimentEvent succeeded = events.get(3);
         assertThat(succeeded.metrics().testAccuracy()).isGreaterThan(0.5);
+        assertThat(succeeded.metrics()).as("the published (last) epoch's figures").isEqualTo(epoch.metrics());
         assertThat(succeeded.tags()).containsEntry("suite", "lifecycle");
 
         List<ConsumerRecord<String, byte[]>> models = KafkaTestSupport.read(KafkaTestSupport.topic(Topic.MODELS),
