@@ -87,6 +87,12 @@ public final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--train-limit", paramLabel = "N", description = "train on the first N images only")
     Integer trainLimit;
 
+    @Option(names = "--weight-decay", paramLabel = "WD", description = "adam: AdamW's decoupled decay; sgd: L2 (default 0)")
+    Double weightDecay;
+
+    @Option(names = "--lr-schedule", paramLabel = "NAME", description = "constant (default), step, cosine or onecycle")
+    String lrSchedule;
+
     @Option(names = "--validation-split", paramLabel = "N",
             description = "hold N training images out for validation (valAccuracy/valLoss per epoch)")
     Integer validationSplit;
@@ -135,6 +141,8 @@ public final class SubmitCommand implements Callable<Integer> {
         putIfSet(body, "shuffle", shuffle);
         putIfSet(body, "seed", seed);
         putIfSet(body, "trainLimit", trainLimit);
+        putIfSet(body, "weightDecay", weightDecay);
+        putIfSet(body, "lrSchedule", lrSchedule);
         putIfSet(body, "validationSplit", validationSplit);
         putIfSet(body, "keepBest", keepBest);
         if (earlyStopping != null) {

@@ -10,6 +10,7 @@ import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.training.EarlyStopping;
 import dev.fmnist.contract.training.HyperParameters;
 import dev.fmnist.contract.training.KeepBest;
+import dev.fmnist.contract.training.LearningRateSchedule;
 import dev.fmnist.contract.training.OptimizerKind;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -37,7 +38,7 @@ public final class RequestParser {
     public static final Pattern EXPERIMENT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:=-]{0,127}");
     public static final Set<String> FIELDS = Set.of("experimentId", "architecture", "k", "epochs", "batchSize",
             "learningRate", "optimizer", "momentum", "shuffle", "seed", "trainLimit", "validationSplit", "keepBest",
-            "earlyStopping", "sweep", "tags");
+            "earlyStopping", "weightDecay", "lrSchedule", "sweep", "tags");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Supplier<String> idGenerator;
@@ -120,6 +121,12 @@ public final class RequestParser {
             }
             if (root.has("earlyStopping")) {
                 hp.optEarlyStopping(earlyStopping(root.get("earlyStopping")));
+            }
+            if (root.has("weightDecay")) {
+                hp.optWeightDecay(number(root, "weightDecay"));
+            }
+            if (root.has("lrSchedule")) {
+                hp.optLrSchedule(LearningRateSchedule.fromId(text(root, "lrSchedule")));
             }
             Sweep sweep = root.has("sweep") ? sweep(root.get("sweep")) : null;
             if (sweep != null && sweep.parameter().equals("k") && !architecture.takesKernelSize()) {

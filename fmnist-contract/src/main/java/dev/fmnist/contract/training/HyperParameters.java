@@ -19,6 +19,8 @@ package dev.fmnist.contract.training;
  *     the seed; 0 (the seed's recipe) for none
  * @param keepBest which epoch's weights are published: the last, or the best by validation accuracy
  * @param earlyStopping stop when validation accuracy stops improving; null for never
+ * @param weightDecay in [0, 1): with adam, decoupled weight decay (AdamW); with sgd, L2; 0 (the seed's) for none
+ * @param lrSchedule how the learning rate moves over the run; constant is the seed's
  */
 public record HyperParameters(
         int epochs,
@@ -33,7 +35,9 @@ public record HyperParameters(
         Initialization initialization,
         int validationSplit,
         KeepBest keepBest,
-        EarlyStopping earlyStopping) {
+        EarlyStopping earlyStopping,
+        double weightDecay,
+        LearningRateSchedule lrSchedule) {
 
     public static final int DEFAULT_EPOCHS = 10;
     public static final int DEFAULT_BATCH_SIZE = 1000;
@@ -72,6 +76,8 @@ public record HyperParameters(
                 + "(the test set never chooses)", keepBest.id());
         require(earlyStopping == null || validationSplit > 0, "earlyStopping", "needs a validationSplit (the test "
                 + "set never chooses)", earlyStopping);
+        require(weightDecay >= 0 && weightDecay < 1, "weightDecay", "must be in [0, 1)", weightDecay);
+        lrSchedule = lrSchedule == null ? LearningRateSchedule.CONSTANT : lrSchedule; // older artefacts: the seed's
     }
 
     private static void require(boolean rule, String field, String text, Object value) {
@@ -94,7 +100,8 @@ public record HyperParameters(
         return new Builder().optEpochs(epochs).optBatchSize(batchSize).optLearningRate(learningRate)
                 .optOptimizer(optimizer).optMomentum(momentum).optShuffle(shuffle).optSeed(seed)
                 .optTrainLimit(trainLimit).optTrainAccuracy(trainAccuracy).optInitialization(initialization)
-                .optValidationSplit(validationSplit).optKeepBest(keepBest).optEarlyStopping(earlyStopping);
+                .optValidationSplit(validationSplit).optKeepBest(keepBest).optEarlyStopping(earlyStopping)
+                .optWeightDecay(weightDecay).optLrSchedule(lrSchedule);
     }
 
     /** Builds {@link HyperParameters}, starting from the seed's recipe. */
@@ -112,6 +119,8 @@ public record HyperParameters(
         private int validationSplit;
         private KeepBest keepBest = KeepBest.LAST;
         private EarlyStopping earlyStopping;
+        private double weightDecay;
+        private LearningRateSchedule lrSchedule = LearningRateSchedule.CONSTANT;
 
         private Builder() {}
 
@@ -180,9 +189,20 @@ public record HyperParameters(
             return this;
         }
 
+        public Builder optWeightDecay(double weightDecay) {
+            this.weightDecay = weightDecay;
+            return this;
+        }
+
+        public Builder optLrSchedule(LearningRateSchedule lrSchedule) {
+            this.lrSchedule = lrSchedule;
+            return this;
+        }
+
         public HyperParameters build() {
             return new HyperParameters(epochs, batchSize, learningRate, optimizer, momentum, shuffle, seed,
-                    trainLimit, trainAccuracy, initialization, validationSplit, keepBest, earlyStopping);
+                    trainLimit, trainAccuracy, initialization, validationSplit, keepBest, earlyStopping, weightDecay,
+                    lrSchedule);
         }
     }
 }

@@ -11,6 +11,7 @@ import dev.fmnist.contract.training.EarlyStopping;
 import dev.fmnist.contract.training.EpochMetrics;
 import dev.fmnist.contract.training.HyperParameters;
 import dev.fmnist.contract.training.KeepBest;
+import dev.fmnist.contract.training.LearningRateSchedule;
 import dev.fmnist.contract.training.OptimizerKind;
 import java.io.IOException;
 import java.lang.reflect.RecordComponent;
@@ -94,6 +95,10 @@ class PublishedSchemasTest {
                 .toArray(String[]::new));
         assertThat(names(p.at("/earlyStopping/properties"))).isEqualTo(components(EarlyStopping.class));
         assertThat(p.at("/earlyStopping/properties/patience/maximum").asInt()).isEqualTo(EarlyStopping.MAX_PATIENCE);
+        assertThat(p.at("/weightDecay/default").asDouble()).isEqualTo(seed.weightDecay());
+        assertThat(p.at("/lrSchedule/default").asText()).isEqualTo(seed.lrSchedule().id());
+        assertThat(texts(p.at("/lrSchedule/enum"))).containsExactly(Arrays.stream(LearningRateSchedule.values())
+                .map(LearningRateSchedule::id).toArray(String[]::new));
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.fmnist.contract.networks.Architecture;
 import dev.fmnist.contract.training.EarlyStopping;
 import dev.fmnist.contract.training.HyperParameters;
 import dev.fmnist.contract.training.KeepBest;
+import dev.fmnist.contract.training.LearningRateSchedule;
 import dev.fmnist.contract.training.OptimizerKind;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -62,6 +63,11 @@ class RequestParserTest {
         assertThat(seed.validationSplit()).as("the seed's recipe: no split").isZero();
         assertThat(seed.keepBest()).isEqualTo(KeepBest.LAST);
         assertThat(seed.earlyStopping()).isNull();
+        assertThat(seed.weightDecay()).isZero();
+        assertThat(seed.lrSchedule()).isEqualTo(LearningRateSchedule.CONSTANT);
+        HyperParameters modern = parse("{\"weightDecay\":0.05,\"lrSchedule\":\"onecycle\"}").hyperParameters();
+        assertThat(modern.weightDecay()).isEqualTo(0.05);
+        assertThat(modern.lrSchedule()).isEqualTo(LearningRateSchedule.ONE_CYCLE);
     }
 
     @ParameterizedTest
@@ -101,7 +107,11 @@ class RequestParserTest {
         "{\"earlyStopping\": {}, \"validationSplit\": 5000} | earlyStopping.patience | is required",
         "{\"earlyStopping\": {\"patience\": 0}, \"validationSplit\": 5000} | earlyStopping.patience | must be between 1 and 100",
         "{\"earlyStopping\": {\"patience\": 2, \"minDelta\": 1.5}, \"validationSplit\": 5000} | earlyStopping.minDelta | must be in [0, 1)",
-        "{\"earlyStopping\": {\"patience\": 2, \"wait\": 1}, \"validationSplit\": 5000} | earlyStopping.wait | is not a known field"
+        "{\"earlyStopping\": {\"patience\": 2, \"wait\": 1}, \"validationSplit\": 5000} | earlyStopping.wait | is not a known field",
+        "{\"weightDecay\": 1.5} | weightDecay | must be in [0, 1), got 1.5",
+        "{\"weightDecay\": \"0.01\"} | weightDecay | must be a number",
+        "{\"lrSchedule\": \"linear\"} | lrSchedule | must be one of constant, step, cosine, onecycle, got \"linear\"",
+        "{\"lrSchedule\": 3} | lrSchedule | must be a string"
     })
     void eachRuleNamesTheFieldAndTheRule(String json, String field, String rule) {
         assertThatThrownBy(() -> parse(json))

@@ -12,8 +12,6 @@ import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
 import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.training.EpochMetrics;
@@ -72,8 +70,9 @@ public final class FashionMnistTrainer {
         ComputeEngine.disableGradOnThisThread();
         Device device = ComputeEngine.device();
         Network network = Networks.build(spec, hp.initialization());
+        int totalUpdates = hp.epochs() * ((trainImages + hp.batchSize() - 1) / hp.batchSize());
         DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
-                .optOptimizer(optimizer(hp))
+                .optOptimizer(Optimizers.of(hp, totalUpdates))
                 .optDevices(new Device[] {device});
         try (Model model = Model.newInstance(spec.label(), device, ComputeEngine.ENGINE_NAME)) {
             model.setBlock(network.block());
@@ -111,14 +110,6 @@ public final class FashionMnistTrainer {
         } catch (EngineException e) {
             throw new TrainingFailedException("engine failure: " + e.getMessage(), e);
         }
-    }
-
-    private static Optimizer optimizer(HyperParameters hp) {
-        Tracker rate = Tracker.fixed((float) hp.learningRate());
-        return switch (hp.optimizer()) {
-            case ADAM -> Optimizer.adam().optLearningRateTracker(rate).build();
-            case SGD -> Optimizer.sgd().setLearningRateTracker(rate).optMomentum((float) hp.momentum()).build();
-        };
     }
 
     /** A diverged run is ended before its step spreads NaN through the weights. */

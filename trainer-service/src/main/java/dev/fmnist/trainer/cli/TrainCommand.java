@@ -9,6 +9,7 @@ import dev.fmnist.contract.training.EpochMetrics;
 import dev.fmnist.contract.training.EarlyStopping;
 import dev.fmnist.contract.training.HyperParameters;
 import dev.fmnist.contract.training.KeepBest;
+import dev.fmnist.contract.training.LearningRateSchedule;
 import dev.fmnist.contract.training.Initialization;
 import dev.fmnist.contract.training.OptimizerKind;
 import dev.fmnist.contract.training.TrainAccuracyMode;
@@ -86,6 +87,14 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--init", defaultValue = "PYTORCH", description = "PYTORCH or XAVIER (default: ${DEFAULT-VALUE})")
     Initialization initialization;
 
+    @Option(names = "--weight-decay", defaultValue = "0",
+            description = "adam: AdamW's decoupled weight decay; sgd: L2 (default: ${DEFAULT-VALUE})")
+    double weightDecay;
+
+    @Option(names = "--lr-schedule", defaultValue = "constant",
+            description = "constant, step, cosine or onecycle (default: ${DEFAULT-VALUE})")
+    String lrSchedule;
+
     @Option(names = "--validation-split", defaultValue = "0",
             description = "hold N training images out for validation (default: none)")
     int validationSplit;
@@ -117,6 +126,7 @@ public final class TrainCommand implements Callable<Integer> {
                 .optSeed(seed).optTrainLimit(limit).optTrainAccuracy(trainAccuracy).optInitialization(initialization)
                 .optValidationSplit(validationSplit).optKeepBest(KeepBest.fromId(keepBest))
                 .optEarlyStopping(patience > 0 ? new EarlyStopping(patience, minDelta) : null)
+                .optWeightDecay(weightDecay).optLrSchedule(LearningRateSchedule.fromId(lrSchedule))
                 .build();
         ComputeEngine.configureThreads(threads);
         FashionMnist data = FashionMnistLoader.builder().optDataDir(dataDir).build().load();
