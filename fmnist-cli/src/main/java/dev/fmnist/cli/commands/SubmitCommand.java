@@ -93,6 +93,9 @@ public final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--lr-schedule", paramLabel = "NAME", description = "constant (default), step, cosine or onecycle")
     String lrSchedule;
 
+    @Option(names = "--label-smoothing", paramLabel = "E", description = "spread E of each target over all classes (default 0)")
+    Double labelSmoothing;
+
     @Option(names = "--validation-split", paramLabel = "N",
             description = "hold N training images out for validation (valAccuracy/valLoss per epoch)")
     Integer validationSplit;
@@ -143,6 +146,7 @@ public final class SubmitCommand implements Callable<Integer> {
         putIfSet(body, "trainLimit", trainLimit);
         putIfSet(body, "weightDecay", weightDecay);
         putIfSet(body, "lrSchedule", lrSchedule);
+        putIfSet(body, "labelSmoothing", labelSmoothing);
         putIfSet(body, "validationSplit", validationSplit);
         putIfSet(body, "keepBest", keepBest);
         if (earlyStopping != null) {

@@ -38,7 +38,7 @@ public final class RequestParser {
     public static final Pattern EXPERIMENT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:=-]{0,127}");
     public static final Set<String> FIELDS = Set.of("experimentId", "architecture", "k", "epochs", "batchSize",
             "learningRate", "optimizer", "momentum", "shuffle", "seed", "trainLimit", "validationSplit", "keepBest",
-            "earlyStopping", "weightDecay", "lrSchedule", "sweep", "tags");
+            "earlyStopping", "weightDecay", "lrSchedule", "labelSmoothing", "sweep", "tags");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Supplier<String> idGenerator;
@@ -127,6 +127,9 @@ public final class RequestParser {
             }
             if (root.has("lrSchedule")) {
                 hp.optLrSchedule(LearningRateSchedule.fromId(text(root, "lrSchedule")));
+            }
+            if (root.has("labelSmoothing")) {
+                hp.optLabelSmoothing(number(root, "labelSmoothing"));
             }
             Sweep sweep = root.has("sweep") ? sweep(root.get("sweep")) : null;
             if (sweep != null && sweep.parameter().equals("k") && !architecture.takesKernelSize()) {

@@ -21,6 +21,7 @@ package dev.fmnist.contract.training;
  * @param earlyStopping stop when validation accuracy stops improving; null for never
  * @param weightDecay in [0, 1): with adam, decoupled weight decay (AdamW); with sgd, L2; 0 (the seed's) for none
  * @param lrSchedule how the learning rate moves over the run; constant is the seed's
+ * @param labelSmoothing in [0, 1): the share of each target spread over all classes; 0 (the seed's) for none
  */
 public record HyperParameters(
         int epochs,
@@ -37,7 +38,8 @@ public record HyperParameters(
         KeepBest keepBest,
         EarlyStopping earlyStopping,
         double weightDecay,
-        LearningRateSchedule lrSchedule) {
+        LearningRateSchedule lrSchedule,
+        double labelSmoothing) {
 
     public static final int DEFAULT_EPOCHS = 10;
     public static final int DEFAULT_BATCH_SIZE = 1000;
@@ -78,6 +80,7 @@ public record HyperParameters(
                 + "set never chooses)", earlyStopping);
         require(weightDecay >= 0 && weightDecay < 1, "weightDecay", "must be in [0, 1)", weightDecay);
         lrSchedule = lrSchedule == null ? LearningRateSchedule.CONSTANT : lrSchedule; // older artefacts: the seed's
+        require(labelSmoothing >= 0 && labelSmoothing < 1, "labelSmoothing", "must be in [0, 1)", labelSmoothing);
     }
 
     private static void require(boolean rule, String field, String text, Object value) {
@@ -101,7 +104,7 @@ public record HyperParameters(
                 .optOptimizer(optimizer).optMomentum(momentum).optShuffle(shuffle).optSeed(seed)
                 .optTrainLimit(trainLimit).optTrainAccuracy(trainAccuracy).optInitialization(initialization)
                 .optValidationSplit(validationSplit).optKeepBest(keepBest).optEarlyStopping(earlyStopping)
-                .optWeightDecay(weightDecay).optLrSchedule(lrSchedule);
+                .optWeightDecay(weightDecay).optLrSchedule(lrSchedule).optLabelSmoothing(labelSmoothing);
     }
 
     /** Builds {@link HyperParameters}, starting from the seed's recipe. */
@@ -121,6 +124,7 @@ public record HyperParameters(
         private EarlyStopping earlyStopping;
         private double weightDecay;
         private LearningRateSchedule lrSchedule = LearningRateSchedule.CONSTANT;
+        private double labelSmoothing;
 
         private Builder() {}
 
@@ -199,10 +203,15 @@ public record HyperParameters(
             return this;
         }
 
+        public Builder optLabelSmoothing(double labelSmoothing) {
+            this.labelSmoothing = labelSmoothing;
+            return this;
+        }
+
         public HyperParameters build() {
             return new HyperParameters(epochs, batchSize, learningRate, optimizer, momentum, shuffle, seed,
                     trainLimit, trainAccuracy, initialization, validationSplit, keepBest, earlyStopping, weightDecay,
-                    lrSchedule);
+                    lrSchedule, labelSmoothing);
         }
     }
 }

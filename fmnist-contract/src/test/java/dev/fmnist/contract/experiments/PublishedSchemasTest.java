@@ -97,6 +97,7 @@ class PublishedSchemasTest {
         assertThat(p.at("/earlyStopping/properties/patience/maximum").asInt()).isEqualTo(EarlyStopping.MAX_PATIENCE);
         assertThat(p.at("/weightDecay/default").asDouble()).isEqualTo(seed.weightDecay());
         assertThat(p.at("/lrSchedule/default").asText()).isEqualTo(seed.lrSchedule().id());
+        assertThat(p.at("/labelSmoothing/default").asDouble()).isEqualTo(seed.labelSmoothing());
         assertThat(texts(p.at("/lrSchedule/enum"))).containsExactly(Arrays.stream(LearningRateSchedule.values())
                 .map(LearningRateSchedule::id).toArray(String[]::new));
     }

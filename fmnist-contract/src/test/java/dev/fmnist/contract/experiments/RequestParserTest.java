@@ -68,6 +68,8 @@ class RequestParserTest {
         HyperParameters modern = parse("{\"weightDecay\":0.05,\"lrSchedule\":\"onecycle\"}").hyperParameters();
         assertThat(modern.weightDecay()).isEqualTo(0.05);
         assertThat(modern.lrSchedule()).isEqualTo(LearningRateSchedule.ONE_CYCLE);
+        assertThat(parse("{\"labelSmoothing\":0.1}").hyperParameters().labelSmoothing()).isEqualTo(0.1);
+        assertThat(seed.labelSmoothing()).isZero();
     }
 
     @ParameterizedTest
@@ -111,7 +113,9 @@ class RequestParserTest {
         "{\"weightDecay\": 1.5} | weightDecay | must be in [0, 1), got 1.5",
         "{\"weightDecay\": \"0.01\"} | weightDecay | must be a number",
         "{\"lrSchedule\": \"linear\"} | lrSchedule | must be one of constant, step, cosine, onecycle, got \"linear\"",
-        "{\"lrSchedule\": 3} | lrSchedule | must be a string"
+        "{\"lrSchedule\": 3} | lrSchedule | must be a string",
+        "{\"labelSmoothing\": 1} | labelSmoothing | must be in [0, 1), got 1.0",
+        "{\"labelSmoothing\": -0.1} | labelSmoothing | must be in [0, 1), got -0.1"
     })
     void eachRuleNamesTheFieldAndTheRule(String json, String field, String rule) {
         assertThatThrownBy(() -> parse(json))

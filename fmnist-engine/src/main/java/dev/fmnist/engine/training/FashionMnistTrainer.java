@@ -71,7 +71,9 @@ public final class FashionMnistTrainer {
         Device device = ComputeEngine.device();
         Network network = Networks.build(spec, hp.initialization());
         int totalUpdates = hp.epochs() * ((trainImages + hp.batchSize() - 1) / hp.batchSize());
-        DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+        Loss loss = hp.labelSmoothing() > 0 ? new SmoothedSoftmaxCrossEntropy((float) hp.labelSmoothing())
+                : Loss.softmaxCrossEntropyLoss();
+        DefaultTrainingConfig config = new DefaultTrainingConfig(loss)
                 .optOptimizer(Optimizers.of(hp, totalUpdates))
                 .optDevices(new Device[] {device});
         try (Model model = Model.newInstance(spec.label(), device, ComputeEngine.ENGINE_NAME)) {

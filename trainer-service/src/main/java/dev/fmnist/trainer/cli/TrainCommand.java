@@ -95,6 +95,10 @@ public final class TrainCommand implements Callable<Integer> {
             description = "constant, step, cosine or onecycle (default: ${DEFAULT-VALUE})")
     String lrSchedule;
 
+    @Option(names = "--label-smoothing", defaultValue = "0",
+            description = "spread this share of each target over all classes (default: ${DEFAULT-VALUE})")
+    double labelSmoothing;
+
     @Option(names = "--validation-split", defaultValue = "0",
             description = "hold N training images out for validation (default: none)")
     int validationSplit;
@@ -127,6 +131,7 @@ public final class TrainCommand implements Callable<Integer> {
                 .optValidationSplit(validationSplit).optKeepBest(KeepBest.fromId(keepBest))
                 .optEarlyStopping(patience > 0 ? new EarlyStopping(patience, minDelta) : null)
                 .optWeightDecay(weightDecay).optLrSchedule(LearningRateSchedule.fromId(lrSchedule))
+                .optLabelSmoothing(labelSmoothing)
                 .build();
         ComputeEngine.configureThreads(threads);
         FashionMnist data = FashionMnistLoader.builder().optDataDir(dataDir).build().load();
