@@ -17,7 +17,6 @@ import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.proto.inference.GRPCInferenceServiceGrpc;
 import dev.fmnist.proto.inference.ModelInferRequest.InferInputTensor;
 import dev.fmnist.proto.inference.ModelInferRequest;
-import dev.fmnist.proto.inference.ModelReadyRequest;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -54,13 +53,7 @@ class KServeRestTest {
 
     @BeforeEach
     void awaitLive() throws InterruptedException {
-        ModelReadyRequest ready = ModelReadyRequest.newBuilder().setName("mlp")
-                .setVersion(artefact.manifest().version()).build();
-        long deadline = System.currentTimeMillis() + 120_000;
-        while (!v2.modelReady(ready).getReady() && System.currentTimeMillis() < deadline) {
-            Thread.sleep(200);
-        }
-        assertThat(v2.modelReady(ready).getReady()).isTrue();
+        TestArtefacts.awaitLive(v2, artefact.manifest().version());
     }
 
     private static int[] pixels(int images) {

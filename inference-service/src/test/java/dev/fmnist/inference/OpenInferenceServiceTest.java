@@ -57,13 +57,7 @@ class OpenInferenceServiceTest {
 
     @BeforeEach
     void awaitLive() throws InterruptedException {
-        ModelReadyRequest ready = ModelReadyRequest.newBuilder().setName("mlp")
-                .setVersion(artefact.manifest().version()).build();
-        long deadline = System.currentTimeMillis() + 120_000;
-        while (!v2.modelReady(ready).getReady() && System.currentTimeMillis() < deadline) {
-            Thread.sleep(200);
-        }
-        assertThat(v2.modelReady(ready).getReady()).isTrue();
+        TestArtefacts.awaitLive(v2, artefact.manifest().version());
     }
 
     private static byte[] uint8(int from, int n) {

@@ -1,5 +1,7 @@
 package dev.fmnist.inference;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.fmnist.contract.artefacts.ModelArtefact;
 import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.contract.data.FashionMnistLoader;
@@ -11,6 +13,8 @@ import dev.fmnist.contract.training.HyperParameters;
 import dev.fmnist.engine.artefacts.ArtefactModels;
 import dev.fmnist.engine.training.FashionMnistTrainer;
 import dev.fmnist.engine.training.TrainingObserver;
+import dev.fmnist.proto.inference.GRPCInferenceServiceGrpc;
+import dev.fmnist.proto.inference.ModelReadyRequest;
 import java.time.Instant;
 import java.util.Properties;
 import java.util.UUID;
@@ -45,5 +49,16 @@ final class TestArtefacts {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
             producer.send(new ProducerRecord<>(TestTopics.name(Topic.MODELS), "mlp", artefact)).get();
         }
+    }
+
+    /** Waits up to 2 minutes until {@code version} of the test model ({@code mlp}) is live, then asserts it is. */
+    static void awaitLive(GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub v2, String version)
+            throws InterruptedException {
+        ModelReadyRequest ready = ModelReadyRequest.newBuilder().setName("mlp").setVersion(version).build();
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (!v2.modelReady(ready).getReady() && System.currentTimeMillis() < deadline) {
+            Thread.sleep(200);
+        }
+        assertThat(v2.modelReady(ready).getReady()).as("version " + version + " live").isTrue();
     }
 }

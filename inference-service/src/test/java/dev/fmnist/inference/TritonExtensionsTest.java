@@ -50,7 +50,6 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(TestTopicsResource.class)
 class TritonExtensionsTest {
 
-    private static final long WAIT_MS = 120_000;
     private static ModelArtefact older;
     private static ModelArtefact newer;
 
@@ -73,21 +72,12 @@ class TritonExtensionsTest {
 
     @BeforeEach
     void awaitNewest() throws InterruptedException {
-        awaitLive(newer.manifest().version());
+        TestArtefacts.awaitLive(v2, newer.manifest().version());
     }
 
     @AfterEach
     void followTheNewestAgain() {
         v2.repositoryModelUnload(RepositoryModelUnloadRequest.newBuilder().setModelName("mlp").build());
-    }
-
-    private void awaitLive(String version) throws InterruptedException {
-        ModelReadyRequest ready = ModelReadyRequest.newBuilder().setName("mlp").setVersion(version).build();
-        long deadline = System.currentTimeMillis() + WAIT_MS;
-        while (!v2.modelReady(ready).getReady() && System.currentTimeMillis() < deadline) {
-            Thread.sleep(200);
-        }
-        assertThat(v2.modelReady(ready).getReady()).as("version " + version + " live").isTrue();
     }
 
     private static ModelInferRequest infer(String id, List<Long> shape, int images) {

@@ -77,7 +77,12 @@ public final class ModelsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Served served = new Served(grpc, spec.commandLine().getErr());
+        try (Served served = new Served(grpc, spec.commandLine().getErr())) {
+            return list(served);
+        }
+    }
+
+    private Integer list(Served served) {
         served.probe();
         // each artefact once: a version published again (same parameters, same experiment) is one row
         Map<String, Artefact> byIdentity = new LinkedHashMap<>();
@@ -111,11 +116,12 @@ public final class ModelsCommand implements Callable<Integer> {
     }
 
     /** What the inference service at --target says about each model, asked once per model. */
-    static final class Served {
+    static final class Served implements AutoCloseable {
         private final GrpcOptions grpc;
         private final PrintWriter err;
         private final Map<String, Optional<ModelInfo>> byModel = new TreeMap<>();
         private final Set<String> reported = new HashSet<>();
+        private InferenceClient client; // one connection for every question
         private boolean answered;
 
         Served(GrpcOptions grpc, PrintWriter err) {
@@ -123,11 +129,18 @@ public final class ModelsCommand implements Callable<Integer> {
             this.err = err;
         }
 
+        private InferenceClient client() {
+            if (client == null) {
+                client = new InferenceClient(grpc);
+            }
+            return client;
+        }
+
         /** The model's state, or empty when the service does not serve it or cannot be asked. */
         Optional<ModelInfo> model(String name) {
             return byModel.computeIfAbsent(name, n -> {
-                try (InferenceClient client = new InferenceClient(grpc)) {
-                    Optional<ModelInfo> info = client.modelIfServed(n);
+                try {
+                    Optional<ModelInfo> info = client().modelIfServed(n);
                     answered = true;
                     return info;
                 } catch (CliException e) {
@@ -137,6 +150,13 @@ public final class ModelsCommand implements Callable<Integer> {
             });
         }
 
+        @Override
+        public void close() {
+            if (client != null) {
+                client.close();
+            }
+        }
+
         /** Whether the service answered about some model. */
         boolean answered() {
             return answered;
@@ -144,8 +164,8 @@ public final class ModelsCommand implements Callable<Integer> {
 
         /** Asks for the server's first model, so that a server that cannot answer says why even with no artefacts. */
         void probe() {
-            try (InferenceClient client = new InferenceClient(grpc)) {
-                client.model("");
+            try {
+                client().model("");
                 answered = true;
             } catch (CliException e) {
                 report(e);

@@ -1,5 +1,6 @@
 package dev.fmnist.inference.messaging;
 
+import dev.fmnist.contract.kafka.KafkaClients;
 import dev.fmnist.contract.kafka.Topic;
 import dev.fmnist.contract.serving.ModelControl;
 import dev.fmnist.inference.config.InferenceConfig;

@@ -128,8 +128,7 @@ public class ClassifierService implements Classifier {
 
     private static ClassifyResponse itemError(Throwable failure) {
         Status status = Status.fromThrowable(failure);
-        String message = status.getDescription() != null ? status.getDescription()
-                : failure.getMessage() != null ? failure.getMessage() : failure.getClass().getSimpleName();
+        String message = InferenceRequests.message(status, failure);
         return ClassifyResponse.newBuilder().setError(ItemError.newBuilder().setCode(status.getCode().value())
                 .setStatus(status.getCode().name()).setMessage(message)).build();
     }

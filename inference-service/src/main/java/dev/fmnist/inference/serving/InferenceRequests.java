@@ -175,6 +175,12 @@ public class InferenceRequests {
         }
     }
 
+    /** What a refusal says: its status's description, else the exception's message, else its type. */
+    static String message(Status status, Throwable failure) {
+        return status.getDescription() != null ? status.getDescription()
+                : failure.getMessage() != null ? failure.getMessage() : failure.getClass().getSimpleName();
+    }
+
     static RuntimeException invalid(String message) {
         return Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
     }

@@ -354,8 +354,6 @@ public class OpenInferenceService implements GRPCInferenceService {
     /** A refusal as one line: its status and description. */
     static String describe(Throwable failure) {
         Status status = Status.fromThrowable(failure);
-        String message = status.getDescription() != null ? status.getDescription()
-                : failure.getMessage() != null ? failure.getMessage() : failure.getClass().getSimpleName();
-        return status.getCode().name() + ": " + message;
+        return status.getCode().name() + ": " + InferenceRequests.message(status, failure);
     }
 }

@@ -2,6 +2,7 @@ package dev.fmnist.trainer.coordination;
 
 import dev.fmnist.contract.experiments.ExperimentState;
 import dev.fmnist.contract.experiments.StateTable;
+import dev.fmnist.contract.kafka.KafkaClients;
 import dev.fmnist.contract.kafka.Topic;
 import dev.fmnist.trainer.config.TrainerConfig;
 import io.quarkus.runtime.ShutdownEvent;
@@ -17,7 +18,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -70,9 +70,7 @@ public class ExperimentStates {
 
     void start(@Observes StartupEvent start) {
         topic = Topic.EXPERIMENT_STATE.name(config.kafka().topicPrefix());
-        Map<String, Object> producerConfig = clientConfig(ProducerConfig.configNames());
-        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
-        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        Map<String, Object> producerConfig = KafkaClients.producer(kafkaConfig);
         producerConfig.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         producerConfig.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         producer = new KafkaProducer<>(producerConfig);
@@ -92,23 +90,10 @@ public class ExperimentStates {
         }
     }
 
-    private Map<String, Object> clientConfig(Set<String> names) {
-        Map<String, Object> client = new HashMap<>();
-        kafkaConfig.forEach((key, value) -> {
-            if (names.contains(key)) {
-                client.put(key, value);
-            }
-        });
-        return client;
-    }
-
     private Map<String, Object> consumerConfig() {
-        Map<String, Object> consumer = clientConfig(ConsumerConfig.configNames());
-        consumer.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        consumer.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        consumer.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        return consumer;
+        return KafkaClients.consumer(kafkaConfig, Map.of(
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName()));
     }
 
     /** Reads the topic from the beginning, then follows it; ready once the records there at start are read. */

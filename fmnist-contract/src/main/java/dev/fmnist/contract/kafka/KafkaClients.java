@@ -1,4 +1,4 @@
-package dev.fmnist.inference.messaging;
+package dev.fmnist.contract.kafka;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -6,13 +6,16 @@ import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
-/** Plain Kafka clients with the connection settings (bootstrap, SASL, TLS) the channels use. */
-final class KafkaClients {
+/**
+ * Settings for plain Kafka clients beside a service's messaging channels: the connection settings
+ * (bootstrap, SASL, TLS) taken from the channels' configuration, only those the client knows.
+ */
+public final class KafkaClients {
 
     private KafkaClients() {}
 
     /** A consumer that reads by assignment, commits nothing and belongs to no group. */
-    static Map<String, Object> consumer(Map<String, Object> kafkaConfig, Map<String, Object> overrides) {
+    public static Map<String, Object> consumer(Map<String, Object> kafkaConfig, Map<String, Object> overrides) {
         Map<String, Object> client = only(kafkaConfig, ConsumerConfig.configNames());
         client.remove(ConsumerConfig.GROUP_ID_CONFIG);
         client.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -21,7 +24,7 @@ final class KafkaClients {
     }
 
     /** A producer that waits for every in-sync replica. */
-    static Map<String, Object> producer(Map<String, Object> kafkaConfig) {
+    public static Map<String, Object> producer(Map<String, Object> kafkaConfig) {
         Map<String, Object> client = only(kafkaConfig, ProducerConfig.configNames());
         client.put(ProducerConfig.ACKS_CONFIG, "all");
         client.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
