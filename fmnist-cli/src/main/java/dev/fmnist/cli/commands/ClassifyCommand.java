@@ -51,7 +51,7 @@ public final class ClassifyCommand implements Callable<Integer> {
     Path labels;
 
     @Option(names = {"-m", "--model"}, paramLabel = "NAME", defaultValue = "",
-            description = "the served model to ask: better, mlp, baseline, compare-k3 ... (default: the server's first)")
+            description = "the served model to ask: better, better-bn, mlp, baseline, compare-k3 ... (default: the server's first)")
     String model;
 
     @Option(names = "--resize", description = "scale images of other sizes to 28x28 instead of refusing them")

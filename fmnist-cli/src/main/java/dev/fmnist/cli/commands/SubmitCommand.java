@@ -57,7 +57,7 @@ public final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--id", paramLabel = "ID", description = "experiment id (idempotency key); generated when absent")
     String id;
 
-    @Option(names = {"-a", "--architecture"}, paramLabel = "NAME", description = "mlp, baseline, compare or better")
+    @Option(names = {"-a", "--architecture"}, paramLabel = "NAME", description = "mlp, baseline, compare, better or better-bn")
     String architecture;
 
     @Option(names = "-k", paramLabel = "K", description = "kernel size for compare (3..8)")
@@ -95,6 +95,17 @@ public final class SubmitCommand implements Callable<Integer> {
 
     @Option(names = "--label-smoothing", paramLabel = "E", description = "spread E of each target over all classes (default 0)")
     Double labelSmoothing;
+
+    @Option(names = "--dropout", paramLabel = "P",
+            description = "drop a share P of the features into each dense layer after a hidden one (default 0)")
+    Double dropout;
+
+    @Option(names = "--crop-padding", paramLabel = "N",
+            description = "augment: shift each training image by up to N pixels (a random crop of it padded by N)")
+    Integer cropPadding;
+
+    @Option(names = "--flip", description = "augment: mirror half the training images left to right")
+    boolean flip;
 
     @Option(names = "--validation-split", paramLabel = "N",
             description = "hold N training images out for validation (valAccuracy/valLoss per epoch)")
@@ -147,6 +158,15 @@ public final class SubmitCommand implements Callable<Integer> {
         putIfSet(body, "weightDecay", weightDecay);
         putIfSet(body, "lrSchedule", lrSchedule);
         putIfSet(body, "labelSmoothing", labelSmoothing);
+        putIfSet(body, "dropout", dropout);
+        if (cropPadding != null || flip) {
+            ObjectNode augmentation = body.has("augmentation") && body.get("augmentation").isObject()
+                    ? (ObjectNode) body.get("augmentation") : body.putObject("augmentation");
+            putIfSet(augmentation, "cropPadding", cropPadding);
+            if (flip) {
+                augmentation.put("horizontalFlip", true);
+            }
+        }
         putIfSet(body, "validationSplit", validationSplit);
         putIfSet(body, "keepBest", keepBest);
         if (earlyStopping != null) {

@@ -82,6 +82,9 @@ public final class ArtefactCodec {
         if (manifest.parametersSha256() == null || manifest.parametersSha256().isBlank()) {
             throw new ArtefactException("manifest lacks parametersSha256");
         }
+        if (manifest.hyperParameters() == null) { // the recipe's dropout is part of the layers to rebuild
+            throw new ArtefactException("manifest lacks hyperParameters");
+        }
         try {
             manifest.networkSpec();
         } catch (IllegalArgumentException e) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fmnist.contract.networks.Architecture;
 import dev.fmnist.contract.networks.NetworkSpec;
+import dev.fmnist.contract.training.Augmentation;
 import dev.fmnist.contract.training.EarlyStopping;
 import dev.fmnist.contract.training.HyperParameters;
 import dev.fmnist.contract.training.KeepBest;
@@ -38,7 +39,7 @@ public final class RequestParser {
     public static final Pattern EXPERIMENT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:=-]{0,127}");
     public static final Set<String> FIELDS = Set.of("experimentId", "architecture", "k", "epochs", "batchSize",
             "learningRate", "optimizer", "momentum", "shuffle", "seed", "trainLimit", "validationSplit", "keepBest",
-            "earlyStopping", "weightDecay", "lrSchedule", "labelSmoothing", "sweep", "tags");
+            "earlyStopping", "weightDecay", "lrSchedule", "labelSmoothing", "dropout", "augmentation", "sweep", "tags");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Supplier<String> idGenerator;
@@ -130,6 +131,12 @@ public final class RequestParser {
             }
             if (root.has("labelSmoothing")) {
                 hp.optLabelSmoothing(number(root, "labelSmoothing"));
+            }
+            if (root.has("dropout")) {
+                hp.optDropout(number(root, "dropout"));
+            }
+            if (root.has("augmentation")) {
+                hp.optAugmentation(augmentation(root.get("augmentation")));
             }
             Sweep sweep = root.has("sweep") ? sweep(root.get("sweep")) : null;
             if (sweep != null && sweep.parameter().equals("k") && !architecture.takesKernelSize()) {
@@ -245,6 +252,21 @@ public final class RequestParser {
         return new EarlyStopping(patience.asInt(), minDelta);
     }
 
+    private static Augmentation augmentation(JsonNode node) {
+        if (!node.isObject()) {
+            throw new RequestRejectedException("augmentation", "must be an object like {\"cropPadding\":2,\"horizontalFlip\":true}");
+        }
+        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!name.equals("cropPadding") && !name.equals("horizontalFlip")) {
+                throw new RequestRejectedException("augmentation." + name, "is not a known field; known: cropPadding, horizontalFlip");
+            }
+        }
+        int cropPadding = node.has("cropPadding") ? integer(node, "cropPadding", "augmentation.cropPadding") : 0;
+        boolean flip = node.has("horizontalFlip") && bool(node, "horizontalFlip", "augmentation.horizontalFlip");
+        return new Augmentation(cropPadding, flip);
+    }
+
     private static Map<String, String> tags(JsonNode node) {
         Map<String, String> tags = new LinkedHashMap<>();
         if (node == null || node.isNull()) {
@@ -277,9 +299,13 @@ public final class RequestParser {
     }
 
     private static int integer(JsonNode root, String field) {
+        return integer(root, field, field);
+    }
+
+    private static int integer(JsonNode root, String field, String path) {
         JsonNode node = root.get(field);
         if (!node.isIntegralNumber() || !node.canConvertToInt()) {
-            throw wrongType(field, "a whole number", node);
+            throw wrongType(path, "a whole number", node);
         }
         return node.asInt();
     }
@@ -301,9 +327,13 @@ public final class RequestParser {
     }
 
     private static boolean bool(JsonNode root, String field) {
+        return bool(root, field, field);
+    }
+
+    private static boolean bool(JsonNode root, String field, String path) {
         JsonNode node = root.get(field);
         if (node.getNodeType() != JsonNodeType.BOOLEAN) {
-            throw wrongType(field, "true or false", node);
+            throw wrongType(path, "true or false", node);
         }
         return node.asBoolean();
     }

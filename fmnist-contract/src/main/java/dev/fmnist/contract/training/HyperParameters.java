@@ -22,6 +22,9 @@ package dev.fmnist.contract.training;
  * @param weightDecay in [0, 1): with adam, decoupled weight decay (AdamW); with sgd, L2; 0 (the seed's) for none
  * @param lrSchedule how the learning rate moves over the run; constant is the seed's
  * @param labelSmoothing in [0, 1): the share of each target spread over all classes; 0 (the seed's) for none
+ * @param dropout in [0, 1): the share of features dropped, in training only, on the way into each dense
+ *     layer that follows a hidden layer; 0 (the seed's) for none
+ * @param augmentation random crops and flips of the training images; none (the seed's) by default
  */
 public record HyperParameters(
         int epochs,
@@ -39,7 +42,9 @@ public record HyperParameters(
         EarlyStopping earlyStopping,
         double weightDecay,
         LearningRateSchedule lrSchedule,
-        double labelSmoothing) {
+        double labelSmoothing,
+        double dropout,
+        Augmentation augmentation) {
 
     public static final int DEFAULT_EPOCHS = 10;
     public static final int DEFAULT_BATCH_SIZE = 1000;
@@ -81,6 +86,8 @@ public record HyperParameters(
         require(weightDecay >= 0 && weightDecay < 1, "weightDecay", "must be in [0, 1)", weightDecay);
         lrSchedule = lrSchedule == null ? LearningRateSchedule.CONSTANT : lrSchedule; // older artefacts: the seed's
         require(labelSmoothing >= 0 && labelSmoothing < 1, "labelSmoothing", "must be in [0, 1)", labelSmoothing);
+        require(dropout >= 0 && dropout < 1, "dropout", "must be in [0, 1)", dropout);
+        augmentation = augmentation == null ? Augmentation.NONE : augmentation; // older artefacts: the seed's
     }
 
     private static void require(boolean rule, String field, String text, Object value) {
@@ -104,7 +111,8 @@ public record HyperParameters(
                 .optOptimizer(optimizer).optMomentum(momentum).optShuffle(shuffle).optSeed(seed)
                 .optTrainLimit(trainLimit).optTrainAccuracy(trainAccuracy).optInitialization(initialization)
                 .optValidationSplit(validationSplit).optKeepBest(keepBest).optEarlyStopping(earlyStopping)
-                .optWeightDecay(weightDecay).optLrSchedule(lrSchedule).optLabelSmoothing(labelSmoothing);
+                .optWeightDecay(weightDecay).optLrSchedule(lrSchedule).optLabelSmoothing(labelSmoothing)
+                .optDropout(dropout).optAugmentation(augmentation);
     }
 
     /** Builds {@link HyperParameters}, starting from the seed's recipe. */
@@ -125,6 +133,8 @@ public record HyperParameters(
         private double weightDecay;
         private LearningRateSchedule lrSchedule = LearningRateSchedule.CONSTANT;
         private double labelSmoothing;
+        private double dropout;
+        private Augmentation augmentation = Augmentation.NONE;
 
         private Builder() {}
 
@@ -208,10 +218,20 @@ public record HyperParameters(
             return this;
         }
 
+        public Builder optDropout(double dropout) {
+            this.dropout = dropout;
+            return this;
+        }
+
+        public Builder optAugmentation(Augmentation augmentation) {
+            this.augmentation = augmentation;
+            return this;
+        }
+
         public HyperParameters build() {
             return new HyperParameters(epochs, batchSize, learningRate, optimizer, momentum, shuffle, seed,
                     trainLimit, trainAccuracy, initialization, validationSplit, keepBest, earlyStopping, weightDecay,
-                    lrSchedule, labelSmoothing);
+                    lrSchedule, labelSmoothing, dropout, augmentation);
         }
     }
 }

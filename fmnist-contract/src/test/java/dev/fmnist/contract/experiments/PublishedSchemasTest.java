@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fmnist.contract.networks.Architecture;
 import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.serving.ModelControl;
+import dev.fmnist.contract.training.Augmentation;
 import dev.fmnist.contract.training.EarlyStopping;
 import dev.fmnist.contract.training.EpochMetrics;
 import dev.fmnist.contract.training.HyperParameters;
@@ -98,6 +99,12 @@ class PublishedSchemasTest {
         assertThat(p.at("/weightDecay/default").asDouble()).isEqualTo(seed.weightDecay());
         assertThat(p.at("/lrSchedule/default").asText()).isEqualTo(seed.lrSchedule().id());
         assertThat(p.at("/labelSmoothing/default").asDouble()).isEqualTo(seed.labelSmoothing());
+        assertThat(p.at("/dropout/default").asDouble()).isEqualTo(seed.dropout());
+        assertThat(names(p.at("/augmentation/properties"))).isEqualTo(components(Augmentation.class));
+        assertThat(p.at("/augmentation/properties/cropPadding/maximum").asInt()).isEqualTo(Augmentation.MAX_CROP_PADDING);
+        assertThat(p.at("/augmentation/properties/cropPadding/default").asInt()).isEqualTo(seed.augmentation().cropPadding());
+        assertThat(p.at("/augmentation/properties/horizontalFlip/default").asBoolean())
+                .isEqualTo(seed.augmentation().horizontalFlip());
         assertThat(texts(p.at("/lrSchedule/enum"))).containsExactly(Arrays.stream(LearningRateSchedule.values())
                 .map(LearningRateSchedule::id).toArray(String[]::new));
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fmnist.contract.networks.Architecture;
+import dev.fmnist.contract.training.Augmentation;
 import dev.fmnist.contract.training.EarlyStopping;
 import dev.fmnist.contract.training.HyperParameters;
 import dev.fmnist.contract.training.KeepBest;
@@ -70,6 +71,15 @@ class RequestParserTest {
         assertThat(modern.lrSchedule()).isEqualTo(LearningRateSchedule.ONE_CYCLE);
         assertThat(parse("{\"labelSmoothing\":0.1}").hyperParameters().labelSmoothing()).isEqualTo(0.1);
         assertThat(seed.labelSmoothing()).isZero();
+        HyperParameters regularised = parse("{\"architecture\":\"better-bn\",\"dropout\":0.3,"
+                + "\"augmentation\":{\"cropPadding\":2,\"horizontalFlip\":true}}").hyperParameters();
+        assertThat(regularised.dropout()).isEqualTo(0.3);
+        assertThat(regularised.augmentation()).isEqualTo(new Augmentation(2, true));
+        assertThat(parse("{\"augmentation\":{\"horizontalFlip\":true}}").hyperParameters().augmentation())
+                .isEqualTo(new Augmentation(0, true));
+        assertThat(seed.dropout()).isZero();
+        assertThat(seed.augmentation()).isEqualTo(Augmentation.NONE);
+        assertThat(seed.augmentation().isEnabled()).isFalse();
     }
 
     @ParameterizedTest
@@ -115,7 +125,14 @@ class RequestParserTest {
         "{\"lrSchedule\": \"linear\"} | lrSchedule | must be one of constant, step, cosine, onecycle, got \"linear\"",
         "{\"lrSchedule\": 3} | lrSchedule | must be a string",
         "{\"labelSmoothing\": 1} | labelSmoothing | must be in [0, 1), got 1.0",
-        "{\"labelSmoothing\": -0.1} | labelSmoothing | must be in [0, 1), got -0.1"
+        "{\"labelSmoothing\": -0.1} | labelSmoothing | must be in [0, 1), got -0.1",
+        "{\"dropout\": 1} | dropout | must be in [0, 1), got 1.0",
+        "{\"dropout\": true} | dropout | must be a number",
+        "{\"augmentation\": true} | augmentation | must be an object",
+        "{\"augmentation\": {\"cropPadding\": 8}} | augmentation.cropPadding | must be between 0 (none) and 7, got 8",
+        "{\"augmentation\": {\"cropPadding\": 1.5}} | augmentation.cropPadding | must be a whole number",
+        "{\"augmentation\": {\"horizontalFlip\": 1}} | augmentation.horizontalFlip | must be true or false",
+        "{\"augmentation\": {\"rotate\": 10}} | augmentation.rotate | is not a known field"
     })
     void eachRuleNamesTheFieldAndTheRule(String json, String field, String rule) {
         assertThatThrownBy(() -> parse(json))

@@ -50,7 +50,10 @@ public final class ArtefactModels {
      */
     public static Model newModel(ModelArtefact artefact, Device device) {
         NetworkSpec spec = artefact.manifest().networkSpec();
-        Block block = Networks.build(spec, Initialization.PYTORCH).block();
+        // the same layers the trainer saved, dropout included: it holds no weights and passes values
+        // through outside training, but each layer has its own record in the parameter file
+        Block block = Networks.build(spec, Initialization.PYTORCH, artefact.manifest().hyperParameters().dropout())
+                .block();
         Model model = Model.newInstance(spec.label(), device, ComputeEngine.ENGINE_NAME);
         try {
             List<Shape> expected = new ArrayList<>();

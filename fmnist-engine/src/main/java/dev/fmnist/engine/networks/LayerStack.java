@@ -8,6 +8,8 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.training.initializer.UniformInitializer;
@@ -22,8 +24,13 @@ import dev.fmnist.contract.training.Initialization;
  */
 final class LayerStack {
 
+    /** Gamma, beta, running mean and running variance. */
+    private static final int BATCH_NORM_VALUES_PER_CHANNEL = 4;
+
     private final SequentialBlock block = new SequentialBlock();
     private final Initialization initialization;
+    private final float dropout;
+    private boolean hidden;
     private long channels;
     private long height;
     private long width;
@@ -31,12 +38,19 @@ final class LayerStack {
     private long parameters;
     private long macsPerImage;
 
-    /** Starts from an input of {@code channels x height x width} per image. */
-    LayerStack(long channels, long height, long width, Initialization initialization) {
+    /**
+     * Starts from an input of {@code channels x height x width} per image; {@code dropout} is the share
+     * of features dropped on the way into each dense layer that follows a hidden layer (0 for none).
+     */
+    LayerStack(long channels, long height, long width, Initialization initialization, double dropout) {
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw new IllegalArgumentException("dropout: must be in [0, 1), got " + dropout);
+        }
         this.channels = channels;
         this.height = height;
         this.width = width;
         this.initialization = initialization;
+        this.dropout = (float) dropout;
     }
 
     /** Square convolution, stride 1, with bias. */
@@ -56,8 +70,19 @@ final class LayerStack {
             throw new IllegalArgumentException("kernel " + kernel + " leaves no output");
         }
         channels = filters;
+        hidden = true;
         parameters += fanIn * filters + filters;
         macsPerImage += fanIn * filters * height * width;
+        return this;
+    }
+
+    /**
+     * Batch normalisation over the channels (or features, after flatten): a scale and a shift per
+     * channel, plus the running mean and variance that evaluation uses, which DJL counts as parameters.
+     */
+    LayerStack batchNorm() {
+        block.add(BatchNorm.builder().build());
+        parameters += BATCH_NORM_VALUES_PER_CHANNEL * channels;
         return this;
     }
 
@@ -90,10 +115,14 @@ final class LayerStack {
             throw new IllegalStateException("dense before flatten");
         }
         long fanIn = channels;
+        if (dropout > 0 && hidden) { // never on the pixels themselves
+            block.add(Dropout.builder().optRate(dropout).build());
+        }
         Linear linear = Linear.builder().setUnits(units).build();
         initialise(linear, fanIn);
         block.add(linear);
         channels = units;
+        hidden = true;
         parameters += fanIn * units + units;
         macsPerImage += fanIn * units;
         return this;

@@ -5,17 +5,27 @@ import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.training.Initialization;
 
 /**
- * The layers behind each name of the contract's architecture registry. Each builds exactly the seed
- * notebook's network; the switch is exhaustive, so a name added to the registry does not compile
+ * The layers behind each name of the contract's architecture registry. Each seed name builds exactly
+ * the seed notebook's network; the switch is exhaustive, so a name added to the registry does not compile
  * until it has layers here.
  */
 public final class Networks {
 
     private Networks() {}
 
-    /** A fresh, uninitialised network of {@code spec}. */
+    /** A fresh, uninitialised network of {@code spec}, without dropout. */
     public static Network build(NetworkSpec spec, Initialization initialization) {
-        LayerStack input = new LayerStack(1, FashionMnist.IMAGE_SIDE, FashionMnist.IMAGE_SIDE, initialization);
+        return build(spec, initialization, 0);
+    }
+
+    /**
+     * A fresh, uninitialised network of {@code spec}, dropping a {@code dropout} share of the features
+     * into each dense layer that follows a hidden layer while it trains (outside training dropout passes
+     * values through). Dropout holds no weights, but its layers are part of the saved parameter file,
+     * so an artefact loads into the network built with its own dropout.
+     */
+    public static Network build(NetworkSpec spec, Initialization initialization, double dropout) {
+        LayerStack input = new LayerStack(1, FashionMnist.IMAGE_SIDE, FashionMnist.IMAGE_SIDE, initialization, dropout);
         return layers(spec, input).build(spec);
     }
 
@@ -28,6 +38,9 @@ public final class Networks {
             case BETTER -> input.conv(40, 3, 1).relu().maxPool(2)
                     .conv(80, 3, 0).relu().maxPool(2)
                     .flatten().dense(800).relu().dense(10);
+            case BETTER_BN -> input.conv(40, 3, 1).batchNorm().relu().maxPool(2)
+                    .conv(80, 3, 0).batchNorm().relu().maxPool(2)
+                    .flatten().dense(800).batchNorm().relu().dense(10);
         };
     }
 

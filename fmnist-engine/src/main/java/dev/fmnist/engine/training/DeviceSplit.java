@@ -41,6 +41,11 @@ record DeviceSplit(NDArray images, NDArray labels) {
         return new NDArray[] {images.get(manager, at), labels.get(manager, at)};
     }
 
+    /** Labels at {@code index}, owned by {@code manager}. */
+    NDArray labels(NDManager manager, NDArray index) {
+        return labels.get(manager, new NDIndex("{}", index));
+    }
+
     /** Images and labels from {@code from} (inclusive) to {@code to} (exclusive), owned by {@code manager}. */
     NDArray[] slice(NDManager manager, long from, long to) {
         NDIndex range = new NDIndex("{}:{}", from, to);

@@ -69,7 +69,7 @@ public final class FashionMnistTrainer {
         ComputeEngine.pytorch().setRandomSeed(Long.hashCode(hp.seed())); // DJL takes an int; same for |seed| < 2^31
         ComputeEngine.disableGradOnThisThread();
         Device device = ComputeEngine.device();
-        Network network = Networks.build(spec, hp.initialization());
+        Network network = Networks.build(spec, hp.initialization(), hp.dropout());
         int totalUpdates = hp.epochs() * ((trainImages + hp.batchSize() - 1) / hp.batchSize());
         Loss loss = hp.labelSmoothing() > 0 ? new SmoothedSoftmaxCrossEntropy((float) hp.labelSmoothing())
                 : Loss.softmaxCrossEntropyLoss();
@@ -89,7 +89,9 @@ public final class FashionMnistTrainer {
                 DeviceSplit train = DeviceSplit.of(dataManager, trainSplit);
                 DeviceSplit validation = validationSplit == null ? null : DeviceSplit.of(dataManager, validationSplit);
                 DeviceSplit test = DeviceSplit.of(dataManager, used.test());
-                Loop loop = new Loop(trainer, train, validation, test, hp, observer);
+                BatchAugmenter augmenter = hp.augmentation().isEnabled()
+                        ? new BatchAugmenter(trainSplit, hp.augmentation(), hp.seed()) : null;
+                Loop loop = new Loop(trainer, train, augmenter, validation, test, hp, observer);
                 observer.onStart(device.toString(), loop.batchesPerEpoch());
                 LOG.info("training {} on {} ({} parameters, {} images, {} epochs)", spec.label(), device, parameters,
                         trainImages, hp.epochs());
@@ -186,6 +188,7 @@ public final class FashionMnistTrainer {
     private static final class Loop {
         private final Trainer trainer;
         private final DeviceSplit train;
+        private final BatchAugmenter augmenter;
         private final DeviceSplit validation;
         private final DeviceSplit test;
         private final HyperParameters hp;
@@ -193,10 +196,11 @@ public final class FashionMnistTrainer {
         private final Random shuffle;
         private final long[] order;
 
-        Loop(Trainer trainer, DeviceSplit train, DeviceSplit validation, DeviceSplit test, HyperParameters hp,
-                TrainingObserver observer) {
+        Loop(Trainer trainer, DeviceSplit train, BatchAugmenter augmenter, DeviceSplit validation, DeviceSplit test,
+                HyperParameters hp, TrainingObserver observer) {
             this.trainer = trainer;
             this.train = train;
+            this.augmenter = augmenter;
             this.validation = validation;
             this.test = test;
             this.hp = hp;
@@ -229,7 +233,8 @@ public final class FashionMnistTrainer {
                 int to = Math.min(order.length, from + hp.batchSize());
                 try (NDManager batchManager = train.images().getManager().newSubManager()) {
                     NDArray index = batchManager.create(Arrays.copyOfRange(order, from, to));
-                    NDArray[] xy = train.gather(batchManager, index);
+                    NDArray[] xy = augmenter == null ? train.gather(batchManager, index)
+                            : new NDArray[] {augmenter.images(batchManager, order, from, to), train.labels(batchManager, index)};
                     float loss;
                     try (GradientCollector collector = trainer.newGradientCollector()) {
                         NDArray logits = trainer.forward(new NDList(xy[0])).singletonOrThrow();

@@ -36,7 +36,9 @@ class NetworksTest {
         "compare,6,83302",
         "compare,7,84550",
         "compare,8,58342",
-        "better,,2342090"
+        "better,,2342090",
+        // BetterNet plus a scale, shift, running mean and variance for 40 + 80 + 800 channels
+        "better-bn,,2345770"
     })
     void parameterCountsAndOutputShapesMatchPyTorch(String architecture, Integer k, long expected) {
         NetworkSpec spec = NetworkSpec.of(architecture, k);
@@ -57,6 +59,37 @@ class NetworksTest {
                     .singletonOrThrow();
             assertThat(out.getShape()).isEqualTo(new Shape(3, 10));
         }
+    }
+
+    @Test
+    void dropoutMakesTrainingOutputsStochasticAndEvaluationOutputsDeterministic() {
+        Network network = Networks.build(NetworkSpec.of(Architecture.BETTER_BN), Initialization.PYTORCH, 0.5);
+        try (Model model = Model.newInstance("dropout-check", ComputeEngine.device(), ComputeEngine.ENGINE_NAME)) {
+            model.setBlock(network.block());
+            NDManager manager = model.getNDManager();
+            network.block().initialize(manager, DataType.FLOAT32, BATCH_OF_3);
+            NDArray images = manager.randomUniform(0, 1, BATCH_OF_3);
+            NDArray[] training = new NDArray[2];
+            NDArray[] evaluation = new NDArray[2];
+            for (int i = 0; i < 2; i++) {
+                training[i] = forward(network, manager, images, true);
+            }
+            for (int i = 0; i < 2; i++) { // after training passes: those move batch norm's running statistics
+                evaluation[i] = forward(network, manager, images, false);
+            }
+            assertThat(training[0].contentEquals(training[1])).as("two training passes drop different features").isFalse();
+            assertThat(evaluation[0].contentEquals(evaluation[1])).as("evaluation never drops").isTrue();
+
+            Network without = Networks.build(NetworkSpec.of(Architecture.BETTER_BN), Initialization.PYTORCH);
+            assertThat(without.block().getChildren().size()).as("dropout adds layers only when asked")
+                    .isEqualTo(network.block().getChildren().size() - 2);
+            assertThat(without.parameterCount()).as("and no parameters").isEqualTo(network.parameterCount());
+        }
+    }
+
+    private static NDArray forward(Network network, NDManager manager, NDArray images, boolean training) {
+        return network.block().forward(new ParameterStore(manager, false), new NDList(images), training)
+                .singletonOrThrow();
     }
 
     @Test
@@ -90,7 +123,7 @@ class NetworksTest {
     @Test
     void unknownArchitecturesListTheKnownOnes() {
         assertThatThrownBy(() -> NetworkSpec.of("resnet", null))
-                .hasMessage("unknown architecture 'resnet', expected one of mlp, baseline, compare, better");
+                .hasMessage("unknown architecture 'resnet', expected one of mlp, baseline, compare, better, better-bn");
     }
 
     @Test

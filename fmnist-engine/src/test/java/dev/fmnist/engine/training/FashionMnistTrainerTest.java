@@ -10,6 +10,7 @@ import dev.fmnist.contract.data.IdxFixtures;
 import dev.fmnist.contract.images.Pixels;
 import dev.fmnist.contract.networks.Architecture;
 import dev.fmnist.contract.networks.NetworkSpec;
+import dev.fmnist.contract.training.Augmentation;
 import dev.fmnist.contract.training.EarlyStopping;
 import dev.fmnist.contract.training.EpochMetrics;
 import dev.fmnist.contract.training.HyperParameters;
@@ -169,24 +170,8 @@ class FashionMnistTrainerTest {
         assertThat(result.testAccuracy()).isEqualTo(result.epochs().get(best).testAccuracy());
         // the published parameters are that epoch's: classified again, they score its test accuracy
         ModelArtefact artefact = ArtefactModels.of(result, "keep-best", Instant.now());
-        try (InferenceModel model = InferenceModel.load(artefact)) {
-            int n = DATA.test().size();
-            float[] pixels = new float[n * FashionMnist.PIXELS];
-            for (int i = 0; i < pixels.length; i++) {
-                pixels[i] = Pixels.scale(DATA.test().images()[i]);
-            }
-            float[][] probabilities = model.classify(pixels, n);
-            int correct = 0;
-            for (int i = 0; i < n; i++) {
-                int argmax = 0;
-                for (int c = 1; c < FashionMnist.CLASSES; c++) {
-                    argmax = probabilities[i][c] > probabilities[i][argmax] ? c : argmax;
-                }
-                correct += argmax == DATA.test().labels()[i] ? 1 : 0;
-            }
-            assertThat((double) correct / n).isCloseTo(result.epochs().get(best).testAccuracy(), within(0.002));
-            assertThat(artefact.manifest().testAccuracy()).isEqualTo(result.epochs().get(best).testAccuracy());
-        }
+        assertThat(servedAccuracy(artefact)).isCloseTo(result.epochs().get(best).testAccuracy(), within(0.002));
+        assertThat(artefact.manifest().testAccuracy()).isEqualTo(result.epochs().get(best).testAccuracy());
 
         TrainingResult again = new FashionMnistTrainer().train(NetworkSpec.of(Architecture.MLP), hp, DATA,
                 TrainingObserver.NONE);
@@ -212,5 +197,46 @@ class FashionMnistTrainerTest {
                 TrainingObserver.NONE);
         assertThat(plain.epochs().get(0).valAccuracy()).isNaN();
         assertThat(plain.trainImages()).isEqualTo(1000);
+    }
+
+    @Test
+    void betterBnWithDropoutAndAugmentationTrainsAndServesItsOwnAccuracy() {
+        HyperParameters plain = HyperParameters.builder().optEpochs(2).optBatchSize(100).optTrainLimit(2000)
+                .optLearningRate(0.003).optSeed(3).build();
+        HyperParameters regularised = plain.toBuilder().optDropout(0.3)
+                .optAugmentation(new Augmentation(2, true)).build();
+        NetworkSpec betterBn = NetworkSpec.of(Architecture.BETTER_BN);
+
+        TrainingResult result = new FashionMnistTrainer().train(betterBn, regularised, DATA, TrainingObserver.NONE);
+        TrainingResult without = new FashionMnistTrainer().train(betterBn, plain, DATA, TrainingObserver.NONE);
+
+        assertThat(result.testAccuracy()).as("10 classes: chance is 0.1").isGreaterThan(0.5);
+        assertThat(result.epochs().get(0).loss()).as("other batches, other dropped features: another loss")
+                .isNotEqualTo(without.epochs().get(0).loss());
+        // the running statistics travel in the artefact: served, it scores what the trainer measured
+        ModelArtefact artefact = ArtefactModels.of(result, "better-bn", Instant.now());
+        assertThat(artefact.manifest().hyperParameters()).isEqualTo(regularised);
+        assertThat(servedAccuracy(artefact)).isCloseTo(result.testAccuracy(), within(0.002));
+    }
+
+    /** The test accuracy of an artefact classified the way the inference service does it. */
+    private static double servedAccuracy(ModelArtefact artefact) {
+        try (InferenceModel model = InferenceModel.load(artefact)) {
+            int n = DATA.test().size();
+            float[] pixels = new float[n * FashionMnist.PIXELS];
+            for (int i = 0; i < pixels.length; i++) {
+                pixels[i] = Pixels.scale(DATA.test().images()[i]);
+            }
+            float[][] probabilities = model.classify(pixels, n);
+            int correct = 0;
+            for (int i = 0; i < n; i++) {
+                int argmax = 0;
+                for (int c = 1; c < FashionMnist.CLASSES; c++) {
+                    argmax = probabilities[i][c] > probabilities[i][argmax] ? c : argmax;
+                }
+                correct += argmax == DATA.test().labels()[i] ? 1 : 0;
+            }
+            return (double) correct / n;
+        }
     }
 }

@@ -6,6 +6,7 @@ import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.contract.data.FashionMnistLoader;
 import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.training.EpochMetrics;
+import dev.fmnist.contract.training.Augmentation;
 import dev.fmnist.contract.training.EarlyStopping;
 import dev.fmnist.contract.training.HyperParameters;
 import dev.fmnist.contract.training.KeepBest;
@@ -47,7 +48,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", defaultValue = "better", description = "mlp, baseline, compare or better (default: ${DEFAULT-VALUE})")
+    @Option(names = "--model", defaultValue = "better", description = "mlp, baseline, compare, better or better-bn (default: ${DEFAULT-VALUE})")
     String model;
 
     @Option(names = "--k", description = "second conv kernel size for compare, 3..8 (default 5)")
@@ -99,6 +100,17 @@ public final class TrainCommand implements Callable<Integer> {
             description = "spread this share of each target over all classes (default: ${DEFAULT-VALUE})")
     double labelSmoothing;
 
+    @Option(names = "--dropout", defaultValue = "0",
+            description = "drop this share of the features into each dense layer after a hidden one (default: ${DEFAULT-VALUE})")
+    double dropout;
+
+    @Option(names = "--crop-padding", defaultValue = "0",
+            description = "augment: shift each training image by up to N pixels, a random crop of it padded by N (default: none)")
+    int cropPadding;
+
+    @Option(names = "--flip", description = "augment: mirror half the training images left to right")
+    boolean flip;
+
     @Option(names = "--validation-split", defaultValue = "0",
             description = "hold N training images out for validation (default: none)")
     int validationSplit;
@@ -131,7 +143,8 @@ public final class TrainCommand implements Callable<Integer> {
                 .optValidationSplit(validationSplit).optKeepBest(KeepBest.fromId(keepBest))
                 .optEarlyStopping(patience > 0 ? new EarlyStopping(patience, minDelta) : null)
                 .optWeightDecay(weightDecay).optLrSchedule(LearningRateSchedule.fromId(lrSchedule))
-                .optLabelSmoothing(labelSmoothing)
+                .optLabelSmoothing(labelSmoothing).optDropout(dropout)
+                .optAugmentation(new Augmentation(cropPadding, flip))
                 .build();
         ComputeEngine.configureThreads(threads);
         FashionMnist data = FashionMnistLoader.builder().optDataDir(dataDir).build().load();

@@ -69,7 +69,7 @@ class TrainCommandTest {
     void badValuesGiveOneLineNamingTheProblem() {
         assertThat(run("train", "--model", "resnet")).isEqualTo(1);
         assertThat(err.toString()).isEqualTo(
-                "error: unknown architecture 'resnet', expected one of mlp, baseline, compare, better\n");
+                "error: unknown architecture 'resnet', expected one of mlp, baseline, compare, better, better-bn\n");
 
         err.getBuffer().setLength(0);
         assertThat(run("train", "--model", "compare", "--k", "9")).isEqualTo(1);

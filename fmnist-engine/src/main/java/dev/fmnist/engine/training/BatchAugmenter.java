@@ -1,0 +1,61 @@
+package dev.fmnist.engine.training;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.fmnist.contract.data.FashionMnist;
+import dev.fmnist.contract.images.Pixels;
+import dev.fmnist.contract.training.Augmentation;
+import java.nio.FloatBuffer;
+import java.util.Random;
+
+/**
+ * Builds augmented training batches on the host from the split's bytes: each image shifted by a
+ * random crop of its zero-padded self and mirrored with probability one half, as torchvision's
+ * RandomCrop(28, padding) and RandomHorizontalFlip do. One pass over the bytes writes the batch's
+ * floats, which then go to the device in one copy. The draws come from the run's seed, so a run is
+ * reproducible; they are fresh every epoch, so the network rarely sees the same image twice.
+ */
+final class BatchAugmenter {
+
+    /** Mixed into the run's seed: the augmentation's draws are not the shuffle's. */
+    private static final long SALT = 0x6175676dL; // "augm"
+    private static final int SIDE = FashionMnist.IMAGE_SIDE;
+
+    private final FashionMnist.Split split;
+    private final Augmentation augmentation;
+    private final Random random;
+    private float[] pixels = new float[0];
+
+    BatchAugmenter(FashionMnist.Split split, Augmentation augmentation, long seed) {
+        this.split = split;
+        this.augmentation = augmentation;
+        this.random = new Random(seed ^ SALT);
+    }
+
+    /** The images at {@code order[from..to)}, augmented, as float32 [n, 1, 28, 28] in [0, 1]. */
+    NDArray images(NDManager manager, long[] order, int from, int to) {
+        int n = to - from;
+        if (pixels.length < n * FashionMnist.PIXELS) {
+            pixels = new float[n * FashionMnist.PIXELS];
+        }
+        byte[] source = split.images();
+        int padding = augmentation.cropPadding();
+        for (int i = 0; i < n; i++) {
+            int image = Math.toIntExact(order[from + i]) * FashionMnist.PIXELS;
+            int dy = padding == 0 ? 0 : random.nextInt(2 * padding + 1) - padding;
+            int dx = padding == 0 ? 0 : random.nextInt(2 * padding + 1) - padding;
+            boolean flip = augmentation.horizontalFlip() && random.nextBoolean();
+            int out = i * FashionMnist.PIXELS;
+            for (int y = 0; y < SIDE; y++) {
+                int sy = y + dy;
+                for (int x = 0; x < SIDE; x++) {
+                    int sx = (flip ? SIDE - 1 - x : x) + dx;
+                    boolean inside = sy >= 0 && sy < SIDE && sx >= 0 && sx < SIDE;
+                    pixels[out + y * SIDE + x] = inside ? (source[image + sy * SIDE + sx] & 0xff) / Pixels.MAX_LEVEL : 0f;
+                }
+            }
+        }
+        return manager.create(FloatBuffer.wrap(pixels, 0, n * FashionMnist.PIXELS), new Shape(n, 1, SIDE, SIDE));
+    }
+}

@@ -1,0 +1,132 @@
+package dev.fmnist.engine.training;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.fmnist.contract.data.FashionMnist;
+import dev.fmnist.contract.training.Augmentation;
+import dev.fmnist.engine.runtime.ComputeEngine;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class BatchAugmenterTest {
+
+    private static final int SIDE = FashionMnist.IMAGE_SIDE;
+    private static final int IMAGES = 4;
+    private static final long[] ORDER = {2, 0, 3, 1};
+    /** Every pixel distinct and none black, so a shift or a mirror shows in every value. */
+    private static final FashionMnist.Split SPLIT = split();
+
+    @Test
+    void withoutAugmentationTheBatchIsTheImagesInOrder() {
+        float[][] batch = batch(new BatchAugmenter(SPLIT, Augmentation.NONE, 1), 0, IMAGES);
+        for (int i = 0; i < IMAGES; i++) {
+            assertThat(batch[i]).isEqualTo(original((int) ORDER[i]));
+        }
+    }
+
+    @Test
+    void aFlipMirrorsAboutHalfTheImagesAndChangesNothingElse() {
+        BatchAugmenter augmenter = new BatchAugmenter(SPLIT, new Augmentation(0, true), 7);
+        int flipped = 0;
+        int draws = 0;
+        for (int round = 0; round < 50; round++) {
+            float[][] batch = batch(augmenter, 0, IMAGES);
+            for (int i = 0; i < IMAGES; i++, draws++) {
+                float[] source = original((int) ORDER[i]);
+                if (!Arrays.equals(batch[i], source)) {
+                    assertThat(batch[i]).isEqualTo(shifted(source, 0, 0, true));
+                    flipped++;
+                }
+            }
+        }
+        assertThat((double) flipped / draws).isBetween(0.35, 0.65);
+    }
+
+    @Test
+    void aCropShiftsEachImageByAtMostThePaddingFillingWithBlackAndDrawsAfreshEachTime() {
+        int padding = 2;
+        BatchAugmenter augmenter = new BatchAugmenter(SPLIT, new Augmentation(padding, false), 11);
+        Set<String> shifts = new HashSet<>();
+        for (int round = 0; round < 40; round++) {
+            float[][] batch = batch(augmenter, 1, 3); // a batch from the middle of the order
+            for (int i = 0; i < 2; i++) {
+                float[] source = original((int) ORDER[1 + i]);
+                String found = null;
+                for (int dy = -padding; dy <= padding && found == null; dy++) {
+                    for (int dx = -padding; dx <= padding && found == null; dx++) {
+                        if (Arrays.equals(batch[i], shifted(source, dy, dx, false))) {
+                            found = dy + "," + dx;
+                        }
+                    }
+                }
+                assertThat(found).as("round %d image %d is a shift of its source by at most %d", round, i, padding)
+                        .isNotNull();
+                shifts.add(found);
+            }
+        }
+        assertThat(shifts).as("all 25 shifts are drawn over 80 images").hasSizeGreaterThan(15);
+    }
+
+    @Test
+    void theSameSeedDrawsTheSameBatchesAndAnotherSeedOthers() {
+        Augmentation both = new Augmentation(3, true);
+        BatchAugmenter first = new BatchAugmenter(SPLIT, both, 5);
+        BatchAugmenter second = new BatchAugmenter(SPLIT, both, 5);
+        BatchAugmenter other = new BatchAugmenter(SPLIT, both, 6);
+        float[][] a = batch(first, 0, IMAGES);
+        assertThat(batch(second, 0, IMAGES)).isEqualTo(a);
+        assertThat(batch(other, 0, IMAGES)).isNotEqualTo(a);
+        assertThat(batch(first, 0, IMAGES)).as("the next epoch draws again").isNotEqualTo(a);
+    }
+
+    private static float[][] batch(BatchAugmenter augmenter, int from, int to) {
+        try (NDManager manager = NDManager.newBaseManager(ComputeEngine.device(), ComputeEngine.ENGINE_NAME)) {
+            NDArray images = augmenter.images(manager, ORDER, from, to);
+            assertThat(images.getShape()).isEqualTo(new Shape(to - from, 1, SIDE, SIDE));
+            float[] flat = images.toFloatArray();
+            float[][] out = new float[to - from][];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = Arrays.copyOfRange(flat, i * FashionMnist.PIXELS, (i + 1) * FashionMnist.PIXELS);
+            }
+            return out;
+        }
+    }
+
+    private static float[] original(int image) {
+        return shifted(pixels(image), 0, 0, false);
+    }
+
+    private static float[] pixels(int image) {
+        float[] values = new float[FashionMnist.PIXELS];
+        for (int p = 0; p < values.length; p++) {
+            values[p] = (SPLIT.images()[image * FashionMnist.PIXELS + p] & 0xff) / 255f;
+        }
+        return values;
+    }
+
+    /** The image seen through a window moved by (dy, dx), mirrored first if asked; black outside. */
+    private static float[] shifted(float[] source, int dy, int dx, boolean mirror) {
+        float[] out = new float[FashionMnist.PIXELS];
+        for (int y = 0; y < SIDE; y++) {
+            for (int x = 0; x < SIDE; x++) {
+                int sy = y + dy;
+                int sx = (mirror ? SIDE - 1 - x : x) + dx;
+                out[y * SIDE + x] = sy >= 0 && sy < SIDE && sx >= 0 && sx < SIDE ? source[sy * SIDE + sx] : 0f;
+            }
+        }
+        return out;
+    }
+
+    private static FashionMnist.Split split() {
+        byte[] images = new byte[IMAGES * FashionMnist.PIXELS];
+        for (int i = 0; i < images.length; i++) {
+            images[i] = (byte) (1 + (i * 7 + i / FashionMnist.PIXELS * 13) % 254);
+        }
+        return new FashionMnist.Split(images, new byte[IMAGES]);
+    }
+}
