@@ -6,6 +6,7 @@ import dev.fmnist.cli.history.ExperimentHistory;
 import dev.fmnist.cli.history.ExperimentRecord;
 import dev.fmnist.cli.kafka.Broker;
 import dev.fmnist.cli.output.Formats;
+import dev.fmnist.cli.output.SweepTable;
 import dev.fmnist.cli.output.Json;
 import dev.fmnist.cli.output.Table;
 import dev.fmnist.contract.experiments.ExperimentEvent.Type;
@@ -123,10 +124,7 @@ final class ExperimentWatcher {
             }
             case SWEEP_SUMMARY -> {
                 clearBar();
-                Table table = new Table("VALUE", "EXPERIMENT", "STATUS", "TEST ACC");
-                e.summary().forEach(row -> table.row(Formats.number(row.value()), row.experimentId(), row.status(),
-                        row.testAccuracy() != null ? Formats.accuracy(row.testAccuracy()) : "-"));
-                table.print(out);
+                SweepTable.of(e.sweep(), e.summary()).print(out);
             }
             case SUCCEEDED -> endLine(e, who + "SUCCEEDED in " + Formats.duration(record.getDuration())
                     + (e.artefactVersion() == null ? ", best run's test accuracy " + Formats.accuracy(record.getArtefactTestAccuracy())
@@ -137,8 +135,14 @@ final class ExperimentWatcher {
         }
     }
 
-    /** "better", or for a sweep "sweep of compare over k = [3, 5]". */
+    /**
+     * "better", for a sweep "sweep of compare over k = [3, 5]", for a random search "random search of
+     * better-bn: 8 trials over dropout, learningRate".
+     */
     private static String what(ExperimentRecord record) {
+        if (record.getSearch() != null) {
+            return "random search of " + record.getArchitecture() + ": " + record.getSearch();
+        }
         if (record.getSweptParameter() == null) {
             return record.getArchitecture();
         }

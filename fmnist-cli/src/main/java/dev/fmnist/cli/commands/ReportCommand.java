@@ -11,13 +11,13 @@ import dev.fmnist.cli.kafka.KafkaOptions;
 import dev.fmnist.cli.output.Formats;
 import dev.fmnist.cli.output.Json;
 import dev.fmnist.cli.output.OutputOptions;
+import dev.fmnist.cli.output.SweepTable;
 import dev.fmnist.cli.reports.Charts;
 import dev.fmnist.cli.serving.GrpcOptions;
 import dev.fmnist.cli.serving.InferenceClient;
 import dev.fmnist.contract.data.DatasetException;
 import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.contract.data.FashionMnistLoader;
-import dev.fmnist.contract.experiments.SweepRow;
 import dev.fmnist.proto.v1.ClassifyResponse;
 import dev.fmnist.proto.v1.Image;
 import java.io.IOException;
@@ -87,11 +87,8 @@ public final class ReportCommand implements Callable<Integer> {
             files.add(write("loss.png", Charts.loss(runs, "Training loss (" + id + ")")));
             files.add(write("accuracy.png", Charts.accuracy(runs, "Accuracy per epoch (" + id + ")")));
         }
-        if (record.getSweep() != null) {
-            String parameter = children.isEmpty() ? "value" : sweptParameter(children.get(0));
-            SweepChart sweep = new SweepChart("Test accuracy against " + parameter + " (" + id + ")", parameter);
-            record.getSweep().stream().filter(SweepRow::succeeded).forEach(row -> sweep.add(row.value(), row.testAccuracy()));
-            files.add(write("sweep.png", sweep.png()));
+        if (record.getSweep() != null && record.getSweepDefinition() != null) {
+            files.add(write("sweep.png", SweepChart.of(id, record.getSweepDefinition(), record.getSweep()).png()));
         }
         Confusion confusion = noConfusion ? null : confusion();
         if (confusion != null) {
@@ -118,12 +115,6 @@ public final class ReportCommand implements Callable<Integer> {
             }
         }
         return ExitCode.OK;
-    }
-
-    private static String sweptParameter(ExperimentRecord child) {
-        String childId = child.getExperimentId();
-        String label = childId.substring(childId.lastIndexOf('/') + 1);
-        return label.contains("=") ? label.substring(0, label.indexOf('=')) : "value";
     }
 
     private Confusion confusion() {
@@ -188,7 +179,10 @@ public final class ReportCommand implements Callable<Integer> {
                         e.epoch(), e.loss(), Formats.accuracy(e.trainAccuracy()), Formats.accuracy(e.testAccuracy()),
                         e.epochSeconds(), e.imagesPerSecond())));
             }
-            if (!children.isEmpty()) {
+            if (r.getSweep() != null && r.getSweepDefinition() != null && r.getSweepDefinition().isRandom()) {
+                md.append("\n## Trials, ranked by validation accuracy\n\nThe test set is looked at once, for the winner.\n\n")
+                        .append(SweepTable.of(r.getSweepDefinition(), r.getSweep()).markdown());
+            } else if (!children.isEmpty()) {
                 md.append("\n## Runs\n\n| run | status | artefact test accuracy | duration |\n|---|---|---|---|\n");
                 children.forEach(c -> md.append("| ").append(c.getExperimentId()).append(" | ").append(c.getStatus())
                         .append(" | ").append(Formats.accuracy(c.getArtefactTestAccuracy())).append(" | ")

@@ -54,6 +54,7 @@ public final class ShowCommand implements Callable<Integer> {
         field(out, "Architecture", r.getArchitecture());
         field(out, "Swept", r.getSweptParameter() == null ? null : r.getSweptParameter() + " = "
                 + r.getSweptValues().stream().map(Formats::number).toList());
+        field(out, "Search", r.getSearch());
         field(out, "Tags", r.getTags());
         field(out, "Queued", r.getQueuedAt() == null ? null : Formats.time(r.getQueuedAt()));
         field(out, "Started", r.getStartedAt() == null ? null : Formats.time(r.getStartedAt()));

@@ -6,6 +6,7 @@ import dev.fmnist.contract.experiments.EventMetrics;
 import dev.fmnist.contract.experiments.ExperimentEvent.Type;
 import dev.fmnist.contract.experiments.ExperimentEvent;
 import dev.fmnist.contract.experiments.ExperimentState;
+import dev.fmnist.contract.experiments.Sweep;
 import dev.fmnist.contract.experiments.SweepRow;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,7 +16,7 @@ import java.util.Map;
 /** One experiment as its events tell it: what {@code list} and {@code show} print. */
 @JsonPropertyOrder({"experimentId", "parentId", "status", "architecture", "epochsDone", "epochs",
     "artefactTestAccuracy", "bestEpochTestAccuracy", "durationSeconds", "queuedAt", "startedAt", "endedAt", "device", "worker", "reason",
-    "artefactVersion", "tags", "sweptParameter", "sweptValues", "epochMetrics", "sweep", "reportKey"})
+    "artefactVersion", "tags", "sweptParameter", "sweptValues", "search", "epochMetrics", "sweep", "reportKey"})
 public final class ExperimentRecord {
 
     /** One finished epoch, 1-based as people count. */
@@ -139,6 +140,20 @@ public final class ExperimentRecord {
     /** For a sweep: what it varies (k, learningRate or batchSize). */
     public String getSweptParameter() {
         return state.sweep() == null ? null : state.sweep().parameter();
+    }
+
+    /** For a random search: its trials and the options it draws, such as "4 trials over dropout, learningRate". */
+    public String getSearch() {
+        Sweep sweep = state.sweep();
+        return sweep == null || !sweep.isRandom() ? null : sweep.trials() + " trials over "
+                + String.join(", ", sweep.space().keySet()) + (sweep.medianStopping() == null ? ""
+                        : ", median stopping after " + sweep.medianStopping().minTrials() + " trials");
+    }
+
+    /** The sweep as requested; null for a single run. */
+    @JsonIgnore
+    public Sweep getSweepDefinition() {
+        return state.sweep();
     }
 
     public List<Double> getSweptValues() {

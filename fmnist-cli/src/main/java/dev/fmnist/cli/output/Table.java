@@ -39,4 +39,16 @@ public final class Table {
             out.println(line.toString().stripTrailing());
         }
     }
+
+    /** The same table as GitHub Markdown. */
+    public String markdown() {
+        StringBuilder md = new StringBuilder();
+        for (int r = 0; r < rows.size(); r++) {
+            md.append("| ").append(String.join(" | ", rows.get(r))).append(" |\n");
+            if (r == 0) {
+                md.append("|").append("---|".repeat(rows.get(0).length)).append("\n");
+            }
+        }
+        return md.toString();
+    }
 }

@@ -28,33 +28,63 @@ public record ExperimentRequest(
     }
 
     /**
-     * The child experiments of a sweep, ids derived from the parent's ({@code parent/k=3}); each is
-     * validated as a single request would be.
+     * The child experiments of a sweep, ids derived from the parent's ({@code parent/k=3},
+     * {@code parent/trial=0}); each is validated as a single request would be.
      */
     public List<ExperimentRequest> children() {
         if (sweep == null) {
             return List.of(this);
         }
         List<ExperimentRequest> children = new ArrayList<>();
-        for (int i = 0; i < sweep.values().size(); i++) {
-            double value = sweep.values().get(i);
-            String field = "sweep.values[" + i + "]";
+        List<String> ids = sweep.childIds(experimentId);
+        for (int i = 0; i < ids.size(); i++) {
             NetworkSpec childNetwork = network;
             HyperParameters.Builder hp = hyperParameters.toBuilder();
-            try {
-                switch (sweep.parameter()) {
-                    case "k" -> childNetwork = new NetworkSpec(network.architecture(), whole(value, field));
-                    case "learningRate" -> hp.optLearningRate(value);
-                    case "batchSize" -> hp.optBatchSize(whole(value, field));
-                    default -> throw new RequestRejectedException("sweep.parameter", "must be one of "
-                            + Sweep.PARAMETERS + ", got " + sweep.parameter());
+            for (Map.Entry<String, Double> option : sweep.childOptions(i).entrySet()) {
+                String field = sweep.isRandom() ? "sweep.space." + option.getKey() : "sweep.values[" + i + "]";
+                String drawn = sweep.isRandom() ? "trial " + i + " drew " + format(option.getValue()) + ": " : "";
+                try {
+                    double value = option.getValue();
+                    switch (option.getKey()) {
+                        case "k" -> childNetwork = new NetworkSpec(network.architecture(), whole(value, field));
+                        case "learningRate" -> hp.optLearningRate(value);
+                        case "batchSize" -> hp.optBatchSize(whole(value, field));
+                        case "momentum" -> hp.optMomentum(value);
+                        case "weightDecay" -> hp.optWeightDecay(value);
+                        case "labelSmoothing" -> hp.optLabelSmoothing(value);
+                        case "dropout" -> hp.optDropout(value);
+                        default -> throw new RequestRejectedException(field, "is not an option a sweep can set");
+                    }
+                } catch (RequestRejectedException e) {
+                    throw e;
+                } catch (IllegalArgumentException e) {
+                    throw new RequestRejectedException(field, drawn + e.getMessage());
                 }
-                children.add(new ExperimentRequest(childId(experimentId, sweep.parameter(), value), childNetwork, hp.build(), null, tags));
+            }
+            try {
+                children.add(new ExperimentRequest(ids.get(i), childNetwork, hp.build(), null, tags));
             } catch (IllegalArgumentException e) {
-                throw new RequestRejectedException(field, e.getMessage());
+                throw childRejected(i, e);
             }
         }
         return children;
+    }
+
+    /**
+     * Child {@code i}'s recipe broke a rule: for a random search, named by the option drawn (its value
+     * with it) when the rule is that option's; otherwise by the grid's value or the space.
+     */
+    private RequestRejectedException childRejected(int i, IllegalArgumentException e) {
+        if (!sweep.isRandom()) {
+            return new RequestRejectedException("sweep.values[" + i + "]", e.getMessage());
+        }
+        String message = String.valueOf(e.getMessage());
+        int colon = message.indexOf(": ");
+        String option = colon > 0 ? message.substring(0, colon) : "";
+        Double drawn = sweep.childOptions(i).get(option);
+        return drawn == null ? new RequestRejectedException("sweep.space", "trial " + i + ": " + message)
+                : new RequestRejectedException("sweep.space." + option, "trial " + i + " drew " + format(drawn) + ": "
+                        + message.substring(colon + 2));
     }
 
     /** A sweep child's id: the parent's, then {@code /parameter=value} ({@code s1/k=3}). */

@@ -7,6 +7,7 @@ import dev.fmnist.contract.networks.NetworkSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -46,6 +47,8 @@ import java.util.Optional;
  * @param fannedOut a sweep whose children are queued as requests of their own
  * @param summary a sweep's rows once it ended
  * @param reportKey a sweep's plot on the reports topic
+ * @param valAccuracies the validation accuracy after each epoch so far, with a validation split: what
+ *     the median stopping rule compares a random search's trials by, whichever trainer runs them
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ExperimentState(
@@ -74,7 +77,8 @@ public record ExperimentState(
         String reason,
         Boolean fannedOut,
         List<SweepRow> summary,
-        String reportKey) {
+        String reportKey,
+        List<Double> valAccuracies) {
 
     /** How long a claim holds without a heartbeat; beyond it another trainer may take the experiment over. */
     public static final Duration LEASE = Duration.ofSeconds(20);
@@ -84,7 +88,7 @@ public record ExperimentState(
     /** The state before any event: nothing known but the id. */
     public static ExperimentState of(String experimentId) {
         return new ExperimentState(experimentId, null, null, null, null, null, 0, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     @JsonIgnore
@@ -117,7 +121,8 @@ public record ExperimentState(
     public ExperimentState claimedBy(String worker, int attempt, Instant now) {
         return new ExperimentState(experimentId, parentId, status, architecture, k, epochs, epochsDone, tags, sweep,
                 worker, attempt, now.toString(), device, queuedAt, startedAt, endedAt, batch, batches,
-                imagesPerSecond, metrics, bestTestAccuracy, artefactVersion, reason, fannedOut, summary, reportKey);
+                imagesPerSecond, metrics, bestTestAccuracy, artefactVersion, reason, fannedOut, summary, reportKey,
+                valAccuracies);
     }
 
     /** The lease renewed at {@code now}. */
@@ -129,7 +134,7 @@ public record ExperimentState(
     public ExperimentState fannedOutNow() {
         return new ExperimentState(experimentId, parentId, status, architecture, k, epochs, epochsDone, tags, sweep,
                 worker, attempt, null, device, queuedAt, startedAt, endedAt, batch, batches, imagesPerSecond, metrics,
-                bestTestAccuracy, artefactVersion, reason, true, summary, reportKey);
+                bestTestAccuracy, artefactVersion, reason, true, summary, reportKey, valAccuracies);
     }
 
     /** This state after {@code event}: the fold every writer applies to the events it publishes. */
@@ -156,6 +161,7 @@ public record ExperimentState(
         List<SweepRow> rows = summary;
         String report = reportKey;
         String heartbeat = heartbeatAt;
+        List<Double> curve = valAccuracies;
         switch (event.type()) {
             case QUEUED -> {
                 queued = queued == null ? event.at() : queued;
@@ -175,6 +181,7 @@ public record ExperimentState(
                 done = event.epoch() == null ? done : event.epoch() + 1; // another writer's record may lack it
                 last = event.metrics();
                 best = better(best, last == null ? null : last.testAccuracy());
+                curve = withValidation(curve, event.epoch(), last);
                 batchNow = null;
                 batchesNow = null;
                 rate = null;
@@ -204,7 +211,24 @@ public record ExperimentState(
         }
         return new ExperimentState(experimentId, parent, newStatus, arch, kernel, planned, done, labels, swept, worker,
                 attempt, heartbeat, dev, queued, started, ended, batchNow, batchesNow, rate, last, best, version, why,
-                fannedOut, rows, report);
+                fannedOut, rows, report, curve);
+    }
+
+    /** The curve with epoch {@code epoch}'s validation accuracy in its place (a replayed epoch overwrites). */
+    private static List<Double> withValidation(List<Double> curve, Integer epoch, EventMetrics metrics) {
+        if (epoch == null || metrics == null || metrics.valAccuracy() == null) {
+            return curve;
+        }
+        List<Double> next = new ArrayList<>(curve == null ? List.of() : curve);
+        if (epoch > next.size()) {
+            return curve; // an epoch missed: a gap would misplace every later one
+        }
+        if (epoch == next.size()) {
+            next.add(metrics.valAccuracy());
+        } else {
+            next.set(epoch, metrics.valAccuracy());
+        }
+        return List.copyOf(next);
     }
 
     /** The PROGRESS event this state stands for, when it carries progress (for live progress bars). */
@@ -221,8 +245,7 @@ public record ExperimentState(
     /** The ids of a sweep's children, in the sweep's order; empty for a single run. */
     @JsonIgnore
     public List<String> childIds() {
-        return sweep == null ? List.of()
-                : sweep.values().stream().map(v -> ExperimentRequest.childId(experimentId, sweep.parameter(), v)).toList();
+        return sweep == null ? List.of() : sweep.childIds(experimentId);
     }
 
     /** The network's label ({@code better}, {@code compare(k=3)}); null when none is known yet. */

@@ -139,11 +139,17 @@ public final class RequestParser {
                 hp.optAugmentation(augmentation(root.get("augmentation")));
             }
             Sweep sweep = root.has("sweep") ? sweep(root.get("sweep")) : null;
-            if (sweep != null && sweep.parameter().equals("k") && !architecture.takesKernelSize()) {
-                throw new RequestRejectedException("sweep.parameter", "k does not apply to " + architecture.id()
-                        + "; only compare takes k");
+            HyperParameters recipe = hp.build();
+            if (sweep != null && !architecture.takesKernelSize()
+                    && ("k".equals(sweep.parameter()) || sweep.isRandom() && sweep.space().containsKey("k"))) {
+                throw new RequestRejectedException(sweep.isRandom() ? "sweep.space.k" : "sweep.parameter",
+                        "k does not apply to " + architecture.id() + "; only compare takes k");
             }
-            ExperimentRequest request = new ExperimentRequest(experimentId, network, hp.build(), sweep,
+            if (sweep != null && sweep.isRandom() && recipe.validationSplit() == 0) {
+                throw new RequestRejectedException("validationSplit", "a random search ranks its trials by validation "
+                        + "accuracy, so it needs a validationSplit (the test set never chooses)");
+            }
+            ExperimentRequest request = new ExperimentRequest(experimentId, network, recipe, sweep,
                     tags(root.get("tags")));
             request.children(); // every child must be valid too
             return request;
@@ -195,34 +201,113 @@ public final class RequestParser {
 
     private static Sweep sweep(JsonNode node) {
         if (!node.isObject()) {
-            throw new RequestRejectedException("sweep", "must be an object like {\"parameter\":\"k\",\"values\":[3,4]}");
+            throw new RequestRejectedException("sweep", "must be an object like {\"parameter\":\"k\",\"values\":[3,4]} "
+                    + "or {\"type\":\"random\",\"trials\":8,\"space\":{\"learningRate\":{\"logUniform\":[0.0001,0.01]}}}");
+        }
+        String type = node.has("type") ? text(node, "type", "sweep.type") : Sweep.GRID;
+        if (!Sweep.TYPES.contains(type)) {
+            throw new RequestRejectedException("sweep.type", "must be one of " + Sweep.TYPES + ", got \"" + type + "\"");
+        }
+        boolean random = type.equals(Sweep.RANDOM);
+        List<String> known = random ? List.of("type", "trials", "seed", "space", "medianStopping", "parallelTrials")
+                : List.of("type", "parameter", "values", "parallelTrials");
+        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!known.contains(name)) {
+                throw new RequestRejectedException("sweep." + name, "is not a known field of a " + type + " sweep; known: "
+                        + String.join(", ", known));
+            }
+        }
+        Integer parallelTrials = node.has("parallelTrials") ? integer(node, "parallelTrials", "sweep.parallelTrials") : null;
+        try {
+            if (random) {
+                if (!node.has("trials")) {
+                    throw new RequestRejectedException("sweep.trials", "is required for a random search");
+                }
+                int trials = integer(node, "trials", "sweep.trials");
+                long seed = node.has("seed") ? longInteger(node, "seed", "sweep.seed") : 0L;
+                MedianStopping stopping = node.has("medianStopping") ? medianStopping(node.get("medianStopping")) : null;
+                return Sweep.random(trials, seed, space(node.get("space")), stopping, parallelTrials);
+            }
+            String parameter = node.has("parameter") ? text(node, "parameter", "sweep.parameter") : null;
+            JsonNode values = node.get("values");
+            if (values != null && values.isArray() && values.size() <= Sweep.MAX_VALUES) {
+                for (int i = 0; i < values.size(); i++) {
+                    if (!values.get(i).isNumber()) {
+                        throw wrongType("sweep.values[" + i + "]", "a number", values.get(i));
+                    }
+                }
+            }
+            List<Double> numbers = values == null || !values.isArray() ? null : numbers(values);
+            return Sweep.grid(parameter, numbers);
+        } catch (RequestRejectedException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw RequestRejectedException.from(e, "sweep");
+        }
+    }
+
+    private static Map<String, SearchDistribution> space(JsonNode node) {
+        if (node == null || !node.isObject() || node.isEmpty()) {
+            throw new RequestRejectedException("sweep.space", "must be an object naming at least one of " + Sweep.SEARCHABLE
+                    + ", e.g. {\"learningRate\":{\"logUniform\":[0.0001,0.01]}}");
+        }
+        Map<String, SearchDistribution> space = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> option : node.properties()) {
+            String field = "sweep.space." + option.getKey();
+            if (!Sweep.SEARCHABLE.contains(option.getKey())) {
+                throw new RequestRejectedException(field, "is not searchable; searchable: " + Sweep.SEARCHABLE);
+            }
+            JsonNode form = option.getValue();
+            if (!form.isObject() || form.size() != 1) {
+                throw new RequestRejectedException(field, "must be one of {\"uniform\":[low,high]}, "
+                        + "{\"logUniform\":[low,high]} or {\"choice\":[v1,v2,...]}");
+            }
+            Map.Entry<String, JsonNode> only = form.properties().iterator().next();
+            if (!SearchDistribution.KINDS.contains(only.getKey())) {
+                throw new RequestRejectedException(field + "." + only.getKey(), "is not a distribution; known: "
+                        + String.join(", ", SearchDistribution.KINDS));
+            }
+            JsonNode values = only.getValue();
+            if (!values.isArray() || values.size() > SearchDistribution.MAX_CHOICES) {
+                throw new RequestRejectedException(field + "." + only.getKey(), "must be an array of at most "
+                        + SearchDistribution.MAX_CHOICES + " numbers");
+            }
+            for (int i = 0; i < values.size(); i++) {
+                if (!values.get(i).isNumber()) {
+                    throw wrongType(field + "." + only.getKey() + "[" + i + "]", "a number", values.get(i));
+                }
+            }
+            try {
+                space.put(option.getKey(), new SearchDistribution(only.getKey(), numbers(values)));
+            } catch (IllegalArgumentException e) {
+                throw new RequestRejectedException(field, e.getMessage());
+            }
+        }
+        return space;
+    }
+
+    private static List<Double> numbers(JsonNode array) {
+        List<Double> numbers = new ArrayList<>();
+        array.forEach(value -> numbers.add(value.isNumber() ? value.asDouble() : Double.NaN));
+        return numbers;
+    }
+
+    private static MedianStopping medianStopping(JsonNode node) {
+        if (!node.isObject()) {
+            throw new RequestRejectedException("sweep.medianStopping", "must be an object like {\"minTrials\":3,\"gracePeriod\":1}");
         }
         for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
             String name = names.next();
-            if (!name.equals("parameter") && !name.equals("values")) {
-                throw new RequestRejectedException("sweep." + name, "is not a known field; known: parameter, values");
+            if (!name.equals("minTrials") && !name.equals("gracePeriod")) {
+                throw new RequestRejectedException("sweep.medianStopping." + name, "is not a known field; known: gracePeriod, minTrials");
             }
         }
-        String parameter = node.has("parameter") ? text(node, "parameter", "sweep.parameter") : null;
-        if (!Sweep.PARAMETERS.contains(parameter)) {
-            throw new RequestRejectedException("sweep.parameter", "must be one of " + Sweep.PARAMETERS + ", got "
-                    + (parameter == null ? "nothing" : "\"" + parameter + "\""));
-        }
-        JsonNode values = node.get("values");
-        if (values == null || !values.isArray() || values.isEmpty() || values.size() > Sweep.MAX_VALUES) {
-            throw new RequestRejectedException("sweep.values", "must be an array of 1 to " + Sweep.MAX_VALUES + " numbers");
-        }
-        List<Double> numbers = new ArrayList<>();
-        for (int i = 0; i < values.size(); i++) {
-            if (!values.get(i).isNumber()) {
-                throw new RequestRejectedException("sweep.values[" + i + "]", "must be a number, got " + values.get(i));
-            }
-            numbers.add(values.get(i).asDouble());
-        }
-        if (numbers.stream().distinct().count() != numbers.size()) {
-            throw new RequestRejectedException("sweep.values", "must not repeat a value");
-        }
-        return new Sweep(parameter, numbers);
+        int minTrials = node.has("minTrials") ? integer(node, "minTrials", "sweep.medianStopping.minTrials")
+                : MedianStopping.DEFAULT_MIN_TRIALS;
+        int gracePeriod = node.has("gracePeriod") ? integer(node, "gracePeriod", "sweep.medianStopping.gracePeriod")
+                : MedianStopping.DEFAULT_GRACE_PERIOD;
+        return new MedianStopping(minTrials, gracePeriod);
     }
 
     private static EarlyStopping earlyStopping(JsonNode node) {
@@ -311,9 +396,13 @@ public final class RequestParser {
     }
 
     private static long longInteger(JsonNode root, String field) {
+        return longInteger(root, field, field);
+    }
+
+    private static long longInteger(JsonNode root, String field, String path) {
         JsonNode node = root.get(field);
         if (!node.isIntegralNumber() || !node.canConvertToLong()) {
-            throw wrongType(field, "a whole number", node);
+            throw wrongType(path, "a whole number", node);
         }
         return node.asLong();
     }

@@ -66,8 +66,19 @@ class PublishedSchemasTest {
                 .map(Architecture::id).toArray(String[]::new));
         assertThat(texts(p.at("/optimizer/enum"))).containsExactly(Arrays.stream(OptimizerKind.values())
                 .map(OptimizerKind::id).toArray(String[]::new));
-        assertThat(texts(p.at("/sweep/properties/parameter/enum"))).isEqualTo(Sweep.PARAMETERS);
-        assertThat(p.at("/sweep/properties/values/maxItems").asInt()).isEqualTo(Sweep.MAX_VALUES);
+        assertThat(texts(p.at("/sweep/oneOf/0/properties/parameter/enum"))).isEqualTo(Sweep.PARAMETERS);
+        assertThat(p.at("/sweep/oneOf/0/properties/values/maxItems").asInt()).isEqualTo(Sweep.MAX_VALUES);
+        JsonNode random = p.at("/sweep/oneOf/1/properties");
+        assertThat(random.at("/type/const").asText()).isEqualTo(Sweep.RANDOM);
+        assertThat(random.at("/trials/maximum").asInt()).isEqualTo(Sweep.MAX_TRIALS);
+        assertThat(texts(random.at("/space/propertyNames/enum"))).isEqualTo(Sweep.SEARCHABLE);
+        assertThat(names(random.get("medianStopping").get("properties"))).isEqualTo(components(MedianStopping.class));
+        assertThat(random.at("/medianStopping/properties/minTrials/default").asInt())
+                .isEqualTo(MedianStopping.DEFAULT_MIN_TRIALS);
+        assertThat(random.at("/medianStopping/properties/gracePeriod/default").asInt())
+                .isEqualTo(MedianStopping.DEFAULT_GRACE_PERIOD);
+        assertThat(random.at("/space/additionalProperties/oneOf").findValues("required").stream()
+                .map(r -> r.get(0).asText()).toList()).isEqualTo(SearchDistribution.KINDS);
         assertThat(p.at("/k/minimum").asInt()).isEqualTo(NetworkSpec.MIN_KERNEL);
         assertThat(p.at("/k/maximum").asInt()).isEqualTo(NetworkSpec.MAX_KERNEL);
         assertThat(p.at("/k/default").asInt()).isEqualTo(NetworkSpec.BASELINE_KERNEL);
@@ -135,11 +146,12 @@ class PublishedSchemasTest {
                 .progress(0, 3, 10, 1234.5).build();
         assertThat(JSON.readTree(progress.toJson()).get("metrics").toString()).isEqualTo("{\"imagesPerSecond\":1234.5}");
 
-        SweepRow row = new SweepRow(3, "exp-1/k=3", ExperimentEvent.Type.FAILED, null);
+        SweepRow row = new SweepRow(3, "exp-1/k=3", ExperimentEvent.Type.FAILED, null, null, null, 1, "diverged");
         ExperimentEvent summary = ExperimentEvent.builder(ExperimentEvent.Type.SWEEP_SUMMARY, "exp-1")
                 .summary(List.of(row), "exp-1/sweep.png").build();
         assertThat(JSON.readTree(summary.toJson()).get("summary").get(0).toString())
-                .isEqualTo("{\"value\":3.0,\"experimentId\":\"exp-1/k=3\",\"status\":\"FAILED\",\"testAccuracy\":null}");
+                .isEqualTo("{\"value\":3.0,\"experimentId\":\"exp-1/k=3\",\"status\":\"FAILED\",\"epochsDone\":1,"
+                        + "\"reason\":\"diverged\"}");
     }
 
     @Test

@@ -132,7 +132,24 @@ class RequestParserTest {
         "{\"augmentation\": {\"cropPadding\": 8}} | augmentation.cropPadding | must be between 0 (none) and 7, got 8",
         "{\"augmentation\": {\"cropPadding\": 1.5}} | augmentation.cropPadding | must be a whole number",
         "{\"augmentation\": {\"horizontalFlip\": 1}} | augmentation.horizontalFlip | must be true or false",
-        "{\"augmentation\": {\"rotate\": 10}} | augmentation.rotate | is not a known field"
+        "{\"augmentation\": {\"rotate\": 10}} | augmentation.rotate | is not a known field",
+        "{\"sweep\": {\"type\": \"bayesian\"}} | sweep.type | must be one of [grid, random], got \"bayesian\"",
+        "{\"sweep\": {\"type\": \"random\", \"space\": {\"dropout\": {\"uniform\": [0, 0.5]}}}, \"validationSplit\": 500} | sweep.trials | is required",
+        "{\"sweep\": {\"type\": \"random\", \"trials\": 0, \"space\": {\"dropout\": {\"uniform\": [0, 0.5]}}}, \"validationSplit\": 500} | sweep.trials | must be between 1 and 100",
+        "{\"sweep\": {\"type\": \"random\", \"trials\": 4}, \"validationSplit\": 500} | sweep.space | must be an object naming at least one of",
+        "{\"sweep\": {\"type\": \"random\", \"trials\": 4, \"space\": {\"epochs\": {\"choice\": [1, 2]}}}, \"validationSplit\": 500} | sweep.space.epochs | is not searchable",
+        "{\"sweep\": {\"type\": \"random\", \"trials\": 4, \"space\": {\"dropout\": {\"normal\": [0, 1]}}}, \"validationSplit\": 500} | sweep.space.dropout.normal | is not a distribution",
+        "{\"sweep\": {\"type\": \"random\", \"trials\": 4, \"space\": {\"dropout\": {\"uniform\": [0.5, 0.1]}}}, \"validationSplit\": 500} | sweep.space.dropout | must be [low, high] with low below high",
+        "{\"sweep\": {\"type\": \"random\", \"trials\": 4, \"space\": {\"learningRate\": {\"logUniform\": [0, 0.1]}}}, \"validationSplit\": 500} | sweep.space.learningRate | bounds must be above 0",
+        "{\"sweep\": {\"type\": \"random\", \"trials\": 4, \"space\": {\"dropout\": {\"choice\": [0.1, \"x\"]}}}, \"validationSplit\": 500} | sweep.space.dropout.choice[1] | must be a number",
+        "{\"sweep\": {\"type\": \"random\", \"trials\": 4, \"space\": {\"learningRate\": {\"uniform\": [5, 50]}}}, \"validationSplit\": 500} | sweep.space.learningRate | drew",
+        "{\"sweep\": {\"type\": \"random\", \"trials\": 4, \"space\": {\"k\": {\"choice\": [3, 5]}}}, \"validationSplit\": 500} | sweep.space.k | k does not apply to better",
+        "{\"sweep\": {\"type\": \"random\", \"trials\": 4, \"space\": {\"dropout\": {\"uniform\": [0, 0.5]}}}} | validationSplit | a random search ranks its trials by validation accuracy",
+        "{\"sweep\": {\"type\": \"random\", \"trials\": 4, \"space\": {\"dropout\": {\"uniform\": [0, 0.5]}}, \"medianStopping\": {\"minTrials\": 0}}, \"validationSplit\": 500} | sweep.medianStopping.minTrials | must be between 1 and 99",
+        "{\"sweep\": {\"type\": \"random\", \"trials\": 4, \"space\": {\"dropout\": {\"uniform\": [0, 0.5]}}, \"medianStopping\": {\"after\": 2}}, \"validationSplit\": 500} | sweep.medianStopping.after | is not a known field",
+        "{\"sweep\": {\"type\": \"random\", \"trials\": 4, \"space\": {\"dropout\": {\"uniform\": [0, 0.5]}}, \"parallelTrials\": 0}, \"validationSplit\": 500} | sweep.parallelTrials | must be between 1 and 100",
+        "{\"sweep\": {\"type\": \"random\", \"trials\": 4, \"parameter\": \"k\", \"space\": {\"dropout\": {\"uniform\": [0, 0.5]}}}, \"validationSplit\": 500} | sweep.parameter | is not a known field of a random sweep",
+        "{\"sweep\": {\"parameter\": \"k\", \"values\": [3], \"medianStopping\": {}}} | sweep.medianStopping | is not a known field of a grid sweep"
     })
     void eachRuleNamesTheFieldAndTheRule(String json, String field, String rule) {
         assertThatThrownBy(() -> parse(json))
@@ -161,6 +178,36 @@ class RequestParserTest {
                 + "\"values\":[0.001,0.01]}}");
         assertThat(rates.children()).extracting(ExperimentRequest::experimentId)
                 .containsExactly("s2/learningRate=0.001", "s2/learningRate=0.01");
+    }
+
+    @Test
+    void aRandomSearchDrawsEachTrialReproduciblyFromItsSeedWithinTheSpace() {
+        String body = "{\"experimentId\":\"rs\",\"architecture\":\"better-bn\",\"validationSplit\":5000,"
+                + "\"sweep\":{\"type\":\"random\",\"trials\":12,\"seed\":%d,\"space\":{"
+                + "\"learningRate\":{\"logUniform\":[0.0001,0.01]},\"batchSize\":{\"choice\":[100,250,500]},"
+                + "\"dropout\":{\"uniform\":[0,0.5]}},\"medianStopping\":{\"minTrials\":2}}}";
+        ExperimentRequest request = parse(body.formatted(7));
+
+        assertThat(request.sweep().medianStopping()).isEqualTo(new MedianStopping(2, MedianStopping.DEFAULT_GRACE_PERIOD));
+        List<ExperimentRequest> trials = request.children();
+        assertThat(trials).extracting(ExperimentRequest::experimentId).startsWith("rs/trial=0", "rs/trial=1")
+                .hasSize(12);
+        for (ExperimentRequest trial : trials) {
+            HyperParameters hp = trial.hyperParameters();
+            assertThat(hp.learningRate()).isBetween(0.0001, 0.01);
+            assertThat(hp.batchSize()).isIn(100, 250, 500);
+            assertThat(hp.dropout()).isBetween(0.0, 0.5);
+            assertThat(hp.validationSplit()).as("the rest of the recipe is the request's").isEqualTo(5000);
+            assertThat(trial.network().architecture()).isEqualTo(Architecture.BETTER_BN);
+        }
+        assertThat(trials.stream().map(t -> t.hyperParameters().learningRate()).distinct()).hasSize(12);
+        // log-uniform: about as many draws below 0.001 as above it
+        assertThat(trials.stream().filter(t -> t.hyperParameters().learningRate() < 0.001).count()).isBetween(2L, 10L);
+        assertThat(parse(body.formatted(7)).children()).as("the same seed, the same trials").isEqualTo(trials);
+        assertThat(parse(body.formatted(8)).children().get(0).hyperParameters())
+                .isNotEqualTo(trials.get(0).hyperParameters());
+        assertThat(request.sweep().childOptions(3)).containsOnlyKeys("batchSize", "dropout", "learningRate")
+                .containsEntry("learningRate", trials.get(3).hyperParameters().learningRate());
     }
 
     @Test

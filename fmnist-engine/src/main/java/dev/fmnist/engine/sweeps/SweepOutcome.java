@@ -3,15 +3,19 @@ package dev.fmnist.engine.sweeps;
 import dev.fmnist.contract.experiments.ExperimentEvent.Type;
 import dev.fmnist.contract.experiments.ExperimentState;
 import dev.fmnist.contract.experiments.SweepRow;
+import dev.fmnist.contract.experiments.Sweep;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
 /**
  * What a sweep came to, once every child ended, whichever trainers ran them.
  *
- * @param rows one per child, in the sweep's order
+ * @param rows one per child: a grid's in its order, a random search's ranked by validation accuracy
  * @param outcome CANCELLED when a child was cancelled, SUCCEEDED when every child succeeded, else FAILED
  * @param reason why it did not succeed; null when it did
  */
@@ -23,17 +27,30 @@ public record SweepOutcome(List<SweepRow> rows, Type outcome, String reason) {
 
     /**
      * The outcome of {@code sweep} from its children's states; empty while a child has not ended (or is
-     * not known yet).
+     * not known yet). A grid's rows follow its values. A random search's rows are ranked by validation
+     * accuracy, best first, and only the winner's carries its test accuracy: the test set is looked at
+     * once, after the choice.
      */
     public static Optional<SweepOutcome> of(ExperimentState sweep, Function<String, Optional<ExperimentState>> children) {
+        Sweep definition = sweep.sweep();
         List<SweepRow> rows = new ArrayList<>();
+        Map<String, ExperimentState> ends = new HashMap<>();
         List<String> ids = sweep.childIds();
         for (int i = 0; i < ids.size(); i++) {
             Optional<ExperimentState> child = children.apply(ids.get(i));
             if (child.isEmpty() || !child.get().isEnded()) {
                 return Optional.empty();
             }
-            rows.add(SweepRow.of(sweep.sweep().values().get(i), child.get()));
+            ends.put(ids.get(i), child.get());
+            rows.add(definition.isRandom() ? SweepRow.of(i, definition.childOptions(i), child.get(), false)
+                    : SweepRow.of(definition.values().get(i), child.get()));
+        }
+        if (definition.isRandom()) {
+            rows.sort(Comparator.comparing((SweepRow r) -> r.succeeded() && r.valAccuracy() != null ? r.valAccuracy()
+                    : Double.NEGATIVE_INFINITY).reversed().thenComparingDouble(SweepRow::value));
+            if (!rows.isEmpty() && rows.get(0).succeeded()) {
+                rows.set(0, rows.get(0).withTestAccuracy(ends.get(rows.get(0).experimentId())));
+            }
         }
         return Optional.of(of(rows));
     }

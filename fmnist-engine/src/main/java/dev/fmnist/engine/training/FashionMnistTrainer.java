@@ -29,6 +29,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,19 +98,21 @@ public final class FashionMnistTrainer {
                         trainImages, hp.epochs());
                 List<EpochMetrics> epochs = new ArrayList<>();
                 KeptWeights kept = new KeptWeights(hp);
-                for (int epoch = 0; epoch < hp.epochs(); epoch++) {
+                String stopReason = null;
+                for (int epoch = 0; epoch < hp.epochs() && stopReason == null; epoch++) {
                     EpochMetrics metrics = loop.epoch(epoch);
                     epochs.add(metrics);
                     observer.onEpochEnd(metrics);
                     kept.offer(metrics, model.getBlock());
-                    if (kept.shouldStop()) {
-                        LOG.info("early stopping after epoch {}: validation accuracy has not improved by more than {} "
-                                + "for {} epochs", epoch + 1, hp.earlyStopping().minDelta(), hp.earlyStopping().patience());
-                        break;
+                    stopReason = kept.stopReason().or(() -> observer.stopAfter(metrics)).orElse(null);
+                    if (stopReason != null && epoch + 1 < hp.epochs()) {
+                        LOG.info("stopping after epoch {}: {}", epoch + 1, stopReason);
                     }
                 }
+                boolean stoppedEarly = epochs.size() < hp.epochs();
                 return new TrainingResult(spec, hp, device.toString(), trainImages, parameters, epochs,
-                        kept.parameters(model.getBlock()), kept.publishedEpoch(epochs.size()));
+                        kept.parameters(model.getBlock()), kept.publishedEpoch(epochs.size()),
+                        stoppedEarly ? stopReason : null);
             }
         } catch (EngineException e) {
             throw new TrainingFailedException("engine failure: " + e.getMessage(), e);
@@ -171,8 +174,12 @@ public final class FashionMnistTrainer {
             }
         }
 
-        boolean shouldStop() {
-            return hp.earlyStopping() != null && sinceImprovement >= hp.earlyStopping().patience();
+        Optional<String> stopReason() {
+            if (hp.earlyStopping() == null || sinceImprovement < hp.earlyStopping().patience()) {
+                return Optional.empty();
+            }
+            return Optional.of("early stopping: validation accuracy has not risen by more than "
+                    + hp.earlyStopping().minDelta() + " for " + hp.earlyStopping().patience() + " epochs");
         }
 
         byte[] parameters(Block block) {

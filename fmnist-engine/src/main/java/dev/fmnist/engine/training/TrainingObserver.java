@@ -1,6 +1,7 @@
 package dev.fmnist.engine.training;
 
 import dev.fmnist.contract.training.EpochMetrics;
+import java.util.Optional;
 
 /**
  * Hears a run's progress and may stop it. Called on the training thread: keep the calls short.
@@ -17,6 +18,14 @@ public interface TrainingObserver {
     default void onBatchEnd(int epoch, int batch, int batchesPerEpoch) {}
 
     default void onEpochEnd(EpochMetrics metrics) {}
+
+    /**
+     * Asked after each epoch (after {@link #onEpochEnd}) whether to stop the run there: a reason ends it
+     * as a finished run with the epochs it ran, as early stopping does; empty goes on.
+     */
+    default Optional<String> stopAfter(EpochMetrics metrics) {
+        return Optional.empty();
+    }
 
     /** Polled before every batch; true ends the run with {@link TrainingCancelledException}. */
     default boolean cancelRequested() {

@@ -17,6 +17,8 @@ import java.util.List;
  * @param parameters the published parameters ({@code Block.saveParameters}): the last epoch's, or with
  *     {@code keepBest val} the best epoch's by validation accuracy
  * @param publishedEpoch the index in {@code epochs} of the epoch whose weights {@code parameters} holds
+ * @param stopReason why the run ended before its planned epochs (early stopping, the observer's rule);
+ *     null when it ran them all
  */
 public record TrainingResult(
         NetworkSpec spec,
@@ -26,7 +28,8 @@ public record TrainingResult(
         long parameterCount,
         List<EpochMetrics> epochs,
         byte[] parameters,
-        int publishedEpoch) {
+        int publishedEpoch,
+        String stopReason) {
 
     public TrainingResult {
         epochs = List.copyOf(epochs);
@@ -53,9 +56,9 @@ public record TrainingResult(
         return publishedMetrics().testAccuracy();
     }
 
-    /** Whether early stopping ended the run before its planned epochs. */
+    /** Whether a stopping rule ended the run before its planned epochs. */
     public boolean stoppedEarly() {
-        return epochs.size() < hyperParameters.epochs();
+        return stopReason != null;
     }
 
     /** Training wall time over all epochs, evaluation excluded. */

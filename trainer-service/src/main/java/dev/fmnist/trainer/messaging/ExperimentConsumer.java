@@ -133,7 +133,7 @@ public class ExperimentConsumer {
             throw new RequestRejectedException(field, "names a sweep child, but the body is not a sweep");
         }
         String text = header.value() == null ? "" : new String(header.value(), StandardCharsets.UTF_8);
-        int size = body.sweep().values().size();
+        int size = body.sweep().size();
         try {
             int index = Integer.parseInt(text);
             if (index >= 0 && index < size) {

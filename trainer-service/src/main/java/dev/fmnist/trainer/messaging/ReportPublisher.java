@@ -19,11 +19,9 @@ public class ReportPublisher {
     @Channel("reports")
     MutinyEmitter<byte[]> reports;
 
-    /** Plots a sweep's test accuracy against its parameter and publishes the PNG; returns its key. */
+    /** Plots a sweep ({@link SweepChart#of}) and publishes the PNG; returns its key. */
     public String publishSweepPlot(String sweepId, Sweep sweep, List<SweepRow> rows) {
-        SweepChart chart = new SweepChart("Test accuracy against " + sweep.parameter() + " (" + sweepId + ")",
-                sweep.parameter());
-        rows.stream().filter(SweepRow::succeeded).forEach(row -> chart.add(row.value(), row.testAccuracy()));
+        SweepChart chart = SweepChart.of(sweepId, sweep, rows);
         String key = sweepId + "/sweep.png";
         Records.send(reports, key, chart.png(), Map.of(Headers.CONTENT_TYPE, "image/png"));
         return key;

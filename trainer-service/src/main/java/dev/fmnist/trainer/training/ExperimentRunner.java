@@ -5,8 +5,11 @@ import dev.fmnist.contract.experiments.EventMetrics;
 import dev.fmnist.contract.experiments.ExperimentEvent.Type;
 import dev.fmnist.contract.experiments.ExperimentEvent;
 import dev.fmnist.contract.experiments.ExperimentRequest;
+import dev.fmnist.contract.experiments.ExperimentState;
+import dev.fmnist.contract.experiments.Sweep;
 import dev.fmnist.contract.training.EpochMetrics;
 import dev.fmnist.engine.artefacts.ArtefactModels;
+import dev.fmnist.engine.sweeps.MedianStoppingRule;
 import dev.fmnist.engine.training.FashionMnistTrainer;
 import dev.fmnist.engine.training.TrainingCancelledException;
 import dev.fmnist.engine.training.TrainingObserver;
@@ -14,6 +17,7 @@ import dev.fmnist.engine.training.TrainingResult;
 import dev.fmnist.trainer.artefacts.ArtefactPublisher;
 import dev.fmnist.trainer.config.TrainerConfig;
 import dev.fmnist.trainer.coordination.Claim;
+import dev.fmnist.trainer.coordination.ExperimentStates;
 import dev.fmnist.trainer.data.DatasetHolder;
 import dev.fmnist.trainer.messaging.EventPublisher;
 import dev.fmnist.trainer.metrics.TrainerMetrics;
@@ -23,6 +27,8 @@ import jakarta.inject.Inject;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /**
@@ -54,6 +60,9 @@ public class ExperimentRunner {
 
     @Inject
     TrainerConfig config;
+
+    @Inject
+    ExperimentStates states;
 
     private String worker;
 
@@ -99,7 +108,7 @@ public class ExperimentRunner {
             ModelArtefact artefact = ArtefactModels.of(result, id, Instant.now());
             artefacts.publish(artefact);
             end(claim, ExperimentEvent.builder(Type.SUCCEEDED, id).request(request, parentId)
-                    .artefactVersion(artefact.manifest().version())
+                    .artefactVersion(artefact.manifest().version()).reason(result.stopReason())
                     .metrics(EventMetrics.of(result.publishedMetrics())).build()); // the artefact's own figures
         } catch (TrainingCancelledException e) {
             if (claim.isLost()) {
@@ -172,6 +181,21 @@ public class ExperimentRunner {
             metrics.epochDone(request, m);
             claim.record(ExperimentEvent.builder(Type.EPOCH, request.experimentId()).request(request, parentId)
                     .epoch(m.epoch(), values).build(), events::publish);
+        }
+
+        /** A random search's trial below the median of its siblings stops, when its sweep asks for that. */
+        @Override
+        public Optional<String> stopAfter(EpochMetrics m) {
+            Optional<Sweep> sweep = parentId == null ? Optional.empty()
+                    : states.get(parentId).map(ExperimentState::sweep).filter(s -> s.medianStopping() != null);
+            if (sweep.isEmpty()) {
+                return Optional.empty();
+            }
+            List<List<Double>> others = sweep.get().childIds(parentId).stream()
+                    .filter(sibling -> !sibling.equals(request.experimentId()))
+                    .map(sibling -> states.get(sibling).map(ExperimentState::valAccuracies).orElse(null))
+                    .toList();
+            return MedianStoppingRule.check(sweep.get().medianStopping(), m.epoch(), m.valAccuracy(), others);
         }
 
         @Override

@@ -52,13 +52,17 @@ public class SweepCoordinator {
      * Queues the sweep's children on the requests topic, keyed by their own ids, each carrying the
      * sweep's body (with its id) and its index; then lets the sweep's claim go. Child i goes to the
      * partition after child i-1's, so with the group's round-robin assignment consecutive children go
-     * to different trainers: hashing their keys put 4 of 6 on one trainer of 3.
+     * to different trainers: hashing their keys put 4 of 6 on one trainer of 3. With
+     * {@code parallelTrials} P, children go to P partitions in turn, so at most P train at once and
+     * the others queue behind them in order (P = 1: one after another, as a sequential search needs).
      */
     public void fanOut(Claim sweep, ExperimentRequest request, byte[] body) {
         byte[] sweepBody = RequestParser.withId(body, request.experimentId());
         List<ExperimentRequest> childRequests = request.children();
         int partitions = states.partitionCount(Topic.EXPERIMENTS);
         int first = Math.floorMod(request.experimentId().hashCode(), partitions); // the same on a redelivery
+        Integer parallel = request.sweep().parallelTrials();
+        int lanes = parallel == null ? childRequests.size() : Math.min(parallel, childRequests.size());
         for (int i = 0; i < childRequests.size(); i++) {
             ExperimentRequest child = childRequests.get(i);
             if (states.get(child.experimentId()).isEmpty()) {
@@ -67,7 +71,7 @@ public class SweepCoordinator {
                 events.publish(queued);
                 states.write(ExperimentState.of(child.experimentId()).next(queued));
             }
-            Records.send(children, child.experimentId(), (first + i) % partitions, sweepBody,
+            Records.send(children, child.experimentId(), (first + i % lanes) % partitions, sweepBody,
                     Map.of(Headers.SWEEP_CHILD, Integer.toString(i)));
         }
         sweep.record(ExperimentEvent.builder(Type.RUNNING, request.experimentId()).request(request, null)

@@ -6,6 +6,7 @@ import dev.fmnist.contract.artefacts.ArtefactCodec;
 import dev.fmnist.contract.artefacts.ModelArtefact;
 import dev.fmnist.contract.experiments.ExperimentEvent.Type;
 import dev.fmnist.contract.experiments.ExperimentEvent;
+import dev.fmnist.contract.experiments.SweepRow;
 import dev.fmnist.contract.kafka.Headers;
 import dev.fmnist.contract.kafka.Topic;
 import dev.fmnist.engine.runtime.ComputeEngine;
@@ -15,6 +16,7 @@ import io.restassured.RestAssured;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -254,6 +256,92 @@ class ExperimentLifecycleTest {
                 rs -> rs.stream().anyMatch(r -> r.key().equals(summary.reportKey())), WAIT);
         byte[] png = reports.stream().filter(r -> r.key().equals(summary.reportKey())).findFirst().orElseThrow().value();
         assertThat(Arrays.copyOf(png, 4)).containsExactly(0x89, 'P', 'N', 'G');
+    }
+
+    @Test
+    void earlyStoppingAndKeepBestPublishTheBestValidationEpochAndSaySo() {
+        String id = KafkaTestSupport.id("keep-best");
+        Map<String, Object> request = small(id);
+        request.put("epochs", 5);
+        request.put("batchSize", 100);
+        request.put("trainLimit", 1500);
+        request.put("validationSplit", 500);
+        request.put("keepBest", "val");
+        // no epoch gains half a point over the first: the run stops after 1 + patience epochs
+        request.put("earlyStopping", Map.of("patience", 1, "minDelta", 0.5));
+
+        kafka.send(KafkaTestSupport.topic(Topic.EXPERIMENTS), id, KafkaTestSupport.json(request));
+        List<ExperimentEvent> events = KafkaTestSupport.events(id, es -> ended(es, id), WAIT);
+
+        List<ExperimentEvent> epochs = events.stream().filter(e -> e.type() == Type.EPOCH).toList();
+        assertThat(epochs).hasSize(2);
+        ExperimentEvent best = epochs.get(1).metrics().valAccuracy() > epochs.get(0).metrics().valAccuracy()
+                ? epochs.get(1) : epochs.get(0);
+        ExperimentEvent succeeded = events.get(events.size() - 1);
+        assertThat(succeeded.type()).isEqualTo(Type.SUCCEEDED);
+        assertThat(succeeded.reason()).startsWith("early stopping: validation accuracy has not risen by more than 0.5");
+        assertThat(succeeded.metrics()).as("the best validation epoch's figures").isEqualTo(best.metrics());
+
+        ModelArtefact artefact = artefactOf(id);
+        assertThat(artefact.manifest().version()).isEqualTo(succeeded.artefactVersion());
+        assertThat(artefact.manifest().testAccuracy()).isEqualTo(best.metrics().testAccuracy());
+        assertThat(artefact.manifest().epochs()).hasSize(2);
+    }
+
+    @Test
+    void aRandomSearchStopsTrialsBelowTheMedianAndRanksTrialsByValidationAccuracy() {
+        String id = KafkaTestSupport.id("random");
+        Map<String, Object> request = small(id);
+        request.put("epochs", 3);
+        request.put("batchSize", 100);
+        request.put("trainLimit", 1500);
+        request.put("validationSplit", 500);
+        // seed 13 draws the good rate for trials 0 and 1 and the hopeless one for 2 and 3; one trial at a
+        // time, in order, so trial 2 meets 2 trials ahead of it at epoch 1 and trial 3 meets 3
+        request.put("sweep", Map.of("type", "random", "trials", 4, "seed", 13,
+                "space", Map.of("learningRate", Map.of("choice", List.of(0.003, 0.000001))),
+                "medianStopping", Map.of("minTrials", 2, "gracePeriod", 1), "parallelTrials", 1));
+
+        kafka.send(KafkaTestSupport.topic(Topic.EXPERIMENTS), id, KafkaTestSupport.json(request));
+        List<ExperimentEvent> events = KafkaTestSupport.events(id, es -> ended(es, id), WAIT);
+
+        for (int trial = 0; trial < 4; trial++) {
+            String child = id + "/trial=" + trial;
+            ExperimentEvent end = events.stream().filter(e -> e.experimentId().equals(child) && e.type().isTerminal())
+                    .findFirst().orElseThrow();
+            assertThat(end.type()).as(child).isEqualTo(Type.SUCCEEDED);
+            long epochs = types(events, child).stream().filter(t -> t == Type.EPOCH).count();
+            if (trial < 2) {
+                assertThat(epochs).as(child + " ran every epoch").isEqualTo(3);
+                assertThat(end.reason()).isNull();
+            } else {
+                assertThat(epochs).as(child + " was stopped after its first epoch").isEqualTo(1);
+                assertThat(end.reason()).startsWith("median stopping: validation accuracy")
+                        .contains("after epoch 1 is below the median")
+                        .endsWith("of " + trial + " other trials there"); // every trial ahead of it
+            }
+        }
+        ExperimentEvent summary = events.stream().filter(e -> e.type() == Type.SWEEP_SUMMARY).findFirst().orElseThrow();
+        assertThat(summary.summary()).hasSize(4);
+        assertThat(summary.summary()).extracting(SweepRow::valAccuracy).isSortedAccordingTo(Comparator.reverseOrder());
+        assertThat(summary.summary().subList(0, 2)).extracting(r -> r.options().get("learningRate"))
+                .containsOnly(0.003);
+        assertThat(summary.summary().get(2).epochsDone()).isEqualTo(1);
+        SweepRow winner = summary.summary().get(0);
+        assertThat(winner.testAccuracy()).as("the winner's test accuracy, once").isNotNull();
+        assertThat(summary.summary().subList(1, 4)).extracting(SweepRow::testAccuracy).containsOnlyNulls();
+        ExperimentEvent end = events.get(events.size() - 1);
+        assertThat(end.type()).isEqualTo(Type.SUCCEEDED);
+        assertThat(artefactOf(winner.experimentId()).manifest().testAccuracy()).isEqualTo(winner.testAccuracy());
+        assertThat(KafkaTestSupport.read(KafkaTestSupport.topic(Topic.REPORTS),
+                rs -> rs.stream().anyMatch(r -> r.key().equals(summary.reportKey())), WAIT)).isNotEmpty();
+    }
+
+    private static ModelArtefact artefactOf(String experimentId) {
+        List<ConsumerRecord<String, byte[]>> models = KafkaTestSupport.read(KafkaTestSupport.topic(Topic.MODELS),
+                rs -> rs.stream().anyMatch(r -> header(r, Headers.EXPERIMENT_ID).equals(experimentId)), WAIT);
+        return ArtefactCodec.decode(models.stream().filter(r -> header(r, Headers.EXPERIMENT_ID).equals(experimentId))
+                .findFirst().orElseThrow().value());
     }
 
     private static String header(ConsumerRecord<String, byte[]> record, String name) {
