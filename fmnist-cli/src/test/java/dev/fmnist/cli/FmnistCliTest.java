@@ -28,6 +28,28 @@ class FmnistCliTest {
     }
 
     @Test
+    void dryRunBuildsTheStrongerRecipeAndARandomSearchFromFlags() throws Exception {
+        CapturedRun run = CapturedRun.of("submit", "--dry-run", "--id", "rs-1", "-a", "better-bn", "--epochs", "12",
+                "--batch-size", "250", "--dropout", "0.3", "--crop-padding", "1", "--flip", "--validation-split", "5000",
+                "--search", "learningRate=logUniform:0.001,0.01", "--search", "dropout=choice:0.2,0.3", "--trials", "8",
+                "--search-seed", "4", "--median-stopping", "3:2", "--parallel-trials", "2");
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(Json.MAPPER.readTree(run.out())).isEqualTo(Json.MAPPER.readTree("""
+                {"experimentId":"rs-1","architecture":"better-bn","epochs":12,"batchSize":250,"dropout":0.3,
+                 "augmentation":{"cropPadding":1,"horizontalFlip":true},"validationSplit":5000,
+                 "sweep":{"type":"random","trials":8,"seed":4,"space":{"learningRate":{"logUniform":[0.001,0.01]},
+                   "dropout":{"choice":[0.2,0.3]}},"medianStopping":{"minTrials":3,"gracePeriod":2},"parallelTrials":2}}"""));
+
+        CapturedRun noSplit = CapturedRun.of("submit", "--dry-run", "--search", "dropout=uniform:0,0.5", "--trials", "4");
+        assertThat(noSplit.exitCode()).isEqualTo(ExitCode.USAGE);
+        assertThat(noSplit.err()).contains("validationSplit: a random search ranks its trials by validation accuracy");
+        assertThat(CapturedRun.of("submit", "--dry-run", "--trials", "4").err()).contains("name what it draws with --search");
+        assertThat(CapturedRun.of("submit", "--dry-run", "--search", "dropout=0.5").err())
+                .contains("--search dropout: expected KIND:A,B,...");
+    }
+
+    @Test
     void aYamlFileIsReadAndFlagsOverrideIt() throws Exception {
         Path file = dir.resolve("experiment.yaml");
         Files.writeString(file, "architecture: better\nepochs: 10\nbatchSize: 1000\ntags:\n  purpose: yaml\n");

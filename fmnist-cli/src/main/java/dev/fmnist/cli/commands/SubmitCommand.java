@@ -123,6 +123,25 @@ public final class SubmitCommand implements Callable<Integer> {
             description = "one run per value of k, learningRate or batchSize, e.g. k=3,4,5")
     String sweep;
 
+    @Option(names = "--search", paramLabel = "OPTION=KIND:A,B,...",
+            description = "a random search draws OPTION from uniform:LOW,HIGH, logUniform:LOW,HIGH or choice:V1,V2,... "
+                    + "(repeatable), e.g. learningRate=logUniform:0.0001,0.01")
+    Map<String, String> search;
+
+    @Option(names = "--trials", paramLabel = "N", description = "random search: how many trials (with --search)")
+    Integer trials;
+
+    @Option(names = "--search-seed", paramLabel = "S", description = "random search: seeds the draws (default 0)")
+    Long searchSeed;
+
+    @Option(names = "--median-stopping", paramLabel = "MIN_TRIALS[:GRACE]",
+            description = "random search: stop a trial below the median of at least MIN_TRIALS others at the same epoch, "
+                    + "after GRACE epochs (default 1)")
+    String medianStopping;
+
+    @Option(names = "--parallel-trials", paramLabel = "N", description = "sweeps: at most N children train at once")
+    Integer parallelTrials;
+
     @Option(names = "--tag", paramLabel = "KEY=VALUE", description = "free labels, echoed in the events (repeatable)")
     Map<String, String> tags;
 
@@ -172,8 +191,24 @@ public final class SubmitCommand implements Callable<Integer> {
         if (earlyStopping != null) {
             body.set("earlyStopping", parseEarlyStopping(earlyStopping));
         }
+        if (search == null && (trials != null || searchSeed != null || medianStopping != null)) {
+            throw new CliException(ExitCode.USAGE, "--trials, --search-seed and --median-stopping: belong to a random "
+                    + "search; name what it draws with --search");
+        }
+        if (sweep != null && search != null) {
+            throw new CliException(ExitCode.USAGE, "--sweep and --search: a grid or a random search, not both");
+        }
         if (sweep != null) {
             body.set("sweep", parseSweep(sweep));
+        }
+        if (search != null) {
+            body.set("sweep", randomSearch());
+        }
+        if (parallelTrials != null) {
+            if (!body.has("sweep") || !body.get("sweep").isObject()) {
+                throw new CliException(ExitCode.USAGE, "--parallel-trials: needs a sweep (--sweep, --search or one in --file)");
+            }
+            ((ObjectNode) body.get("sweep")).put("parallelTrials", parallelTrials);
         }
         if (tags != null && !tags.isEmpty()) {
             ObjectNode tagNode = body.has("tags") && body.get("tags").isObject() ? (ObjectNode) body.get("tags")
@@ -272,6 +307,47 @@ public final class SubmitCommand implements Callable<Integer> {
                 }
             } catch (NumberFormatException e) {
                 throw new CliException(ExitCode.USAGE, "--sweep: '" + value + "' is not a number");
+            }
+        }
+        return node;
+    }
+
+    /** {@code {"type":"random","trials":N,"space":{...}}} from --search, --trials and friends; the parser checks the rest. */
+    private ObjectNode randomSearch() {
+        ObjectNode node = Json.MAPPER.createObjectNode().put("type", "random");
+        putIfSet(node, "trials", trials);
+        putIfSet(node, "seed", searchSeed);
+        ObjectNode space = node.putObject("space");
+        search.forEach((option, text) -> {
+            int colon = text.indexOf(':');
+            if (colon <= 0) {
+                throw new CliException(ExitCode.USAGE, "--search " + option + ": expected KIND:A,B,... such as "
+                        + "logUniform:0.0001,0.01, got '" + text + "'");
+            }
+            ArrayNode values = space.putObject(option).putArray(text.substring(0, colon));
+            for (String value : text.substring(colon + 1).split(",")) {
+                try {
+                    values.add(Double.parseDouble(value.trim()));
+                } catch (NumberFormatException e) {
+                    throw new CliException(ExitCode.USAGE, "--search " + option + ": '" + value + "' is not a number", e);
+                }
+            }
+        });
+        if (medianStopping != null) {
+            String[] parts = medianStopping.split(":", -1);
+            ObjectNode rule = node.putObject("medianStopping");
+            try {
+                rule.put("minTrials", Integer.parseInt(parts[0].trim()));
+                if (parts.length > 1) {
+                    rule.put("gracePeriod", Integer.parseInt(parts[1].trim()));
+                }
+            } catch (NumberFormatException e) {
+                throw new CliException(ExitCode.USAGE, "--median-stopping: expected MIN_TRIALS[:GRACE], e.g. 3:1, got '"
+                        + medianStopping + "'", e);
+            }
+            if (parts.length > 2) {
+                throw new CliException(ExitCode.USAGE, "--median-stopping: expected MIN_TRIALS[:GRACE], got '"
+                        + medianStopping + "'");
             }
         }
         return node;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fmnist.contract.artefacts.ArtefactCodec;
 import dev.fmnist.contract.artefacts.ModelArtefact;
+import dev.fmnist.contract.training.Augmentation;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -63,6 +64,30 @@ class TrainCommandTest {
         assertThat(decoded.manifest().testAccuracy()).isEqualTo(last.get("test_acc").asDouble());
         assertThat(decoded.manifest().hyperParameters().seed()).isEqualTo(7);
         assertThat(decoded.manifest().version()).isEqualTo(last.get("version").asText());
+    }
+
+    @Test
+    void theStrongerRecipesFlagsReachTheManifestAndTheCurvesArePlotted() throws IOException {
+        Path artefact = dir.resolve("better-bn.zip");
+
+        int code = run("train", "--model", "better-bn", "--epochs", "1", "--batch-size", "250", "--limit", "1000",
+                "--dropout", "0.3", "--crop-padding", "2", "--flip", "--label-smoothing", "0.1",
+                "--train-accuracy", "NONE", "--threads", "2", "--out", artefact.toString());
+
+        assertThat(code).as(err.toString()).isZero();
+        ModelArtefact written = ArtefactCodec.decode(Files.readAllBytes(artefact));
+        assertThat(written.manifest().architecture()).isEqualTo("better-bn");
+        assertThat(written.manifest().hyperParameters().dropout()).isEqualTo(0.3);
+        assertThat(written.manifest().hyperParameters().augmentation()).isEqualTo(new Augmentation(2, true));
+        assertThat(written.manifest().parameterCount()).isEqualTo(2_345_770);
+
+        Path lines = dir.resolve("better-bn.jsonl");
+        Files.writeString(lines, out.toString());
+        Path png = dir.resolve("curves.png");
+        assertThat(run("plot-epochs", "--out", png.toString(), lines.toString())).as(err.toString()).isZero();
+        assertThat(Files.readAllBytes(png)).startsWith(0x89, 'P', 'N', 'G');
+        assertThat(run("plot-epochs", "--field", "val_acc", "--out", png.toString(), lines.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("no epoch lines with a numeric 'val_acc'");
     }
 
     @Test
