@@ -334,21 +334,8 @@ public final class SubmitCommand implements Callable<Integer> {
             }
         });
         if (medianStopping != null) {
-            String[] parts = medianStopping.split(":", -1);
-            ObjectNode rule = node.putObject("medianStopping");
-            try {
-                rule.put("minTrials", Integer.parseInt(parts[0].trim()));
-                if (parts.length > 1) {
-                    rule.put("gracePeriod", Integer.parseInt(parts[1].trim()));
-                }
-            } catch (NumberFormatException e) {
-                throw new CliException(ExitCode.USAGE, "--median-stopping: expected MIN_TRIALS[:GRACE], e.g. 3:1, got '"
-                        + medianStopping + "'", e);
-            }
-            if (parts.length > 2) {
-                throw new CliException(ExitCode.USAGE, "--median-stopping: expected MIN_TRIALS[:GRACE], got '"
-                        + medianStopping + "'");
-            }
+            node.set("medianStopping", colonPair("--median-stopping", medianStopping, "minTrials", "gracePeriod",
+                    "MIN_TRIALS[:GRACE], e.g. 3:1"));
         }
         return node;
     }
@@ -372,19 +359,29 @@ public final class SubmitCommand implements Callable<Integer> {
 
     /** {@code PATIENCE[:MIN_DELTA]} as the request's object; the request parser then checks the values. */
     private ObjectNode parseEarlyStopping(String text) {
+        return colonPair("--early-stopping", text, "patience", "minDelta", "PATIENCE[:MIN_DELTA], e.g. 3:0.001");
+    }
+
+    /**
+     * {@code FIRST[:SECOND]} as an object of two fields, numbers as written (the request parser checks
+     * their types and ranges, naming the field).
+     */
+    private static ObjectNode colonPair(String flag, String text, String first, String second, String form) {
         String[] parts = text.split(":", -1);
         ObjectNode node = Json.MAPPER.createObjectNode();
         try {
-            node.put("patience", Integer.parseInt(parts[0].trim()));
-            if (parts.length > 1) {
-                node.put("minDelta", Double.parseDouble(parts[1].trim()));
+            if (parts.length > 2) {
+                throw new NumberFormatException("too many parts");
             }
-        } catch (NumberFormatException e) {
-            throw new CliException(ExitCode.USAGE, "--early-stopping: expected PATIENCE[:MIN_DELTA], e.g. 3:0.001, got '"
-                    + text + "'", e);
-        }
-        if (parts.length > 2) {
-            throw new CliException(ExitCode.USAGE, "--early-stopping: expected PATIENCE[:MIN_DELTA], got '" + text + "'");
+            node.set(first, Json.MAPPER.readTree(parts[0].trim()));
+            if (parts.length > 1) {
+                node.set(second, Json.MAPPER.readTree(parts[1].trim()));
+            }
+            if (!node.get(first).isNumber() || parts.length > 1 && !node.get(second).isNumber()) {
+                throw new NumberFormatException("not a number");
+            }
+        } catch (NumberFormatException | IOException e) {
+            throw new CliException(ExitCode.USAGE, flag + ": expected " + form + ", got '" + text + "'", e);
         }
         return node;
     }

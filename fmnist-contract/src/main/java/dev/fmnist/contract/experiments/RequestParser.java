@@ -211,13 +211,7 @@ public final class RequestParser {
         boolean random = type.equals(Sweep.RANDOM);
         List<String> known = random ? List.of("type", "trials", "seed", "space", "medianStopping", "parallelTrials")
                 : List.of("type", "parameter", "values", "parallelTrials");
-        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!known.contains(name)) {
-                throw new RequestRejectedException("sweep." + name, "is not a known field of a " + type + " sweep; known: "
-                        + String.join(", ", known));
-            }
-        }
+        requireKnownFields(node, "sweep.", known, "of a " + type + " sweep");
         Integer parallelTrials = node.has("parallelTrials") ? integer(node, "parallelTrials", "sweep.parallelTrials") : null;
         try {
             if (random) {
@@ -297,12 +291,7 @@ public final class RequestParser {
         if (!node.isObject()) {
             throw new RequestRejectedException("sweep.medianStopping", "must be an object like {\"minTrials\":3,\"gracePeriod\":1}");
         }
-        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!name.equals("minTrials") && !name.equals("gracePeriod")) {
-                throw new RequestRejectedException("sweep.medianStopping." + name, "is not a known field; known: gracePeriod, minTrials");
-            }
-        }
+        requireKnownFields(node, "sweep.medianStopping.", List.of("gracePeriod", "minTrials"), "");
         int minTrials = node.has("minTrials") ? integer(node, "minTrials", "sweep.medianStopping.minTrials")
                 : MedianStopping.DEFAULT_MIN_TRIALS;
         int gracePeriod = node.has("gracePeriod") ? integer(node, "gracePeriod", "sweep.medianStopping.gracePeriod")
@@ -314,12 +303,7 @@ public final class RequestParser {
         if (!node.isObject()) {
             throw new RequestRejectedException("earlyStopping", "must be an object like {\"patience\":3,\"minDelta\":0.001}");
         }
-        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!name.equals("patience") && !name.equals("minDelta")) {
-                throw new RequestRejectedException("earlyStopping." + name, "is not a known field; known: minDelta, patience");
-            }
-        }
+        requireKnownFields(node, "earlyStopping.", List.of("minDelta", "patience"), "");
         if (!node.has("patience")) {
             throw new RequestRejectedException("earlyStopping.patience", "is required");
         }
@@ -341,15 +325,21 @@ public final class RequestParser {
         if (!node.isObject()) {
             throw new RequestRejectedException("augmentation", "must be an object like {\"cropPadding\":2,\"horizontalFlip\":true}");
         }
-        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!name.equals("cropPadding") && !name.equals("horizontalFlip")) {
-                throw new RequestRejectedException("augmentation." + name, "is not a known field; known: cropPadding, horizontalFlip");
-            }
-        }
+        requireKnownFields(node, "augmentation.", List.of("cropPadding", "horizontalFlip"), "");
         int cropPadding = node.has("cropPadding") ? integer(node, "cropPadding", "augmentation.cropPadding") : 0;
         boolean flip = node.has("horizontalFlip") && bool(node, "horizontalFlip", "augmentation.horizontalFlip");
         return new Augmentation(cropPadding, flip);
+    }
+
+    /** Refuses the first field of {@code node} not in {@code known}, named by its path ({@code prefix} + name). */
+    private static void requireKnownFields(JsonNode node, String prefix, List<String> known, String where) {
+        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!known.contains(name)) {
+                throw new RequestRejectedException(prefix + name, "is not a known field" + (where.isEmpty() ? "" : " " + where)
+                        + "; known: " + String.join(", ", known));
+            }
+        }
     }
 
     private static Map<String, String> tags(JsonNode node) {
