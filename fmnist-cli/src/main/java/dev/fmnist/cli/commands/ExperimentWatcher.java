@@ -130,7 +130,8 @@ final class ExperimentWatcher {
                     + (e.artefactVersion() == null ? ", best run's test accuracy " + Formats.accuracy(record.getArtefactTestAccuracy())
                             : ", artefact " + e.artefactVersion() + " test accuracy "
                                     + Formats.accuracy(e.metrics() == null ? null : e.metrics().testAccuracy())
-                                    + " (best epoch " + Formats.accuracy(record.getBestEpochTestAccuracy()) + ")"));
+                                    + " (best epoch " + Formats.accuracy(record.getBestEpochTestAccuracy()) + ")")
+                    + (e.reason() == null ? "" : "; " + e.reason()));
             case FAILED, CANCELLED, REJECTED -> endLine(e, who + e.type() + ": " + e.reason());
         }
     }

@@ -43,7 +43,7 @@ import java.util.Optional;
  * @param metrics the last epoch's figures (the final ones once SUCCEEDED)
  * @param bestTestAccuracy the best test accuracy of any epoch (or, for a sweep, of any child)
  * @param artefactVersion SUCCEEDED: the published artefact
- * @param reason why it did not succeed
+ * @param reason why it did not succeed, or why a rule stopped it before its planned epochs
  * @param fannedOut a sweep whose children are queued as requests of their own
  * @param summary a sweep's rows once it ended
  * @param reportKey a sweep's plot on the reports topic
