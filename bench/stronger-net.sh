@@ -7,14 +7,17 @@
 # Writes docs/results/better-bn-s<seed>.jsonl, better-seed-recipe.jsonl, better-bn-times.tsv,
 # better-bn-curves.png, and prints the Markdown table of docs/RESULTS.md.
 # Usage: bench/stronger-net.sh [--threads N]      (about 35 minutes on 2 cores; nothing else running)
+#        bench/stronger-net.sh --report-only      the plot and the table again, from the files above
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/docs/results"
 threads=2
+train=yes
 while [ $# -gt 0 ]; do
   case "$1" in
     --threads) threads=$2; shift 2 ;;
-    *) echo "usage: $0 [--threads N]" >&2; exit 2 ;;
+    --report-only) train=no; shift ;;
+    *) echo "usage: $0 [--threads N] [--report-only]" >&2; exit 2 ;;
   esac
 done
 # The recipe, written down once: README and RESULTS.md quote it.
@@ -23,7 +26,6 @@ BETTER_BN_RECIPE=(--model better-bn --epochs 11 --batch-size 250 --lr 0.003 --lr
 SEED_RECIPE=(--model better)  # the defaults are the seed's recipe
 mkdir -p "$out"
 times="$out/better-bn-times.tsv"
-printf 'run\tseed\tstart\tend\n' > "$times"
 run() { # name, seed, then train options
   local name=$1 seed=$2; shift 2
   echo "== $name (seed $seed)" >&2
@@ -32,11 +34,14 @@ run() { # name, seed, then train options
   printf '%s\t%s\t%s\t%s\n' "$name" "$seed" "$start" "$EPOCHREALTIME" >> "$times"
   tail -n 1 "$out/$name.jsonl" >&2
 }
-run better-bn-s0 0 "${BETTER_BN_RECIPE[@]}"
-run better-seed-recipe 0 "${SEED_RECIPE[@]}"
-run better-bn-s1 1 "${BETTER_BN_RECIPE[@]}"
-run better-bn-s2 2 "${BETTER_BN_RECIPE[@]}"
-rm -f "$out"/better-bn-s?.zip "$out"/better-seed-recipe.zip
+if [ "$train" = yes ]; then
+  printf 'run\tseed\tstart\tend\n' > "$times"
+  run better-bn-s0 0 "${BETTER_BN_RECIPE[@]}"
+  run better-seed-recipe 0 "${SEED_RECIPE[@]}"
+  run better-bn-s1 1 "${BETTER_BN_RECIPE[@]}"
+  run better-bn-s2 2 "${BETTER_BN_RECIPE[@]}"
+  rm -f "$out"/better-bn-s?.zip "$out"/better-seed-recipe.zip
+fi
 "$root/bin/trainer" plot-epochs --title "Test accuracy per epoch: BetterNet (seed recipe) and better-bn (3 seeds)" \
   --out "$out/better-bn-curves.png" "$out/better-seed-recipe.jsonl" "$out"/better-bn-s[0-2].jsonl >&2
 /usr/bin/python3 - "$out" <<'PY'

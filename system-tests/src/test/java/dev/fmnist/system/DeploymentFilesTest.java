@@ -17,8 +17,12 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.xpath.XPath;
+import javax.xml.xpath.XPathFactory;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.w3c.dom.Document;
 
 /**
  * The deployment files agree with the services: ports, probe paths, environment variable names and
@@ -170,6 +174,50 @@ class DeploymentFilesTest {
         run("promtool", "check", "config", "deploy/prometheus/prometheus-compose.yml");
         run("docker-compose", "-f", "docker-compose.yml", "config", "-q");
         run("docker-compose", "-f", "docker-compose.yml", "-f", "docker-compose.gpu.yml", "config", "-q");
+    }
+
+    /**
+     * The GPU build cannot drift from the CPU one unseen: the cuda profile swaps the libtorch native
+     * library for its CUDA 12.4 build of the same version (the JNI, pinned to that version, serves
+     * both) and changes nothing else, and bin/up and bin/test build with it when asked.
+     */
+    @Test
+    void theCudaProfileSelectsTheCudaBuildOfTheSameLibtorchAndTheLaunchersTakeIt() throws Exception {
+        Document pom = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(ROOT.resolve("pom.xml").toFile());
+        XPath xpath = XPathFactory.newInstance().newXPath();
+        assertThat(xpath.evaluate("/project/properties/pytorch.native.artifact", pom)).isEqualTo("pytorch-native-cpu");
+        assertThat(xpath.evaluate("/project/profiles/profile[id='cuda']/properties/pytorch.native.artifact", pom))
+                .isEqualTo("pytorch-native-cu124");
+        assertThat(xpath.evaluate("count(/project/profiles/profile[id='cuda']/*)", pom)).as("id and properties only")
+                .isEqualTo("2");
+        assertThat(xpath.evaluate("count(/project/profiles/profile[id='cuda']/properties/*)", pom)).isEqualTo("1");
+        String managed = "/project/dependencyManagement/dependencies/dependency";
+        assertThat(xpath.evaluate(managed + "[artifactId='${pytorch.native.artifact}']/version", pom))
+                .isEqualTo("${pytorch.version}");
+        assertThat(xpath.evaluate(managed + "[artifactId='pytorch-jni']/version", pom))
+                .isEqualTo("${pytorch.version}-${djl.version}");
+        Document engine = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(ROOT.resolve("fmnist-engine/pom.xml").toFile());
+        assertThat(xpath.evaluate("count(/project/dependencies/dependency[artifactId='${pytorch.native.artifact}'])",
+                engine)).isEqualTo("1");
+
+        assertThat(output("bin/build-profile")).isEmpty();
+        assertThat(output("env", "FMNIST_BUILD_PROFILE=cuda", "bin/build-profile")).isEqualTo("-Pcuda");
+        for (String launcher : List.of("bin/up", "bin/test")) {
+            assertThat(Files.readString(ROOT.resolve(launcher))).as(launcher)
+                    .contains("build_profile=$(bin/build-profile)").contains("${build_profile:+\"$build_profile\"}");
+        }
+        Process typo = new ProcessBuilder("env", "FMNIST_BUILD_PROFILE=gpu", "bin/build-profile").directory(ROOT.toFile())
+                .redirectErrorStream(true).start();
+        assertThat(new String(typo.getInputStream().readAllBytes())).contains("must be cpu (the default) or cuda, got 'gpu'");
+        assertThat(typo.waitFor()).isEqualTo(2);
+    }
+
+    private static String output(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).directory(ROOT.toFile()).start();
+        String out = new String(p.getInputStream().readAllBytes()).strip();
+        assertThat(p.waitFor()).as(String.join(" ", command)).isZero();
+        return out;
     }
 
     /** The variable names of a compose environment map, with YAML merge keys (<<: *anchor) followed. */

@@ -96,6 +96,10 @@ public final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--label-smoothing", paramLabel = "E", description = "spread E of each target over all classes (default 0)")
     Double labelSmoothing;
 
+    @Option(names = "--train-accuracy", paramLabel = "MODE",
+            description = "evaluation (default: a pass over the training set each epoch, as the seed), running or none")
+    String trainAccuracy;
+
     @Option(names = "--dropout", paramLabel = "P",
             description = "drop a share P of the features into each dense layer after a hidden one (default 0)")
     Double dropout;
@@ -178,6 +182,7 @@ public final class SubmitCommand implements Callable<Integer> {
         putIfSet(body, "lrSchedule", lrSchedule);
         putIfSet(body, "labelSmoothing", labelSmoothing);
         putIfSet(body, "dropout", dropout);
+        putIfSet(body, "trainAccuracy", trainAccuracy);
         if (cropPadding != null || flip) {
             ObjectNode augmentation = body.has("augmentation") && body.get("augmentation").isObject()
                     ? (ObjectNode) body.get("augmentation") : body.putObject("augmentation");

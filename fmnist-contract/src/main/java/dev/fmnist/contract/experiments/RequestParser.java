@@ -13,6 +13,7 @@ import dev.fmnist.contract.training.HyperParameters;
 import dev.fmnist.contract.training.KeepBest;
 import dev.fmnist.contract.training.LearningRateSchedule;
 import dev.fmnist.contract.training.OptimizerKind;
+import dev.fmnist.contract.training.TrainAccuracyMode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -39,7 +40,7 @@ public final class RequestParser {
     public static final Pattern EXPERIMENT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:=-]{0,127}");
     public static final Set<String> FIELDS = Set.of("experimentId", "architecture", "k", "epochs", "batchSize",
             "learningRate", "optimizer", "momentum", "shuffle", "seed", "trainLimit", "validationSplit", "keepBest",
-            "earlyStopping", "weightDecay", "lrSchedule", "labelSmoothing", "dropout", "augmentation", "sweep", "tags");
+            "earlyStopping", "weightDecay", "lrSchedule", "labelSmoothing", "dropout", "augmentation", "trainAccuracy", "sweep", "tags");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Supplier<String> idGenerator;
@@ -134,6 +135,9 @@ public final class RequestParser {
             }
             if (root.has("dropout")) {
                 hp.optDropout(number(root, "dropout"));
+            }
+            if (root.has("trainAccuracy")) {
+                hp.optTrainAccuracy(TrainAccuracyMode.fromId(text(root, "trainAccuracy")));
             }
             if (root.has("augmentation")) {
                 hp.optAugmentation(augmentation(root.get("augmentation")));

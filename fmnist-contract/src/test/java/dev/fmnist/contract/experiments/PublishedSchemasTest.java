@@ -14,6 +14,7 @@ import dev.fmnist.contract.training.HyperParameters;
 import dev.fmnist.contract.training.KeepBest;
 import dev.fmnist.contract.training.LearningRateSchedule;
 import dev.fmnist.contract.training.OptimizerKind;
+import dev.fmnist.contract.training.TrainAccuracyMode;
 import java.io.IOException;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
@@ -111,6 +112,9 @@ class PublishedSchemasTest {
         assertThat(p.at("/lrSchedule/default").asText()).isEqualTo(seed.lrSchedule().id());
         assertThat(p.at("/labelSmoothing/default").asDouble()).isEqualTo(seed.labelSmoothing());
         assertThat(p.at("/dropout/default").asDouble()).isEqualTo(seed.dropout());
+        assertThat(p.at("/trainAccuracy/default").asText()).isEqualTo(seed.trainAccuracy().id());
+        assertThat(texts(p.at("/trainAccuracy/enum"))).containsExactly(Arrays.stream(TrainAccuracyMode.values())
+                .map(TrainAccuracyMode::id).toArray(String[]::new));
         assertThat(names(p.at("/augmentation/properties"))).isEqualTo(components(Augmentation.class));
         assertThat(p.at("/augmentation/properties/cropPadding/maximum").asInt()).isEqualTo(Augmentation.MAX_CROP_PADDING);
         assertThat(p.at("/augmentation/properties/cropPadding/default").asInt()).isEqualTo(seed.augmentation().cropPadding());

@@ -10,6 +10,7 @@ import dev.fmnist.contract.training.HyperParameters;
 import dev.fmnist.contract.training.KeepBest;
 import dev.fmnist.contract.training.LearningRateSchedule;
 import dev.fmnist.contract.training.OptimizerKind;
+import dev.fmnist.contract.training.TrainAccuracyMode;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -80,6 +81,8 @@ class RequestParserTest {
         assertThat(seed.dropout()).isZero();
         assertThat(seed.augmentation()).isEqualTo(Augmentation.NONE);
         assertThat(seed.augmentation().isEnabled()).isFalse();
+        assertThat(seed.trainAccuracy()).isEqualTo(TrainAccuracyMode.EVALUATION_PASS);
+        assertThat(parse("{\"trainAccuracy\":\"none\"}").hyperParameters().trainAccuracy()).isEqualTo(TrainAccuracyMode.NONE);
     }
 
     @ParameterizedTest
@@ -127,6 +130,7 @@ class RequestParserTest {
         "{\"labelSmoothing\": 1} | labelSmoothing | must be in [0, 1), got 1.0",
         "{\"labelSmoothing\": -0.1} | labelSmoothing | must be in [0, 1), got -0.1",
         "{\"dropout\": 1} | dropout | must be in [0, 1), got 1.0",
+        "{\"trainAccuracy\": \"sometimes\"} | trainAccuracy | must be one of evaluation, running, none, got \"sometimes\"",
         "{\"dropout\": true} | dropout | must be a number",
         "{\"augmentation\": true} | augmentation | must be an object",
         "{\"augmentation\": {\"cropPadding\": 8}} | augmentation.cropPadding | must be between 0 (none) and 7, got 8",

@@ -11,11 +11,15 @@ import picocli.CommandLine;
         subcommands = {TrainCommand.class, MatmulCommand.class, PlotSweepCommand.class, PlotEpochsCommand.class})
 public final class TrainerCli {
 
-    private static final Set<String> LOCAL_COMMANDS = Set.of("train", "matmul", "plot-sweep", "--help", "-h", "--version", "-V");
+    private static final Set<String> HELP_OPTIONS = Set.of("--help", "-h", "--version", "-V");
 
-    /** Whether {@code args} name a local command rather than starting the service. */
+    /**
+     * Whether {@code args} name a local command (a subcommand above, or help) rather than starting the
+     * service; read from the subcommands themselves, so a new one cannot start the service instead.
+     */
     public static boolean isLocalCommand(String... args) {
-        return args.length > 0 && LOCAL_COMMANDS.contains(args[0]);
+        return args.length > 0 && (HELP_OPTIONS.contains(args[0])
+                || new CommandLine(new TrainerCli()).getSubcommands().containsKey(args[0]));
     }
 
     /** Runs a local command on standard out and err; returns its exit code (0 ok, 1 failed, 2 bad usage). */

@@ -81,6 +81,8 @@ class TrainCommandTest {
         assertThat(written.manifest().hyperParameters().augmentation()).isEqualTo(new Augmentation(2, true));
         assertThat(written.manifest().parameterCount()).isEqualTo(2_345_770);
 
+        assertThat(TrainerCli.isLocalCommand("plot-epochs", "--help")).as("the jar runs it, not the service").isTrue();
+        assertThat(TrainerCli.isLocalCommand()).isFalse();
         Path lines = dir.resolve("better-bn.jsonl");
         Files.writeString(lines, out.toString());
         Path png = dir.resolve("curves.png");
