@@ -127,7 +127,8 @@ final class ExperimentWatcher {
                 SweepTable.of(e.sweep(), e.summary()).print(out);
             }
             case SUCCEEDED -> endLine(e, who + "SUCCEEDED in " + Formats.duration(record.getDuration())
-                    + (e.artefactVersion() == null ? ", best run's test accuracy " + Formats.accuracy(record.getArtefactTestAccuracy())
+                    + (e.artefactVersion() == null ? (record.getSearch() != null ? ", the winner's test accuracy "
+                            : ", best run's test accuracy ") + Formats.accuracy(record.getArtefactTestAccuracy())
                             : ", artefact " + e.artefactVersion() + " test accuracy "
                                     + Formats.accuracy(e.metrics() == null ? null : e.metrics().testAccuracy())
                                     + " (best epoch " + Formats.accuracy(record.getBestEpochTestAccuracy()) + ")")

@@ -85,7 +85,9 @@ public final class ReportCommand implements Callable<Integer> {
         List<String> files = new ArrayList<>();
         if (runs.stream().anyMatch(r -> !r.getEpochMetrics().isEmpty())) {
             files.add(write("loss.png", Charts.loss(runs, "Training loss (" + id + ")")));
-            files.add(write("accuracy.png", Charts.accuracy(runs, "Accuracy per epoch (" + id + ")")));
+            files.add(write("accuracy.png", record.getSearch() != null
+                    ? Charts.validationAccuracy(runs, "Train and validation accuracy per epoch (" + id + ")")
+                    : Charts.accuracy(runs, "Accuracy per epoch (" + id + ")")));
         }
         if (record.getSweep() != null && record.getSweepDefinition() != null) {
             files.add(write("sweep.png", SweepChart.of(id, record.getSweepDefinition(), record.getSweep()).png()));

@@ -39,12 +39,12 @@ public final class SweepTable {
     /** {@code learningRate=0.0012 dropout=0.31}. */
     private static String options(Map<String, Double> options) {
         return options == null ? "-" : options.entrySet().stream()
-                .map(o -> o.getKey() + "=" + Formats.number(significant(o.getValue())))
+                .map(o -> o.getKey() + "=" + significant(o.getValue()))
                 .collect(Collectors.joining(" "));
     }
 
-    /** Three significant digits: draws have many more than anyone reads. */
-    private static double significant(double value) {
-        return value == 0 ? 0 : new BigDecimal(value).round(new MathContext(3)).doubleValue();
+    /** Three significant digits, never in exponent form (0.000609, 250): draws have more than anyone reads. */
+    private static String significant(double value) {
+        return new BigDecimal(value).round(new MathContext(3)).stripTrailingZeros().toPlainString();
     }
 }

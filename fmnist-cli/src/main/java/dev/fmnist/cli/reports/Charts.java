@@ -46,6 +46,15 @@ public final class Charts {
                 new Curve("test", ExperimentRecord.Epoch::testAccuracy)), true);
     }
 
+    /**
+     * Train and validation accuracy per epoch, one pair of lines per run: a random search's trials,
+     * whose test accuracy is looked at for the winner alone.
+     */
+    public static byte[] validationAccuracy(List<ExperimentRecord> runs, String title) {
+        return lines(title, "accuracy", runs, List.of(new Curve("train", ExperimentRecord.Epoch::trainAccuracy),
+                new Curve("val", ExperimentRecord.Epoch::valAccuracy)), true);
+    }
+
     private record Curve(String name, Function<ExperimentRecord.Epoch, Double> value) {}
 
     private static byte[] lines(String title, String yLabel, List<ExperimentRecord> runs, List<Curve> curves,
