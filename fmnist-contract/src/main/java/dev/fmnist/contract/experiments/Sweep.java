@@ -82,6 +82,10 @@ public record Sweep(String type, String parameter, List<Double> values, Integer 
                             + SEARCHABLE);
                 }
             }
+            if (medianStopping != null && medianStopping.minTrials() >= trials) {
+                throw new IllegalArgumentException("sweep.medianStopping.minTrials: must be below trials (" + trials
+                        + "), or no trial could ever be compared, got " + medianStopping.minTrials());
+            }
             space = Collections.unmodifiableSortedMap(new TreeMap<>(space)); // sorted: the draw order, and so the trials, follow from the names
             seed = seed == null ? 0L : seed;
         }

@@ -151,6 +151,7 @@ class RequestParserTest {
         "{\"sweep\": {\"type\": \"random\", \"trials\": 4, \"space\": {\"dropout\": {\"uniform\": [0, 0.5]}}}} | validationSplit | a random search ranks its trials by validation accuracy",
         "{\"sweep\": {\"type\": \"random\", \"trials\": 4, \"space\": {\"dropout\": {\"uniform\": [0, 0.5]}}, \"medianStopping\": {\"minTrials\": 0}}, \"validationSplit\": 500} | sweep.medianStopping.minTrials | must be between 1 and 99",
         "{\"sweep\": {\"type\": \"random\", \"trials\": 4, \"space\": {\"dropout\": {\"uniform\": [0, 0.5]}}, \"medianStopping\": {\"after\": 2}}, \"validationSplit\": 500} | sweep.medianStopping.after | is not a known field",
+        "{\"sweep\": {\"type\": \"random\", \"trials\": 3, \"space\": {\"dropout\": {\"uniform\": [0, 0.5]}}, \"medianStopping\": {}}, \"validationSplit\": 500} | sweep.medianStopping.minTrials | must be below trials (3), or no trial could ever be compared, got 3",
         "{\"sweep\": {\"type\": \"random\", \"trials\": 4, \"space\": {\"dropout\": {\"uniform\": [0, 0.5]}}, \"parallelTrials\": 0}, \"validationSplit\": 500} | sweep.parallelTrials | must be between 1 and 100",
         "{\"sweep\": {\"type\": \"random\", \"trials\": 4, \"parameter\": \"k\", \"space\": {\"dropout\": {\"uniform\": [0, 0.5]}}}, \"validationSplit\": 500} | sweep.parameter | is not a known field of a random sweep",
         "{\"sweep\": {\"parameter\": \"k\", \"values\": [3], \"medianStopping\": {}}} | sweep.medianStopping | is not a known field of a grid sweep"
