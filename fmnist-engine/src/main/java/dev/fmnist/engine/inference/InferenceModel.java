@@ -22,6 +22,8 @@ public final class InferenceModel implements AutoCloseable {
     private final Model model;
     private final ModelManifest manifest;
 
+    private static final double NANOS_PER_SECOND = 1e9;
+
     private InferenceModel(Model model, ModelManifest manifest) {
         this.model = model;
         this.manifest = manifest;
@@ -66,6 +68,23 @@ public final class InferenceModel implements AutoCloseable {
             }
             return probabilities;
         }
+    }
+
+    /**
+     * Images a second through {@link #classify} at {@code batch} images a call, calls one after another
+     * for {@code seconds} after one untimed call: the raw forward pass that serving adds its queueing,
+     * batching and protocol to. {@code pixels} holds at least {@code batch} images.
+     */
+    public double imagesPerSecond(float[] pixels, int batch, double seconds) {
+        classify(pixels, batch); // the first call at a new shape pays for choosing kernels
+        long start = System.nanoTime();
+        long limit = (long) (seconds * NANOS_PER_SECOND);
+        int passes = 0;
+        while (System.nanoTime() - start < limit) {
+            classify(pixels, batch);
+            passes++;
+        }
+        return passes * (double) batch / ((System.nanoTime() - start) / NANOS_PER_SECOND);
     }
 
     /** Frees the native model. */

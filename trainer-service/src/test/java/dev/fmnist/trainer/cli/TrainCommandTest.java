@@ -81,10 +81,22 @@ class TrainCommandTest {
         assertThat(written.manifest().hyperParameters().augmentation()).isEqualTo(new Augmentation(2, true));
         assertThat(written.manifest().parameterCount()).isEqualTo(2_345_770);
 
-        assertThat(TrainerCli.isLocalCommand("plot-epochs", "--help")).as("the jar runs it, not the service").isTrue();
-        assertThat(TrainerCli.isLocalCommand()).isFalse();
         Path lines = dir.resolve("better-bn.jsonl");
         Files.writeString(lines, out.toString());
+        out.getBuffer().setLength(0);
+        assertThat(run("forward", "--artefact", artefact.toString(), "--batch", "1,8", "--seconds", "0.2"))
+                .as(err.toString()).isZero();
+        List<JsonNode> timed = new ArrayList<>();
+        for (String line : out.toString().split("\n")) {
+            timed.add(JSON.readTree(line));
+        }
+        assertThat(timed).extracting(row -> row.get("batch").asInt()).containsExactly(1, 8);
+        assertThat(timed).allSatisfy(row -> {
+            assertThat(row.get("model").asText()).isEqualTo("better-bn");
+            assertThat(row.get("images_per_second").asDouble()).isPositive();
+        });
+        assertThat(TrainerCli.isLocalCommand("plot-epochs", "--help")).as("the jar runs it, not the service").isTrue();
+        assertThat(TrainerCli.isLocalCommand()).isFalse();
         Path png = dir.resolve("curves.png");
         assertThat(run("plot-epochs", "--out", png.toString(), lines.toString())).as(err.toString()).isZero();
         assertThat(Files.readAllBytes(png)).startsWith(0x89, 'P', 'N', 'G');

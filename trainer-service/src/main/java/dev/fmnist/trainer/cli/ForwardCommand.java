@@ -1,0 +1,76 @@
+package dev.fmnist.trainer.cli;
+
+import dev.fmnist.contract.artefacts.ArtefactCodec;
+import dev.fmnist.contract.data.FashionMnist;
+import dev.fmnist.contract.data.FashionMnistLoader;
+import dev.fmnist.contract.images.Pixels;
+import dev.fmnist.engine.inference.InferenceModel;
+import dev.fmnist.engine.runtime.ComputeEngine;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** The raw forward pass serving runs, timed per batch size on real test images: one JSON line each. */
+@Command(name = "forward", mixinStandardHelpOptions = true,
+        description = "Measure an artefact's forward pass (images/s) at each batch size, as the inference service runs it.")
+public final class ForwardCommand implements Callable<Integer> {
+
+    private static final double MS_PER_SECOND = 1e3;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--artefact", required = true, description = "an artefact file (train --out, or from fmnist.models)")
+    Path artefact;
+
+    @Option(names = "--batch", split = ",", defaultValue = "1,64,256", description = "batch sizes (default: ${DEFAULT-VALUE})")
+    List<Integer> batches;
+
+    @Option(names = "--seconds", defaultValue = "3", description = "timed seconds per batch size (default: ${DEFAULT-VALUE})")
+    double seconds;
+
+    @Option(names = "--threads", defaultValue = "0", description = "PyTorch intra-op threads (default: PyTorch's choice)")
+    int threads;
+
+    @Option(names = "--data-dir", description = "directory searched first for the four idx files")
+    Path dataDir;
+
+    @Override
+    public Integer call() throws IOException {
+        ComputeEngine.configureThreads(threads);
+        FashionMnist.Split test = FashionMnistLoader.builder().optDataDir(dataDir).build().load().test();
+        int largest = batches.stream().mapToInt(Integer::intValue).max().orElse(1);
+        if (batches.stream().anyMatch(b -> b < 1 || b > test.size())) {
+            throw new IllegalArgumentException("--batch: each must be between 1 and " + test.size() + ", got " + batches);
+        }
+        float[] pixels = new float[largest * FashionMnist.PIXELS];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = Pixels.scale(test.images()[i]);
+        }
+        JsonLines lines = new JsonLines(spec.commandLine().getOut());
+        try (InferenceModel model = InferenceModel.load(ArtefactCodec.decode(Files.readAllBytes(artefact)))) {
+            for (int batch : batches) {
+                double imagesPerSecond = model.imagesPerSecond(pixels, batch, seconds);
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("model", model.manifest().networkSpec().servingName());
+                row.put("version", model.manifest().version());
+                row.put("device", ComputeEngine.device().toString());
+                row.put("threads", ComputeEngine.threads());
+                row.put("onednn_max_cpu_isa", System.getenv().getOrDefault(ComputeEngine.ONEDNN_ISA_VARIABLE, "(not set)"));
+                row.put("batch", batch);
+                row.put("images_per_second", Math.round(imagesPerSecond * 10) / 10.0);
+                row.put("ms_per_batch", Math.round(batch / imagesPerSecond * MS_PER_SECOND * 1000) / 1000.0);
+                lines.print(row);
+            }
+        }
+        return 0;
+    }
+}
