@@ -4,6 +4,7 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import dev.fmnist.contract.artefacts.ModelArtefact;
@@ -11,6 +12,7 @@ import dev.fmnist.contract.artefacts.ModelManifest;
 import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.engine.artefacts.ArtefactModels;
 import dev.fmnist.engine.runtime.ComputeEngine;
+import dev.fmnist.engine.util.DirectFloats;
 
 /**
  * A trained model ready to classify: the engine's inference API. Loaded from a verified artefact on
@@ -23,6 +25,11 @@ public final class InferenceModel implements AutoCloseable {
     private final ModelManifest manifest;
 
     private static final double NANOS_PER_SECOND = 1e9;
+    /**
+     * Each calling thread's input buffer (the batcher's workers call concurrently): a heap array per
+     * call would leave a direct buffer per batch for the garbage collector to free.
+     */
+    private static final ThreadLocal<DirectFloats> INPUT = ThreadLocal.withInitial(DirectFloats::new);
 
     private InferenceModel(Model model, ModelManifest manifest) {
         this.model = model;
@@ -58,7 +65,15 @@ public final class InferenceModel implements AutoCloseable {
     public float[][] classify(float[] pixels, int count) {
         ComputeEngine.disableGradOnThisThread();
         try (NDManager manager = model.getNDManager().newSubManager()) {
-            NDArray images = manager.create(pixels, new Shape(count, 1, FashionMnist.IMAGE_SIDE, FashionMnist.IMAGE_SIDE));
+            int values = Math.multiplyExact(count, FashionMnist.PIXELS);
+            if (count < 1 || pixels.length < values) {
+                throw new IllegalArgumentException("pixels: " + count + " images need " + values + " values, got "
+                        + pixels.length);
+            }
+            DirectFloats input = INPUT.get();
+            input.forWriting(values).put(pixels, 0, values);
+            NDArray images = manager.create(input.written(values),
+                    new Shape(count, 1, FashionMnist.IMAGE_SIDE, FashionMnist.IMAGE_SIDE), DataType.FLOAT32);
             NDArray logits = model.getBlock()
                     .forward(new ParameterStore(manager, false), new NDList(images), false).singletonOrThrow();
             float[] flat = logits.softmax(1).toFloatArray();

@@ -7,8 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.contract.images.Pixels;
 import dev.fmnist.contract.training.Augmentation;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import dev.fmnist.engine.util.DirectFloats;
 import java.nio.FloatBuffer;
 import java.util.Random;
 
@@ -28,13 +27,8 @@ final class BatchAugmenter {
     private final FashionMnist.Split split;
     private final Augmentation augmentation;
     private final Random random;
-    /**
-     * One direct buffer for every batch. DJL wraps a direct buffer in a CPU tensor without copying it
-     * (a heap array it first copies into a new direct buffer, which only the garbage collector frees:
-     * native memory grew by the augmented images, 190 MB an epoch, until it ran). The tensor reads the
-     * buffer in place, so it is refilled only for the next batch, after this one's manager closed.
-     */
-    private ByteBuffer buffer = ByteBuffer.allocateDirect(0);
+    /** Reused for every batch: a new direct buffer per batch is freed only by the garbage collector. */
+    private final DirectFloats batch = new DirectFloats();
 
     BatchAugmenter(FashionMnist.Split split, Augmentation augmentation, long seed) {
         this.split = split;
@@ -48,11 +42,7 @@ final class BatchAugmenter {
      */
     NDArray images(NDManager manager, long[] order, int from, int to) {
         int n = to - from;
-        int bytes = n * FashionMnist.PIXELS * Float.BYTES;
-        if (buffer.capacity() < bytes) {
-            buffer = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
-        }
-        FloatBuffer pixels = buffer.clear().order(ByteOrder.nativeOrder()).asFloatBuffer();
+        FloatBuffer pixels = batch.forWriting(n * FashionMnist.PIXELS);
         byte[] source = split.images();
         int padding = augmentation.cropPadding();
         for (int i = 0; i < n; i++) {
@@ -70,6 +60,6 @@ final class BatchAugmenter {
                 }
             }
         }
-        return manager.create(buffer.limit(bytes).slice(), new Shape(n, 1, SIDE, SIDE), DataType.FLOAT32);
+        return manager.create(batch.written(n * FashionMnist.PIXELS), new Shape(n, 1, SIDE, SIDE), DataType.FLOAT32);
     }
 }
