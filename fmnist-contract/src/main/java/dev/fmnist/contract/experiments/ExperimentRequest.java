@@ -37,10 +37,11 @@ public record ExperimentRequest(
         }
         List<ExperimentRequest> children = new ArrayList<>();
         List<String> ids = sweep.childIds(experimentId);
+        List<Map<String, Double>> options = sweep.childOptions();
         for (int i = 0; i < ids.size(); i++) {
             NetworkSpec childNetwork = network;
             HyperParameters.Builder hp = hyperParameters.toBuilder();
-            for (Map.Entry<String, Double> option : sweep.childOptions(i).entrySet()) {
+            for (Map.Entry<String, Double> option : options.get(i).entrySet()) {
                 String field = sweep.isRandom() ? "sweep.space." + option.getKey() : "sweep.values[" + i + "]";
                 String drawn = sweep.isRandom() ? "trial " + i + " drew " + format(option.getValue()) + ": " : "";
                 try {
@@ -64,7 +65,7 @@ public record ExperimentRequest(
             try {
                 children.add(new ExperimentRequest(ids.get(i), childNetwork, hp.build(), null, tags));
             } catch (IllegalArgumentException e) {
-                throw childRejected(i, e);
+                throw childRejected(i, options.get(i), e);
             }
         }
         return children;
@@ -74,14 +75,14 @@ public record ExperimentRequest(
      * Child {@code i}'s recipe broke a rule: for a random search, named by the option drawn (its value
      * with it) when the rule is that option's; otherwise by the grid's value or the space.
      */
-    private RequestRejectedException childRejected(int i, IllegalArgumentException e) {
+    private RequestRejectedException childRejected(int i, Map<String, Double> drawnOptions, IllegalArgumentException e) {
         if (!sweep.isRandom()) {
             return new RequestRejectedException("sweep.values[" + i + "]", e.getMessage());
         }
         String message = String.valueOf(e.getMessage());
         int colon = message.indexOf(": ");
         String option = colon > 0 ? message.substring(0, colon) : "";
-        Double drawn = sweep.childOptions(i).get(option);
+        Double drawn = drawnOptions.get(option);
         return drawn == null ? new RequestRejectedException("sweep.space", "trial " + i + ": " + message)
                 : new RequestRejectedException("sweep.space." + option, "trial " + i + " drew " + format(drawn) + ": "
                         + message.substring(colon + 2));

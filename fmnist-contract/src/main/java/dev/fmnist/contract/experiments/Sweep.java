@@ -123,24 +123,28 @@ public record Sweep(String type, String parameter, List<Double> values, Integer 
     }
 
     /**
-     * The options child {@code i} sets: the grid's one value, or the trial's draws (each trial draws
-     * every option in name order from one generator, so trial i is the same wherever it is computed).
+     * The options each child sets, in the children's order: a grid's one value each, or each trial's
+     * draws (trial after trial, every option in name order, from one generator: so trial i is the same
+     * wherever it is computed).
      */
-    public Map<String, Double> childOptions(int i) {
+    @JsonIgnore
+    public List<Map<String, Double>> childOptions() {
+        List<Map<String, Double>> children = new ArrayList<>();
         if (!isRandom()) {
-            return Map.of(parameter, values.get(i));
+            values.forEach(value -> children.add(Map.of(parameter, value)));
+            return children;
         }
         // SplittableRandom: java.util.Random's first draws from neighbouring seeds are alike (seeds 0-39
         // all gave the same first choice of two)
         SplittableRandom random = new SplittableRandom(seed ^ DRAW_SALT);
-        Map<String, Double> drawn = new LinkedHashMap<>();
-        for (int trial = 0; trial <= i; trial++) {
-            drawn.clear();
-            for (Map.Entry<String, SearchDistribution> option : space.entrySet()) {
-                double value = option.getValue().draw(random);
-                drawn.put(option.getKey(), WHOLE.contains(option.getKey()) ? Math.rint(value) : value);
-            }
+        for (int trial = 0; trial < trials; trial++) {
+            Map<String, Double> drawn = new LinkedHashMap<>();
+            space.forEach((option, distribution) -> {
+                double value = distribution.draw(random);
+                drawn.put(option, WHOLE.contains(option) ? Math.rint(value) : value);
+            });
+            children.add(Collections.unmodifiableMap(drawn));
         }
-        return Collections.unmodifiableMap(drawn);
+        return children;
     }
 }

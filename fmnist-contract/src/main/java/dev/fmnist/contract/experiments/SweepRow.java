@@ -23,25 +23,19 @@ public record SweepRow(double value, String experimentId, ExperimentEvent.Type s
 
     /** The row of a grid child from its state once it ended: the test accuracy only of a child that succeeded. */
     public static SweepRow of(double value, ExperimentState end) {
-        return of(value, null, end, true);
+        return of(value, null, end);
     }
 
-    /**
-     * The row of a child from its state once it ended, with the options it drew (null for a grid) and,
-     * if {@code withTest}, its test accuracy.
-     */
-    public static SweepRow of(double value, Map<String, Double> options, ExperimentState end, boolean withTest) {
+    /** The row of a child from its state once it ended, with the options it drew (null for a grid). */
+    public static SweepRow of(double value, Map<String, Double> options, ExperimentState end) {
         boolean succeeded = end.status() == ExperimentEvent.Type.SUCCEEDED && end.metrics() != null;
-        Double accuracy = succeeded && withTest ? end.metrics().testAccuracy() : null;
-        Double validation = succeeded ? end.metrics().valAccuracy() : null;
-        return new SweepRow(value, end.experimentId(), end.status(), accuracy, options, validation, end.epochsDone(),
-                end.reason());
+        return new SweepRow(value, end.experimentId(), end.status(), succeeded ? end.metrics().testAccuracy() : null,
+                options, succeeded ? end.metrics().valAccuracy() : null, end.epochsDone(), end.reason());
     }
 
-    /** This row with the test accuracy of {@code end} (the winner's). */
-    public SweepRow withTestAccuracy(ExperimentState end) {
-        return new SweepRow(value, experimentId, status, end.metrics().testAccuracy(), options, valAccuracy, epochsDone,
-                reason);
+    /** This row without its test accuracy: a random search's losing trials. */
+    public SweepRow withoutTestAccuracy() {
+        return new SweepRow(value, experimentId, status, null, options, valAccuracy, epochsDone, reason);
     }
 
     @JsonIgnore

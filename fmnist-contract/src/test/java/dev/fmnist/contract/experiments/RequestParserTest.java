@@ -211,7 +211,7 @@ class RequestParserTest {
         assertThat(parse(body.formatted(7)).children()).as("the same seed, the same trials").isEqualTo(trials);
         assertThat(parse(body.formatted(8)).children().get(0).hyperParameters())
                 .isNotEqualTo(trials.get(0).hyperParameters());
-        assertThat(request.sweep().childOptions(3)).containsOnlyKeys("batchSize", "dropout", "learningRate")
+        assertThat(request.sweep().childOptions().get(3)).containsOnlyKeys("batchSize", "dropout", "learningRate")
                 .containsEntry("learningRate", trials.get(3).hyperParameters().learningRate());
     }
 

@@ -6,7 +6,6 @@ import dev.fmnist.contract.experiments.SweepRow;
 import dev.fmnist.contract.experiments.Sweep;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -34,22 +33,21 @@ public record SweepOutcome(List<SweepRow> rows, Type outcome, String reason) {
     public static Optional<SweepOutcome> of(ExperimentState sweep, Function<String, Optional<ExperimentState>> children) {
         Sweep definition = sweep.sweep();
         List<SweepRow> rows = new ArrayList<>();
-        Map<String, ExperimentState> ends = new HashMap<>();
         List<String> ids = sweep.childIds();
+        List<Map<String, Double>> options = definition.childOptions();
         for (int i = 0; i < ids.size(); i++) {
             Optional<ExperimentState> child = children.apply(ids.get(i));
             if (child.isEmpty() || !child.get().isEnded()) {
                 return Optional.empty();
             }
-            ends.put(ids.get(i), child.get());
-            rows.add(definition.isRandom() ? SweepRow.of(i, definition.childOptions(i), child.get(), false)
+            rows.add(definition.isRandom() ? SweepRow.of(i, options.get(i), child.get())
                     : SweepRow.of(definition.values().get(i), child.get()));
         }
         if (definition.isRandom()) {
             rows.sort(Comparator.comparing((SweepRow r) -> r.succeeded() && r.valAccuracy() != null ? r.valAccuracy()
                     : Double.NEGATIVE_INFINITY).reversed().thenComparingDouble(SweepRow::value));
-            if (!rows.isEmpty() && rows.get(0).succeeded()) {
-                rows.set(0, rows.get(0).withTestAccuracy(ends.get(rows.get(0).experimentId())));
+            for (int rank = 1; rank < rows.size(); rank++) { // the winner keeps its test accuracy, alone
+                rows.set(rank, rows.get(rank).withoutTestAccuracy());
             }
         }
         return Optional.of(of(rows));

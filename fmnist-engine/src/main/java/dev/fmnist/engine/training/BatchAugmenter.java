@@ -56,7 +56,7 @@ final class BatchAugmenter {
                 for (int x = 0; x < SIDE; x++) {
                     int sx = (flip ? SIDE - 1 - x : x) + dx;
                     boolean inside = sy >= 0 && sy < SIDE && sx >= 0 && sx < SIDE;
-                    pixels.put(out + y * SIDE + x, inside ? (source[image + sy * SIDE + sx] & 0xff) / Pixels.MAX_LEVEL : 0f);
+                    pixels.put(out + y * SIDE + x, inside ? Pixels.scale(source[image + sy * SIDE + sx]) : 0f);
                 }
             }
         }

@@ -104,15 +104,15 @@ public final class FashionMnistTrainer {
                     epochs.add(metrics);
                     observer.onEpochEnd(metrics);
                     kept.offer(metrics, model.getBlock());
-                    stopReason = kept.stopReason().or(() -> observer.stopAfter(metrics)).orElse(null);
-                    if (stopReason != null && epoch + 1 < hp.epochs()) {
-                        LOG.info("stopping after epoch {}: {}", epoch + 1, stopReason);
+                    if (epoch + 1 < hp.epochs()) { // after the last epoch there is nothing left to stop
+                        stopReason = kept.stopReason().or(() -> observer.stopAfter(metrics)).orElse(null);
                     }
                 }
-                boolean stoppedEarly = epochs.size() < hp.epochs();
+                if (stopReason != null) {
+                    LOG.info("stopped after epoch {}: {}", epochs.size(), stopReason);
+                }
                 return new TrainingResult(spec, hp, device.toString(), trainImages, parameters, epochs,
-                        kept.parameters(model.getBlock()), kept.publishedEpoch(epochs.size()),
-                        stoppedEarly ? stopReason : null);
+                        kept.parameters(model.getBlock()), kept.publishedEpoch(epochs.size()), stopReason);
             }
         } catch (EngineException e) {
             throw new TrainingFailedException("engine failure: " + e.getMessage(), e);
