@@ -1,9 +1,5 @@
 # Sourced by the launchers: native settings every fmnist JVM needs before libtorch loads.
 
-# libtorch 2.5.1's oneDNN gives wrong convolution gradients with its AVX2/AVX-512 kernels on
-# AVX-512 machines (see ComputeEngine.ONEDNN_ISA_VARIABLE); capped at AVX they are exact.
-export ONEDNN_MAX_CPU_ISA="${ONEDNN_MAX_CPU_ISA:-AVX}"
-
 # jemalloc, with a policy per role (FMNIST_NATIVE_ROLE, set by the launcher; MALLOC_CONF overrides):
 # - training: keep every freed page. glibc returns each freed activation buffer (over 100 MB a batch
 #   for BetterNet) to the kernel and faults it back in on the next batch; keeping them makes a CPU

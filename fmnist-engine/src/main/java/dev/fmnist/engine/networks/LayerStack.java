@@ -16,6 +16,8 @@ import ai.djl.training.initializer.UniformInitializer;
 import ai.djl.training.initializer.XavierInitializer;
 import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.training.Initialization;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Builds a feed-forward network layer by layer while tracking the activation shape, so each layer's
@@ -37,6 +39,7 @@ final class LayerStack {
     private boolean flat;
     private long parameters;
     private long macsPerImage;
+    private final List<ConvLayer> convolutions = new ArrayList<>();
 
     /**
      * Starts from an input of {@code channels x height x width} per image; {@code dropout} is the share
@@ -64,6 +67,8 @@ final class LayerStack {
                 .build();
         initialise(conv, fanIn);
         block.add(conv);
+        convolutions.add(new ConvLayer(Math.toIntExact(channels), Math.toIntExact(height), Math.toIntExact(width),
+                filters, kernel, padding));
         height = height + 2L * padding - kernel + 1;
         width = width + 2L * padding - kernel + 1;
         if (height <= 0 || width <= 0) {
@@ -134,7 +139,7 @@ final class LayerStack {
     }
 
     Network build(NetworkSpec spec) {
-        return new Network(spec, block, parameters, macsPerImage);
+        return new Network(spec, block, parameters, macsPerImage, convolutions);
     }
 
     private void requireSpatial(String layer) {

@@ -2,6 +2,7 @@ package dev.fmnist.engine.networks;
 
 import ai.djl.nn.SequentialBlock;
 import dev.fmnist.contract.networks.NetworkSpec;
+import java.util.List;
 
 /**
  * A network ready to be initialised and trained or loaded.
@@ -10,8 +11,14 @@ import dev.fmnist.contract.networks.NetworkSpec;
  * @param block the DJL block, not yet initialised
  * @param parameterCount trainable parameters, equal to PyTorch's for the same network
  * @param forwardMacsPerImage multiply-accumulates of one image's forward pass (conv and dense layers)
+ * @param convolutions the convolutions in order, with the input each sees
  */
-public record Network(NetworkSpec spec, SequentialBlock block, long parameterCount, long forwardMacsPerImage) {
+public record Network(NetworkSpec spec, SequentialBlock block, long parameterCount, long forwardMacsPerImage,
+        List<ConvLayer> convolutions) {
+
+    public Network {
+        convolutions = List.copyOf(convolutions);
+    }
 
     /**
      * Floating-point operations to train on one image: the forward pass plus a backward pass of about

@@ -1,8 +1,11 @@
 package dev.fmnist.engine.networks;
 
 import dev.fmnist.contract.data.FashionMnist;
+import dev.fmnist.contract.networks.Architecture;
 import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.training.Initialization;
+import java.util.LinkedHashSet;
+import java.util.Set;
 
 /**
  * The layers behind each name of the contract's architecture registry. Each seed name builds exactly
@@ -27,6 +30,21 @@ public final class Networks {
     public static Network build(NetworkSpec spec, Initialization initialization, double dropout) {
         LayerStack input = new LayerStack(1, FashionMnist.IMAGE_SIDE, FashionMnist.IMAGE_SIDE, initialization, dropout);
         return layers(spec, input).build(spec);
+    }
+
+    /** Every distinct convolution the registry's networks run (CompareNet at each k), in registry order. */
+    public static Set<ConvLayer> registryConvolutions() {
+        Set<ConvLayer> convolutions = new LinkedHashSet<>();
+        for (Architecture architecture : Architecture.values()) {
+            if (architecture.takesKernelSize()) {
+                for (int k = NetworkSpec.MIN_KERNEL; k <= NetworkSpec.MAX_KERNEL; k++) {
+                    convolutions.addAll(build(NetworkSpec.of(architecture.id(), k), Initialization.PYTORCH).convolutions());
+                }
+            } else {
+                convolutions.addAll(build(NetworkSpec.of(architecture), Initialization.PYTORCH).convolutions());
+            }
+        }
+        return convolutions;
     }
 
     private static LayerStack layers(NetworkSpec spec, LayerStack input) {

@@ -4,8 +4,6 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.engine.EngineException;
 import ai.djl.pytorch.jni.JniUtils;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The one place that touches DJL's PyTorch engine directly: offline start-up, threads, device choice,
@@ -18,15 +16,11 @@ public final class ComputeEngine {
     private static final String THREADS_PROPERTY = "ai.djl.pytorch.num_threads";
     private static final String INTEROP_THREADS_PROPERTY = "ai.djl.pytorch.num_interop_threads";
     /**
-     * oneDNN 3.5.3 (inside libtorch 2.5.1) computes wrong, run-to-run different convolution gradients
-     * with its AVX2 and AVX-512 kernels on our AVX-512 machines: NaN within a few steps once a JVM has
-     * trained one model. Capped at AVX the kernels are exact and deterministic, about 10% slower. The
-     * variable must be in the process environment before libtorch loads, so launchers set it.
+     * oneDNN's ISA cap, read by libtorch when it loads. Not set by any launcher: the AVX2 and AVX-512
+     * kernels pass {@link ConvolutionCheck} on our machines (README, "Native settings"); reported by the
+     * diagnostic commands so a figure says which kernels made it.
      */
     public static final String ONEDNN_ISA_VARIABLE = "ONEDNN_MAX_CPU_ISA";
-    public static final String ONEDNN_SAFE_ISA = "AVX";
-
-    private static final Logger LOG = LoggerFactory.getLogger(ComputeEngine.class);
 
     private ComputeEngine() {}
 
@@ -50,25 +44,10 @@ public final class ComputeEngine {
             System.setProperty(OFFLINE_PROPERTY, "true");
         }
         try {
-            Engine engine = Engine.getEngine(ENGINE_NAME);
-            warnOnceAboutOneDnn();
-            return engine;
+            return Engine.getEngine(ENGINE_NAME);
         } catch (EngineException | IllegalArgumentException e) {
             throw new IllegalStateException("DJL's PyTorch engine did not start: the pytorch-native jar on the class "
                     + "path must match pytorch-jni exactly (downloads are off). Cause: " + e.getMessage(), e);
-        }
-    }
-
-    private static volatile boolean oneDnnChecked;
-
-    private static void warnOnceAboutOneDnn() {
-        if (!oneDnnChecked) {
-            oneDnnChecked = true;
-            if (System.getenv(ONEDNN_ISA_VARIABLE) == null) {
-                LOG.warn("{} is not set: libtorch's oneDNN AVX2/AVX-512 convolution kernels gave wrong gradients on "
-                        + "AVX-512 CPUs in our tests; start the JVM with {}={} (bin/ scripts and containers do)",
-                        ONEDNN_ISA_VARIABLE, ONEDNN_ISA_VARIABLE, ONEDNN_SAFE_ISA);
-            }
         }
     }
 

@@ -62,8 +62,10 @@ class FashionMnistTrainerTest {
     }
 
     /**
-     * Also the guard against wrong convolution gradients (see ComputeEngine.ONEDNN_ISA_VARIABLE): with
-     * them, a second conv model trained in the same JVM differs from the first and soon hits NaN.
+     * Also the guard for the fault once reported with oneDNN's AVX2/AVX-512 kernels (a second conv model
+     * in the same JVM differing from the first and reaching NaN): these tests run with the fast kernels,
+     * on memory glibc poisons (MALLOC_PERTURB_ in the engine's surefire settings), so a kernel that read
+     * memory it had not written, or raced, would make the runs differ.
      */
     @Test
     void theSameSeedGivesTheSameRunEvenAfterOtherRunsInTheSameJvm() {

@@ -8,8 +8,8 @@ import picocli.CommandLine;
 /** The trainer's local commands, run from the service jar without Kafka. */
 @Command(name = "trainer-service", mixinStandardHelpOptions = true,
         description = "Local commands of the fmnist trainer; without a command the service starts.",
-        subcommands = {TrainCommand.class, MatmulCommand.class, ForwardCommand.class, PlotSweepCommand.class,
-            PlotEpochsCommand.class})
+        subcommands = {TrainCommand.class, MatmulCommand.class, ForwardCommand.class, ConvCheckCommand.class,
+            PlotSweepCommand.class, PlotEpochsCommand.class})
 public final class TrainerCli {
 
     private static final Set<String> HELP_OPTIONS = Set.of("--help", "-h", "--version", "-V");
