@@ -11,6 +11,7 @@ import dev.fmnist.contract.artefacts.ModelArtefact;
 import dev.fmnist.contract.artefacts.ModelManifest;
 import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.engine.artefacts.ArtefactModels;
+import dev.fmnist.engine.networks.ChannelsLast;
 import dev.fmnist.engine.runtime.ComputeEngine;
 import dev.fmnist.engine.util.DirectFloats;
 
@@ -75,7 +76,8 @@ public final class InferenceModel implements AutoCloseable {
             NDArray images = manager.create(input.written(values),
                     new Shape(count, 1, FashionMnist.IMAGE_SIDE, FashionMnist.IMAGE_SIDE), DataType.FLOAT32);
             NDArray logits = model.getBlock()
-                    .forward(new ParameterStore(manager, false), new NDList(images), false).singletonOrThrow();
+                    .forward(new ParameterStore(manager, false), new NDList(ChannelsLast.images(images)), false)
+                    .singletonOrThrow();
             float[] flat = logits.softmax(1).toFloatArray();
             float[][] probabilities = new float[count][FashionMnist.CLASSES];
             for (int i = 0; i < count; i++) {

@@ -11,6 +11,12 @@ import java.util.Set;
  * The layers behind each name of the contract's architecture registry. Each seed name builds exactly
  * the seed notebook's network; the switch is exhaustive, so a name added to the registry does not compile
  * until it has layers here.
+ *
+ * <p>Every convolution stage max-pools before its ReLU, where the seed has ReLU then pool. The two
+ * commute exactly, forward and backward (ReLU is monotonic, so the window's maximum and its position are
+ * the same either way, and a window with no positive value passes no gradient either way), but ReLU then
+ * reads and writes a quarter of the values. Neither holds weights, and their records in the parameter
+ * file have the same length, so artefacts saved in either order load into both.
  */
 public final class Networks {
 
@@ -53,11 +59,11 @@ public final class Networks {
             case BASELINE -> compare(input, NetworkSpec.BASELINE_KERNEL);
             case COMPARE -> compare(input, spec.k());
             // conv 40@3x3 pad 1, pool, conv 80@3x3, pool, dense 800, dense 10
-            case BETTER -> input.conv(40, 3, 1).relu().maxPool(2)
-                    .conv(80, 3, 0).relu().maxPool(2)
+            case BETTER -> input.conv(40, 3, 1).maxPool(2).relu()
+                    .conv(80, 3, 0).maxPool(2).relu()
                     .flatten().dense(800).relu().dense(10);
-            case BETTER_BN -> input.conv(40, 3, 1).batchNorm().relu().maxPool(2)
-                    .conv(80, 3, 0).batchNorm().relu().maxPool(2)
+            case BETTER_BN -> input.conv(40, 3, 1).batchNorm().maxPool(2).relu()
+                    .conv(80, 3, 0).batchNorm().maxPool(2).relu()
                     .flatten().dense(800).batchNorm().relu().dense(10);
         };
     }
@@ -67,8 +73,8 @@ public final class Networks {
      * padding-2 second conv gives 17-k pixels a side, pooled to floor((17-k)/2).
      */
     private static LayerStack compare(LayerStack input, int k) {
-        return input.conv(8, 5, 0).relu().maxPool(2)
-                .conv(12, k, 2).relu().maxPool(2)
+        return input.conv(8, 5, 0).maxPool(2).relu()
+                .conv(12, k, 2).maxPool(2).relu()
                 .flatten().dense(256).relu().dense(10);
     }
 }

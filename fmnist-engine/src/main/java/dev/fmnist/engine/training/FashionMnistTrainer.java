@@ -18,6 +18,7 @@ import dev.fmnist.contract.training.EpochMetrics;
 import dev.fmnist.contract.training.HyperParameters;
 import dev.fmnist.contract.training.KeepBest;
 import dev.fmnist.contract.training.TrainAccuracyMode;
+import dev.fmnist.engine.networks.ChannelsLast;
 import dev.fmnist.engine.networks.Network;
 import dev.fmnist.engine.networks.Networks;
 import dev.fmnist.engine.runtime.ComputeEngine;
@@ -244,7 +245,7 @@ public final class FashionMnistTrainer {
                             : new NDArray[] {augmenter.images(batchManager, order, from, to), train.labels(batchManager, index)};
                     float loss;
                     try (GradientCollector collector = trainer.newGradientCollector()) {
-                        NDArray logits = trainer.forward(new NDList(xy[0])).singletonOrThrow();
+                        NDArray logits = trainer.forward(new NDList(ChannelsLast.images(xy[0]))).singletonOrThrow();
                         NDArray lossArray = trainer.getLoss().evaluate(new NDList(xy[1]), new NDList(logits));
                         collector.backward(lossArray);
                         loss = lossArray.getFloat();
@@ -296,7 +297,7 @@ public final class FashionMnistTrainer {
                 long to = Math.min(n, from + hp.batchSize());
                 try (NDManager batchManager = split.images().getManager().newSubManager()) {
                     NDArray[] xy = split.slice(batchManager, from, to);
-                    NDArray logits = trainer.evaluate(new NDList(xy[0])).singletonOrThrow();
+                    NDArray logits = trainer.evaluate(new NDList(ChannelsLast.images(xy[0]))).singletonOrThrow();
                     correct += logits.argMax(1).eq(xy[1]).sum().getLong();
                     if (withLoss) {
                         lossSum += trainer.getLoss().evaluate(new NDList(xy[1]), new NDList(logits)).getFloat()

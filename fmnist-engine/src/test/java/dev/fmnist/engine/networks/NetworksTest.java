@@ -9,13 +9,27 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.Blocks;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.pooling.Pool;
+import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import dev.fmnist.contract.networks.Architecture;
 import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.training.Initialization;
 import dev.fmnist.engine.runtime.ComputeEngine;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -85,6 +99,68 @@ class NetworksTest {
                     .isEqualTo(network.block().getChildren().size() - 2);
             assertThat(without.parameterCount()).as("and no parameters").isEqualTo(network.parameterCount());
         }
+    }
+
+    /**
+     * Our networks max-pool before ReLU; the seed's ReLU before it. The seed's BetterNet, built here layer
+     * for layer, saves a parameter file ours loads, and with those weights both give the same logits and
+     * the same gradient for every parameter, to the bit, in both memory layouts.
+     */
+    @Test
+    void poolingBeforeReluIsTheSeedsOrderBitForBitAndReadsItsParameterFiles() throws Exception {
+        Network ours = Networks.build(NetworkSpec.of(Architecture.BETTER), Initialization.PYTORCH);
+        SequentialBlock seed = new SequentialBlock()
+                .add(seedConv(40, 1)).add(Activation.reluBlock()).add(Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2)))
+                .add(seedConv(80, 0)).add(Activation.reluBlock()).add(Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2)))
+                .add(Blocks.batchFlattenBlock())
+                .add(Linear.builder().setUnits(800).build()).add(Activation.reluBlock())
+                .add(Linear.builder().setUnits(10).build());
+        try (Model model = Model.newInstance("order-check", ComputeEngine.device(), ComputeEngine.ENGINE_NAME)) {
+            NDManager manager = model.getNDManager();
+            seed.initialize(manager, DataType.FLOAT32, BATCH_OF_3);
+            ours.block().initialize(manager, DataType.FLOAT32, BATCH_OF_3);
+            ByteArrayOutputStream saved = new ByteArrayOutputStream();
+            seed.saveParameters(new DataOutputStream(saved));
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(saved.toByteArray()));
+            ours.block().loadParameters(manager, in);
+            assertThat(in.available()).as("the seed's file read to its end").isZero();
+
+            // inputs in [-1, 1] so that whole pooling windows are negative after the first convolution
+            NDArray images = manager.randomUniform(-1, 1, new Shape(16, 1, 28, 28));
+            NDArray outputGradient = manager.randomUniform(-1, 1, new Shape(16, 10));
+            for (NDArray input : new NDArray[] {images, ChannelsLast.images(images)}) {
+                List<NDArray> fromSeed = logitsAndGradients(seed, manager, input, outputGradient);
+                List<NDArray> fromOurs = logitsAndGradients(ours.block(), manager, input, outputGradient);
+                assertThat(fromOurs).hasSize(9);
+                for (int i = 0; i < fromSeed.size(); i++) {
+                    assertThat(fromOurs.get(i).contentEquals(fromSeed.get(i))).as("array %d", i).isTrue();
+                }
+            }
+        }
+    }
+
+    private static Conv2d seedConv(int filters, int padding) {
+        return Conv2d.builder().setFilters(filters).setKernelShape(new Shape(3, 3))
+                .optPadding(new Shape(padding, padding)).build();
+    }
+
+    /** The logits, then each parameter's gradient of sum(logits * outputGradient). */
+    private static List<NDArray> logitsAndGradients(Block block, NDManager manager, NDArray images,
+            NDArray outputGradient) {
+        List<NDArray> result = new ArrayList<>();
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            p.getValue().getArray().setRequiresGradient(true); // loaded arrays come without
+        }
+        try (GradientCollector collector = ComputeEngine.pytorch().newGradientCollector()) {
+            NDArray logits = block.forward(new ParameterStore(manager, false), new NDList(images), true)
+                    .singletonOrThrow();
+            collector.backward(logits.mul(outputGradient).sum());
+            result.add(logits);
+        }
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            result.add(p.getValue().getArray().getGradient().duplicate());
+        }
+        return result;
     }
 
     private static NDArray forward(Network network, NDManager manager, NDArray images, boolean training) {
