@@ -4,7 +4,6 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import dev.fmnist.contract.artefacts.ModelArtefact;
@@ -13,7 +12,7 @@ import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.engine.artefacts.ArtefactModels;
 import dev.fmnist.engine.networks.ChannelsLast;
 import dev.fmnist.engine.runtime.ComputeEngine;
-import dev.fmnist.engine.util.DirectFloats;
+import dev.fmnist.engine.util.NativeArrays;
 
 /**
  * A trained model ready to classify: the engine's inference API. Loaded from a verified artefact on
@@ -26,12 +25,6 @@ public final class InferenceModel implements AutoCloseable {
     private final ModelManifest manifest;
 
     private static final double NANOS_PER_SECOND = 1e9;
-    /**
-     * Each calling thread's input buffer (the batcher's workers call concurrently): a heap array per
-     * call would leave a direct buffer per batch for the garbage collector to free.
-     */
-    private static final ThreadLocal<DirectFloats> INPUT = ThreadLocal.withInitial(DirectFloats::new);
-
     private InferenceModel(Model model, ModelManifest manifest) {
         this.model = model;
         this.manifest = manifest;
@@ -71,10 +64,8 @@ public final class InferenceModel implements AutoCloseable {
                 throw new IllegalArgumentException("pixels: " + count + " images need " + values + " values, got "
                         + pixels.length);
             }
-            DirectFloats input = INPUT.get();
-            input.forWriting(values).put(pixels, 0, values);
-            NDArray images = manager.create(input.written(values),
-                    new Shape(count, 1, FashionMnist.IMAGE_SIDE, FashionMnist.IMAGE_SIDE), DataType.FLOAT32);
+            NDArray images = NativeArrays.floats(manager,
+                    new Shape(count, 1, FashionMnist.IMAGE_SIDE, FashionMnist.IMAGE_SIDE), b -> b.put(pixels, 0, values));
             NDArray logits = model.getBlock()
                     .forward(new ParameterStore(manager, false), new NDList(ChannelsLast.images(images)), false)
                     .singletonOrThrow();

@@ -2,12 +2,11 @@ package dev.fmnist.engine.training;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.contract.images.Pixels;
 import dev.fmnist.contract.training.Augmentation;
-import dev.fmnist.engine.util.DirectFloats;
+import dev.fmnist.engine.util.NativeArrays;
 import java.nio.FloatBuffer;
 import java.util.Random;
 
@@ -27,8 +26,6 @@ final class BatchAugmenter {
     private final FashionMnist.Split split;
     private final Augmentation augmentation;
     private final Random random;
-    /** Reused for every batch: a new direct buffer per batch is freed only by the garbage collector. */
-    private final DirectFloats batch = new DirectFloats();
 
     BatchAugmenter(FashionMnist.Split split, Augmentation augmentation, long seed) {
         this.split = split;
@@ -38,11 +35,14 @@ final class BatchAugmenter {
 
     /**
      * The images at {@code order[from..to)}, augmented, as float32 [n, 1, 28, 28] in [0, 1]; the array
-     * is valid until the next call (the caller closes it with its batch).
+     * belongs to {@code manager} (the caller closes it with its batch).
      */
     NDArray images(NDManager manager, long[] order, int from, int to) {
         int n = to - from;
-        FloatBuffer pixels = batch.forWriting(n * FashionMnist.PIXELS);
+        return NativeArrays.floats(manager, new Shape(n, 1, SIDE, SIDE), pixels -> write(pixels, order, from, n));
+    }
+
+    private void write(FloatBuffer pixels, long[] order, int from, int n) {
         byte[] source = split.images();
         int padding = augmentation.cropPadding();
         for (int i = 0; i < n; i++) {
@@ -60,6 +60,5 @@ final class BatchAugmenter {
                 }
             }
         }
-        return manager.create(batch.written(n * FashionMnist.PIXELS), new Shape(n, 1, SIDE, SIDE), DataType.FLOAT32);
     }
 }

@@ -7,7 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.contract.images.Pixels;
-import java.nio.ByteBuffer;
+import dev.fmnist.engine.util.NativeArrays;
 
 /**
  * A split held on the compute device once, so batches are sliced or gathered there instead of being
@@ -20,10 +20,10 @@ record DeviceSplit(NDArray images, NDArray labels) {
     static DeviceSplit of(NDManager manager, FashionMnist.Split split) {
         int n = split.size();
         try (NDManager staging = manager.newSubManager()) {
-            NDArray bytes = staging.create(direct(split.images()),
-                    new Shape(n, 1, FashionMnist.IMAGE_SIDE, FashionMnist.IMAGE_SIDE), DataType.UINT8);
+            NDArray bytes = NativeArrays.unsignedBytes(staging,
+                    new Shape(n, 1, FashionMnist.IMAGE_SIDE, FashionMnist.IMAGE_SIDE), split.images());
             NDArray images = bytes.toType(DataType.FLOAT32, false).divi(Pixels.MAX_LEVEL);
-            NDArray labels = staging.create(direct(split.labels()), new Shape(n), DataType.UINT8)
+            NDArray labels = NativeArrays.unsignedBytes(staging, new Shape(n), split.labels())
                     .toType(DataType.INT64, false);
             images.attach(manager);
             labels.attach(manager);
@@ -50,9 +50,5 @@ record DeviceSplit(NDArray images, NDArray labels) {
     NDArray[] slice(NDManager manager, long from, long to) {
         NDIndex range = new NDIndex("{}:{}", from, to);
         return new NDArray[] {images.get(manager, range), labels.get(manager, range)};
-    }
-
-    private static ByteBuffer direct(byte[] bytes) {
-        return ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
     }
 }

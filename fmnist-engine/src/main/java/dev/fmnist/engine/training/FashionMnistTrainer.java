@@ -22,13 +22,13 @@ import dev.fmnist.engine.networks.ChannelsLast;
 import dev.fmnist.engine.networks.Network;
 import dev.fmnist.engine.networks.Networks;
 import dev.fmnist.engine.runtime.ComputeEngine;
+import dev.fmnist.engine.util.NativeArrays;
 import dev.fmnist.engine.util.ProcessMemory;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
@@ -240,7 +240,7 @@ public final class FashionMnistTrainer {
                 int from = batch * hp.batchSize();
                 int to = Math.min(order.length, from + hp.batchSize());
                 try (NDManager batchManager = train.images().getManager().newSubManager()) {
-                    NDArray index = batchManager.create(Arrays.copyOfRange(order, from, to));
+                    NDArray index = NativeArrays.longs(batchManager, order, from, to - from);
                     NDArray[] xy = augmenter == null ? train.gather(batchManager, index)
                             : new NDArray[] {augmenter.images(batchManager, order, from, to), train.labels(batchManager, index)};
                     float loss;
