@@ -1,31 +1,48 @@
 #!/usr/bin/env bash
 # The forward pass the inference service runs (InferenceModel.classify), timed per batch size on real
-# test images, for each artefact under each oneDNN ISA cap, in rounds that alternate them; prints the
-# median images/s per (model, ISA, batch). Each measurement is a fresh `bin/trainer forward` JVM.
-# Usage: bench/inference-forward.sh [--rounds N] [--threads N] [--isa "AVX ALL"] ARTEFACT.zip...
+# test images, for each artefact, in rounds that alternate the contenders; prints the median images/s
+# per (model, contender, batch). Each measurement is a fresh `bin/trainer forward` JVM.
+# Contenders: this build as the launchers start it ("now"); with --isa "AVX ALL", this build under each
+# oneDNN ISA cap instead; with --before DIR, also an older trainer-service build (its quarkus-app
+# directory) started as that build's launchers did (ONEDNN_MAX_CPU_ISA=AVX unless --before-isa says).
+# Usage: bench/inference-forward.sh [--rounds N] [--threads N] [--isa "AVX ALL"] [--before DIR [--before-isa ISA]] ARTEFACT.zip...
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+usage="usage: $0 [--rounds N] [--threads N] [--isa \"AVX ALL\"] [--before DIR [--before-isa ISA]] ARTEFACT.zip..."
 rounds=3
 threads=2
-isas="AVX ALL"
+isas=""
+before=""
+before_isa=AVX
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
     --isa) isas=$2; shift 2 ;;
-    -*) echo "usage: $0 [--rounds N] [--threads N] [--isa \"AVX ALL\"] ARTEFACT.zip..." >&2; exit 2 ;;
+    --before) before=$2; shift 2 ;;
+    --before-isa) before_isa=$2; shift 2 ;;
+    -*) echo "$usage" >&2; exit 2 ;;
     *) break ;;
   esac
 done
-[ $# -gt 0 ] || { echo "usage: $0 [--rounds N] [--threads N] [--isa \"AVX ALL\"] ARTEFACT.zip..." >&2; exit 2; }
+[ $# -gt 0 ] || { echo "$usage" >&2; exit 2; }
+[ -z "$before" ] || [ -f "$before/quarkus-run.jar" ] || { echo "--before: no quarkus-run.jar in $before" >&2; exit 2; }
 lines=$(mktemp)
 trap 'rm -f "$lines"' EXIT
+measure() { # label, artefact, then env assignments
+  local label=$1 artefact=$2; shift 2
+  echo "== round $round: $artefact, $label" >&2
+  env "$@" "$root/bin/trainer" forward --artefact "$artefact" --threads "$threads" 2>/dev/null \
+    | sed "s/^{/{\"contender\":\"$label\",/" >> "$lines"
+}
 for round in $(seq 1 "$rounds"); do
   for artefact in "$@"; do
-    for isa in $isas; do
-      echo "== round $round: $artefact, ONEDNN_MAX_CPU_ISA=$isa" >&2
-      ONEDNN_MAX_CPU_ISA=$isa "$root/bin/trainer" forward --artefact "$artefact" --threads "$threads" 2>/dev/null >> "$lines"
-    done
+    [ -z "$before" ] || measure "before (ISA $before_isa)" "$artefact" FMNIST_TRAINER_APP="$before" ONEDNN_MAX_CPU_ISA="$before_isa"
+    if [ -z "$isas" ]; then
+      measure "now" "$artefact" FMNIST_BENCH=1
+    else
+      for isa in $isas; do measure "now (ISA $isa)" "$artefact" ONEDNN_MAX_CPU_ISA="$isa"; done
+    fi
   done
 done
 /usr/bin/python3 - "$lines" <<'PY'
@@ -33,10 +50,10 @@ import json, statistics, sys, collections
 runs = collections.defaultdict(list)
 for line in open(sys.argv[1]):
     r = json.loads(line)
-    runs[(r["model"], r["onednn_max_cpu_isa"], r["batch"])].append(r["images_per_second"])
-print("| model | ONEDNN_MAX_CPU_ISA | batch | images/s (median) | ms per batch | runs |")
-print("| --- | --- | ---: | ---: | ---: | ---: |")
-for (model, isa, batch), values in sorted(runs.items()):
+    runs[(r["model"], r["batch"], r["contender"])].append(r["images_per_second"])
+print("| model | batch | contender | images/s (median) | ms per batch | runs |")
+print("| --- | ---: | --- | ---: | ---: | ---: |")
+for (model, batch, contender), values in sorted(runs.items()):
     median = statistics.median(values)
-    print(f"| {model} | {isa} | {batch} | {median:,.0f} | {1000 * batch / median:.2f} | {len(values)} |")
+    print(f"| {model} | {batch} | {contender} | {median:,.0f} | {1000 * batch / median:.2f} | {len(values)} |")
 PY

@@ -1,6 +1,5 @@
 package dev.fmnist.engine.runtime;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -57,27 +56,13 @@ public final class ConvolutionCheck {
         if (batch < 1) {
             throw new IllegalArgumentException("batch: must be at least 1, got " + batch);
         }
-        Engine engine = ComputeEngine.pytorch();
-        SplittableRandom random = new SplittableRandom(seed);
-        int outSide = layer.height() + 2 * layer.padding() - layer.kernel() + 1;
-        Shape inputShape = new Shape(batch, layer.inChannels(), layer.height(), layer.width());
-        Shape weightShape = new Shape(layer.filters(), layer.inChannels(), layer.kernel(), layer.kernel());
-        Shape outputShape = new Shape(batch, layer.filters(), outSide, outSide);
-        double[] input = uniform(random, inputShape.size(), 1.0);
-        double[] weight = uniform(random, weightShape.size(), 1.0 / Math.sqrt(layer.inChannels() * layer.kernel()
-                * layer.kernel()));
-        double[] bias = uniform(random, layer.filters(), 0.1);
-        double[] outputGradient = uniform(random, outputShape.size(), 1.0);
-
+        Problem problem = Problem.draw(layer, batch, new SplittableRandom(seed));
         List<Finding> findings = new ArrayList<>();
-        try (NDManager manager = engine.newBaseManager(ComputeEngine.device())) {
-            NDArray[] reference = passes(manager, engine, layer, input, inputShape, weight, weightShape, bias,
-                    outputGradient, outputShape, DataType.FLOAT64, Layout.NCHW);
+        try (NDManager manager = ComputeEngine.pytorch().newBaseManager(ComputeEngine.device())) {
+            NDArray[] reference = problem.passes(manager, DataType.FLOAT64, Layout.NCHW);
             for (Layout layout : Layout.values()) {
-                NDArray[] first = passes(manager, engine, layer, input, inputShape, weight, weightShape, bias,
-                        outputGradient, outputShape, DataType.FLOAT32, layout);
-                NDArray[] second = passes(manager, engine, layer, input, inputShape, weight, weightShape, bias,
-                        outputGradient, outputShape, DataType.FLOAT32, layout);
+                NDArray[] first = problem.passes(manager, DataType.FLOAT32, layout);
+                NDArray[] second = problem.passes(manager, DataType.FLOAT32, layout);
                 for (Pass pass : Pass.values()) {
                     int i = pass.ordinal();
                     findings.add(new Finding(layer, batch, layout, pass, relativeError(first[i], reference[i]),
@@ -96,25 +81,39 @@ public final class ConvolutionCheck {
         return scale == 0 ? error : error / scale;
     }
 
-    /** Output, input gradient, weight gradient and bias gradient of one convolution in {@code type}. */
-    private static NDArray[] passes(NDManager manager, Engine engine, ConvLayer layer, double[] input,
-            Shape inputShape, double[] weight, Shape weightShape, double[] bias, double[] outputGradient,
-            Shape outputShape, DataType type, Layout layout) {
-        NDArray x = layout == Layout.CHANNELS_LAST ? channelsLast(manager, input, inputShape, type)
-                : manager.create(input, inputShape).toType(type, false);
-        NDArray w = manager.create(weight, weightShape).toType(type, false);
-        NDArray b = manager.create(bias).toType(type, false);
-        NDArray dy = manager.create(outputGradient, outputShape).toType(type, false);
-        x.setRequiresGradient(true);
-        w.setRequiresGradient(true);
-        b.setRequiresGradient(true);
-        NDArray y;
-        try (GradientCollector collector = engine.newGradientCollector()) {
-            y = Conv2d.conv2d(x, w, b, new Shape(1, 1), new Shape(layer.padding(), layer.padding()), new Shape(1, 1))
-                    .singletonOrThrow();
-            collector.backward(y.mul(dy).sum()); // dL/dy = dy
+    /** One convolution's inputs, drawn once and handed to every pass in the type and layout it asks. */
+    private record Problem(ConvLayer layer, Shape inputShape, double[] input, Shape weightShape, double[] weight,
+            double[] bias, Shape outputShape, double[] outputGradient) {
+
+        static Problem draw(ConvLayer layer, int batch, SplittableRandom random) {
+            int outSide = layer.height() + 2 * layer.padding() - layer.kernel() + 1;
+            Shape inputShape = new Shape(batch, layer.inChannels(), layer.height(), layer.width());
+            Shape weightShape = new Shape(layer.filters(), layer.inChannels(), layer.kernel(), layer.kernel());
+            Shape outputShape = new Shape(batch, layer.filters(), outSide, outSide);
+            double fanIn = (double) layer.inChannels() * layer.kernel() * layer.kernel();
+            return new Problem(layer, inputShape, uniform(random, inputShape.size(), 1.0), weightShape,
+                    uniform(random, weightShape.size(), 1.0 / Math.sqrt(fanIn)), uniform(random, layer.filters(), 0.1),
+                    outputShape, uniform(random, outputShape.size(), 1.0));
         }
-        return new NDArray[] {y, x.getGradient(), w.getGradient(), b.getGradient()};
+
+        /** Output, input gradient, weight gradient and bias gradient, computed in {@code type}. */
+        NDArray[] passes(NDManager manager, DataType type, Layout layout) {
+            NDArray x = layout == Layout.CHANNELS_LAST ? channelsLast(manager, input, inputShape, type)
+                    : manager.create(input, inputShape).toType(type, false);
+            NDArray w = manager.create(weight, weightShape).toType(type, false);
+            NDArray b = manager.create(bias).toType(type, false);
+            NDArray dy = manager.create(outputGradient, outputShape).toType(type, false);
+            x.setRequiresGradient(true);
+            w.setRequiresGradient(true);
+            b.setRequiresGradient(true);
+            NDArray y;
+            try (GradientCollector collector = ComputeEngine.pytorch().newGradientCollector()) {
+                Shape padding = new Shape(layer.padding(), layer.padding());
+                y = Conv2d.conv2d(x, w, b, new Shape(1, 1), padding, new Shape(1, 1)).singletonOrThrow();
+                collector.backward(y.mul(dy).sum()); // so dL/dy = dy
+            }
+            return new NDArray[] {y, x.getGradient(), w.getGradient(), b.getGradient()};
+        }
     }
 
     /** {@code values} (NCHW order) as an NCHW-shaped array whose memory is NHWC. */
