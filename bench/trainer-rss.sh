@@ -38,8 +38,10 @@ done
 rss_mb() { awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$trainer/status"; }
 port=$(grep -o 'Listening on: http://[^ ]*' "$work/trainer.log" | head -1 | sed 's/.*://')
 # direct buffers: native memory the JVM frees only when their owners are collected
-direct_mb() { curl -s "http://127.0.0.1:$port/q/metrics" | awk '/^jvm_buffer_memory_used_bytes\{.*id="direct"/ { printf "%.0f", $2 / 1048576 }'; }
-echo "trainer ready: RSS $(rss_mb) MB, direct buffers $(direct_mb) MB"
+metric_mb() { curl -s "http://127.0.0.1:$port/q/metrics" | awk -v m="$1" 'index($0, m) == 1 { s += $NF } END { printf "%.0f", s / 1048576 }'; }
+direct_mb() { metric_mb 'jvm_buffer_memory_used_bytes{id="direct"'; }
+heap_mb() { metric_mb 'jvm_memory_committed_bytes{area="heap"'; } # the Java heap's share of RSS, at most
+echo "trainer ready: RSS $(rss_mb) MB, Java heap committed $(heap_mb) MB, direct buffers $(direct_mb) MB"
 rss=()
 for i in $(seq 1 "$models"); do
   bin/fmnist submit --bootstrap-servers "$bootstrap" --topic-prefix "$prefix" --id "rss-$i" -a better \
@@ -47,7 +49,7 @@ for i in $(seq 1 "$models"); do
     > "$work/submit-$i.out"
   grep -q "SUCCEEDED" "$work/submit-$i.out" || { echo "model $i did not succeed:" >&2; cat "$work/submit-$i.out" >&2; exit 1; }
   rss+=("$(rss_mb)")
-  echo "model $i ($epochs epoch(s), $limit images): trainer RSS ${rss[-1]} MB, direct buffers $(direct_mb) MB"
+  echo "model $i ($epochs epoch(s), $limit images): trainer RSS ${rss[-1]} MB, Java heap committed $(heap_mb) MB, direct buffers $(direct_mb) MB"
 done
 /usr/bin/python3 - "${rss[@]}" <<'PY'
 import sys

@@ -6,12 +6,14 @@ import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
 import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.training.EpochMetrics;
@@ -53,6 +55,22 @@ public final class FashionMnistTrainer {
     private static final Logger LOG = LoggerFactory.getLogger(FashionMnistTrainer.class);
     private static final double NANOS_PER_SECOND = 1e9;
 
+    /** The optimiser for a recipe and its number of updates. */
+    interface OptimizerFactory {
+        Optimizer of(HyperParameters hp, int totalUpdates);
+    }
+
+    private final OptimizerFactory optimizers;
+
+    public FashionMnistTrainer() {
+        this(Optimizers::of);
+    }
+
+    /** With another optimiser factory: tests look at the optimiser a run used. */
+    FashionMnistTrainer(OptimizerFactory optimizers) {
+        this.optimizers = optimizers;
+    }
+
     /** Runs training to the end, or until the observer cancels or the loss diverges. */
     public TrainingResult train(NetworkSpec spec, HyperParameters hp, FashionMnist data, TrainingObserver observer) {
         FashionMnist used = data.limitTrain(hp.trainLimit());
@@ -76,9 +94,17 @@ public final class FashionMnistTrainer {
         Loss loss = hp.labelSmoothing() > 0 ? new SmoothedSoftmaxCrossEntropy((float) hp.labelSmoothing())
                 : Loss.softmaxCrossEntropyLoss();
         DefaultTrainingConfig config = new DefaultTrainingConfig(loss)
-                .optOptimizer(Optimizers.of(hp, totalUpdates))
+                .optOptimizer(optimizers.of(hp, totalUpdates))
                 .optDevices(new Device[] {device});
-        try (Model model = Model.newInstance(spec.label(), device, ComputeEngine.ENGINE_NAME)) {
+        // DJL's optimisers keep their state (Adam's two moments, SGD's momentum) in arrays they detach
+        // from every manager, to "be closed by the GC" (Optimizer.withDefaultState), but nothing closes an
+        // array when it is collected: each run leaked two copies of its weights for good (19 MB for
+        // BetterNet; bench/trainer-rss.sh). An NDScope closes every array made on its thread while it
+        // is open; this one spans the run, and the loop's batches and later steps open scopes of their
+        // own, so it holds only what the run makes once.
+        try (NDScope run = new NDScope();
+                Model model = Model.newInstance(spec.label(), device, ComputeEngine.ENGINE_NAME)) {
+            run.suppressNotUsedWarning(); // it works by being open
             model.setBlock(network.block());
             try (Trainer trainer = model.newTrainer(config);
                     NDManager dataManager = trainer.getManager().newSubManager()) {
@@ -203,6 +229,7 @@ public final class FashionMnistTrainer {
         private final TrainingObserver observer;
         private final Random shuffle;
         private final long[] order;
+        private boolean optimiserStateMade;
 
         Loop(Trainer trainer, DeviceSplit train, BatchAugmenter augmenter, DeviceSplit validation, DeviceSplit test,
                 HyperParameters hp, TrainingObserver observer) {
@@ -239,11 +266,13 @@ public final class FashionMnistTrainer {
                 }
                 int from = batch * hp.batchSize();
                 int to = Math.min(order.length, from + hp.batchSize());
-                try (NDManager batchManager = train.images().getManager().newSubManager()) {
+                float loss;
+                try (NDScope batchScope = new NDScope();
+                        NDManager batchManager = train.images().getManager().newSubManager()) {
+                    batchScope.suppressNotUsedWarning();
                     NDArray index = NativeArrays.longs(batchManager, order, from, to - from);
                     NDArray[] xy = augmenter == null ? train.gather(batchManager, index)
                             : new NDArray[] {augmenter.images(batchManager, order, from, to), train.labels(batchManager, index)};
-                    float loss;
                     try (GradientCollector collector = trainer.newGradientCollector()) {
                         NDArray logits = trainer.forward(new NDList(ChannelsLast.images(xy[0]))).singletonOrThrow();
                         NDArray lossArray = trainer.getLoss().evaluate(new NDList(xy[1]), new NDList(logits));
@@ -253,10 +282,10 @@ public final class FashionMnistTrainer {
                             correct += logits.argMax(1).eq(xy[1]).sum().getLong();
                         }
                     }
-                    requireFinite(loss, epoch, batch, hp);
-                    trainer.step();
-                    lossSum += loss;
                 }
+                requireFinite(loss, epoch, batch, hp);
+                step(); // the gradients live on the parameters, not in the batch's arrays
+                lossSum += loss;
                 observer.onBatchEnd(epoch, batch + 1, batches);
             }
             double trainSeconds = (System.nanoTime() - start) / NANOS_PER_SECOND;
@@ -273,6 +302,23 @@ public final class FashionMnistTrainer {
             double evalSeconds = (System.nanoTime() - evalStart) / NANOS_PER_SECOND;
             return new EpochMetrics(epoch, trainSeconds, lossSum / batches, trainAccuracy, testAccuracy, evalSeconds,
                     order.length / trainSeconds, ProcessMemory.rssBytes(), validated[0], validated[1]);
+        }
+
+        /**
+         * One optimiser step. The first makes the optimiser's state, which the run's scope must keep;
+         * every later one makes only arrays it closes itself, in a scope of its own so that the run's
+         * scope does not keep a reference to each.
+         */
+        private void step() {
+            if (!optimiserStateMade) {
+                trainer.step();
+                optimiserStateMade = true;
+                return;
+            }
+            try (NDScope stepScope = new NDScope()) {
+                stepScope.suppressNotUsedWarning();
+                trainer.step();
+            }
         }
 
         /** Fisher-Yates on the index array, from the run's own seeded generator. */
@@ -295,7 +341,9 @@ public final class FashionMnistTrainer {
             double lossSum = 0;
             for (long from = 0; from < n; from += hp.batchSize()) {
                 long to = Math.min(n, from + hp.batchSize());
-                try (NDManager batchManager = split.images().getManager().newSubManager()) {
+                try (NDScope batchScope = new NDScope();
+                        NDManager batchManager = split.images().getManager().newSubManager()) {
+                    batchScope.suppressNotUsedWarning();
                     NDArray[] xy = split.slice(batchManager, from, to);
                     NDArray logits = trainer.evaluate(new NDList(ChannelsLast.images(xy[0]))).singletonOrThrow();
                     correct += logits.argMax(1).eq(xy[1]).sum().getLong();
