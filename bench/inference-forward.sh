@@ -39,7 +39,7 @@ for round in $(seq 1 "$rounds"); do
   for artefact in "$@"; do
     [ -z "$before" ] || measure "before (ISA $before_isa)" "$artefact" FMNIST_TRAINER_APP="$before" ONEDNN_MAX_CPU_ISA="$before_isa"
     if [ -z "$isas" ]; then
-      measure "now" "$artefact" FMNIST_BENCH=1
+      measure "now" "$artefact"
     else
       for isa in $isas; do measure "now (ISA $isa)" "$artefact" ONEDNN_MAX_CPU_ISA="$isa"; done
     fi
