@@ -14,19 +14,25 @@ import ai.djl.ndarray.types.Shape;
  * stay channels-last to the flatten before the dense layers. The values are the same either way; only
  * the strides differ.
  *
- * <p>With one channel NCHW and NHWC are the same bytes, so this is a view (no copy): [N, 1, H, W] read
- * as [N, H, W, 1] and permuted back to NCHW order.
+ * <p>With one channel, as every network's input has, NCHW and NHWC are the same bytes and this is a
+ * view; with more it is one copy into NHWC order.
  */
 public final class ChannelsLast {
 
     private ChannelsLast() {}
 
-    /** {@code images} [N, 1, H, W] as a channels-last view, in the same manager. */
+    /** {@code images} [N, C, H, W] as an array of the same shape with channels-last memory, in the same manager. */
     public static NDArray images(NDArray images) {
         Shape shape = images.getShape();
-        if (shape.dimension() != 4 || shape.get(1) != 1) {
-            throw new IllegalArgumentException("images: expected [N, 1, H, W], got " + shape);
+        if (shape.dimension() != 4) {
+            throw new IllegalArgumentException("images: expected [N, C, H, W], got " + shape);
         }
-        return images.reshape(shape.get(0), shape.get(2), shape.get(3), 1).transpose(0, 3, 1, 2);
+        long n = shape.get(0);
+        long c = shape.get(1);
+        long h = shape.get(2);
+        long w = shape.get(3);
+        // flattening the NHWC-ordered view lays it out contiguously (free when c is 1); read back as NCHW
+        NDArray nhwc = images.transpose(0, 2, 3, 1).reshape(n, h * w * c).reshape(n, h, w, c);
+        return nhwc.transpose(0, 3, 1, 2);
     }
 }

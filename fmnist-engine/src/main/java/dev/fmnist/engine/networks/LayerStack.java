@@ -67,10 +67,11 @@ final class LayerStack {
                 .build();
         initialise(conv, fanIn);
         block.add(conv);
-        convolutions.add(new ConvLayer(Math.toIntExact(channels), Math.toIntExact(height), Math.toIntExact(width),
-                filters, kernel, padding));
-        height = height + 2L * padding - kernel + 1;
-        width = width + 2L * padding - kernel + 1;
+        ConvLayer layer = new ConvLayer(Math.toIntExact(channels), Math.toIntExact(height), Math.toIntExact(width),
+                filters, kernel, padding);
+        convolutions.add(layer);
+        height = layer.outputHeight();
+        width = layer.outputWidth();
         if (height <= 0 || width <= 0) {
             throw new IllegalArgumentException("kernel " + kernel + " leaves no output");
         }

@@ -17,12 +17,16 @@ public final class ComputeEngine {
     private static final String INTEROP_THREADS_PROPERTY = "ai.djl.pytorch.num_interop_threads";
     /**
      * oneDNN's ISA cap, read by libtorch when it loads. Not set by any launcher: the AVX2 and AVX-512
-     * kernels pass {@link ConvolutionCheck} on our machines (README, "Native settings"); reported by the
-     * diagnostic commands so a figure says which kernels made it.
+     * kernels pass {@link ConvolutionCheck} on our machines (README, "Native settings").
      */
     public static final String ONEDNN_ISA_VARIABLE = "ONEDNN_MAX_CPU_ISA";
 
     private ComputeEngine() {}
+
+    /** The ISA cap this process was started with, or "(not set)". */
+    public static String oneDnnIsaCap() {
+        return System.getenv().getOrDefault(ONEDNN_ISA_VARIABLE, "(not set)");
+    }
 
     /**
      * Sets the intra-op thread count (like torch.set_num_threads) and one inter-op thread; call before

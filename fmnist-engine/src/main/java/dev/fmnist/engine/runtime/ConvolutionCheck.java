@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.GradientCollector;
+import dev.fmnist.engine.networks.ChannelsLast;
 import dev.fmnist.engine.networks.ConvLayer;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,10 +87,9 @@ public final class ConvolutionCheck {
             double[] bias, Shape outputShape, double[] outputGradient) {
 
         static Problem draw(ConvLayer layer, int batch, SplittableRandom random) {
-            int outSide = layer.height() + 2 * layer.padding() - layer.kernel() + 1;
             Shape inputShape = new Shape(batch, layer.inChannels(), layer.height(), layer.width());
             Shape weightShape = new Shape(layer.filters(), layer.inChannels(), layer.kernel(), layer.kernel());
-            Shape outputShape = new Shape(batch, layer.filters(), outSide, outSide);
+            Shape outputShape = new Shape(batch, layer.filters(), layer.outputHeight(), layer.outputWidth());
             double fanIn = (double) layer.inChannels() * layer.kernel() * layer.kernel();
             return new Problem(layer, inputShape, uniform(random, inputShape.size(), 1.0), weightShape,
                     uniform(random, weightShape.size(), 1.0 / Math.sqrt(fanIn)), uniform(random, layer.filters(), 0.1),
@@ -98,8 +98,8 @@ public final class ConvolutionCheck {
 
         /** Output, input gradient, weight gradient and bias gradient, computed in {@code type}. */
         NDArray[] passes(NDManager manager, DataType type, Layout layout) {
-            NDArray x = layout == Layout.CHANNELS_LAST ? channelsLast(manager, input, inputShape, type)
-                    : manager.create(input, inputShape).toType(type, false);
+            NDArray nchw = manager.create(input, inputShape).toType(type, false);
+            NDArray x = layout == Layout.CHANNELS_LAST ? ChannelsLast.images(nchw) : nchw;
             NDArray w = manager.create(weight, weightShape).toType(type, false);
             NDArray b = manager.create(bias).toType(type, false);
             NDArray dy = manager.create(outputGradient, outputShape).toType(type, false);
@@ -114,25 +114,6 @@ public final class ConvolutionCheck {
             }
             return new NDArray[] {y, x.getGradient(), w.getGradient(), b.getGradient()};
         }
-    }
-
-    /** {@code values} (NCHW order) as an NCHW-shaped array whose memory is NHWC. */
-    private static NDArray channelsLast(NDManager manager, double[] values, Shape nchw, DataType type) {
-        int n = (int) nchw.get(0);
-        int c = (int) nchw.get(1);
-        int h = (int) nchw.get(2);
-        int w = (int) nchw.get(3);
-        double[] nhwc = new double[values.length];
-        for (int i = 0; i < n; i++) {
-            for (int ch = 0; ch < c; ch++) {
-                for (int y = 0; y < h; y++) {
-                    for (int x = 0; x < w; x++) {
-                        nhwc[((i * h + y) * w + x) * c + ch] = values[((i * c + ch) * h + y) * w + x];
-                    }
-                }
-            }
-        }
-        return manager.create(nhwc, new Shape(n, h, w, c)).toType(type, false).transpose(0, 3, 1, 2);
     }
 
     private static double[] uniform(SplittableRandom random, long count, double bound) {

@@ -65,7 +65,7 @@ public final class ConvCheckCommand implements Callable<Integer> {
         }
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("final", true);
-        summary.put("onednn_max_cpu_isa", System.getenv().getOrDefault(ComputeEngine.ONEDNN_ISA_VARIABLE, "(not set)"));
+        summary.put("onednn_max_cpu_isa", ComputeEngine.oneDnnIsaCap());
         summary.put("threads", ComputeEngine.threads());
         summary.put("tolerance", ConvolutionCheck.TOLERANCE);
         summary.put("checked", checked);

@@ -64,7 +64,7 @@ public final class ForwardCommand implements Callable<Integer> {
                 row.put("version", model.manifest().version());
                 row.put("device", ComputeEngine.device().toString());
                 row.put("threads", ComputeEngine.threads());
-                row.put("onednn_max_cpu_isa", System.getenv().getOrDefault(ComputeEngine.ONEDNN_ISA_VARIABLE, "(not set)"));
+                row.put("onednn_max_cpu_isa", ComputeEngine.oneDnnIsaCap());
                 row.put("batch", batch);
                 row.put("images_per_second", Math.round(imagesPerSecond * 10) / 10.0);
                 row.put("ms_per_batch", Math.round(batch / imagesPerSecond * MS_PER_SECOND * 1000) / 1000.0);
