@@ -28,8 +28,8 @@ cleanup() {
 trap cleanup EXIT
 kcat -C -b 127.0.0.1:9092 -t fmnist.models -o -1 -e -q -D '' -f '%s' > "$work/served.zip"
 
-echo "== 1. good calls with and without a bomb every 100 ms (bin/inference loadgen --bomb-every-ms 100)"
-"$root/bin/inference" loadgen --rpc Classify --concurrency 1,64 --seconds "$seconds" --bomb-every-ms 100 \
+echo "== 1. good calls with and without a bomb every 100 ms (bin/loadgen --bomb-every-ms 100)"
+"$root/bin/loadgen" --rpc Classify --concurrency 1,64 --seconds "$seconds" --bomb-every-ms 100 \
   --artefact "$work/served.zip"
 
 rss_mb() { curl -fs http://127.0.0.1:8181/q/metrics | awk '/^fmnist_process_resident_memory_bytes /{printf "%.0f", $2/1048576}'; }
@@ -42,7 +42,7 @@ while IFS='|' read -r name settings java_opts; do
     "$root/bin/inference" > "$work/$name.log" 2>&1 &
   second=$!
   for _ in $(seq 1 120); do curl -fs http://127.0.0.1:8181/q/health/ready >/dev/null 2>&1 && break; sleep 1; done
-  load() { "$root/bin/inference" loadgen --target 127.0.0.1:9100 --warmup-seconds 0 --settle-seconds 0 "$@" > "$work/load.txt"; }
+  load() { "$root/bin/loadgen" --target 127.0.0.1:9100 --warmup-seconds 0 --settle-seconds 0 "$@" > "$work/load.txt"; }
   load --rpc Classify --concurrency 16 --seconds 10           # steady traffic of single images
   sleep 10
   rest=$(rss_mb)
@@ -69,7 +69,7 @@ for round in 1 2 3; do
     env $settings GRPC_PORT=9100 HTTP_PORT=8181 "$root/bin/inference" > "$work/$policy-$round.log" 2>&1 &
     second=$!
     for _ in $(seq 1 120); do curl -fs http://127.0.0.1:8181/q/health/ready >/dev/null 2>&1 && break; sleep 1; done
-    "$root/bin/inference" loadgen --target 127.0.0.1:9100 --rpc Classify --concurrency 1,64 --seconds "$seconds" \
+    "$root/bin/loadgen" --target 127.0.0.1:9100 --rpc Classify --concurrency 1,64 --seconds "$seconds" \
       > "$work/load.txt"
     awk -v p="$policy" -v r="$round" '$1=="Classify" && $2==1 {p99=$4} $1=="Classify" && $2==64 {rps=$5}
       END {printf "round %s %-15s c=1 p99 %s ms  c=64 %s req/s\n", r, p, p99, rps}' "$work/load.txt"

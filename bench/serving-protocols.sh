@@ -42,7 +42,7 @@ for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$http/v2/health/ready" >/de
 curl -fs "http://127.0.0.1:$http/v2/health/ready" >/dev/null || { tail -20 "$work/inference.log"; exit 1; }
 rss() { curl -fs "http://127.0.0.1:$http/q/metrics" | awk '/^fmnist_process_resident_memory_bytes /{printf "%.0f MB", $2/1048576}'; }
 echo "== serving better and mlp; RSS at rest $(rss)"
-loadgen() { "$root/bin/inference" loadgen --target "127.0.0.1:$grpc" --http-target "127.0.0.1:$http" --seconds "$seconds" "$@"; }
+loadgen() { "$root/bin/loadgen" --target "127.0.0.1:$grpc" --http-target "127.0.0.1:$http" --seconds "$seconds" "$@"; }
 echo "== 1. the four ways in, traffic to better (mlp loaded beside it)"
 loadgen --rpc Classify,ModelInfer,REST,REST-JSON --model-name better --concurrency 1,64 --artefact "$work/better.zip"
 echo "== 2. ModelInfer alternating between better and mlp (raw baseline: better alone)"

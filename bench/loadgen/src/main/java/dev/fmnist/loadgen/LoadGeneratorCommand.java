@@ -1,4 +1,4 @@
-package dev.fmnist.inference.loadgen;
+package dev.fmnist.loadgen;
 
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
@@ -44,6 +44,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -54,7 +55,8 @@ import picocli.CommandLine.Spec;
  * Closed-loop load: N requests in flight at all times, for a fixed time, over gRPC (Classify,
  * ModelInfer) or KServe v2 REST (binary tensors, or JSON); reports p50/p99 latency and throughput per
  * rpc and concurrency, and the raw DJL forward pass of the same artefact at the same batch size for
- * comparison. Several model names spread the requests over those models, in turn.
+ * comparison. Several model names spread the requests over those models, in turn. Bench tooling
+ * ({@code bin/loadgen}), kept out of the service's jar: a client has no place in the server.
  */
 @Command(name = "loadgen", mixinStandardHelpOptions = true,
         description = "Measure Classify, ModelInfer and REST infer latency and throughput against a running "
@@ -113,6 +115,14 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
             description = "also measure every point while another client, on its own connection, sends a "
                     + "30000x30000 PNG decompression bomb every N ms (0: off; default: ${DEFAULT-VALUE})")
     int bombEveryMs;
+
+    public static void main(String... args) {
+        System.exit(new CommandLine(new LoadGeneratorCommand())
+                .setExecutionExceptionHandler((e, cmd, parsed) -> {
+                    cmd.getErr().println("error: " + e.getMessage());
+                    return 1;
+                }).execute(args));
+    }
 
     @Override
     public Integer call() throws Exception {
