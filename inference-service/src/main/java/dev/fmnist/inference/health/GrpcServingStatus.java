@@ -1,6 +1,6 @@
 package dev.fmnist.inference.health;
 
-import dev.fmnist.inference.serving.ModelSlots;
+import dev.fmnist.inference.serving.ModelRepository;
 import grpc.health.v1.HealthOuterClass.HealthCheckResponse.ServingStatus;
 import io.quarkus.grpc.runtime.health.GrpcHealthStorage;
 import io.quarkus.runtime.StartupEvent;
@@ -25,7 +25,7 @@ public class GrpcServingStatus {
     GrpcHealthStorage storage;
 
     @Inject
-    ModelSlots slots;
+    ModelRepository repository;
 
     void onStart(@Observes StartupEvent event) {
         update();
@@ -33,7 +33,7 @@ public class GrpcServingStatus {
 
     /** Publishes SERVING or NOT_SERVING from whether every served model is live now. */
     public void update() {
-        publish(slots.allReady());
+        publish(repository.ready());
     }
 
     void publish(boolean ready) {

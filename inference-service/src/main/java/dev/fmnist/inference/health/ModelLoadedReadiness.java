@@ -1,7 +1,7 @@
 package dev.fmnist.inference.health;
 
 import dev.fmnist.inference.serving.ModelSlot;
-import dev.fmnist.inference.serving.ModelSlots;
+import dev.fmnist.inference.serving.ModelRepository;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
@@ -15,12 +15,12 @@ import org.eclipse.microprofile.health.Readiness;
 public class ModelLoadedReadiness implements HealthCheck {
 
     @Inject
-    ModelSlots slots;
+    ModelRepository repository;
 
     @Override
     public HealthCheckResponse call() {
-        HealthCheckResponseBuilder response = HealthCheckResponse.named("models").status(slots.allReady());
-        for (ModelSlot slot : slots.all()) {
+        HealthCheckResponseBuilder response = HealthCheckResponse.named("models").status(repository.ready());
+        for (ModelSlot slot : repository.all()) {
             response.withData(slot.name(), slot.manifest().map(m -> m.version())
                     .orElse("no artefact loaded yet") + slot.problem().map(p -> "; " + p).orElse(""));
         }

@@ -4,11 +4,8 @@ import dev.fmnist.contract.kafka.KafkaClients;
 import dev.fmnist.contract.kafka.Topic;
 import dev.fmnist.contract.serving.ModelControl;
 import dev.fmnist.inference.config.InferenceConfig;
-import dev.fmnist.inference.serving.ModelSelector;
-import dev.fmnist.inference.serving.ModelSlot;
-import dev.fmnist.inference.serving.ModelSlots;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
+import dev.fmnist.inference.metrics.ServingMetrics;
+import dev.fmnist.inference.serving.ModelRepository;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
@@ -18,7 +15,6 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -38,7 +34,7 @@ import org.jboss.logging.Logger;
 /**
  * The model-control topic: read from the beginning at start-up (before any artefact is considered,
  * so a restarted replica comes back pinned), then followed; every record for a model served here is
- * applied through the {@link ModelSelector}. Also the writer RepositoryModelLoad/Unload use, which
+ * applied to the {@link ModelRepository}. Also the writer the repository's load/unload use, which
  * waits until this replica has applied what it wrote.
  */
 @ApplicationScoped
@@ -56,13 +52,10 @@ public class ModelControlTopic {
     InferenceConfig config;
 
     @Inject
-    ModelSlots slots;
+    ModelRepository repository;
 
     @Inject
-    ModelSelector selector;
-
-    @Inject
-    MeterRegistry registry;
+    ServingMetrics metrics;
 
     private final CountDownLatch caughtUp = new CountDownLatch(1);
     private final Object appliedLock = new Object();
@@ -70,13 +63,10 @@ public class ModelControlTopic {
     private TopicPartition partition;
     private KafkaProducer<String, byte[]> producer;
     private KafkaConsumer<String, byte[]> consumer;
-    private Counter rejected;
     private volatile boolean stopping;
 
     void start(@Observes StartupEvent start) {
         partition = new TopicPartition(Topic.MODEL_CONTROL.name(config.kafka().topicPrefix()), 0);
-        rejected = Counter.builder("fmnist.inference.control.rejected")
-                .description("model-control records refused as malformed").register(registry);
         producer = new KafkaProducer<>(KafkaClients.producer(kafkaConfig), new StringSerializer(),
                 new ByteArraySerializer());
         consumer = new KafkaConsumer<>(KafkaClients.consumer(kafkaConfig, Map.of()), new StringDeserializer(),
@@ -158,22 +148,21 @@ public class ModelControlTopic {
     }
 
     private void apply(ConsumerRecord<String, byte[]> record) {
-        Optional<ModelSlot> slot = slots.find(record.key() == null ? "" : record.key());
-        if (slot.isEmpty()) {
+        if (repository.find(record.key() == null ? "" : record.key()).isEmpty()) {
             return; // a model another replica set serves
         }
         ModelControl control;
         try {
             control = ModelControl.parse(record.key(), record.value());
         } catch (IllegalArgumentException e) {
-            rejected.increment();
+            metrics.controlRejected();
             LOG.warnf("model control: record at offset %d under '%s' ignored: %s", record.offset(), record.key(),
                     e.getMessage());
             return;
         }
         LOG.infof("model control: %s %s%s", control.model(), control.pinnedVersion().map(v -> "pinned to " + v)
                 .orElse("follows the newest artefact"), control.reason() == null ? "" : " (" + control.reason() + ")");
-        selector.controlled(slot.get(), control);
+        repository.apply(control);
     }
 
     private void markApplied(long offset) {

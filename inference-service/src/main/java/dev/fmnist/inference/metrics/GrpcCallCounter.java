@@ -3,15 +3,11 @@ package dev.fmnist.inference.metrics;
 import io.grpc.Metadata;
 import io.grpc.ServerStreamTracer;
 import io.grpc.Status;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.grpc.api.ServerBuilderCustomizer;
 import io.quarkus.grpc.runtime.config.GrpcServerConfiguration;
 import io.vertx.grpc.VertxServerBuilder;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Counts every gRPC call under the status its client received, from the transport's own stream
@@ -23,19 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
 @ApplicationScoped
 public class GrpcCallCounter implements ServerBuilderCustomizer<VertxServerBuilder> {
 
-    static final String CALLS = "fmnist.inference.grpc.calls";
-
     @Inject
-    MeterRegistry registry;
-
-    /** One counter per method and code, looked up once: this runs on every call. */
-    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
-
-    private Counter counter(String method, Status.Code code) {
-        return counters.computeIfAbsent(method + " " + code.name(), key -> Counter.builder(CALLS)
-                .description("gRPC calls by method and the status the client received")
-                .tag("method", method).tag("code", code.name()).register(registry));
-    }
+    ServingMetrics metrics;
 
     @Override
     public void customize(GrpcServerConfiguration config, VertxServerBuilder builder) {
@@ -45,7 +30,7 @@ public class GrpcCallCounter implements ServerBuilderCustomizer<VertxServerBuild
                 return new ServerStreamTracer() {
                     @Override
                     public void streamClosed(Status status) {
-                        counter(fullMethodName, status.getCode()).increment();
+                        metrics.grpcCall(fullMethodName, status.getCode());
                     }
                 };
             }

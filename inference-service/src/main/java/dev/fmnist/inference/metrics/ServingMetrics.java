@@ -1,45 +1,146 @@
 package dev.fmnist.inference.metrics;
 
 import dev.fmnist.contract.artefacts.ModelManifest;
+import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.engine.util.ProcessMemory;
+import io.grpc.Status;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
-import jakarta.annotation.PostConstruct;
-import jakarta.enterprise.context.ApplicationScoped;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
+import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** Model lifecycle metrics; request latency and codes come from Quarkus's gRPC server metrics. */
-@ApplicationScoped
+/**
+ * Every meter of the inference service: its name, tags, description and registration are here and
+ * nowhere else, since the Grafana dashboards ({@code deploy/grafana}), the alert rules
+ * ({@code deploy/prometheus}) and the system tests read these names. The batcher, the gRPC front
+ * ends, the model selector and the model-control reader record through it. Request latency and codes
+ * come from Quarkus's own gRPC server timer, given histogram buckets here.
+ */
+@Singleton
 public class ServingMetrics {
 
-    @Inject
-    MeterRegistry registry;
+    static final String MODEL_INFO = "fmnist.inference.model.info";
+    static final String MODEL_LOADS = "fmnist.inference.model.loads";
+    static final String RESIDENT_MEMORY = "fmnist.process.resident.memory";
+    static final String PREDICTIONS = "fmnist.inference.predictions";
+    static final String BATCH_SIZE = "fmnist.inference.batch.size";
+    static final String QUEUE_WAIT = "fmnist.inference.queue.wait";
+    static final String COMPUTE = "fmnist.inference.compute";
+    static final String REJECTED_OVERLOAD = "fmnist.inference.rejected.overload";
+    static final String CONTROL_REJECTED = "fmnist.inference.control.rejected";
+    static final String GRPC_CALLS = "fmnist.inference.grpc.calls";
+    /** Quarkus's timer of every gRPC call (by service, method and status code); only its buckets are set here. */
+    static final String GRPC_SERVER_DURATION = "grpc.server.processing.duration";
+    /** Bucket range: from 100 us (below one forward pass) to a request that waited through a full queue. */
+    private static final Duration FASTEST = Duration.ofNanos(100_000);
+    private static final Duration SLOWEST = Duration.ofSeconds(10);
+    private static final double[] BATCH_SIZES = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
 
-    private MultiGauge modelInfo;
+    private final MeterRegistry registry;
+    private final MultiGauge modelInfo;
+    private final Counter controlRejected;
     /** The live version of each served model, by name. */
     private final Map<String, ModelManifest> live = new ConcurrentHashMap<>();
+    private final Map<String, ModelMeters> models = new ConcurrentHashMap<>();
+    /** One counter per gRPC method and code, looked up once: recorded on every call. */
+    private final Map<String, Counter> grpcCalls = new ConcurrentHashMap<>();
 
-    @PostConstruct
-    void register() {
-        modelInfo = MultiGauge.builder("fmnist.inference.model.info")
+    @Inject
+    public ServingMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        modelInfo = MultiGauge.builder(MODEL_INFO)
                 .description("the live model (value 1), labelled by version and architecture").register(registry);
-        Gauge.builder("fmnist.process.resident.memory", ProcessMemory::rssBytes).baseUnit("bytes")
+        Gauge.builder(RESIDENT_MEMORY, ProcessMemory::rssBytes).baseUnit("bytes")
                 .description("resident set size, native memory included").register(registry);
+        // registered at start, like every per-model meter, so alerts see 0 rather than no series at all
+        controlRejected = Counter.builder(CONTROL_REJECTED).description("model-control records refused as malformed")
+                .register(registry);
+    }
+
+    /** Quarkus times gRPC calls as a plain summary; buckets let dashboards take p50/p95/p99 across replicas. */
+    @Produces
+    @Singleton
+    static MeterFilter grpcLatencyBuckets() {
+        return new MeterFilter() {
+            @Override
+            public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
+                if (!id.getName().equals(GRPC_SERVER_DURATION)) {
+                    return config;
+                }
+                return DistributionStatisticConfig.builder().percentilesHistogram(true)
+                        .minimumExpectedValue((double) FASTEST.toNanos()).maximumExpectedValue((double) SLOWEST.toNanos())
+                        .build().merge(config);
+            }
+        };
+    }
+
+    /**
+     * The meters of served model {@code model}, registered once when it is set up, so dashboards and
+     * alerts see 0 rather than no series at all.
+     */
+    public ModelMeters servedModel(String model) {
+        return models.computeIfAbsent(model, name -> {
+            Counter[] predictions = new Counter[FashionMnist.CLASSES];
+            for (int c = 0; c < FashionMnist.CLASSES; c++) {
+                predictions[c] = Counter.builder(PREDICTIONS).tag("model", name)
+                        .tag("class", FashionMnist.CLASS_NAMES[c]).description("answers by predicted class")
+                        .register(registry);
+            }
+            return new ModelMeters(
+                    DistributionSummary.builder(BATCH_SIZE).description("images per forward pass").tag("model", name)
+                            .serviceLevelObjectives(BATCH_SIZES).register(registry),
+                    Timer.builder(QUEUE_WAIT).description("time from arrival to forward pass").tag("model", name)
+                            .publishPercentileHistogram().register(registry),
+                    Timer.builder(COMPUTE).description("forward pass of one batch").tag("model", name)
+                            .publishPercentileHistogram().register(registry),
+                    Counter.builder(REJECTED_OVERLOAD).tag("model", name)
+                            .description("requests refused with RESOURCE_EXHAUSTED because the queue was full")
+                            .register(registry),
+                    predictions);
+        });
+    }
+
+    /** A served model's answer of class {@code classIndex}; a model not set up here is not counted. */
+    public void predicted(String model, int classIndex) {
+        ModelMeters meters = models.get(model);
+        if (meters != null) {
+            meters.predicted(classIndex);
+        }
     }
 
     /** {@code model} now serves {@code manifest}: one info row per served model. */
     public synchronized void modelLoaded(String model, ModelManifest manifest) {
-        registry.counter("fmnist.inference.model.loads", "model", model, "result", "loaded").increment();
+        registry.counter(MODEL_LOADS, "model", model, "result", "loaded").increment();
         live.put(model, manifest);
         modelInfo.register(live.entrySet().stream().map(e -> MultiGauge.Row.of(Tags.of("model", e.getKey(), "version",
                 e.getValue().version(), "architecture", e.getValue().networkSpec().label()), 1)).toList(), true);
     }
 
     public void modelRefused(String model) {
-        registry.counter("fmnist.inference.model.loads", "model", model, "result", "refused").increment();
+        registry.counter(MODEL_LOADS, "model", model, "result", "refused").increment();
+    }
+
+    /** A model-control record that could not be read. */
+    public void controlRejected() {
+        controlRejected.increment();
+    }
+
+    /** One gRPC call of {@code method} closed with {@code code}, as its client received it. */
+    public void grpcCall(String method, Status.Code code) {
+        grpcCalls.computeIfAbsent(method + " " + code.name(), key -> Counter.builder(GRPC_CALLS)
+                .description("gRPC calls by method and the status the client received")
+                .tag("method", method).tag("code", code.name()).register(registry)).increment();
     }
 }

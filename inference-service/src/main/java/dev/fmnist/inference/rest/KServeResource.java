@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.inference.config.InferenceConfig;
 import dev.fmnist.inference.serving.InferenceRequests;
+import dev.fmnist.inference.serving.InferenceServer;
+import dev.fmnist.inference.serving.ModelRepository;
 import dev.fmnist.inference.serving.ModelSlot;
-import dev.fmnist.inference.serving.ModelSlots;
-import dev.fmnist.inference.serving.OpenInferenceService;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.smallrye.mutiny.Uni;
@@ -20,14 +20,14 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.util.List;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * The Open Inference Protocol's HTTP/REST binding (KServe v2), beside the gRPC one on the HTTP port:
- * health, server and model metadata, readiness and inference, through the same {@link InferenceRequests}
- * as gRPC, so the same batcher answers and the same rules refuse with the same messages. Errors are
- * {@code {"error": "..."}} with the status KServe and Triton give.
+ * an adapter that turns JSON into the protocol's messages and back. Health, server and model
+ * metadata and readiness come from the same {@link ModelRepository} and {@link InferenceServer} as
+ * over gRPC, and inference goes through the same {@link InferenceRequests}, so the same batcher
+ * answers and the same rules refuse with the same messages. Errors are {@code {"error": "..."}} with
+ * the status KServe and Triton give.
  */
 @Path("/v2")
 public class KServeResource {
@@ -38,23 +38,23 @@ public class KServeResource {
     static final int INLINE_BODY_BYTES = 64 * 1024;
 
     @Inject
-    ModelSlots slots;
+    ModelRepository repository;
 
     @Inject
     InferenceRequests inference;
 
     @Inject
-    InferenceConfig config;
+    InferenceServer server;
 
-    @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev")
-    String serverVersion;
+    @Inject
+    InferenceConfig config;
 
     @GET
     public Response server() {
-        ObjectNode body = KServeJson.MAPPER.createObjectNode().put("name", OpenInferenceService.SERVER_NAME)
-                .put("version", serverVersion);
+        ObjectNode body = KServeJson.MAPPER.createObjectNode().put("name", InferenceServer.SERVER_NAME)
+                .put("version", server.version());
         ArrayNode extensions = body.putArray("extensions");
-        OpenInferenceService.EXTENSIONS.forEach(extensions::add);
+        InferenceServer.EXTENSIONS.forEach(extensions::add);
         return json(Response.Status.OK, body);
     }
 
@@ -68,7 +68,7 @@ public class KServeResource {
     @GET
     @Path("/health/ready")
     public Response ready() {
-        boolean ready = slots.allReady();
+        boolean ready = repository.ready();
         return json(ready ? Response.Status.OK : Response.Status.SERVICE_UNAVAILABLE,
                 KServeJson.MAPPER.createObjectNode().put("ready", ready));
     }
@@ -119,7 +119,7 @@ public class KServeResource {
     private Uni<Response> infer(String name, String version, String headerLength, byte[] body) {
         byte[] bytes = body == null ? new byte[0] : body;
         Uni<KServeJson.Parsed> parsing = Uni.createFrom().item(() -> {
-            inference.requireModel(name, version, "model");
+            repository.require(name, version, "model");
             long maxValues = (long) config.serving().maxBatch() * FashionMnist.PIXELS;
             return KServeJson.request(name, version, bytes, headerLength, maxValues);
         });
@@ -138,14 +138,13 @@ public class KServeResource {
 
     private Response metadata(String name, String version) {
         try {
-            ModelSlot slot = inference.requireModel(name, version, "model");
+            ModelSlot slot = repository.require(name, version, "model");
             return slot.live().use(model -> {
                 ObjectNode body = KServeJson.MAPPER.createObjectNode().put("name", slot.name());
                 body.putArray("versions").add(model.manifest().version());
-                body.put("platform", OpenInferenceService.PLATFORM);
-                tensor(body.putArray("inputs"), "images", List.of(-1L, 1L, (long) FashionMnist.IMAGE_SIDE,
-                        (long) FashionMnist.IMAGE_SIDE));
-                tensor(body.putArray("outputs"), "probabilities", List.of(-1L, (long) FashionMnist.CLASSES));
+                body.put("platform", InferenceServer.PLATFORM);
+                tensor(body.putArray("inputs"), InferenceServer.INPUT);
+                tensor(body.putArray("outputs"), InferenceServer.OUTPUT);
                 return json(Response.Status.OK, body);
             });
         } catch (StatusRuntimeException e) {
@@ -153,15 +152,15 @@ public class KServeResource {
         }
     }
 
-    private static void tensor(ArrayNode list, String name, List<Long> shape) {
-        ObjectNode tensor = list.addObject().put("name", name).put("datatype", "FP32");
-        ArrayNode dims = tensor.putArray("shape");
-        shape.forEach(dims::add);
+    private static void tensor(ArrayNode list, InferenceServer.Tensor tensor) {
+        ObjectNode json = list.addObject().put("name", tensor.name()).put("datatype", tensor.datatype());
+        ArrayNode dims = json.putArray("shape");
+        tensor.shape().forEach(dims::add);
     }
 
     private Response readiness(String name, String version) {
         try {
-            ModelSlot slot = inference.requireModel(name, version, "model");
+            ModelSlot slot = repository.require(name, version, "model");
             boolean ready = slot.ready();
             return json(ready ? Response.Status.OK : Response.Status.SERVICE_UNAVAILABLE,
                     KServeJson.MAPPER.createObjectNode().put("name", slot.name()).put("ready", ready));

@@ -3,6 +3,7 @@ package dev.fmnist.inference.serving;
 import dev.fmnist.contract.artefacts.ModelManifest;
 import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.inference.config.InferenceConfig;
+import dev.fmnist.inference.metrics.ServingMetrics;
 import dev.fmnist.proto.v1.Classifier;
 import dev.fmnist.proto.v1.ClassifyBatchRequest;
 import dev.fmnist.proto.v1.ClassifyBatchResponse;
@@ -13,29 +14,24 @@ import dev.fmnist.proto.v1.Image;
 import dev.fmnist.proto.v1.ItemError;
 import dev.fmnist.proto.v1.ModelInfo;
 import io.grpc.Status;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import jakarta.annotation.PostConstruct;
 import jakarta.inject.Inject;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
 /**
- * fmnist.v1.Classifier. Requests are decoded here and answered by their model's {@link DynamicBatcher},
- * whose own workers run the forward passes, so the gRPC event loop never computes. A request names
- * its model, or gets the first one served.
+ * fmnist.v1.Classifier: an adapter over the {@link ModelRepository}. Images are decoded here and
+ * answered by their model's {@link DynamicBatcher}, whose own workers run the forward passes, so the
+ * gRPC event loop never computes. A request names its model, or gets the first one served.
  */
 @GrpcService
 public class ClassifierService implements Classifier {
 
     @Inject
-    ModelSlots slots;
+    ModelRepository repository;
 
     @Inject
     ImageDecoders decoders;
@@ -44,28 +40,12 @@ public class ClassifierService implements Classifier {
     InferenceConfig config;
 
     @Inject
-    MeterRegistry registry;
-
-    /** Answers by model and predicted class. */
-    private final Map<String, Counter[]> predictions = new HashMap<>();
-
-    @PostConstruct
-    void registerCounters() {
-        for (ModelSlot slot : slots.all()) {
-            Counter[] counters = new Counter[FashionMnist.CLASSES];
-            for (int c = 0; c < FashionMnist.CLASSES; c++) {
-                counters[c] = Counter.builder("fmnist.inference.predictions").tag("model", slot.name())
-                        .tag("class", FashionMnist.CLASS_NAMES[c]).description("answers by predicted class")
-                        .register(registry);
-            }
-            predictions.put(slot.name(), counters);
-        }
-    }
+    ServingMetrics metrics;
 
     @Override
     public Uni<ClassifyResponse> classify(ClassifyRequest request) {
         return Uni.createFrom().deferred(() -> {
-            ModelSlot slot = slots.require(request.getModel(), "model");
+            ModelSlot slot = repository.require(request.getModel(), "model");
             return pixels(List.of(request.getImage()), request.getResize(), i -> "image")
                     .onItem().transformToUni(pixels -> Uni.createFrom().completionStage(slot.batcher().submit(pixels, 1)));
         })
@@ -75,7 +55,7 @@ public class ClassifierService implements Classifier {
     @Override
     public Uni<ClassifyBatchResponse> classifyBatch(ClassifyBatchRequest request) {
         return Uni.createFrom().deferred(() -> {
-            ModelSlot slot = slots.require(request.getModel(), "model");
+            ModelSlot slot = repository.require(request.getModel(), "model");
             int n = request.getImagesCount();
             int max = config.serving().maxBatch();
             if (n == 0) {
@@ -136,7 +116,7 @@ public class ClassifierService implements Classifier {
     @Override
     public Uni<ModelInfo> getModel(GetModelRequest request) {
         return Uni.createFrom().item(() -> {
-            ModelSlot slot = slots.require(request.getModel(), "model");
+            ModelSlot slot = repository.require(request.getModel(), "model");
             return slot.live().use(model -> {
                 ModelManifest m = model.manifest();
                 return ModelInfo.newBuilder().setModel(slot.name()).setVersion(m.version())
@@ -158,10 +138,7 @@ public class ClassifierService implements Classifier {
                 best = c;
             }
         }
-        Counter[] counters = predictions.get(manifest.networkSpec().servingName());
-        if (counters != null) {
-            counters[best].increment();
-        }
+        metrics.predicted(manifest.networkSpec().servingName(), best);
         ClassifyResponse.Builder response = ClassifyResponse.newBuilder().setClassIndex(best)
                 .setClassName(FashionMnist.CLASS_NAMES[best]).setModelVersion(manifest.version());
         for (float p : probabilities) {

@@ -3,11 +3,8 @@ package dev.fmnist.inference.serving;
 import dev.fmnist.contract.artefacts.ModelManifest;
 import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.inference.config.InferenceConfig;
+import dev.fmnist.inference.metrics.ModelMeters;
 import io.grpc.Status;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -45,33 +42,21 @@ public final class DynamicBatcher {
     private final BlockingQueue<Pending> queue;
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running = true;
-    private final DistributionSummary batchSizes;
-    private final Timer queueWait;
-    private final Timer compute;
-    private final Counter overloadRejections;
+    private final ModelMeters meters;
 
-    /** Starts the workers of {@code model}'s batcher. */
+    /** Starts the workers of {@code model}'s batcher; it records into {@code meters} and {@code stats}. */
     public DynamicBatcher(String model, LiveModel live, InferenceStats stats, InferenceConfig.Batching settings,
-            MeterRegistry registry) {
+            ModelMeters meters) {
         this.model = model;
         this.live = live;
         this.stats = stats;
+        this.meters = meters;
         maxBatch = settings.maxBatch();
         maxDelayMicros = settings.maxDelayMicros();
         queueCapacity = settings.queueCapacity();
         budget = new ImageBudget(settings.maxQueuedImages());
         queue = new ArrayBlockingQueue<>(InferenceConfig.atLeastOne("fmnist.serving.batching.queue-capacity",
                 queueCapacity));
-        batchSizes = DistributionSummary.builder("fmnist.inference.batch.size").description("images per forward pass")
-                .tag("model", model).serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
-                .register(registry);
-        queueWait = Timer.builder("fmnist.inference.queue.wait").description("time from arrival to forward pass")
-                .tag("model", model).publishPercentileHistogram().register(registry);
-        compute = Timer.builder("fmnist.inference.compute").description("forward pass of one batch")
-                .tag("model", model).publishPercentileHistogram().register(registry);
-        // registered at start, so dashboards and alerts see 0 rather than no series at all
-        overloadRejections = Counter.builder("fmnist.inference.rejected.overload").tag("model", model)
-                .description("requests refused with RESOURCE_EXHAUSTED because the queue was full").register(registry);
         int count = settings.workers() > 0 ? settings.workers() : Runtime.getRuntime().availableProcessors();
         for (int i = 0; i < count; i++) {
             Thread worker = new Thread(this::work, "inference-" + model + "-" + i);
@@ -109,14 +94,14 @@ public final class DynamicBatcher {
     public CompletableFuture<Result> submit(float[] pixels, int count) {
         Pending pending = new Pending(pixels, count, new CompletableFuture<>(), System.nanoTime());
         if (!budget.tryAcquire(count)) {
-            overloadRejections.increment();
+            meters.overloaded();
             stats.failure(liveVersion(), 0);
             throw Status.RESOURCE_EXHAUSTED.withDescription("inference queue is full (" + budget.waiting()
                     + " images waiting, at most " + budget.capacity() + "); retry with backoff").asRuntimeException();
         }
         if (!queue.offer(pending)) {
             budget.release(count);
-            overloadRejections.increment();
+            meters.overloaded();
             stats.failure(liveVersion(), 0);
             throw Status.RESOURCE_EXHAUSTED.withDescription("inference queue is full (" + queueCapacity
                     + " requests waiting); retry with backoff").asRuntimeException();
@@ -160,11 +145,11 @@ public final class DynamicBatcher {
 
     /**
      * One forward pass for the whole batch. Each phase is measured once and recorded both in the
-     * Micrometer timers and in the Triton statistics.
+     * meters and in the Triton statistics.
      */
     private void run(List<Pending> batch, int images) {
         long start = System.nanoTime();
-        batch.forEach(p -> queueWait.record(start - p.enqueuedNanos(), TimeUnit.NANOSECONDS));
+        batch.forEach(p -> meters.queued(start - p.enqueuedNanos()));
         try {
             float[] pixels = new float[images * FashionMnist.PIXELS];
             int offset = 0;
@@ -175,8 +160,7 @@ public final class DynamicBatcher {
             long gathered = System.nanoTime();
             Result all = live.use(served -> new Result(served.predict(pixels, images), served.manifest()));
             long computed = System.nanoTime();
-            compute.record(computed - start, TimeUnit.NANOSECONDS);
-            batchSizes.record(images);
+            meters.computed(images, computed - start);
             int row = 0;
             Result[] answers = new Result[batch.size()];
             for (int i = 0; i < answers.length; i++) {

@@ -17,9 +17,10 @@ import java.nio.ByteOrder;
 import java.util.List;
 
 /**
- * An Open Inference Protocol inference, whichever way it came (gRPC ModelInfer, ModelStreamInfer, or
- * KServe v2 REST turned into the same message): the model and version resolved, the request checked
- * by {@link InferRequestRules}, the tensor read, the model's batcher asked. Input {@code images} as
+ * The data plane: an Open Inference Protocol inference, whichever way it came (gRPC ModelInfer,
+ * ModelStreamInfer, or KServe v2 REST turned into the same message): the model and version resolved
+ * by the {@link ModelRepository}, the request checked by {@link InferRequestRules}, the tensor read,
+ * the model's batcher asked. Input {@code images} as
  * FP32 in [0, 1] or UINT8, shape [N, 1, 28, 28] or [N, 784], raw or typed; output
  * {@code probabilities} FP32 [N, 10]. An empty model_version means the live one.
  */
@@ -29,7 +30,7 @@ public class InferenceRequests {
     private static final long SIDE = FashionMnist.IMAGE_SIDE;
 
     @Inject
-    ModelSlots slots;
+    ModelRepository repository;
 
     @Inject
     InferenceConfig config;
@@ -37,7 +38,7 @@ public class InferenceRequests {
     /** Answers {@code request}; a refusal is a gRPC status naming the field, and counts as a failure of its model. */
     public Uni<ModelInferResponse> infer(ModelInferRequest request) {
         return Uni.createFrom().deferred(() -> {
-            ModelSlot slot = requireModel(request.getModelName(), request.getModelVersion(), "model_name");
+            ModelSlot slot = repository.require(request.getModelName(), request.getModelVersion(), "model_name");
             long arrived = System.nanoTime();
             try {
                 return submit(slot, request);
@@ -83,24 +84,6 @@ public class InferenceRequests {
             }
             return response.build();
         });
-    }
-
-    /**
-     * The served model {@code name} (the field it came in is {@code field}), whose live version is
-     * {@code version} unless that is empty: NOT_FOUND naming what is served otherwise.
-     */
-    public ModelSlot requireModel(String name, String version, String field) {
-        if (name.isEmpty()) {
-            throw notFound(field + ": required; this server serves " + String.join(", ",
-                    slots.all().stream().map(ModelSlot::name).toList()));
-        }
-        ModelSlot slot = slots.require(name, field);
-        slot.manifest().ifPresent(m -> {
-            if (!version.isEmpty() && !version.equals(m.version())) {
-                throw notFound("model_version: '" + version + "' is not loaded; live is " + m.version());
-            }
-        });
-        return slot;
     }
 
     /** N from a shape of [N, 1, 28, 28] or [N, 784]. */

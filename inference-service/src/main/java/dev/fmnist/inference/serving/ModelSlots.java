@@ -2,8 +2,8 @@ package dev.fmnist.inference.serving;
 
 import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.inference.config.InferenceConfig;
+import dev.fmnist.inference.metrics.ServingMetrics;
 import io.grpc.Status;
-import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -26,7 +26,7 @@ public class ModelSlots {
     InferenceConfig config;
 
     @Inject
-    MeterRegistry registry;
+    ServingMetrics metrics;
 
     @Inject
     ServingEngine engine; // threads configured before the first batcher starts
@@ -49,7 +49,8 @@ public class ModelSlots {
             String served = network.servingName();
             LiveModel live = new LiveModel(served);
             InferenceStats stats = new InferenceStats(served);
-            DynamicBatcher batcher = new DynamicBatcher(served, live, stats, config.serving().batching(), registry);
+            DynamicBatcher batcher = new DynamicBatcher(served, live, stats, config.serving().batching(),
+                    metrics.servedModel(served));
             slots.put(served, new ModelSlot(network, live, batcher, stats));
         }
         if (slots.isEmpty()) {

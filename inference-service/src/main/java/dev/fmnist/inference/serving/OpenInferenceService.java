@@ -1,9 +1,6 @@
 package dev.fmnist.inference.serving;
 
-import dev.fmnist.contract.data.FashionMnist;
-import dev.fmnist.contract.serving.ModelControl;
 import dev.fmnist.inference.config.InferenceConfig;
-import dev.fmnist.inference.messaging.ModelControlTopic;
 import dev.fmnist.proto.inference.CudaSharedMemoryRegisterRequest;
 import dev.fmnist.proto.inference.CudaSharedMemoryRegisterResponse;
 import dev.fmnist.proto.inference.CudaSharedMemoryStatusRequest;
@@ -61,26 +58,19 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.inject.Inject;
-import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * The Open Inference Protocol (KServe v2) with Triton's extensions, for every served model. Inference
- * goes through {@link InferenceRequests}, shared with the KServe REST resource; RepositoryModelLoad and
- * RepositoryModelUnload pin and unpin a model for the whole fleet through the model-control topic.
+ * The Open Inference Protocol (KServe v2) with Triton's extensions over gRPC, for every served model:
+ * an adapter that translates messages in and out. Inference is the {@link InferenceRequests} data
+ * plane, shared with the KServe REST resource; readiness, the index and RepositoryModelLoad/Unload
+ * (a pin and an unpin for the whole fleet) are the {@link ModelRepository}'s.
  */
 @GrpcService
 public class OpenInferenceService implements GRPCInferenceService {
 
-    /** What ServerMetadata announces: the Triton extensions answered here. */
-    public static final List<String> EXTENSIONS = List.of("model_configuration", "model_repository", "statistics",
-            "binary_tensor_data");
-    public static final String SERVER_NAME = "fmnist-inference";
-    public static final String PLATFORM = "pytorch_djl";
     /** RepositoryModelLoad's parameter naming the version to pin. */
     static final String VERSION_PARAMETER = "version";
     private static final String SHARED_MEMORY = "shared memory is not offered; send tensors in the request "
@@ -89,22 +79,19 @@ public class OpenInferenceService implements GRPCInferenceService {
     static final String UNLOAD_DEPENDENTS = "unload_dependents";
 
     @Inject
-    ModelSlots slots;
+    ModelRepository repository;
 
     @Inject
     InferenceRequests inference;
 
     @Inject
+    InferenceServer server;
+
+    @Inject
     InferenceConfig config;
 
     @Inject
-    ModelControlTopic control;
-
-    @Inject
     ServingEngine engine;
-
-    @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev")
-    String serverVersion;
 
     @Override
     public Uni<ServerLiveResponse> serverLive(ServerLiveRequest request) {
@@ -113,36 +100,34 @@ public class OpenInferenceService implements GRPCInferenceService {
 
     @Override
     public Uni<ServerReadyResponse> serverReady(ServerReadyRequest request) {
-        return Uni.createFrom().item(() -> ServerReadyResponse.newBuilder().setReady(slots.allReady()).build());
+        return Uni.createFrom().item(() -> ServerReadyResponse.newBuilder().setReady(repository.ready()).build());
     }
 
     @Override
     public Uni<ModelReadyResponse> modelReady(ModelReadyRequest request) {
-        return Uni.createFrom().item(() -> {
-            boolean ready = slots.find(request.getName()).flatMap(ModelSlot::manifest)
-                    .map(m -> request.getVersion().isEmpty() || request.getVersion().equals(m.version())).orElse(false);
-            return ModelReadyResponse.newBuilder().setReady(ready).build();
-        });
+        return Uni.createFrom().item(() -> ModelReadyResponse.newBuilder()
+                .setReady(repository.ready(request.getName(), request.getVersion())).build());
     }
 
     @Override
     public Uni<ServerMetadataResponse> serverMetadata(ServerMetadataRequest request) {
-        return Uni.createFrom().item(ServerMetadataResponse.newBuilder().setName(SERVER_NAME).setVersion(serverVersion)
-                .addAllExtensions(EXTENSIONS).build());
+        return Uni.createFrom().item(ServerMetadataResponse.newBuilder().setName(InferenceServer.SERVER_NAME)
+                .setVersion(server.version()).addAllExtensions(InferenceServer.EXTENSIONS).build());
     }
 
     @Override
     public Uni<ModelMetadataResponse> modelMetadata(ModelMetadataRequest request) {
         return Uni.createFrom().item(() -> {
-            ModelSlot slot = inference.requireModel(request.getName(), request.getVersion(), "name");
+            ModelSlot slot = repository.require(request.getName(), request.getVersion(), "name");
             return slot.live().use(model -> ModelMetadataResponse.newBuilder().setName(slot.name())
-                    .addVersions(model.manifest().version()).setPlatform(PLATFORM)
-                    .addInputs(TensorMetadata.newBuilder().setName(InferRequestRules.INPUT).setDatatype("FP32")
-                            .addAllShape(List.of(-1L, 1L, (long) FashionMnist.IMAGE_SIDE, (long) FashionMnist.IMAGE_SIDE)))
-                    .addOutputs(TensorMetadata.newBuilder().setName(InferRequestRules.OUTPUT).setDatatype("FP32")
-                            .addAllShape(List.of(-1L, (long) FashionMnist.CLASSES)))
-                    .build());
+                    .addVersions(model.manifest().version()).setPlatform(InferenceServer.PLATFORM)
+                    .addInputs(tensor(InferenceServer.INPUT)).addOutputs(tensor(InferenceServer.OUTPUT)).build());
         });
+    }
+
+    private static TensorMetadata tensor(InferenceServer.Tensor tensor) {
+        return TensorMetadata.newBuilder().setName(tensor.name()).setDatatype(tensor.datatype())
+                .addAllShape(tensor.shape()).build();
     }
 
     @Override
@@ -165,7 +150,7 @@ public class OpenInferenceService implements GRPCInferenceService {
     @Override
     public Uni<ModelConfigResponse> modelConfig(ModelConfigRequest request) {
         return Uni.createFrom().item(() -> {
-            ModelSlot slot = inference.requireModel(request.getName(), request.getVersion(), "name");
+            ModelSlot slot = repository.require(request.getName(), request.getVersion(), "name");
             return ModelConfigResponse.newBuilder().setConfig(config(slot)).build();
         });
     }
@@ -174,15 +159,14 @@ public class OpenInferenceService implements GRPCInferenceService {
     private ModelConfig config(ModelSlot slot) {
         DynamicBatcher batcher = slot.batcher();
         boolean gpu = engine.device().startsWith("gpu");
-        ModelConfig.Builder config = ModelConfig.newBuilder().setName(slot.name()).setPlatform(PLATFORM)
+        ModelConfig.Builder config = ModelConfig.newBuilder().setName(slot.name()).setPlatform(InferenceServer.PLATFORM)
                 .setBackend("djl").setMaxBatchSize(this.config.serving().maxBatch())
                 .setVersionPolicy(ModelVersionPolicy.newBuilder().setLatest(ModelVersionPolicy.Latest.newBuilder()
                         .setNumVersions(1)))
-                .addInput(ModelInput.newBuilder().setName(InferRequestRules.INPUT).setDataType(DataType.TYPE_FP32)
-                        .setFormat(ModelInput.Format.FORMAT_NCHW)
-                        .addAllDims(List.of(1L, (long) FashionMnist.IMAGE_SIDE, (long) FashionMnist.IMAGE_SIDE)))
-                .addOutput(ModelOutput.newBuilder().setName(InferRequestRules.OUTPUT).setDataType(DataType.TYPE_FP32)
-                        .addDims(FashionMnist.CLASSES))
+                .addInput(ModelInput.newBuilder().setName(InferenceServer.INPUT.name()).setDataType(DataType.TYPE_FP32)
+                        .setFormat(ModelInput.Format.FORMAT_NCHW).addAllDims(InferenceServer.INPUT.dims()))
+                .addOutput(ModelOutput.newBuilder().setName(InferenceServer.OUTPUT.name()).setDataType(DataType.TYPE_FP32)
+                        .addAllDims(InferenceServer.OUTPUT.dims()))
                 .addInstanceGroup(ModelInstanceGroup.newBuilder().setName(slot.name()).setCount(batcher.workers())
                         .setKind(gpu ? ModelInstanceGroup.Kind.KIND_GPU : ModelInstanceGroup.Kind.KIND_CPU))
                 .setDynamicBatching(ModelDynamicBatching.newBuilder().addPreferredBatchSize(batcher.maxBatch())
@@ -208,9 +192,9 @@ public class OpenInferenceService implements GRPCInferenceService {
                 if (!request.getVersion().isEmpty()) {
                     throw InferenceRequests.invalid("version: given without a model name");
                 }
-                slots.all().forEach(slot -> response.addAllModelStats(slot.stats().report("")));
+                repository.all().forEach(slot -> response.addAllModelStats(slot.stats().report("")));
             } else {
-                ModelSlot slot = slots.require(request.getName(), "name");
+                ModelSlot slot = repository.require(request.getName(), "name");
                 response.addAllModelStats(slot.stats().report(request.getVersion()));
             }
             return response.build();
@@ -221,25 +205,22 @@ public class OpenInferenceService implements GRPCInferenceService {
     public Uni<RepositoryIndexResponse> repositoryIndex(RepositoryIndexRequest request) {
         return Uni.createFrom().item(() -> {
             RepositoryIndexResponse.Builder response = RepositoryIndexResponse.newBuilder();
-            for (ModelSlot slot : slots.all()) {
-                if (request.getReady() && !slot.ready()) {
-                    continue;
-                }
-                String reason = slot.problem().orElse(slot.ready() ? slot.pinned().map(p -> "pinned to " + p)
-                        .orElse("newest artefact") : "no artefact loaded yet");
-                response.addModels(RepositoryIndexResponse.ModelIndex.newBuilder().setName(slot.name())
-                        .setVersion(slot.manifest().map(m -> m.version()).orElse(""))
-                        .setState(slot.ready() ? "READY" : "UNAVAILABLE").setReason(reason));
+            for (ModelRepository.IndexEntry entry : repository.index(request.getReady())) {
+                response.addModels(RepositoryIndexResponse.ModelIndex.newBuilder().setName(entry.name())
+                        .setVersion(entry.version()).setState(entry.state()).setReason(entry.reason()));
             }
             return response.build();
         });
     }
 
-    /** Pins the model to the {@value #VERSION_PARAMETER} parameter's version, or without it follows the newest again. */
+    /**
+     * Pins the model to the {@value #VERSION_PARAMETER} parameter's version, or without it follows the
+     * newest again; on a worker thread, since it waits for the model-control topic.
+     */
     @Override
     public Uni<RepositoryModelLoadResponse> repositoryModelLoad(RepositoryModelLoadRequest request) {
         return Uni.createFrom().item(() -> {
-            ModelSlot slot = inference.requireModel(request.getModelName(), "", "model_name");
+            ModelSlot slot = repository.require(request.getModelName(), "", "model_name");
             requireOnly(request.getParametersMap(), Set.of(VERSION_PARAMETER));
             Optional<String> version = Optional.ofNullable(request.getParametersMap().get(VERSION_PARAMETER))
                     .map(p -> {
@@ -248,16 +229,7 @@ public class OpenInferenceService implements GRPCInferenceService {
                         }
                         return p.getStringParam();
                     });
-            version.ifPresent(v -> {
-                if (slot.published().find(v).isEmpty()) {
-                    throw InferenceRequests.notFound("parameters." + VERSION_PARAMETER + ": '" + v
-                            + "' is not among the artefacts published for " + slot.name() + " (newest first: "
-                            + String.join(", ", slot.published().newestFirst().stream().limit(5)
-                                    .map(PublishedVersions.Entry::version).toList()) + ")");
-                }
-            });
-            apply(slot, version.map(v -> ModelControl.pin(slot.name(), v, "RepositoryModelLoad"))
-                    .orElseGet(() -> ModelControl.followNewest(slot.name(), "RepositoryModelLoad")));
+            repository.load(slot, version, "parameters." + VERSION_PARAMETER, "RepositoryModelLoad");
             return RepositoryModelLoadResponse.getDefaultInstance();
         }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
     }
@@ -266,34 +238,11 @@ public class OpenInferenceService implements GRPCInferenceService {
     @Override
     public Uni<RepositoryModelUnloadResponse> repositoryModelUnload(RepositoryModelUnloadRequest request) {
         return Uni.createFrom().item(() -> {
-            ModelSlot slot = inference.requireModel(request.getModelName(), "", "model_name");
+            ModelSlot slot = repository.require(request.getModelName(), "", "model_name");
             requireOnly(request.getParametersMap(), Set.of(UNLOAD_DEPENDENTS));
-            apply(slot, ModelControl.followNewest(slot.name(), "RepositoryModelUnload"));
+            repository.unload(slot, "RepositoryModelUnload");
             return RepositoryModelUnloadResponse.getDefaultInstance();
         }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
-    }
-
-    /** Writes {@code change} for the fleet, waits until this replica applied it, and says if it could not be served. */
-    private void apply(ModelSlot slot, ModelControl change) {
-        long offset;
-        try {
-            offset = control.write(change);
-        } catch (IllegalStateException e) {
-            throw Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException();
-        }
-        Duration timeout = Duration.ofSeconds(config.serving().controlTimeoutSeconds());
-        try {
-            if (!control.awaitApplied(offset, timeout)) {
-                throw Status.DEADLINE_EXCEEDED.withDescription("written to the model-control topic, not applied here "
-                        + "within " + timeout.toSeconds() + " s; replicas apply it as they read it").asRuntimeException();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw Status.CANCELLED.withDescription("interrupted").asRuntimeException();
-        }
-        slot.problem().ifPresent(problem -> {
-            throw Status.FAILED_PRECONDITION.withDescription(slot.name() + ": " + problem).asRuntimeException();
-        });
     }
 
     private static void requireOnly(Map<String, ModelRepositoryParameter> parameters, Set<String> accepted) {
@@ -348,7 +297,7 @@ public class OpenInferenceService implements GRPCInferenceService {
 
     private static <T> Uni<T> notOffered(String rpc, String why) {
         return Uni.createFrom().failure(Status.UNIMPLEMENTED.withDescription(rpc + ": not implemented by "
-                + SERVER_NAME + ": " + why).asRuntimeException());
+                + InferenceServer.SERVER_NAME + ": " + why).asRuntimeException());
     }
 
     /** A refusal as one line: its status and description. */

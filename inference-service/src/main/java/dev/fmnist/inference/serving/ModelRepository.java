@@ -1,0 +1,164 @@
+package dev.fmnist.inference.serving;
+
+import dev.fmnist.contract.serving.ModelControl;
+import dev.fmnist.inference.config.InferenceConfig;
+import dev.fmnist.inference.messaging.ModelControlTopic;
+import io.grpc.Status;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The model repository, with the semantics of Triton's repository extension: the models this server
+ * serves (each with its live version, its pin, the versions published for it and those live before),
+ * their readiness and index, and load/unload. Here a load pins a version, or without one follows the
+ * newest again, and an unload drops the pin, for the whole fleet: the change is written to the
+ * model-control topic and answered once this replica has applied it (every replica applies it as it
+ * reads it). The gRPC and REST front ends ask it; the model-control topic's reader applies every
+ * record through it. Refusals are gRPC statuses naming the field, which the REST front end maps to
+ * HTTP.
+ */
+@ApplicationScoped
+public class ModelRepository {
+
+    @Inject
+    ModelSlots slots;
+
+    @Inject
+    ModelSelector selector;
+
+    @Inject
+    ModelControlTopic control;
+
+    @Inject
+    InferenceConfig config;
+
+    /** A line of the repository index. */
+    public record IndexEntry(String name, String version, boolean ready, String reason) {
+
+        /** Triton's state name. */
+        public String state() {
+            return ready ? "READY" : "UNAVAILABLE";
+        }
+    }
+
+    /** The served models, in the order the setting lists them. */
+    public Collection<ModelSlot> all() {
+        return slots.all();
+    }
+
+    public Optional<ModelSlot> find(String name) {
+        return slots.find(name);
+    }
+
+    /** Whether every served model has a version live (Triton's strict readiness). */
+    public boolean ready() {
+        return slots.allReady();
+    }
+
+    /** Whether {@code name} is served with a version live, and that version is {@code version} unless it is empty. */
+    public boolean ready(String name, String version) {
+        return slots.find(name).flatMap(ModelSlot::manifest)
+                .map(m -> version.isEmpty() || version.equals(m.version())).orElse(false);
+    }
+
+    /**
+     * The model a request names ({@code field} says where), the first listed when the name is empty;
+     * NOT_FOUND naming the field and the served models otherwise.
+     */
+    public ModelSlot require(String name, String field) {
+        return slots.require(name, field);
+    }
+
+    /**
+     * The served model {@code name} (the field it came in is {@code field}), whose live version is
+     * {@code version} unless that is empty: NOT_FOUND naming what is served otherwise.
+     */
+    public ModelSlot require(String name, String version, String field) {
+        if (name.isEmpty()) {
+            throw InferenceRequests.notFound(field + ": required; this server serves " + String.join(", ",
+                    slots.all().stream().map(ModelSlot::name).toList()));
+        }
+        ModelSlot slot = slots.require(name, field);
+        slot.manifest().ifPresent(m -> {
+            if (!version.isEmpty() && !version.equals(m.version())) {
+                throw InferenceRequests.notFound("model_version: '" + version + "' is not loaded; live is " + m.version());
+            }
+        });
+        return slot;
+    }
+
+    /** Every served model, or only those with a version live: its live version and why it serves what it does. */
+    public List<IndexEntry> index(boolean readyOnly) {
+        List<IndexEntry> index = new ArrayList<>();
+        for (ModelSlot slot : slots.all()) {
+            boolean ready = slot.ready();
+            if (readyOnly && !ready) {
+                continue;
+            }
+            String reason = slot.problem().orElse(ready ? slot.pinned().map(p -> "pinned to " + p)
+                    .orElse("newest artefact") : "no artefact loaded yet");
+            index.add(new IndexEntry(slot.name(), slot.manifest().map(m -> m.version()).orElse(""), ready, reason));
+        }
+        return index;
+    }
+
+    /**
+     * Pins {@code slot} to {@code version} (a version or the experiment that published it) for the
+     * fleet, or without one has it follow the newest artefact again; returns once this replica serves
+     * it. {@code versionField} names where the version came from, {@code reason} is recorded with the pin.
+     */
+    public void load(ModelSlot slot, Optional<String> version, String versionField, String reason) {
+        version.ifPresent(v -> {
+            if (slot.published().find(v).isEmpty()) {
+                throw InferenceRequests.notFound(versionField + ": '" + v + "' is not among the artefacts published for "
+                        + slot.name() + " (newest first: " + String.join(", ", slot.published().newestFirst().stream()
+                                .limit(5).map(PublishedVersions.Entry::version).toList()) + ")");
+            }
+        });
+        change(slot, version.map(v -> ModelControl.pin(slot.name(), v, reason))
+                .orElseGet(() -> ModelControl.followNewest(slot.name(), reason)));
+    }
+
+    /** Drops {@code slot}'s pin for the fleet: it follows the newest artefact again. */
+    public void unload(ModelSlot slot, String reason) {
+        change(slot, ModelControl.followNewest(slot.name(), reason));
+    }
+
+    /**
+     * A model-control record read from the topic: applied if its model is served here (true), else
+     * ignored, being for a model another replica set serves.
+     */
+    public boolean apply(ModelControl change) {
+        Optional<ModelSlot> slot = slots.find(change.model());
+        slot.ifPresent(s -> selector.controlled(s, change));
+        return slot.isPresent();
+    }
+
+    /** Writes {@code change} for the fleet, waits until this replica applied it, and says if it could not be served. */
+    private void change(ModelSlot slot, ModelControl change) {
+        long offset;
+        try {
+            offset = control.write(change);
+        } catch (IllegalStateException e) {
+            throw Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException();
+        }
+        Duration timeout = Duration.ofSeconds(config.serving().controlTimeoutSeconds());
+        try {
+            if (!control.awaitApplied(offset, timeout)) {
+                throw Status.DEADLINE_EXCEEDED.withDescription("written to the model-control topic, not applied here "
+                        + "within " + timeout.toSeconds() + " s; replicas apply it as they read it").asRuntimeException();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw Status.CANCELLED.withDescription("interrupted").asRuntimeException();
+        }
+        slot.problem().ifPresent(problem -> {
+            throw Status.FAILED_PRECONDITION.withDescription(slot.name() + ": " + problem).asRuntimeException();
+        });
+    }
+}
