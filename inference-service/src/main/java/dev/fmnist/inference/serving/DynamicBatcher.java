@@ -29,10 +29,17 @@ public final class DynamicBatcher {
     /** What a request gets back: its rows of probabilities and the model that computed them. */
     public record Result(float[][] probabilities, ModelManifest model) {}
 
+    /** One forward pass over {@code images} images of 784 floats each: their rows, and the model that computed them. */
+    @FunctionalInterface
+    interface ForwardPass {
+        Result run(float[] pixels, int images);
+    }
+
     private record Pending(float[] pixels, int count, CompletableFuture<Result> answer, long enqueuedNanos) {}
 
     private final String model;
     private final LiveModel live;
+    private final ForwardPass forward;
     private final InferenceStats stats;
     private final int maxBatch;
     private final long maxDelayMicros;
@@ -47,8 +54,16 @@ public final class DynamicBatcher {
     /** Starts the workers of {@code model}'s batcher; it records into {@code meters} and {@code stats}. */
     public DynamicBatcher(String model, LiveModel live, InferenceStats stats, InferenceConfig.Batching settings,
             ModelMeters meters) {
+        this(model, live, (pixels, images) -> live.use(served -> new Result(served.predict(pixels, images),
+                served.manifest())), stats, settings, meters);
+    }
+
+    /** {@code forward}: the pass each batch runs (the live model's; a test's own in the tests). */
+    DynamicBatcher(String model, LiveModel live, ForwardPass forward, InferenceStats stats,
+            InferenceConfig.Batching settings, ModelMeters meters) {
         this.model = model;
         this.live = live;
+        this.forward = forward;
         this.stats = stats;
         this.meters = meters;
         maxBatch = settings.maxBatch();
@@ -85,13 +100,25 @@ public final class DynamicBatcher {
         return threads.size();
     }
 
+    /** Refuses new requests and fails the queued ones with UNAVAILABLE; a batch already computing finishes. */
     void stop() {
         running = false;
         threads.forEach(Thread::interrupt);
+        for (Pending p = queue.poll(); p != null; p = queue.poll()) {
+            budget.release(p.count());
+            p.answer().completeExceptionally(shuttingDown());
+        }
+    }
+
+    private static RuntimeException shuttingDown() {
+        return Status.UNAVAILABLE.withDescription("server shutting down").asRuntimeException();
     }
 
     /** Queues {@code count} images (784 floats each); RESOURCE_EXHAUSTED at once when the queue is full. */
     public CompletableFuture<Result> submit(float[] pixels, int count) {
+        if (!running) {
+            throw shuttingDown();
+        }
         Pending pending = new Pending(pixels, count, new CompletableFuture<>(), System.nanoTime());
         if (!budget.tryAcquire(count)) {
             meters.overloaded();
@@ -106,15 +133,25 @@ public final class DynamicBatcher {
             throw Status.RESOURCE_EXHAUSTED.withDescription("inference queue is full (" + queueCapacity
                     + " requests waiting); retry with backoff").asRuntimeException();
         }
+        if (!running && queue.remove(pending)) { // stop() emptied the queue before this one was in it
+            budget.release(count);
+            throw shuttingDown();
+        }
         return pending.answer();
     }
 
     private void work() {
+        // taken from the queue but over max-batch beside the batch it was taken for: it opens the next one
+        Pending carried = null;
         while (running) {
             List<Pending> batch = new ArrayList<>();
             try {
-                Pending first = queue.take();
-                budget.release(first.count());
+                Pending first = carried;
+                carried = null;
+                if (first == null) {
+                    first = queue.take();
+                    budget.release(first.count());
+                }
                 batch.add(first);
                 int images = first.count();
                 long deadline = first.enqueuedNanos() + TimeUnit.MICROSECONDS.toNanos(maxDelayMicros);
@@ -126,16 +163,22 @@ public final class DynamicBatcher {
                         break;
                     }
                     budget.release(next.count());
+                    if (images + next.count() > maxBatch) {
+                        carried = next;
+                        break;
+                    }
                     batch.add(next);
                     images += next.count();
                 }
                 run(batch, images);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                batch.forEach(p -> p.answer().completeExceptionally(
-                        Status.UNAVAILABLE.withDescription("server shutting down").asRuntimeException()));
-                return;
+                batch.forEach(p -> p.answer().completeExceptionally(shuttingDown()));
+                break;
             }
+        }
+        if (carried != null) {
+            carried.answer().completeExceptionally(shuttingDown());
         }
     }
 
@@ -158,7 +201,7 @@ public final class DynamicBatcher {
                 offset += p.pixels().length;
             }
             long gathered = System.nanoTime();
-            Result all = live.use(served -> new Result(served.predict(pixels, images), served.manifest()));
+            Result all = forward.run(pixels, images);
             long computed = System.nanoTime();
             meters.computed(images, computed - start);
             int row = 0;
