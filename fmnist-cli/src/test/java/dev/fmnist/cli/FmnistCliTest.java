@@ -52,14 +52,14 @@ class FmnistCliTest {
     @Test
     void aYamlFileIsReadAndFlagsOverrideIt() throws Exception {
         Path file = dir.resolve("experiment.yaml");
-        Files.writeString(file, "architecture: better\nepochs: 10\nbatchSize: 1000\ntags:\n  purpose: yaml\n");
+        Files.writeString(file, "architecture: better\nepochs: 10\nbatchSize: 500\ntags:\n  purpose: yaml\n");
 
         CapturedRun run = CapturedRun.of("submit", "--dry-run", "-f", file.toString(), "--epochs", "3");
 
         assertThat(run.exitCode()).as(run.toString()).isZero();
         JsonNode request = Json.MAPPER.readTree(run.out());
         assertThat(request.get("epochs").asInt()).isEqualTo(3);
-        assertThat(request.get("batchSize").asInt()).isEqualTo(1000);
+        assertThat(request.get("batchSize").asInt()).isEqualTo(500);
         assertThat(request.get("tags").get("purpose").asText()).isEqualTo("yaml");
         assertThat(request.get("experimentId").asText()).as("generated, readable").matches("better-\\d{8}-\\d{6}-[0-9a-f]{4}");
     }

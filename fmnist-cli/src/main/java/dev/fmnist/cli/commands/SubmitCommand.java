@@ -1,7 +1,6 @@
 package dev.fmnist.cli.commands;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.fmnist.cli.CliException;
@@ -10,9 +9,15 @@ import dev.fmnist.cli.kafka.Broker;
 import dev.fmnist.cli.kafka.KafkaOptions;
 import dev.fmnist.cli.output.Json;
 import dev.fmnist.cli.output.OutputOptions;
+import dev.fmnist.contract.cli.RecipeOptions;
 import dev.fmnist.contract.experiments.ExperimentRequest;
+import dev.fmnist.contract.experiments.MedianStopping;
 import dev.fmnist.contract.experiments.RequestParser;
 import dev.fmnist.contract.experiments.RequestRejectedException;
+import dev.fmnist.contract.experiments.RequestWriter;
+import dev.fmnist.contract.experiments.SearchDistribution;
+import dev.fmnist.contract.experiments.Sweep;
+import dev.fmnist.contract.networks.Architecture;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +26,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,8 +40,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * Builds a request from flags and/or a file, checks it with the trainer's own rules (the engine's
- * {@link RequestParser}), and queues it on the experiments topic, keyed by its id.
+ * Builds a typed request from a file ({@link RequestParser#read}) and flags over it (the recipe's are
+ * {@link RecipeOptions}, the same as {@code bin/trainer train}'s), checks it with the trainer's own
+ * rules, and queues it as {@link RequestWriter} writes it on the experiments topic, keyed by its id.
  */
 @Command(name = "submit", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Queue an experiment (or a sweep) for the trainers and print its id.",
@@ -57,71 +64,8 @@ public final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--id", paramLabel = "ID", description = "experiment id (idempotency key); generated when absent")
     String id;
 
-    @Option(names = {"-a", "--architecture"}, paramLabel = "NAME", description = "mlp, baseline, compare, better or better-bn")
-    String architecture;
-
-    @Option(names = "-k", paramLabel = "K", description = "kernel size for compare (3..8)")
-    Integer k;
-
-    @Option(names = "--epochs", paramLabel = "N")
-    Integer epochs;
-
-    @Option(names = "--batch-size", paramLabel = "N")
-    Integer batchSize;
-
-    @Option(names = "--learning-rate", paramLabel = "LR")
-    Double learningRate;
-
-    @Option(names = "--optimizer", paramLabel = "NAME", description = "adam or sgd")
-    String optimizer;
-
-    @Option(names = "--momentum", paramLabel = "M", description = "for sgd")
-    Double momentum;
-
-    @Option(names = "--shuffle", negatable = true, description = "shuffle every epoch (default: on)")
-    Boolean shuffle;
-
-    @Option(names = "--seed", paramLabel = "N")
-    Long seed;
-
-    @Option(names = "--train-limit", paramLabel = "N", description = "train on the first N images only")
-    Integer trainLimit;
-
-    @Option(names = "--weight-decay", paramLabel = "WD", description = "adam: AdamW's decoupled decay; sgd: L2 (default 0)")
-    Double weightDecay;
-
-    @Option(names = "--lr-schedule", paramLabel = "NAME", description = "constant (default), step, cosine or onecycle")
-    String lrSchedule;
-
-    @Option(names = "--label-smoothing", paramLabel = "E", description = "spread E of each target over all classes (default 0)")
-    Double labelSmoothing;
-
-    @Option(names = "--train-accuracy", paramLabel = "MODE",
-            description = "evaluation (default: a pass over the training set each epoch, as the seed), running or none")
-    String trainAccuracy;
-
-    @Option(names = "--dropout", paramLabel = "P",
-            description = "drop a share P of the features into each dense layer after a hidden one (default 0)")
-    Double dropout;
-
-    @Option(names = "--crop-padding", paramLabel = "N",
-            description = "augment: shift each training image by up to N pixels (a random crop of it padded by N)")
-    Integer cropPadding;
-
-    @Option(names = "--flip", description = "augment: mirror half the training images left to right")
-    boolean flip;
-
-    @Option(names = "--validation-split", paramLabel = "N",
-            description = "hold N training images out for validation (valAccuracy/valLoss per epoch)")
-    Integer validationSplit;
-
-    @Option(names = "--keep-best", paramLabel = "WHICH",
-            description = "last (default) or val: publish the epoch with the best validation accuracy")
-    String keepBest;
-
-    @Option(names = "--early-stopping", paramLabel = "PATIENCE[:MIN_DELTA]",
-            description = "stop after PATIENCE epochs without a validation gain above MIN_DELTA (default 0), e.g. 3:0.001")
-    String earlyStopping;
+    @Mixin
+    RecipeOptions recipe;
 
     @Option(names = "--sweep", paramLabel = "PARAM=V1,V2,...",
             description = "one run per value of k, learningRate or batchSize, e.g. k=3,4,5")
@@ -166,85 +110,17 @@ public final class SubmitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ObjectNode body = file == null ? Json.MAPPER.createObjectNode() : readFile(file);
-        putIfSet(body, "experimentId", id);
-        putIfSet(body, "architecture", architecture);
-        putIfSet(body, "k", k);
-        putIfSet(body, "epochs", epochs);
-        putIfSet(body, "batchSize", batchSize);
-        putIfSet(body, "learningRate", learningRate);
-        putIfSet(body, "optimizer", optimizer);
-        putIfSet(body, "momentum", momentum);
-        putIfSet(body, "shuffle", shuffle);
-        putIfSet(body, "seed", seed);
-        putIfSet(body, "trainLimit", trainLimit);
-        putIfSet(body, "weightDecay", weightDecay);
-        putIfSet(body, "lrSchedule", lrSchedule);
-        putIfSet(body, "labelSmoothing", labelSmoothing);
-        putIfSet(body, "dropout", dropout);
-        putIfSet(body, "trainAccuracy", trainAccuracy);
-        if (cropPadding != null || flip) {
-            ObjectNode augmentation = body.has("augmentation") && body.get("augmentation").isObject()
-                    ? (ObjectNode) body.get("augmentation") : body.putObject("augmentation");
-            putIfSet(augmentation, "cropPadding", cropPadding);
-            if (flip) {
-                augmentation.put("horizontalFlip", true);
-            }
-        }
-        putIfSet(body, "validationSplit", validationSplit);
-        putIfSet(body, "keepBest", keepBest);
-        if (earlyStopping != null) {
-            body.set("earlyStopping", parseEarlyStopping(earlyStopping));
-        }
-        if (search == null && (trials != null || searchSeed != null || medianStopping != null)) {
-            throw new CliException(ExitCode.USAGE, "--trials, --search-seed and --median-stopping: belong to a random "
-                    + "search; name what it draws with --search");
-        }
-        if (sweep != null && search != null) {
-            throw new CliException(ExitCode.USAGE, "--sweep and --search: a grid or a random search, not both");
-        }
-        if (sweep != null) {
-            body.set("sweep", parseSweep(sweep));
-        }
-        if (search != null) {
-            body.set("sweep", randomSearch());
-        }
-        if (parallelTrials != null) {
-            if (!body.has("sweep") || !body.get("sweep").isObject()) {
-                throw new CliException(ExitCode.USAGE, "--parallel-trials: needs a sweep (--sweep, --search or one in --file)");
-            }
-            ((ObjectNode) body.get("sweep")).put("parallelTrials", parallelTrials);
-        }
-        if (tags != null && !tags.isEmpty()) {
-            ObjectNode tagNode = body.has("tags") && body.get("tags").isObject() ? (ObjectNode) body.get("tags")
-                    : body.putObject("tags");
-            tags.forEach(tagNode::put);
-        }
-        if (!body.has("experimentId")) {
-            body.put("experimentId", readableId(body));
-        }
-        ExperimentRequest request;
-        try {
-            request = new RequestParser().parse(Json.MAPPER.writeValueAsBytes(body));
-        } catch (RequestRejectedException e) {
-            throw new CliException(ExitCode.USAGE, "invalid request: " + e.field() + ": " + e.rule());
-        } catch (IOException e) {
-            throw new CliException(ExitCode.ERROR, "cannot write the request: " + e.getMessage(), e);
-        }
+        ExperimentRequest request = request();
         List<String> children = request.isSweep()
                 ? request.children().stream().map(ExperimentRequest::experimentId).toList() : null;
         PrintWriter out = spec.commandLine().getOut();
+        ObjectNode body = RequestWriter.toJson(request);
         if (dryRun) {
             Json.print(out, body);
             return ExitCode.OK;
         }
         Broker broker = new Broker(kafka);
-        RecordMetadata sent;
-        try {
-            sent = broker.send(kafka.experiments(), request.experimentId(), Json.MAPPER.writeValueAsBytes(body));
-        } catch (IOException e) {
-            throw new CliException(ExitCode.ERROR, "cannot write the request: " + e.getMessage(), e);
-        }
+        RecordMetadata sent = broker.send(kafka.experiments(), request.experimentId(), RequestWriter.write(request));
         if (output.json()) {
             Map<String, Object> receipt = new LinkedHashMap<>();
             receipt.put("experimentId", request.experimentId());
@@ -272,14 +148,60 @@ public final class SubmitCommand implements Callable<Integer> {
                 .watch(request.experimentId());
     }
 
+    /**
+     * The file's request (if any) with the flags over it, checked with the trainer's rules: the
+     * contract's parser reads the file, the builder checks the whole.
+     */
+    private ExperimentRequest request() {
+        try {
+            ExperimentRequest.Builder request = file == null ? ExperimentRequest.builder() : RequestParser.read(readFile(file));
+            recipe.applyTo(request);
+            if (id != null) {
+                request.optExperimentId(id);
+            }
+            request.optSweep(sweep(request.sweep()));
+            if (tags != null) {
+                request.optTags(tags);
+            }
+            if (!request.hasExperimentId()) {
+                request.optExperimentId(readableId(request.architecture()));
+            }
+            return request.build();
+        } catch (RequestRejectedException e) {
+            throw new CliException(ExitCode.USAGE, "invalid request: " + e.field() + ": " + e.rule());
+        } catch (IllegalArgumentException e) { // a sweep's own rules: "field: rule"
+            throw new CliException(ExitCode.USAGE, "invalid request: " + e.getMessage());
+        }
+    }
+
+    /** The sweep the flags give (a grid or a random search), else the file's; with --parallel-trials set on it. */
+    private Sweep sweep(Sweep fromFile) {
+        if (search == null && (trials != null || searchSeed != null || medianStopping != null)) {
+            throw new CliException(ExitCode.USAGE, "--trials, --search-seed and --median-stopping: belong to a random "
+                    + "search; name what it draws with --search");
+        }
+        if (sweep != null && search != null) {
+            throw new CliException(ExitCode.USAGE, "--sweep and --search: a grid or a random search, not both");
+        }
+        Sweep chosen = sweep != null ? grid(sweep) : search != null ? randomSearch() : fromFile;
+        if (parallelTrials == null) {
+            return chosen;
+        }
+        if (chosen == null) {
+            throw new CliException(ExitCode.USAGE, "--parallel-trials: needs a sweep (--sweep, --search or one in --file)");
+        }
+        return chosen.withParallelTrials(parallelTrials);
+    }
+
     /** An id people can read and type: better-20261129-140247-3fa9 (the suffix keeps two in one second apart). */
-    private static String readableId(ObjectNode body) {
-        String network = body.path("architecture").asText("better").replaceAll("[^A-Za-z0-9]", "");
+    private static String readableId(Architecture architecture) {
+        String network = architecture == null ? "" : architecture.id().replaceAll("[^A-Za-z0-9]", "");
         String suffix = Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 16) | 1 << 16).substring(1);
         return (network.isEmpty() ? "experiment" : network) + "-" + ID_TIME.format(LocalDateTime.now()) + "-" + suffix;
     }
 
-    private ObjectNode readFile(Path path) {
+    /** The file as the request's JSON bytes (YAML is read as the same tree). */
+    private static byte[] readFile(Path path) {
         try {
             String name = path.getFileName().toString().toLowerCase();
             byte[] bytes = Files.readAllBytes(path);
@@ -288,106 +210,68 @@ public final class SubmitCommand implements Callable<Integer> {
             if (node == null || !node.isObject()) {
                 throw new CliException(ExitCode.USAGE, path + ": expected an object of request fields, like {\"epochs\": 2}");
             }
-            return (ObjectNode) node;
+            return Json.MAPPER.writeValueAsBytes(node);
         } catch (IOException e) {
             throw new CliException(ExitCode.USAGE, path + ": " + (e instanceof NoSuchFileException ? "no such file"
                     : "not readable JSON or YAML: " + String.valueOf(e.getMessage()).lines().findFirst().orElse("")), e);
         }
     }
 
-    private ObjectNode parseSweep(String text) {
+    private static Sweep grid(String text) {
         int eq = text.indexOf('=');
         if (eq <= 0 || eq == text.length() - 1) {
             throw new CliException(ExitCode.USAGE, "--sweep: expected PARAM=V1,V2,... such as k=3,4,5, got '" + text + "'");
         }
-        ObjectNode node = Json.MAPPER.createObjectNode().put("parameter", text.substring(0, eq));
-        ArrayNode values = node.putArray("values");
-        for (String value : text.substring(eq + 1).split(",")) {
-            try {
-                String v = value.trim();
-                if (v.matches("-?\\d+")) {
-                    values.add(Long.parseLong(v));
-                } else {
-                    values.add(Double.parseDouble(v));
-                }
-            } catch (NumberFormatException e) {
-                throw new CliException(ExitCode.USAGE, "--sweep: '" + value + "' is not a number");
-            }
-        }
-        return node;
+        return Sweep.grid(text.substring(0, eq), numbers("--sweep", text.substring(eq + 1)));
     }
 
-    /** {@code {"type":"random","trials":N,"space":{...}}} from --search, --trials and friends; the parser checks the rest. */
-    private ObjectNode randomSearch() {
-        ObjectNode node = Json.MAPPER.createObjectNode().put("type", "random");
-        putIfSet(node, "trials", trials);
-        putIfSet(node, "seed", searchSeed);
-        ObjectNode space = node.putObject("space");
+    /** A random search from --search, --trials and friends; the request's rules check the rest. */
+    private Sweep randomSearch() {
+        Map<String, SearchDistribution> space = new LinkedHashMap<>();
         search.forEach((option, text) -> {
+            String flag = "--search " + option;
             int colon = text.indexOf(':');
             if (colon <= 0) {
-                throw new CliException(ExitCode.USAGE, "--search " + option + ": expected KIND:A,B,... such as "
+                throw new CliException(ExitCode.USAGE, flag + ": expected KIND:A,B,... such as "
                         + "logUniform:0.0001,0.01, got '" + text + "'");
             }
-            ArrayNode values = space.putObject(option).putArray(text.substring(0, colon));
-            for (String value : text.substring(colon + 1).split(",")) {
-                try {
-                    values.add(Double.parseDouble(value.trim()));
-                } catch (NumberFormatException e) {
-                    throw new CliException(ExitCode.USAGE, "--search " + option + ": '" + value + "' is not a number", e);
-                }
+            try {
+                space.put(option, new SearchDistribution(text.substring(0, colon), numbers(flag, text.substring(colon + 1))));
+            } catch (IllegalArgumentException e) {
+                throw new CliException(ExitCode.USAGE, flag + ": " + e.getMessage(), e);
             }
         });
-        if (medianStopping != null) {
-            node.set("medianStopping", colonPair("--median-stopping", medianStopping, "minTrials", "gracePeriod",
-                    "MIN_TRIALS[:GRACE], e.g. 3:1"));
+        if (trials == null) {
+            throw new CliException(ExitCode.USAGE, "--trials: a random search needs it (how many trials to draw)");
         }
-        return node;
+        return Sweep.random(trials, searchSeed == null ? 0L : searchSeed, space,
+                medianStopping == null ? null : medianStopping(medianStopping), null);
     }
 
-    private static void putIfSet(ObjectNode body, String field, Object value) {
-        if (value == null) {
-            return;
-        }
-        if (value instanceof String s) {
-            body.put(field, s);
-        } else if (value instanceof Integer i) {
-            body.put(field, i);
-        } else if (value instanceof Long l) {
-            body.put(field, l);
-        } else if (value instanceof Double d) {
-            body.put(field, d);
-        } else if (value instanceof Boolean b) {
-            body.put(field, b);
-        }
-    }
-
-    /** {@code PATIENCE[:MIN_DELTA]} as the request's object; the request parser then checks the values. */
-    private ObjectNode parseEarlyStopping(String text) {
-        return colonPair("--early-stopping", text, "patience", "minDelta", "PATIENCE[:MIN_DELTA], e.g. 3:0.001");
-    }
-
-    /**
-     * {@code FIRST[:SECOND]} as an object of two fields, numbers as written (the request parser checks
-     * their types and ranges, naming the field).
-     */
-    private static ObjectNode colonPair(String flag, String text, String first, String second, String form) {
-        String[] parts = text.split(":", -1);
-        ObjectNode node = Json.MAPPER.createObjectNode();
+    /** {@code MIN_TRIALS[:GRACE]}; the rule's own bounds are checked by {@link MedianStopping}. */
+    private static MedianStopping medianStopping(String text) {
+        String form = "MIN_TRIALS[:GRACE], e.g. 3:1";
         try {
-            if (parts.length > 2) {
-                throw new NumberFormatException("too many parts");
-            }
-            node.set(first, Json.MAPPER.readTree(parts[0].trim()));
-            if (parts.length > 1) {
-                node.set(second, Json.MAPPER.readTree(parts[1].trim()));
-            }
-            if (!node.get(first).isNumber() || parts.length > 1 && !node.get(second).isNumber()) {
-                throw new NumberFormatException("not a number");
-            }
-        } catch (NumberFormatException | IOException e) {
-            throw new CliException(ExitCode.USAGE, flag + ": expected " + form + ", got '" + text + "'", e);
+            List<String> parts = RecipeOptions.colonPair(text, form);
+            return new MedianStopping(Integer.parseInt(parts.get(0)),
+                    parts.size() > 1 ? Integer.parseInt(parts.get(1)) : MedianStopping.DEFAULT_GRACE_PERIOD);
+        } catch (NumberFormatException e) {
+            throw new CliException(ExitCode.USAGE, "--median-stopping: expected " + form + ", got '" + text + "'", e);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCode.USAGE, "--median-stopping: " + e.getMessage(), e);
         }
-        return node;
+    }
+
+    /** Comma-separated numbers, each named by the flag when it is not one. */
+    private static List<Double> numbers(String flag, String text) {
+        List<Double> numbers = new ArrayList<>();
+        for (String value : text.split(",")) {
+            try {
+                numbers.add(Double.parseDouble(value.trim()));
+            } catch (NumberFormatException e) {
+                throw new CliException(ExitCode.USAGE, flag + ": '" + value + "' is not a number", e);
+            }
+        }
+        return numbers;
     }
 }

@@ -1,13 +1,13 @@
 package dev.fmnist.contract.experiments;
 
+import static dev.fmnist.contract.experiments.RequestFields.*;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fmnist.contract.networks.Architecture;
-import dev.fmnist.contract.networks.NetworkSpec;
-import dev.fmnist.contract.training.Augmentation;
 import dev.fmnist.contract.training.EarlyStopping;
 import dev.fmnist.contract.training.HyperParameters;
 import dev.fmnist.contract.training.KeepBest;
@@ -38,9 +38,7 @@ public final class RequestParser {
     public static final int MAX_TAGS = 32;
     public static final int MAX_TAG_LENGTH = 256;
     public static final Pattern EXPERIMENT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:=-]{0,127}");
-    public static final Set<String> FIELDS = Set.of("experimentId", "architecture", "k", "epochs", "batchSize",
-            "learningRate", "optimizer", "momentum", "shuffle", "seed", "trainLimit", "validationSplit", "keepBest",
-            "earlyStopping", "weightDecay", "lrSchedule", "labelSmoothing", "dropout", "augmentation", "trainAccuracy", "sweep", "tags");
+    public static final Set<String> FIELDS = Set.copyOf(RequestFields.TOP_LEVEL);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Supplier<String> idGenerator;
@@ -55,6 +53,19 @@ public final class RequestParser {
 
     /** Parses and validates; throws {@link RequestRejectedException} naming the field and the rule. */
     public ExperimentRequest parse(byte[] body) {
+        ExperimentRequest.Builder request = read(body);
+        if (!request.hasExperimentId()) {
+            request.optExperimentId(idGenerator.get());
+        }
+        return request.build();
+    }
+
+    /**
+     * Reads a request's fields into a builder, refusing a body that is not a JSON object of known fields
+     * of the right types (naming the field); the rules between fields are {@link ExperimentRequest.Builder#build()}'s,
+     * so a client may still change the builder (flags over a file) before building. No id is generated.
+     */
+    public static ExperimentRequest.Builder read(byte[] body) {
         if (body == null || body.length == 0) {
             throw new RequestRejectedException("$", "the request is empty");
         }
@@ -77,85 +88,73 @@ public final class RequestParser {
                 throw new RequestRejectedException(name, "is not a known field; known fields: " + FIELDS.stream().sorted().toList());
             }
         }
-        String experimentId = root.has("experimentId") ? text(root, "experimentId") : idGenerator.get();
-        if (!EXPERIMENT_ID.matcher(experimentId).matches()) {
-            throw new RequestRejectedException("experimentId", "must be 1-128 characters of letters, digits and ._:=- "
-                    + "starting with a letter or digit, got \"" + experimentId + "\"");
+        ExperimentRequest.Builder request = ExperimentRequest.builder();
+        if (root.has(RequestFields.EXPERIMENT_ID)) {
+            request.optExperimentId(text(root, RequestFields.EXPERIMENT_ID));
         }
         try {
-            Architecture architecture = root.has("architecture")
-                    ? architecture(text(root, "architecture")) : Architecture.BETTER;
-            if (root.has("k") && !architecture.takesKernelSize()) {
-                throw new RequestRejectedException("k", "does not apply to " + architecture.id()
-                        + "; only compare takes k");
+            if (root.has(ARCHITECTURE)) {
+                request.optArchitecture(architecture(text(root, ARCHITECTURE)));
             }
-            NetworkSpec network = new NetworkSpec(architecture, root.has("k") ? integer(root, "k") : null);
-            HyperParameters.Builder hp = HyperParameters.builder();
-            if (root.has("epochs")) {
-                hp.optEpochs(integer(root, "epochs"));
+            if (root.has(K)) {
+                request.optK(integer(root, K));
             }
-            if (root.has("batchSize")) {
-                hp.optBatchSize(integer(root, "batchSize"));
+            HyperParameters.Builder hp = request.recipe();
+            if (root.has(EPOCHS)) {
+                hp.optEpochs(integer(root, EPOCHS));
             }
-            if (root.has("learningRate")) {
-                hp.optLearningRate(number(root, "learningRate"));
+            if (root.has(BATCH_SIZE)) {
+                hp.optBatchSize(integer(root, BATCH_SIZE));
             }
-            if (root.has("optimizer")) {
-                hp.optOptimizer(OptimizerKind.fromId(text(root, "optimizer")));
+            if (root.has(LEARNING_RATE)) {
+                hp.optLearningRate(number(root, LEARNING_RATE));
             }
-            if (root.has("momentum")) {
-                hp.optMomentum(number(root, "momentum"));
+            if (root.has(OPTIMIZER)) {
+                hp.optOptimizer(OptimizerKind.fromId(text(root, OPTIMIZER)));
             }
-            if (root.has("shuffle")) {
-                hp.optShuffle(bool(root, "shuffle"));
+            if (root.has(MOMENTUM)) {
+                hp.optMomentum(number(root, MOMENTUM));
             }
-            if (root.has("seed")) {
-                hp.optSeed(longInteger(root, "seed"));
+            if (root.has(SHUFFLE)) {
+                hp.optShuffle(bool(root, SHUFFLE));
             }
-            if (root.has("trainLimit")) {
-                hp.optTrainLimit(integer(root, "trainLimit"));
+            if (root.has(SEED)) {
+                hp.optSeed(longInteger(root, SEED));
             }
-            if (root.has("validationSplit")) {
-                hp.optValidationSplit(integer(root, "validationSplit"));
+            if (root.has(TRAIN_LIMIT)) {
+                hp.optTrainLimit(integer(root, TRAIN_LIMIT));
             }
-            if (root.has("keepBest")) {
-                hp.optKeepBest(KeepBest.fromId(text(root, "keepBest")));
+            if (root.has(VALIDATION_SPLIT)) {
+                hp.optValidationSplit(integer(root, VALIDATION_SPLIT));
             }
-            if (root.has("earlyStopping")) {
-                hp.optEarlyStopping(earlyStopping(root.get("earlyStopping")));
+            if (root.has(KEEP_BEST)) {
+                hp.optKeepBest(KeepBest.fromId(text(root, KEEP_BEST)));
             }
-            if (root.has("weightDecay")) {
-                hp.optWeightDecay(number(root, "weightDecay"));
+            if (root.has(EARLY_STOPPING)) {
+                hp.optEarlyStopping(earlyStopping(root.get(EARLY_STOPPING)));
             }
-            if (root.has("lrSchedule")) {
-                hp.optLrSchedule(LearningRateSchedule.fromId(text(root, "lrSchedule")));
+            if (root.has(WEIGHT_DECAY)) {
+                hp.optWeightDecay(number(root, WEIGHT_DECAY));
             }
-            if (root.has("labelSmoothing")) {
-                hp.optLabelSmoothing(number(root, "labelSmoothing"));
+            if (root.has(LR_SCHEDULE)) {
+                hp.optLrSchedule(LearningRateSchedule.fromId(text(root, LR_SCHEDULE)));
             }
-            if (root.has("dropout")) {
-                hp.optDropout(number(root, "dropout"));
+            if (root.has(LABEL_SMOOTHING)) {
+                hp.optLabelSmoothing(number(root, LABEL_SMOOTHING));
             }
-            if (root.has("trainAccuracy")) {
-                hp.optTrainAccuracy(TrainAccuracyMode.fromId(text(root, "trainAccuracy")));
+            if (root.has(DROPOUT)) {
+                hp.optDropout(number(root, DROPOUT));
             }
-            if (root.has("augmentation")) {
-                hp.optAugmentation(augmentation(root.get("augmentation")));
+            if (root.has(TRAIN_ACCURACY)) {
+                hp.optTrainAccuracy(TrainAccuracyMode.fromId(text(root, TRAIN_ACCURACY)));
             }
-            Sweep sweep = root.has("sweep") ? sweep(root.get("sweep")) : null;
-            HyperParameters recipe = hp.build();
-            if (sweep != null && !architecture.takesKernelSize()
-                    && ("k".equals(sweep.parameter()) || sweep.isRandom() && sweep.space().containsKey("k"))) {
-                throw new RequestRejectedException(sweep.isRandom() ? "sweep.space.k" : "sweep.parameter",
-                        "k does not apply to " + architecture.id() + "; only compare takes k");
+            if (root.has(AUGMENTATION)) {
+                augmentation(root.get(AUGMENTATION), hp);
             }
-            if (sweep != null && sweep.isRandom() && recipe.validationSplit() == 0) {
-                throw new RequestRejectedException("validationSplit", "a random search ranks its trials by validation "
-                        + "accuracy, so it needs a validationSplit (the test set never chooses)");
+            if (root.has(SWEEP)) {
+                request.optSweep(sweep(root.get(SWEEP)));
             }
-            ExperimentRequest request = new ExperimentRequest(experimentId, network, recipe, sweep,
-                    tags(root.get("tags")));
-            request.children(); // every child must be valid too
+            request.optTags(tags(root.get(TAGS)));
             return request;
         } catch (RequestRejectedException e) {
             throw e;
@@ -171,7 +170,7 @@ public final class RequestParser {
     public static byte[] withId(byte[] body, String id) {
         try {
             ObjectNode root = (ObjectNode) JSON.readTree(body);
-            root.put("experimentId", id);
+            root.put(RequestFields.EXPERIMENT_ID, id);
             return JSON.writeValueAsBytes(root);
         } catch (IOException | ClassCastException e) {
             throw new RequestRejectedException("$", "cannot set the experiment id: " + e.getMessage());
@@ -187,7 +186,7 @@ public final class RequestParser {
             return Optional.empty();
         }
         try {
-            JsonNode id = JSON.readTree(new String(body, StandardCharsets.UTF_8)).path("experimentId");
+            JsonNode id = JSON.readTree(new String(body, StandardCharsets.UTF_8)).path(RequestFields.EXPERIMENT_ID);
             return id.isTextual() && EXPERIMENT_ID.matcher(id.asText()).matches()
                     ? Optional.of(id.asText()) : Optional.empty();
         } catch (JsonProcessingException e) {
@@ -199,60 +198,59 @@ public final class RequestParser {
         try {
             return Architecture.fromId(name);
         } catch (IllegalArgumentException e) {
-            throw new RequestRejectedException("architecture", e.getMessage());
+            throw new RequestRejectedException(ARCHITECTURE, e.getMessage());
         }
     }
 
     private static Sweep sweep(JsonNode node) {
         if (!node.isObject()) {
-            throw new RequestRejectedException("sweep", "must be an object like {\"parameter\":\"k\",\"values\":[3,4]} "
+            throw new RequestRejectedException(SWEEP, "must be an object like {\"parameter\":\"k\",\"values\":[3,4]} "
                     + "or {\"type\":\"random\",\"trials\":8,\"space\":{\"learningRate\":{\"logUniform\":[0.0001,0.01]}}}");
         }
-        String type = node.has("type") ? text(node, "type", "sweep.type") : Sweep.GRID;
+        String type = node.has(TYPE) ? text(node, TYPE, path(SWEEP, TYPE)) : Sweep.GRID;
         if (!Sweep.TYPES.contains(type)) {
-            throw new RequestRejectedException("sweep.type", "must be one of " + Sweep.TYPES + ", got \"" + type + "\"");
+            throw new RequestRejectedException(path(SWEEP, TYPE), "must be one of " + Sweep.TYPES + ", got \"" + type + "\"");
         }
         boolean random = type.equals(Sweep.RANDOM);
-        List<String> known = random ? List.of("type", "trials", "seed", "space", "medianStopping", "parallelTrials")
-                : List.of("type", "parameter", "values", "parallelTrials");
-        requireKnownFields(node, "sweep.", known, "of a " + type + " sweep");
-        Integer parallelTrials = node.has("parallelTrials") ? integer(node, "parallelTrials", "sweep.parallelTrials") : null;
+        requireKnownFields(node, SWEEP + ".", random ? RANDOM_SWEEP_FIELDS : GRID_SWEEP_FIELDS, "of a " + type + " sweep");
+        Integer parallelTrials = node.has(PARALLEL_TRIALS) ? integer(node, PARALLEL_TRIALS, path(SWEEP, PARALLEL_TRIALS))
+                : null;
         try {
             if (random) {
-                if (!node.has("trials")) {
-                    throw new RequestRejectedException("sweep.trials", "is required for a random search");
+                if (!node.has(TRIALS)) {
+                    throw new RequestRejectedException(path(SWEEP, TRIALS), "is required for a random search");
                 }
-                int trials = integer(node, "trials", "sweep.trials");
-                long seed = node.has("seed") ? longInteger(node, "seed", "sweep.seed") : 0L;
-                MedianStopping stopping = node.has("medianStopping") ? medianStopping(node.get("medianStopping")) : null;
-                return Sweep.random(trials, seed, space(node.get("space")), stopping, parallelTrials);
+                int trials = integer(node, TRIALS, path(SWEEP, TRIALS));
+                long seed = node.has(SEED) ? longInteger(node, SEED, path(SWEEP, SEED)) : 0L;
+                MedianStopping stopping = node.has(MEDIAN_STOPPING) ? medianStopping(node.get(MEDIAN_STOPPING)) : null;
+                return Sweep.random(trials, seed, space(node.get(SPACE)), stopping, parallelTrials);
             }
-            String parameter = node.has("parameter") ? text(node, "parameter", "sweep.parameter") : null;
-            JsonNode values = node.get("values");
+            String parameter = node.has(PARAMETER) ? text(node, PARAMETER, path(SWEEP, PARAMETER)) : null;
+            JsonNode values = node.get(VALUES);
             if (values != null && values.isArray() && values.size() <= Sweep.MAX_VALUES) {
                 for (int i = 0; i < values.size(); i++) {
                     if (!values.get(i).isNumber()) {
-                        throw wrongType("sweep.values[" + i + "]", "a number", values.get(i));
+                        throw wrongType(path(SWEEP, VALUES) + "[" + i + "]", "a number", values.get(i));
                     }
                 }
             }
             List<Double> numbers = values == null || !values.isArray() ? null : numbers(values);
-            return Sweep.grid(parameter, numbers);
+            return Sweep.grid(parameter, numbers).withParallelTrials(parallelTrials);
         } catch (RequestRejectedException e) {
             throw e;
         } catch (IllegalArgumentException e) {
-            throw RequestRejectedException.from(e, "sweep");
+            throw RequestRejectedException.from(e, SWEEP);
         }
     }
 
     private static Map<String, SearchDistribution> space(JsonNode node) {
         if (node == null || !node.isObject() || node.isEmpty()) {
-            throw new RequestRejectedException("sweep.space", "must be an object naming at least one of " + Sweep.SEARCHABLE
+            throw new RequestRejectedException(path(SWEEP, SPACE), "must be an object naming at least one of " + Sweep.SEARCHABLE
                     + ", e.g. {\"learningRate\":{\"logUniform\":[0.0001,0.01]}}");
         }
         Map<String, SearchDistribution> space = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> option : node.properties()) {
-            String field = "sweep.space." + option.getKey();
+            String field = path(path(SWEEP, SPACE), option.getKey());
             if (!Sweep.SEARCHABLE.contains(option.getKey())) {
                 throw new RequestRejectedException(field, "is not searchable; searchable: " + Sweep.SEARCHABLE);
             }
@@ -293,46 +291,38 @@ public final class RequestParser {
 
     private static MedianStopping medianStopping(JsonNode node) {
         if (!node.isObject()) {
-            throw new RequestRejectedException("sweep.medianStopping", "must be an object like {\"minTrials\":3,\"gracePeriod\":1}");
+            throw new RequestRejectedException(path(SWEEP, MEDIAN_STOPPING), "must be an object like {\"minTrials\":3,\"gracePeriod\":1}");
         }
-        requireKnownFields(node, "sweep.medianStopping.", List.of("gracePeriod", "minTrials"), "");
-        int minTrials = node.has("minTrials") ? integer(node, "minTrials", "sweep.medianStopping.minTrials")
+        String field = path(SWEEP, MEDIAN_STOPPING);
+        requireKnownFields(node, field + ".", MEDIAN_STOPPING_FIELDS, "");
+        int minTrials = node.has(MIN_TRIALS) ? integer(node, MIN_TRIALS, path(field, MIN_TRIALS))
                 : MedianStopping.DEFAULT_MIN_TRIALS;
-        int gracePeriod = node.has("gracePeriod") ? integer(node, "gracePeriod", "sweep.medianStopping.gracePeriod")
+        int gracePeriod = node.has(GRACE_PERIOD) ? integer(node, GRACE_PERIOD, path(field, GRACE_PERIOD))
                 : MedianStopping.DEFAULT_GRACE_PERIOD;
         return new MedianStopping(minTrials, gracePeriod);
     }
 
     private static EarlyStopping earlyStopping(JsonNode node) {
         if (!node.isObject()) {
-            throw new RequestRejectedException("earlyStopping", "must be an object like {\"patience\":3,\"minDelta\":0.001}");
+            throw new RequestRejectedException(EARLY_STOPPING, "must be an object like {\"patience\":3,\"minDelta\":0.001}");
         }
-        requireKnownFields(node, "earlyStopping.", List.of("minDelta", "patience"), "");
-        if (!node.has("patience")) {
-            throw new RequestRejectedException("earlyStopping.patience", "is required");
+        requireKnownFields(node, EARLY_STOPPING + ".", EARLY_STOPPING_FIELDS, "");
+        if (!node.has(PATIENCE)) {
+            throw new RequestRejectedException(path(EARLY_STOPPING, PATIENCE), "is required");
         }
-        JsonNode patience = node.get("patience");
-        if (!patience.isIntegralNumber() || !patience.canConvertToInt()) {
-            throw wrongType("earlyStopping.patience", "a whole number", patience);
-        }
-        double minDelta = 0;
-        if (node.has("minDelta")) {
-            if (!node.get("minDelta").isNumber()) {
-                throw wrongType("earlyStopping.minDelta", "a number", node.get("minDelta"));
-            }
-            minDelta = node.get("minDelta").asDouble();
-        }
-        return new EarlyStopping(patience.asInt(), minDelta);
+        int patience = integer(node, PATIENCE, path(EARLY_STOPPING, PATIENCE));
+        double minDelta = node.has(MIN_DELTA) ? number(node, MIN_DELTA, path(EARLY_STOPPING, MIN_DELTA)) : 0;
+        return new EarlyStopping(patience, minDelta);
     }
 
-    private static Augmentation augmentation(JsonNode node) {
+    /** Sets the augmentation's fields on {@code hp}; one left out is the seed's (none). */
+    private static void augmentation(JsonNode node, HyperParameters.Builder hp) {
         if (!node.isObject()) {
-            throw new RequestRejectedException("augmentation", "must be an object like {\"cropPadding\":2,\"horizontalFlip\":true}");
+            throw new RequestRejectedException(AUGMENTATION, "must be an object like {\"cropPadding\":2,\"horizontalFlip\":true}");
         }
-        requireKnownFields(node, "augmentation.", List.of("cropPadding", "horizontalFlip"), "");
-        int cropPadding = node.has("cropPadding") ? integer(node, "cropPadding", "augmentation.cropPadding") : 0;
-        boolean flip = node.has("horizontalFlip") && bool(node, "horizontalFlip", "augmentation.horizontalFlip");
-        return new Augmentation(cropPadding, flip);
+        requireKnownFields(node, AUGMENTATION + ".", AUGMENTATION_FIELDS, "");
+        hp.optCropPadding(node.has(CROP_PADDING) ? integer(node, CROP_PADDING, path(AUGMENTATION, CROP_PADDING)) : 0);
+        hp.optHorizontalFlip(node.has(HORIZONTAL_FLIP) && bool(node, HORIZONTAL_FLIP, path(AUGMENTATION, HORIZONTAL_FLIP)));
     }
 
     /** Refuses the first field of {@code node} not in {@code known}, named by its path ({@code prefix} + name). */
@@ -346,19 +336,18 @@ public final class RequestParser {
         }
     }
 
+    /** The tags' JSON types; their number and lengths are {@link ExperimentRequest.Builder#build()}'s rules. */
     private static Map<String, String> tags(JsonNode node) {
         Map<String, String> tags = new LinkedHashMap<>();
         if (node == null || node.isNull()) {
             return tags;
         }
         if (!node.isObject() || node.size() > MAX_TAGS) {
-            throw new RequestRejectedException("tags", "must be an object of at most " + MAX_TAGS + " string values");
+            throw new RequestRejectedException(TAGS, "must be an object of at most " + MAX_TAGS + " string values");
         }
         for (Map.Entry<String, JsonNode> tag : node.properties()) {
-            if (!tag.getValue().isTextual() || tag.getValue().asText().length() > MAX_TAG_LENGTH
-                    || tag.getKey().length() > MAX_TAG_LENGTH) {
-                throw new RequestRejectedException("tags." + tag.getKey(), "must be a string of at most "
-                        + MAX_TAG_LENGTH + " characters");
+            if (!tag.getValue().isTextual()) {
+                throw ExperimentRequest.tagRefused(tag.getKey());
             }
             tags.put(tag.getKey(), tag.getValue().asText());
         }
@@ -402,9 +391,13 @@ public final class RequestParser {
     }
 
     private static double number(JsonNode root, String field) {
+        return number(root, field, field);
+    }
+
+    private static double number(JsonNode root, String field, String path) {
         JsonNode node = root.get(field);
         if (!node.isNumber()) {
-            throw wrongType(field, "a number", node);
+            throw wrongType(path, "a number", node);
         }
         return node.asDouble();
     }

@@ -30,11 +30,13 @@ public record Sweep(String type, String parameter, List<Double> values, Integer 
     public static final String GRID = "grid";
     public static final String RANDOM = "random";
     public static final List<String> TYPES = List.of(GRID, RANDOM);
-    public static final List<String> PARAMETERS = List.of("k", "learningRate", "batchSize");
+    public static final List<String> PARAMETERS = List.of(RequestFields.K, RequestFields.LEARNING_RATE,
+            RequestFields.BATCH_SIZE);
     /** The numeric options a random search may draw; k and batchSize are rounded to whole numbers. */
-    public static final List<String> SEARCHABLE = List.of("learningRate", "batchSize", "k", "momentum", "weightDecay",
-            "labelSmoothing", "dropout");
-    public static final List<String> WHOLE = List.of("k", "batchSize");
+    public static final List<String> SEARCHABLE = List.of(RequestFields.LEARNING_RATE, RequestFields.BATCH_SIZE,
+            RequestFields.K, RequestFields.MOMENTUM, RequestFields.WEIGHT_DECAY, RequestFields.LABEL_SMOOTHING,
+            RequestFields.DROPOUT);
+    public static final List<String> WHOLE = List.of(RequestFields.K, RequestFields.BATCH_SIZE);
     public static final int MAX_VALUES = 20;
     public static final int MAX_TRIALS = 100;
     /** Mixed into the seed: the draws are not any training run's stream. */
@@ -100,6 +102,11 @@ public record Sweep(String type, String parameter, List<Double> values, Integer 
     public static Sweep random(int trials, long seed, Map<String, SearchDistribution> space,
             MedianStopping medianStopping, Integer parallelTrials) {
         return new Sweep(RANDOM, null, null, trials, seed, space, medianStopping, parallelTrials);
+    }
+
+    /** This sweep with at most {@code parallelTrials} children training at once; null for all. */
+    public Sweep withParallelTrials(Integer parallelTrials) {
+        return new Sweep(type, parameter, values, trials, seed, space, medianStopping, parallelTrials);
     }
 
     @JsonIgnore

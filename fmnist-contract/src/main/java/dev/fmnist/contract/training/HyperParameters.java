@@ -134,7 +134,9 @@ public record HyperParameters(
         private LearningRateSchedule lrSchedule = LearningRateSchedule.CONSTANT;
         private double labelSmoothing;
         private double dropout;
-        private Augmentation augmentation = Augmentation.NONE;
+        // kept apart, so that a flag can change one and keep the other a request file set
+        private int cropPadding;
+        private boolean horizontalFlip;
 
         private Builder() {}
 
@@ -224,14 +226,26 @@ public record HyperParameters(
         }
 
         public Builder optAugmentation(Augmentation augmentation) {
-            this.augmentation = augmentation;
+            Augmentation given = augmentation == null ? Augmentation.NONE : augmentation;
+            return optCropPadding(given.cropPadding()).optHorizontalFlip(given.horizontalFlip());
+        }
+
+        /** The augmentation's crop padding; its flip stays as it is. */
+        public Builder optCropPadding(int cropPadding) {
+            this.cropPadding = cropPadding;
+            return this;
+        }
+
+        /** The augmentation's flip; its crop padding stays as it is. */
+        public Builder optHorizontalFlip(boolean horizontalFlip) {
+            this.horizontalFlip = horizontalFlip;
             return this;
         }
 
         public HyperParameters build() {
             return new HyperParameters(epochs, batchSize, learningRate, optimizer, momentum, shuffle, seed,
                     trainLimit, trainAccuracy, initialization, validationSplit, keepBest, earlyStopping, weightDecay,
-                    lrSchedule, labelSmoothing, dropout, augmentation);
+                    lrSchedule, labelSmoothing, dropout, new Augmentation(cropPadding, horizontalFlip));
         }
     }
 }

@@ -1,0 +1,75 @@
+package dev.fmnist.contract.experiments;
+
+import java.util.List;
+
+/**
+ * The field names of an experiment request, spelled once: {@link RequestParser} reads them,
+ * {@link RequestWriter} writes them, {@link Sweep} and {@link ExperimentRequest#children()} name the
+ * options a sweep sets by them. A nested field's name is its parent's, a dot, then its own
+ * ({@code earlyStopping.patience}), as rejections name it.
+ */
+public final class RequestFields {
+
+    public static final String EXPERIMENT_ID = "experimentId";
+    public static final String ARCHITECTURE = "architecture";
+    public static final String K = "k";
+    public static final String EPOCHS = "epochs";
+    public static final String BATCH_SIZE = "batchSize";
+    public static final String LEARNING_RATE = "learningRate";
+    public static final String OPTIMIZER = "optimizer";
+    public static final String MOMENTUM = "momentum";
+    public static final String SHUFFLE = "shuffle";
+    /** The recipe's seed, and a random search's (inside {@code sweep}). */
+    public static final String SEED = "seed";
+    public static final String TRAIN_LIMIT = "trainLimit";
+    public static final String VALIDATION_SPLIT = "validationSplit";
+    public static final String KEEP_BEST = "keepBest";
+    public static final String EARLY_STOPPING = "earlyStopping";
+    public static final String WEIGHT_DECAY = "weightDecay";
+    public static final String LR_SCHEDULE = "lrSchedule";
+    public static final String LABEL_SMOOTHING = "labelSmoothing";
+    public static final String DROPOUT = "dropout";
+    public static final String AUGMENTATION = "augmentation";
+    public static final String TRAIN_ACCURACY = "trainAccuracy";
+    public static final String SWEEP = "sweep";
+    public static final String TAGS = "tags";
+
+    /** Every top-level field, in the order the writer writes them. */
+    public static final List<String> TOP_LEVEL = List.of(EXPERIMENT_ID, ARCHITECTURE, K, EPOCHS, BATCH_SIZE,
+            LEARNING_RATE, OPTIMIZER, MOMENTUM, SHUFFLE, SEED, TRAIN_LIMIT, VALIDATION_SPLIT, KEEP_BEST, EARLY_STOPPING,
+            WEIGHT_DECAY, LR_SCHEDULE, LABEL_SMOOTHING, DROPOUT, AUGMENTATION, TRAIN_ACCURACY, SWEEP, TAGS);
+
+    // earlyStopping's
+    public static final String PATIENCE = "patience";
+    public static final String MIN_DELTA = "minDelta";
+    public static final List<String> EARLY_STOPPING_FIELDS = List.of(MIN_DELTA, PATIENCE);
+
+    // augmentation's
+    public static final String CROP_PADDING = "cropPadding";
+    public static final String HORIZONTAL_FLIP = "horizontalFlip";
+    public static final List<String> AUGMENTATION_FIELDS = List.of(CROP_PADDING, HORIZONTAL_FLIP);
+
+    // sweep's (and SEED)
+    public static final String TYPE = "type";
+    public static final String PARAMETER = "parameter";
+    public static final String VALUES = "values";
+    public static final String TRIALS = "trials";
+    public static final String SPACE = "space";
+    public static final String MEDIAN_STOPPING = "medianStopping";
+    public static final String PARALLEL_TRIALS = "parallelTrials";
+    public static final List<String> GRID_SWEEP_FIELDS = List.of(TYPE, PARAMETER, VALUES, PARALLEL_TRIALS);
+    public static final List<String> RANDOM_SWEEP_FIELDS = List.of(TYPE, TRIALS, SEED, SPACE, MEDIAN_STOPPING,
+            PARALLEL_TRIALS);
+
+    // sweep.medianStopping's
+    public static final String MIN_TRIALS = "minTrials";
+    public static final String GRACE_PERIOD = "gracePeriod";
+    public static final List<String> MEDIAN_STOPPING_FIELDS = List.of(GRACE_PERIOD, MIN_TRIALS);
+
+    private RequestFields() {}
+
+    /** A nested field's name as rejections give it: {@code path("sweep", "trials")} is {@code sweep.trials}. */
+    public static String path(String parent, String child) {
+        return parent + "." + child;
+    }
+}

@@ -1,0 +1,83 @@
+package dev.fmnist.contract.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.fmnist.contract.experiments.ExperimentRequest;
+import dev.fmnist.contract.networks.Architecture;
+import dev.fmnist.contract.training.EarlyStopping;
+import dev.fmnist.contract.training.HyperParameters;
+import dev.fmnist.contract.training.LearningRateSchedule;
+import dev.fmnist.contract.training.TrainAccuracyMode;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.ParameterException;
+
+/** The recipe's flags on a command of the test's own: what each sets, and what a flag left out leaves alone. */
+class RecipeOptionsTest {
+
+    @Command(name = "recipe")
+    static final class RecipeCommand {
+        @Mixin
+        RecipeOptions recipe;
+    }
+
+    private static ExperimentRequest.Builder applied(ExperimentRequest.Builder start, String... args) {
+        RecipeCommand command = new RecipeCommand();
+        new CommandLine(command).parseArgs(args);
+        return command.recipe.applyTo(start);
+    }
+
+    @Test
+    void noFlagsLeaveTheBuilderAsItWas() {
+        ExperimentRequest.Builder start = ExperimentRequest.builder().optExperimentId("a").optArchitecture(Architecture.MLP);
+        start.recipe().optEpochs(3).optHorizontalFlip(true);
+
+        ExperimentRequest request = applied(start).build();
+
+        assertThat(request.network().architecture()).isEqualTo(Architecture.MLP);
+        assertThat(request.hyperParameters()).isEqualTo(HyperParameters.builder().optEpochs(3).optHorizontalFlip(true).build());
+    }
+
+    @Test
+    void theFlagsGivenSetTheirOptionsAndOnlyThose() {
+        ExperimentRequest.Builder start = ExperimentRequest.builder().optExperimentId("a");
+        start.recipe().optEpochs(3).optHorizontalFlip(true).optValidationSplit(500);
+
+        HyperParameters hp = applied(start, "--crop-padding", "1", "--lr-schedule", "COSINE", "--train-accuracy",
+                "evaluation_pass", "--early-stopping", "2").hyperParameters();
+
+        assertThat(hp).isEqualTo(HyperParameters.builder().optEpochs(3).optHorizontalFlip(true).optCropPadding(1)
+                .optValidationSplit(500).optLrSchedule(LearningRateSchedule.COSINE)
+                .optTrainAccuracy(TrainAccuracyMode.EVALUATION_PASS).optEarlyStopping(new EarlyStopping(2, 0)).build());
+    }
+
+    @Test
+    void theOldSpellingsSetTheSameOptions() {
+        String[] current = {"-a", "compare", "-k", "6", "--learning-rate", "0.02", "--train-limit", "2000",
+            "--validation-split", "100", "--early-stopping", "4:0.01"};
+        String[] old = {"--model", "compare", "--k", "6", "--lr", "0.02", "--limit", "2000",
+            "--validation-split", "100", "--early-stopping-patience", "4", "--early-stopping-min-delta", "0.01"};
+
+        ExperimentRequest fromCurrent = applied(ExperimentRequest.builder().optExperimentId("a"), current).build();
+        ExperimentRequest fromOld = applied(ExperimentRequest.builder().optExperimentId("a"), old).build();
+
+        assertThat(fromOld).isEqualTo(fromCurrent);
+        assertThat(fromCurrent.network().k()).isEqualTo(6);
+        assertThat(fromCurrent.hyperParameters().earlyStopping()).isEqualTo(new EarlyStopping(4, 0.01));
+    }
+
+    @Test
+    void badValuesAreRefusedNamingTheFlag() {
+        assertThatThrownBy(() -> applied(ExperimentRequest.builder(), "--optimizer", "rmsprop"))
+                .isInstanceOf(ParameterException.class)
+                .hasMessageContaining("'--optimizer'").hasMessageContaining("expected one of adam, sgd");
+        assertThatThrownBy(() -> applied(ExperimentRequest.builder(), "--early-stopping", "1:2:3"))
+                .isInstanceOf(ParameterException.class)
+                .hasMessageContaining("'--early-stopping'").hasMessageContaining("expected PATIENCE[:MIN_DELTA]");
+        assertThatThrownBy(() -> RecipeOptions.colonPair("3:", "A[:B]")).hasMessage("expected A[:B], got '3:'");
+        assertThat(RecipeOptions.colonPair(" 3 : 0.1 ", "A[:B]")).containsExactly("3", "0.1");
+    }
+}
