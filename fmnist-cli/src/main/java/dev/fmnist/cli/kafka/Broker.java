@@ -2,8 +2,10 @@ package dev.fmnist.cli.kafka;
 
 import dev.fmnist.cli.CliException;
 import dev.fmnist.cli.ExitCode;
+import dev.fmnist.contract.kafka.CompactedTopicView;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -14,28 +16,26 @@ import java.util.function.Predicate;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * The CLI's Kafka access: send one record, or read a whole topic from the beginning (to its end, or
- * on and on while a follower wants more). No consumer group: the CLI only ever reads.
+ * on and on while a follower wants more) through the contract's {@link CompactedTopicView}. No consumer
+ * group: the CLI only ever reads.
  */
 public final class Broker {
 
-    private static final Duration POLL = Duration.ofMillis(250);
     /** Artefacts are up to 20 MB; events and requests are small. */
     private static final int MAX_FETCH_BYTES = 32 * 1024 * 1024;
+    private static final String MISSING_TOPIC = "; create the topics with 'deploy/kafka/kafka.sh topics' (or check --topic-prefix)";
 
     private final KafkaOptions options;
 
@@ -86,43 +86,36 @@ public final class Broker {
 
     /** {@link #follow(String, Predicate, BooleanSupplier)} over several topics at once, in no order across them. */
     public void follow(List<String> topics, Predicate<ConsumerRecord<String, byte[]>> handler, BooleanSupplier caughtUp) {
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerProperties())) {
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (String topic : topics) {
-                requireTopic(consumer.partitionsFor(topic, timeout()), topic)
-                        .forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
-            }
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout());
-            boolean behind = true;
-            while (true) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
+        try (CompactedTopicView view = CompactedTopicView.builder(consumerSettings(), topics).name("fmnist-cli").build()) {
+            view.run(new CompactedTopicView.RecordHandler() {
+                @Override
+                public void handle(ConsumerRecord<String, byte[]> record) {
                     if (!handler.test(record)) {
-                        return;
+                        view.stop();
                     }
                 }
-                if (behind && partitions.stream().allMatch(tp -> consumer.position(tp, timeout()) >= end.get(tp))) {
-                    behind = false;
+
+                @Override
+                public void caughtUp() {
                     if (caughtUp.getAsBoolean()) {
-                        return;
+                        view.stop();
                     }
                 }
-            }
+            });
+        } catch (UnknownTopicOrPartitionException e) {
+            throw new CliException(ExitCode.NOT_FOUND, e.getMessage() + " on " + options.bootstrapServers + MISSING_TOPIC);
         } catch (KafkaException e) {
             throw unreachable(e);
         }
     }
 
-    private Properties consumerProperties() {
-        Properties p = common();
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, MAX_FETCH_BYTES);
-        p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, MAX_FETCH_BYTES);
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        return p;
+    private Map<String, Object> consumerSettings() {
+        Map<String, Object> settings = new HashMap<>();
+        common().forEach((key, value) -> settings.put((String) key, value));
+        settings.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, MAX_FETCH_BYTES);
+        settings.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, MAX_FETCH_BYTES);
+        settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        return settings;
     }
 
     private Properties common() {
@@ -142,7 +135,7 @@ public final class Broker {
     private List<PartitionInfo> requireTopic(List<PartitionInfo> partitions, String topic) {
         if (partitions == null || partitions.isEmpty()) {
             throw new CliException(ExitCode.NOT_FOUND, "topic " + topic + " does not exist on " + options.bootstrapServers
-                    + "; create the topics with 'deploy/kafka/kafka.sh topics' (or check --topic-prefix)");
+                    + MISSING_TOPIC);
         }
         return partitions;
     }
