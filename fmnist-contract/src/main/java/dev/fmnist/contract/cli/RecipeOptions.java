@@ -214,47 +214,51 @@ public final class RecipeOptions {
     }
 
     /** A request-style name looked up by the contract's own {@code fromId}; its refusal lists the known names. */
-    private static <T> T byId(String text, Function<String, T> fromId) {
-        try {
-            return fromId.apply(text);
-        } catch (IllegalArgumentException e) {
-            throw new TypeConversionException(e.getMessage());
+    private abstract static class ById<T> implements ITypeConverter<T> {
+        private final Function<String, T> fromId;
+
+        ById(Function<String, T> fromId) {
+            this.fromId = fromId;
+        }
+
+        @Override
+        public T convert(String text) {
+            try {
+                return fromId.apply(text);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
         }
     }
 
-    static final class ArchitectureConverter implements ITypeConverter<Architecture> {
-        @Override
-        public Architecture convert(String text) {
-            return byId(text, Architecture::fromId);
+    static final class ArchitectureConverter extends ById<Architecture> {
+        ArchitectureConverter() {
+            super(Architecture::fromId);
         }
     }
 
-    static final class OptimizerConverter implements ITypeConverter<OptimizerKind> {
-        @Override
-        public OptimizerKind convert(String text) {
-            return byId(text, OptimizerKind::fromId);
+    static final class OptimizerConverter extends ById<OptimizerKind> {
+        OptimizerConverter() {
+            super(OptimizerKind::fromId);
         }
     }
 
-    static final class ScheduleConverter implements ITypeConverter<LearningRateSchedule> {
-        @Override
-        public LearningRateSchedule convert(String text) {
-            return byId(text, LearningRateSchedule::fromId);
+    static final class ScheduleConverter extends ById<LearningRateSchedule> {
+        ScheduleConverter() {
+            super(LearningRateSchedule::fromId);
         }
     }
 
     /** The request's names (evaluation, running, none) and the constants' (EVALUATION_PASS), in any case. */
-    static final class TrainAccuracyConverter implements ITypeConverter<TrainAccuracyMode> {
-        @Override
-        public TrainAccuracyMode convert(String text) {
-            return byId(text, TrainAccuracyMode::fromId);
+    static final class TrainAccuracyConverter extends ById<TrainAccuracyMode> {
+        TrainAccuracyConverter() {
+            super(TrainAccuracyMode::fromId);
         }
     }
 
-    static final class KeepBestConverter implements ITypeConverter<KeepBest> {
-        @Override
-        public KeepBest convert(String text) {
-            return byId(text, KeepBest::fromId);
+    static final class KeepBestConverter extends ById<KeepBest> {
+        KeepBestConverter() {
+            super(KeepBest::fromId);
         }
     }
 
