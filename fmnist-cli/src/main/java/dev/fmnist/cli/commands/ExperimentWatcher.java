@@ -9,8 +9,13 @@ import dev.fmnist.cli.output.Formats;
 import dev.fmnist.cli.output.SweepTable;
 import dev.fmnist.cli.output.Json;
 import dev.fmnist.cli.output.Table;
-import dev.fmnist.contract.experiments.ExperimentEvent.Type;
 import dev.fmnist.contract.experiments.ExperimentEvent;
+import dev.fmnist.contract.experiments.ExperimentEvent.Progress;
+import dev.fmnist.contract.experiments.ExperimentEvent.Running;
+import dev.fmnist.contract.experiments.ExperimentEvent.Succeeded;
+import dev.fmnist.contract.experiments.ExperimentEvent.SweepSummary;
+import dev.fmnist.contract.experiments.ExperimentEvent.Terminal;
+import dev.fmnist.contract.experiments.ExperimentEvent.Type;
 import dev.fmnist.contract.experiments.ExperimentState;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -62,17 +67,17 @@ final class ExperimentWatcher {
                 return true;
             }
             ExperimentEvent event = parsed.get();
-            if (!id.equals(event.experimentId()) && !id.equals(event.parentId())) {
+            if (!id.equals(event.experimentId()) && !id.equals(event.subject().parentId())) {
                 return true;
             }
             seen = true;
-            if (event.type() == Type.PROGRESS && history.find(event.experimentId())
+            if (event instanceof Progress && history.find(event.experimentId())
                     .filter(r -> r.getStatus() == Type.RUNNING).isEmpty()) {
                 return true; // the state topic is read beside the events: progress only between RUNNING and the end
             }
             history.apply(event);
             show(event, !id.equals(event.experimentId()));
-            if (id.equals(event.experimentId()) && event.type().isTerminal()) {
+            if (id.equals(event.experimentId()) && event instanceof Terminal) {
                 end[0] = event.type();
                 return false;
             }
@@ -102,38 +107,38 @@ final class ExperimentWatcher {
         }
         String who = child ? "[" + e.experimentId() + "] " : "";
         ExperimentRecord record = history.find(e.experimentId()).orElseThrow();
-        Instant at = e.at() == null ? Instant.now() : Instant.parse(e.at());
-        switch (e.type()) {
-            case QUEUED -> line(who + "QUEUED    " + what(record) + ", " + record.getEpochs()
+        Instant at = Instant.parse(e.at());
+        if (e instanceof ExperimentEvent.Queued) {
+            line(who + "QUEUED    " + what(record) + ", " + record.getEpochs()
                     + (Integer.valueOf(1).equals(record.getEpochs()) ? " epoch" : " epochs")
                     + (record.getTags() == null ? "" : ", tags " + record.getTags()));
-            case RUNNING -> {
-                epochStarted.put(e.experimentId(), at);
-                line(who + "RUNNING   on " + e.device() + " (" + e.worker() + ")");
-            }
-            case PROGRESS -> progress(who, e, at);
-            case EPOCH -> {
-                bars.remove(e.experimentId());
-                epochStarted.put(e.experimentId(), at);
-                ExperimentRecord.Epoch m = record.getEpochMetrics().get(record.getEpochMetrics().size() - 1);
-                line(String.format("%s  epoch %d/%d  loss %.4f  train %s%s  test %s  %.1f s  %.0f img/s", who, m.epoch(),
-                        record.getEpochs(), m.loss(), Formats.accuracy(m.trainAccuracy()),
-                        m.valAccuracy() == null ? "" : "  val " + Formats.accuracy(m.valAccuracy())
-                                + String.format(" (loss %.4f)", m.valLoss()),
-                        Formats.accuracy(m.testAccuracy()), m.epochSeconds(), m.imagesPerSecond()));
-            }
-            case SWEEP_SUMMARY -> {
-                clearBar();
-                SweepTable.of(e.sweep(), e.summary()).print(out);
-            }
-            case SUCCEEDED -> endLine(e, who + "SUCCEEDED in " + Formats.duration(record.getDuration())
-                    + (e.artefactVersion() == null ? (record.getSearch() != null ? ", the winner's test accuracy "
+        } else if (e instanceof Running running) {
+            epochStarted.put(e.experimentId(), at);
+            line(who + "RUNNING   on " + running.device() + " (" + running.worker() + ")");
+        } else if (e instanceof Progress progress) {
+            progress(who, progress, at);
+        } else if (e instanceof ExperimentEvent.Epoch) {
+            bars.remove(e.experimentId());
+            epochStarted.put(e.experimentId(), at);
+            ExperimentRecord.Epoch m = record.getEpochMetrics().get(record.getEpochMetrics().size() - 1);
+            line(String.format("%s  epoch %d/%d  loss %.4f  train %s%s  test %s  %.1f s  %.0f img/s", who, m.epoch(),
+                    record.getEpochs(), m.loss(), Formats.accuracy(m.trainAccuracy()),
+                    m.valAccuracy() == null ? "" : "  val " + Formats.accuracy(m.valAccuracy())
+                            + String.format(" (loss %.4f)", m.valLoss()),
+                    Formats.accuracy(m.testAccuracy()), m.epochSeconds(), m.imagesPerSecond()));
+        } else if (e instanceof SweepSummary summary) {
+            clearBar();
+            SweepTable.of(summary.subject().sweep(), summary.summary()).print(out);
+        } else if (e instanceof Succeeded s) {
+            endLine(e, who + "SUCCEEDED in " + Formats.duration(record.getDuration())
+                    + (s.artefactVersion() == null ? (record.getSearch() != null ? ", the winner's test accuracy "
                             : ", best run's test accuracy ") + Formats.accuracy(record.getArtefactTestAccuracy())
-                            : ", artefact " + e.artefactVersion() + " test accuracy "
-                                    + Formats.accuracy(e.metrics() == null ? null : e.metrics().testAccuracy())
+                            : ", artefact " + s.artefactVersion() + " test accuracy "
+                                    + Formats.accuracy(s.metrics() == null ? null : s.metrics().testAccuracy())
                                     + " (best epoch " + Formats.accuracy(record.getBestEpochTestAccuracy()) + ")")
-                    + (e.reason() == null ? "" : "; " + e.reason()));
-            case FAILED, CANCELLED, REJECTED -> endLine(e, who + e.type() + ": " + e.reason());
+                    + (s.reason() == null ? "" : "; " + s.reason()));
+        } else if (e instanceof Terminal end) {
+            endLine(e, who + end.type() + ": " + end.reason());
         }
     }
 
@@ -163,8 +168,8 @@ final class ExperimentWatcher {
      * One line, redrawn in place, with a bar per running experiment (several for a sweep whose children
      * run on several trainers): batches done, images/second, time left in the epoch and in the run.
      */
-    private void progress(String who, ExperimentEvent e, Instant at) {
-        if (!drawProgress || e.batch() == null || e.batches() == null || e.batches() == 0) {
+    private void progress(String who, Progress e, Instant at) {
+        if (!drawProgress) {
             return;
         }
         ExperimentRecord record = history.find(e.experimentId()).orElseThrow();
@@ -179,7 +184,7 @@ final class ExperimentWatcher {
             Duration runLeft = epochLeft.plusMillis((long) (elapsed.toMillis() / done * epochsAfter));
             eta = "  ETA " + Formats.duration(epochLeft) + " (run " + Formats.duration(runLeft) + ")";
         }
-        Double rate = e.metrics() == null ? null : e.metrics().imagesPerSecond();
+        Double rate = e.metrics().imagesPerSecond();
         bars.put(e.experimentId(), String.format("%s  epoch %d/%s [%s%s] %d/%d batches  %s img/s%s", who, e.epoch() + 1,
                 record.getEpochs() == null ? "?" : record.getEpochs(), "#".repeat(filled), ".".repeat(BAR_WIDTH - filled),
                 e.batch(), e.batches(), rate == null ? "-" : String.format("%.0f", rate), eta));

@@ -29,8 +29,7 @@ public final class ExperimentHistory {
     /** The event in a record; empty for a record that is not one (logged nowhere: the CLI only reads). */
     public static Optional<ExperimentEvent> parse(ConsumerRecord<String, byte[]> record) {
         try {
-            ExperimentEvent event = ExperimentEvent.parse(record.value());
-            return event.type() == null || event.experimentId() == null ? Optional.empty() : Optional.of(event);
+            return Optional.of(ExperimentEvent.parse(record.value()));
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }

@@ -3,8 +3,9 @@ package dev.fmnist.cli.history;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.fmnist.contract.experiments.EventMetrics;
-import dev.fmnist.contract.experiments.ExperimentEvent.Type;
 import dev.fmnist.contract.experiments.ExperimentEvent;
+import dev.fmnist.contract.experiments.ExperimentEvent.Running;
+import dev.fmnist.contract.experiments.ExperimentEvent.Type;
 import dev.fmnist.contract.experiments.ExperimentState;
 import dev.fmnist.contract.experiments.Sweep;
 import dev.fmnist.contract.experiments.SweepRow;
@@ -37,11 +38,11 @@ public final class ExperimentRecord {
 
     void apply(ExperimentEvent event) {
         state = state.next(event);
-        if (event.type() == Type.RUNNING) {
-            worker = event.worker();
-        } else if (event.type() == Type.EPOCH && event.epoch() != null && event.metrics() != null) {
-            EventMetrics m = event.metrics();
-            epochMetrics.add(new Epoch(event.epoch() + 1, m.loss(), m.trainAccuracy(), m.testAccuracy(),
+        if (event instanceof Running running) {
+            worker = running.worker();
+        } else if (event instanceof ExperimentEvent.Epoch epoch) {
+            EventMetrics m = epoch.metrics();
+            epochMetrics.add(new Epoch(epoch.epoch() + 1, m.loss(), m.trainAccuracy(), m.testAccuracy(),
                     m.epochSeconds(), m.imagesPerSecond(), m.valAccuracy(), m.valLoss()));
         }
     }

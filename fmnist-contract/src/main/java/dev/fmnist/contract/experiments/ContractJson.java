@@ -8,12 +8,14 @@ import java.io.UncheckedIOException;
 
 /**
  * The one JSON mapping of events and control commands, for writers and readers alike. Readers accept
- * fields they do not know, so a newer producer does not break an older consumer.
+ * fields they do not know, so a newer producer does not break an older consumer; a null where a number
+ * is required is refused, not read as 0.
  */
 public final class ContractJson {
 
     public static final ObjectMapper MAPPER = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+            .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true);
 
     private ContractJson() {}
 

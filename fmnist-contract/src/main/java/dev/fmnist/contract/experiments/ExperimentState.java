@@ -2,6 +2,14 @@ package dev.fmnist.contract.experiments;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.fmnist.contract.experiments.ExperimentEvent.Epoch;
+import dev.fmnist.contract.experiments.ExperimentEvent.Progress;
+import dev.fmnist.contract.experiments.ExperimentEvent.Queued;
+import dev.fmnist.contract.experiments.ExperimentEvent.Running;
+import dev.fmnist.contract.experiments.ExperimentEvent.Subject;
+import dev.fmnist.contract.experiments.ExperimentEvent.Succeeded;
+import dev.fmnist.contract.experiments.ExperimentEvent.SweepSummary;
+import dev.fmnist.contract.experiments.ExperimentEvent.Terminal;
 import dev.fmnist.contract.experiments.ExperimentEvent.Type;
 import dev.fmnist.contract.networks.NetworkSpec;
 import java.time.Duration;
@@ -139,12 +147,13 @@ public record ExperimentState(
 
     /** This state after {@code event}: the fold every writer applies to the events it publishes. */
     public ExperimentState next(ExperimentEvent event) {
-        String parent = event.parentId() != null ? event.parentId() : parentId;
-        String arch = event.architecture() != null ? event.architecture() : architecture;
-        Integer kernel = event.architecture() != null ? event.k() : k;
-        Integer planned = event.epochs() != null ? event.epochs() : epochs;
-        Map<String, String> labels = event.tags() != null ? event.tags() : tags;
-        Sweep swept = event.sweep() != null ? event.sweep() : sweep;
+        Subject about = event.subject();
+        String parent = about.parentId() != null ? about.parentId() : parentId;
+        String arch = about.architecture() != null ? about.architecture() : architecture;
+        Integer kernel = about.architecture() != null ? about.k() : k;
+        Integer planned = about.epochs() != null ? about.epochs() : epochs;
+        Map<String, String> labels = about.tags() != null ? about.tags() : tags;
+        Sweep swept = about.sweep() != null ? about.sweep() : sweep;
         Type newStatus = status;
         String dev = device;
         String queued = queuedAt;
@@ -162,52 +171,48 @@ public record ExperimentState(
         String report = reportKey;
         String heartbeat = heartbeatAt;
         List<Double> curve = valAccuracies;
-        switch (event.type()) {
-            case QUEUED -> {
-                queued = queued == null ? event.at() : queued;
-                newStatus = newStatus == null ? Type.QUEUED : newStatus;
+        if (event instanceof Queued q) {
+            queued = queued == null ? q.at() : queued;
+            newStatus = newStatus == null ? Type.QUEUED : newStatus;
+        } else if (event instanceof Running r) {
+            started = r.at();
+            dev = r.device();
+            newStatus = Type.RUNNING;
+        } else if (event instanceof Progress p) {
+            batchNow = p.batch();
+            batchesNow = p.batches();
+            rate = p.metrics().imagesPerSecond();
+        } else if (event instanceof Epoch e) {
+            done = e.epoch() + 1;
+            last = e.metrics();
+            best = better(best, last.testAccuracy());
+            curve = withValidation(curve, e.epoch(), last);
+            batchNow = null;
+            batchesNow = null;
+            rate = null;
+        } else if (event instanceof SweepSummary s) {
+            rows = s.summary();
+            report = s.reportKey();
+            for (SweepRow row : rows) {
+                best = better(best, row.testAccuracy());
             }
-            case RUNNING -> {
-                started = event.at();
-                dev = event.device();
-                newStatus = Type.RUNNING;
-            }
-            case PROGRESS -> {
-                batchNow = event.batch();
-                batchesNow = event.batches();
-                rate = event.metrics() == null ? null : event.metrics().imagesPerSecond();
-            }
-            case EPOCH -> {
-                done = event.epoch() == null ? done : event.epoch() + 1; // another writer's record may lack it
-                last = event.metrics();
-                best = better(best, last == null ? null : last.testAccuracy());
-                curve = withValidation(curve, event.epoch(), last);
-                batchNow = null;
-                batchesNow = null;
-                rate = null;
-            }
-            case SWEEP_SUMMARY -> {
-                rows = event.summary();
-                report = event.reportKey();
-                for (SweepRow row : rows) {
-                    best = better(best, row.testAccuracy());
-                }
-            }
-            case SUCCEEDED, FAILED, CANCELLED, REJECTED -> {
-                newStatus = event.type();
-                ended = event.at();
-                queued = queued == null ? event.at() : queued;
-                why = event.reason();
-                version = event.artefactVersion();
-                if (event.metrics() != null) {
-                    last = event.metrics();
+        } else if (event instanceof Terminal end) {
+            newStatus = end.type();
+            ended = end.at();
+            queued = queued == null ? end.at() : queued;
+            why = end.reason();
+            version = null;
+            if (end instanceof Succeeded s) {
+                version = s.artefactVersion();
+                if (s.metrics() != null) {
+                    last = s.metrics();
                     best = better(best, last.testAccuracy());
                 }
-                batchNow = null;
-                batchesNow = null;
-                rate = null;
-                heartbeat = null; // an end lets go of the claim
             }
+            batchNow = null;
+            batchesNow = null;
+            rate = null;
+            heartbeat = null; // an end lets go of the claim
         }
         return new ExperimentState(experimentId, parent, newStatus, arch, kernel, planned, done, labels, swept, worker,
                 attempt, heartbeat, dev, queued, started, ended, batchNow, batchesNow, rate, last, best, version, why,
@@ -215,8 +220,8 @@ public record ExperimentState(
     }
 
     /** The curve with epoch {@code epoch}'s validation accuracy in its place (a replayed epoch overwrites). */
-    private static List<Double> withValidation(List<Double> curve, Integer epoch, EventMetrics metrics) {
-        if (epoch == null || metrics == null || metrics.valAccuracy() == null) {
+    private static List<Double> withValidation(List<Double> curve, int epoch, EventMetrics metrics) {
+        if (metrics.valAccuracy() == null) {
             return curve;
         }
         List<Double> next = new ArrayList<>(curve == null ? List.of() : curve);
@@ -231,15 +236,19 @@ public record ExperimentState(
         return List.copyOf(next);
     }
 
-    /** The PROGRESS event this state stands for, when it carries progress (for live progress bars). */
-    public Optional<ExperimentEvent> progressEvent() {
-        if (batch == null || batches == null || status != Type.RUNNING) {
+    /** The PROGRESS event this state stands for, when it carries progress (for live progress bars), stamped with its heartbeat. */
+    public Optional<Progress> progressEvent() {
+        if (batch == null || batches == null || imagesPerSecond == null || heartbeatAt == null
+                || status != Type.RUNNING) {
             return Optional.empty();
         }
-        return Optional.of(new ExperimentEvent(Type.PROGRESS, experimentId, parentId, heartbeatAt,
-                architecture, k, null, null, null, worker, epochsDone, epochs, batch, batches,
-                imagesPerSecond == null ? null : EventMetrics.progress(imagesPerSecond), null, null, null, null, null,
-                null));
+        Subject about = new Subject(parentId, architecture, k, epochs, null, null);
+        try {
+            return Optional.of(new Progress(experimentId, heartbeatAt, about, epochsDone == null ? 0 : epochsDone,
+                    batch, batches, EventMetrics.progress(imagesPerSecond)));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty(); // a state whose progress is no PROGRESS event (another writer's): no bar
+        }
     }
 
     /** The ids of a sweep's children, in the sweep's order; empty for a single run. */

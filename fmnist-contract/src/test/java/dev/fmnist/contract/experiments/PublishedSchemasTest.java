@@ -4,8 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SchemaLocation;
+import com.networknt.schema.SpecVersion;
+import dev.fmnist.contract.experiments.ExperimentEvent.Epoch;
+import dev.fmnist.contract.experiments.ExperimentEvent.Progress;
+import dev.fmnist.contract.experiments.ExperimentEvent.Queued;
+import dev.fmnist.contract.experiments.ExperimentEvent.Subject;
+import dev.fmnist.contract.experiments.ExperimentEvent.SweepSummary;
+import dev.fmnist.contract.experiments.ExperimentEvent.Type;
 import dev.fmnist.contract.networks.Architecture;
 import dev.fmnist.contract.networks.NetworkSpec;
+import dev.fmnist.contract.schemas.ContractSchema;
 import dev.fmnist.contract.serving.ModelControl;
 import dev.fmnist.contract.training.Augmentation;
 import dev.fmnist.contract.training.EarlyStopping;
@@ -16,8 +28,9 @@ import dev.fmnist.contract.training.LearningRateSchedule;
 import dev.fmnist.contract.training.OptimizerKind;
 import dev.fmnist.contract.training.TrainAccuracyMode;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.lang.reflect.RecordComponent;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,15 +41,63 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** The JSON Schemas published in docs/schemas say what the contract's code does: fields, names, bounds and defaults. */
+/**
+ * The JSON Schemas the contract's jar ships ({@link ContractSchema}, read from the class path) say
+ * what the contract's code does: fields, names, bounds and defaults; each is a valid 2020-12 schema.
+ */
 class PublishedSchemasTest {
 
-    private static final Path SCHEMAS = Path.of("").toAbsolutePath().getParent().resolve("docs/schemas");
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonSchemaFactory SCHEMAS = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
 
-    private static JsonNode schema(String name) throws IOException {
-        return JSON.readTree(SCHEMAS.resolve(name).toFile());
+    static JsonNode schema(ContractSchema schema) {
+        try (InputStream in = schema.open()) {
+            return JSON.readTree(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
+
+    /** The event schema as a validator: what a written event is checked against. */
+    static JsonSchema eventSchema() {
+        return SCHEMAS.getSchema(schema(ContractSchema.EXPERIMENT_EVENT));
+    }
+
+    /** The fields the event schema allows an event of {@code kind}: the common ones, the subject's (all but REJECTED) and its own. */
+    static Set<String> schemaFields(Type kind) {
+        JsonNode schema = schema(ContractSchema.EXPERIMENT_EVENT);
+        JsonNode shape = kindShape(schema, kind);
+        Set<String> fields = names(schema.get("properties"));
+        fields.addAll(names(shape.get("properties")));
+        if (shape.has("allOf")) {
+            assertThat(shape.at("/allOf/0/$ref").asText()).isEqualTo("#/$defs/subject");
+            fields.addAll(names(schema.at("/$defs/subject/properties")));
+        }
+        return fields;
+    }
+
+    /** The oneOf branch of {@code kind}: the one whose {@code type} is that kind's constant. */
+    static JsonNode kindShape(JsonNode eventSchema, Type kind) {
+        List<JsonNode> shapes = new ArrayList<>();
+        eventSchema.get("oneOf").forEach(shape -> {
+            if (shape.at("/properties/type/const").asText().equals(kind.name())) {
+                shapes.add(shape);
+            }
+        });
+        assertThat(shapes).as("the event schema's shape of " + kind).hasSize(1);
+        return shapes.get(0);
+    }
+
+    /** The JSON fields a record of {@code kind} can write: its components, its subject's in place of the subject, and the type. */
+    static Set<String> recordFields(Type kind) {
+        Set<String> fields = components(kind.eventClass().asSubclass(Record.class));
+        if (fields.remove("subject")) {
+            fields.addAll(components(Subject.class));
+        }
+        fields.add("type");
+        return fields;
+    }
+
 
     private static Set<String> names(JsonNode properties) {
         Set<String> names = new TreeSet<>();
@@ -58,7 +119,7 @@ class PublishedSchemasTest {
 
     @Test
     void theRequestSchemaHasTheParsersFieldsNamesBoundsAndDefaults() throws IOException {
-        JsonNode request = schema("experiment-request.schema.json");
+        JsonNode request = schema(ContractSchema.EXPERIMENT_REQUEST);
         JsonNode p = request.get("properties");
         assertThat(names(p)).isEqualTo(new TreeSet<>(RequestParser.FIELDS));
         assertThat(request.get("additionalProperties").asBoolean()).isFalse();
@@ -125,55 +186,95 @@ class PublishedSchemasTest {
     }
 
     @Test
-    void theEventSchemaHasTheEventsFieldsTypesMetricsAndRows() throws IOException {
-        JsonNode p = schema("experiment-event.schema.json").get("properties");
-        assertThat(names(p)).isEqualTo(components(ExperimentEvent.class));
-        assertThat(texts(p.at("/type/enum"))).containsExactly(Arrays.stream(ExperimentEvent.Type.values())
-                .map(Enum::name).toArray(String[]::new));
-        assertThat(names(p.at("/metrics/properties"))).isEqualTo(components(EventMetrics.class));
-        assertThat(names(p.at("/summary/items/properties"))).isEqualTo(components(SweepRow.class));
-        assertThat(names(p.at("/sweep/properties"))).isEqualTo(components(Sweep.class));
+    void everySchemaIsAValidSchemaAndNamesItsFile() {
+        JsonSchema meta = SCHEMAS.getSchema(SchemaLocation.of("https://json-schema.org/draft/2020-12/schema"));
+        for (ContractSchema contract : ContractSchema.values()) {
+            JsonNode schema = schema(contract);
+            assertThat(meta.validate(schema)).as(contract.resourcePath()).isEmpty();
+            assertThat(schema.get("$id").asText()).as(contract.resourcePath()).endsWith("/" + contract.fileName());
+            assertThat(contract.resourcePath()).isEqualTo("dev/fmnist/contract/schemas/" + contract.fileName());
+        }
     }
 
     @Test
-    void anEventAsWrittenUsesOnlyTheSchemasFieldsAndReadsBackEqual() throws IOException {
-        JsonNode p = schema("experiment-event.schema.json").get("properties");
-        ExperimentEvent epoch = ExperimentEvent.builder(ExperimentEvent.Type.EPOCH, "exp-1")
-                .epoch(0, EventMetrics.of(new EpochMetrics(0, 1.5, 0.5, 0.8, 0.79, 0.2, 4000, 0))).build();
+    void theEventSchemaHasOneShapePerKindWithTheRecordsFields() {
+        JsonNode schema = schema(ContractSchema.EXPERIMENT_EVENT);
+        assertThat(texts(schema.at("/properties/type/enum"))).containsExactly(Arrays.stream(Type.values())
+                .map(Enum::name).toArray(String[]::new));
+        assertThat(schema.get("oneOf")).hasSize(Type.values().length);
+        for (Type kind : Type.values()) {
+            assertThat(schemaFields(kind)).as(kind.name()).isEqualTo(recordFields(kind));
+            Set<String> required = new TreeSet<>(texts(schema.get("required")));
+            kindShape(schema, kind).path("required").forEach(field -> required.add(field.asText()));
+            assertThat(required).as(kind + ": required by the schema, non-null in the record")
+                    .isEqualTo(requiredFields(kind));
+        }
+        assertThat(names(schema.at("/$defs/subject/properties"))).isEqualTo(components(Subject.class));
+        assertThat(names(schema.at("/$defs/metrics/properties"))).isEqualTo(components(EventMetrics.class));
+        assertThat(names(schema.at("/$defs/sweepRow/properties"))).isEqualTo(components(SweepRow.class));
+        assertThat(names(schema.at("/$defs/subject/properties/sweep/properties"))).isEqualTo(components(Sweep.class));
+    }
+
+    /**
+     * The fields a record of {@code kind} refuses to be without, found by building it with each one
+     * left out in turn from a full JSON line of that kind.
+     */
+    private static Set<String> requiredFields(Type kind) {
+        JsonNode full = JSON.valueToTree(ExperimentEventTest.sample(kind));
+        Set<String> required = new TreeSet<>();
+        for (String field : names(full)) {
+            ObjectNode without = full.deepCopy();
+            without.remove(field);
+            try {
+                ExperimentEvent.parse(JSON.writeValueAsBytes(without));
+            } catch (IllegalArgumentException e) {
+                required.add(field);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return required;
+    }
+
+    @Test
+    void anEventAsWrittenMatchesTheSchemaAndLeavesOutWhatItDoesNotSet() throws IOException {
+        ExperimentEvent epoch = Epoch.of("exp-1", Subject.NONE, 0,
+                EventMetrics.of(new EpochMetrics(0, 1.5, 0.5, 0.8, 0.79, 0.2, 4000, 0)));
         JsonNode written = JSON.readTree(epoch.toJson());
-        assertThat(names(p)).containsAll(names(written));
+        assertThat(eventSchema().validate(written)).isEmpty();
+        assertThat(names(written)).containsExactly("at", "epoch", "experimentId", "metrics", "type");
         assertThat(names(written.get("metrics"))).containsExactly("epochSeconds", "imagesPerSecond", "loss",
                 "testAccuracy", "trainAccuracy");
-        assertThat(ExperimentEvent.parse(epoch.toJson())).isEqualTo(epoch);
 
-        ExperimentEvent progress = ExperimentEvent.builder(ExperimentEvent.Type.PROGRESS, "exp-1")
-                .progress(0, 3, 10, 1234.5).build();
+        ExperimentEvent progress = Progress.of("exp-1", Subject.NONE, 0, 3, 10, 1234.5);
         assertThat(JSON.readTree(progress.toJson()).get("metrics").toString()).isEqualTo("{\"imagesPerSecond\":1234.5}");
 
-        SweepRow row = new SweepRow(3, "exp-1/k=3", ExperimentEvent.Type.FAILED, null, null, null, 1, "diverged");
-        ExperimentEvent summary = ExperimentEvent.builder(ExperimentEvent.Type.SWEEP_SUMMARY, "exp-1")
-                .summary(List.of(row), "exp-1/sweep.png").build();
+        SweepRow row = new SweepRow(3, "exp-1/k=3", Type.FAILED, null, null, null, 1, "diverged");
+        ExperimentEvent summary = SweepSummary.of("exp-1", Subject.NONE, List.of(row), "exp-1/sweep.png");
         assertThat(JSON.readTree(summary.toJson()).get("summary").get(0).toString())
                 .isEqualTo("{\"value\":3.0,\"experimentId\":\"exp-1/k=3\",\"status\":\"FAILED\",\"epochsDone\":1,"
                         + "\"reason\":\"diverged\"}");
+
+        JsonNode wrongShape = JSON.readTree(epoch.toJsonString().replace("\"EPOCH\"", "\"RUNNING\""));
+        assertThat(eventSchema().validate(wrongShape)).as("a RUNNING without device and worker").isNotEmpty();
     }
 
     @Test
     void theStateSchemaHasTheStatesFieldsAndAStateAsWrittenReadsBackEqual() throws IOException {
-        JsonNode p = schema("experiment-state.schema.json").get("properties");
+        JsonNode p = schema(ContractSchema.EXPERIMENT_STATE).get("properties");
         assertThat(names(p)).isEqualTo(components(ExperimentState.class));
-        assertThat(texts(p.at("/status/enum"))).containsExactly(Arrays.stream(ExperimentEvent.Type.values())
-                .filter(t -> t != ExperimentEvent.Type.PROGRESS && t != ExperimentEvent.Type.EPOCH
-                        && t != ExperimentEvent.Type.SWEEP_SUMMARY)
+        assertThat(texts(p.at("/status/enum"))).containsExactly(Arrays.stream(Type.values())
+                .filter(t -> t != Type.PROGRESS && t != Type.EPOCH
+                        && t != Type.SWEEP_SUMMARY)
                 .map(Enum::name).toArray(String[]::new));
         assertThat(names(p.at("/metrics/properties"))).isEqualTo(components(EventMetrics.class));
         assertThat(names(p.at("/summary/items/properties"))).isEqualTo(components(SweepRow.class));
         assertThat(names(p.at("/sweep/properties"))).isEqualTo(components(Sweep.class));
 
         ExperimentState state = ExperimentState.of("exp-1")
-                .next(ExperimentEvent.builder(ExperimentEvent.Type.QUEUED, "exp-1").build())
+                .next(Queued.of("exp-1", Subject.NONE))
                 .claimedBy("host-1", 1, Instant.parse("2026-11-29T12:00:00Z"))
-                .next(ExperimentEvent.builder(ExperimentEvent.Type.PROGRESS, "exp-1").progress(0, 3, 10, 99.5).build());
+                .next(Progress.of("exp-1", Subject.NONE, 0, 3, 10, 99.5));
         JsonNode written = JSON.readTree(state.toJson());
         assertThat(names(p)).containsAll(names(written));
         assertThat(ExperimentState.parse(state.toJson())).isEqualTo(state);
@@ -181,7 +282,7 @@ class PublishedSchemasTest {
 
     @Test
     void theControlSchemaIsTheCommand() throws IOException {
-        JsonNode control = schema("control-command.schema.json");
+        JsonNode control = schema(ContractSchema.CONTROL_COMMAND);
         assertThat(names(control.get("properties"))).isEqualTo(components(ControlCommand.class));
         assertThat(control.at("/properties/type/const").asText()).isEqualTo(ControlCommand.CANCEL);
         assertThat(ControlCommand.parse(ControlCommand.cancel("exp-1").toJson())).isEqualTo(ControlCommand.cancel("exp-1"));
@@ -191,7 +292,7 @@ class PublishedSchemasTest {
 
     @Test
     void theModelControlSchemaIsTheRecordAndEveryServedNameMatchesIt() throws IOException {
-        JsonNode schema = schema("model-control.schema.json");
+        JsonNode schema = schema(ContractSchema.MODEL_CONTROL);
         assertThat(names(schema.get("properties"))).isEqualTo(components(ModelControl.class));
         ModelControl pin = ModelControl.pin("compare-k3", "7daa286411a7", "rollback from 0123456789ab");
         assertThat(names(JSON.readTree(pin.toJson()))).isEqualTo(components(ModelControl.class));

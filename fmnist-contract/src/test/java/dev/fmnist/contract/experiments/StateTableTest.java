@@ -3,6 +3,12 @@ package dev.fmnist.contract.experiments;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.fmnist.contract.experiments.ExperimentEvent.Epoch;
+import dev.fmnist.contract.experiments.ExperimentEvent.Failed;
+import dev.fmnist.contract.experiments.ExperimentEvent.Progress;
+import dev.fmnist.contract.experiments.ExperimentEvent.Queued;
+import dev.fmnist.contract.experiments.ExperimentEvent.Subject;
+import dev.fmnist.contract.experiments.ExperimentEvent.Succeeded;
 import dev.fmnist.contract.experiments.ExperimentEvent.Type;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -17,7 +23,7 @@ class StateTableTest {
     private final StateTable table = new StateTable();
 
     private static ExperimentState queued() {
-        return ExperimentState.of(ID).next(ExperimentEvent.builder(Type.QUEUED, ID).build());
+        return ExperimentState.of(ID).next(Queued.of(ID, Subject.NONE));
     }
 
     private boolean apply(ExperimentState state) {
@@ -52,7 +58,7 @@ class StateTableTest {
         // the first holder comes back after its lease lapsed: its beats and its end are not taken
         ExperimentState stale = queued().claimedBy("a", 1, T0.plus(ExperimentState.LEASE).plusSeconds(1));
         assertThat(apply(stale)).isFalse();
-        assertThat(apply(stale.next(ExperimentEvent.builder(Type.SUCCEEDED, ID).build()))).isFalse();
+        assertThat(apply(stale.next(Succeeded.of(ID, Subject.NONE, null, null, null)))).isFalse();
         assertThat(now().isEnded()).isFalse();
     }
 
@@ -64,18 +70,18 @@ class StateTableTest {
         assertThat(apply(beat)).isTrue();
         assertThat(apply(now().claimedBy("b", 2, T0.plus(ExperimentState.LEASE).plusSeconds(6)))).isFalse();
 
-        ExperimentState ended = beat.next(ExperimentEvent.builder(Type.SUCCEEDED, ID).build());
+        ExperimentState ended = beat.next(Succeeded.of(ID, Subject.NONE, null, null, null));
         assertThat(apply(ended)).isTrue();
         assertThat(now().status()).isEqualTo(Type.SUCCEEDED);
         assertThat(now().heartbeatAt()).as("an end lets go of the lease").isNull();
         assertThat(apply(ended.claimedBy("b", 2, T0.plusSeconds(600)))).isFalse();
-        assertThat(apply(ended.next(ExperimentEvent.builder(Type.FAILED, ID).build()))).isFalse();
+        assertThat(apply(ended.next(Failed.of(ID, Subject.NONE, "diverged")))).isFalse();
         assertThat(now().status()).isEqualTo(Type.SUCCEEDED);
     }
 
     @Test
     void afterCompactionTheEndRecordStillEndsAnExperimentWhoseLastRecordIsALateLosersClaim() {
-        ExperimentState ended = queued().claimedBy("a", 1, T0).next(ExperimentEvent.builder(Type.SUCCEEDED, ID).build());
+        ExperimentState ended = queued().claimedBy("a", 1, T0).next(Succeeded.of(ID, Subject.NONE, null, null, null));
         // all compaction leaves: the end under its own key, and a loser's claim written after the end under the id
         ExperimentState lateClaim = queued().claimedBy("b", 1, T0.plusSeconds(1));
         StateTable fresh = new StateTable();
@@ -127,9 +133,9 @@ class StateTableTest {
     @Test
     void aStateSurvivesItsJsonAndItsFoldKeepsTheBestAccuracyAndTheProgress() {
         ExperimentState state = queued().claimedBy("a", 1, T0)
-                .next(ExperimentEvent.builder(Type.EPOCH, ID).epoch(0, new EventMetrics(0.5, null, 0.80, 1.0, 10.0)).build())
-                .next(ExperimentEvent.builder(Type.EPOCH, ID).epoch(1, new EventMetrics(0.4, null, 0.78, 1.0, 10.0)).build())
-                .next(ExperimentEvent.builder(Type.PROGRESS, ID).progress(2, 5, 10, 123.0).build());
+                .next(Epoch.of(ID, Subject.NONE, 0, new EventMetrics(0.5, null, 0.80, 1.0, 10.0)))
+                .next(Epoch.of(ID, Subject.NONE, 1, new EventMetrics(0.4, null, 0.78, 1.0, 10.0)))
+                .next(Progress.of(ID, Subject.NONE, 2, 5, 10, 123.0));
         ExperimentState read = ExperimentState.parse(state.toJson());
         assertThat(read).isEqualTo(state);
         assertThat(read.epochsDone()).isEqualTo(2);
@@ -142,11 +148,10 @@ class StateTableTest {
         EventMetrics best = new EventMetrics(0.3, null, 0.9058, 1.0, 10.0);
         EventMetrics last = new EventMetrics(0.2, null, 0.9020, 1.0, 10.0);
         ExperimentState running = queued().claimedBy("a", 1, T0)
-                .next(ExperimentEvent.builder(Type.EPOCH, ID).epoch(8, best).build())
-                .next(ExperimentEvent.builder(Type.EPOCH, ID).epoch(9, last).build());
+                .next(Epoch.of(ID, Subject.NONE, 8, best))
+                .next(Epoch.of(ID, Subject.NONE, 9, last));
         assertThat(running.artefactTestAccuracy()).as("nothing published yet").isNull();
-        ExperimentState ended = running.next(ExperimentEvent.builder(Type.SUCCEEDED, ID).metrics(last)
-                .artefactVersion("7daa286411a7").build());
+        ExperimentState ended = running.next(Succeeded.of(ID, Subject.NONE, "7daa286411a7", last, null));
         assertThat(ended.bestTestAccuracy()).isEqualTo(0.9058);
         assertThat(ended.artefactTestAccuracy()).isEqualTo(0.9020);
         assertThat(new String(ended.toJson(), StandardCharsets.UTF_8))

@@ -1,5 +1,10 @@
 package dev.fmnist.engine.sweeps;
 
+import dev.fmnist.contract.experiments.ExperimentEvent.Cancelled;
+import dev.fmnist.contract.experiments.ExperimentEvent.Failed;
+import dev.fmnist.contract.experiments.ExperimentEvent.Subject;
+import dev.fmnist.contract.experiments.ExperimentEvent.Succeeded;
+import dev.fmnist.contract.experiments.ExperimentEvent.Terminal;
 import dev.fmnist.contract.experiments.ExperimentEvent.Type;
 import dev.fmnist.contract.experiments.ExperimentState;
 import dev.fmnist.contract.experiments.SweepRow;
@@ -51,6 +56,15 @@ public record SweepOutcome(List<SweepRow> rows, Type outcome, String reason) {
             }
         }
         return Optional.of(of(rows));
+    }
+
+    /** The sweep's end event: no artefact of its own (its runs published theirs). */
+    public Terminal end(String sweepId, Subject subject) {
+        return switch (outcome) {
+            case SUCCEEDED -> Succeeded.of(sweepId, subject, null, null, reason);
+            case CANCELLED -> Cancelled.of(sweepId, subject, reason);
+            default -> Failed.of(sweepId, subject, reason);
+        };
     }
 
     private static SweepOutcome of(List<SweepRow> rows) {

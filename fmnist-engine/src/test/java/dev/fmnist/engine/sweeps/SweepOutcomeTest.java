@@ -3,8 +3,14 @@ package dev.fmnist.engine.sweeps;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fmnist.contract.experiments.EventMetrics;
+import dev.fmnist.contract.experiments.ExperimentEvent.Cancelled;
+import dev.fmnist.contract.experiments.ExperimentEvent.Failed;
+import dev.fmnist.contract.experiments.ExperimentEvent.Queued;
+import dev.fmnist.contract.experiments.ExperimentEvent.Running;
+import dev.fmnist.contract.experiments.ExperimentEvent.Subject;
+import dev.fmnist.contract.experiments.ExperimentEvent.Succeeded;
+import dev.fmnist.contract.experiments.ExperimentEvent.Terminal;
 import dev.fmnist.contract.experiments.ExperimentEvent.Type;
-import dev.fmnist.contract.experiments.ExperimentEvent;
 import dev.fmnist.contract.experiments.ExperimentRequest;
 import dev.fmnist.contract.experiments.ExperimentState;
 import dev.fmnist.contract.experiments.RequestParser;
@@ -21,17 +27,21 @@ class SweepOutcomeTest {
             "{\"experimentId\":\"s\",\"architecture\":\"compare\",\"sweep\":{\"parameter\":\"k\",\"values\":[3,4,5]}}"
                     .getBytes(StandardCharsets.UTF_8));
     private static final ExperimentState PARENT = ExperimentState.of("s")
-            .next(ExperimentEvent.builder(Type.QUEUED, "s").request(SWEEP, null).build());
+            .next(Queued.of("s", Subject.of(SWEEP, null)));
 
     private final Map<String, ExperimentState> children = new HashMap<>();
 
     private void end(int index, Type type, Double accuracy) {
         ExperimentRequest child = SWEEP.children().get(index);
-        ExperimentEvent.Builder event = ExperimentEvent.builder(type, child.experimentId()).request(child, "s");
-        if (accuracy != null) {
-            event.metrics(new EventMetrics(0.3, null, accuracy, 1.0, 100.0));
-        }
-        children.put(child.experimentId(), ExperimentState.of(child.experimentId()).next(event.build()));
+        String id = child.experimentId();
+        Subject subject = Subject.of(child, "s");
+        Terminal event = switch (type) {
+            case SUCCEEDED -> Succeeded.of(id, subject, "v1", new EventMetrics(0.3, null, accuracy, 1.0, 100.0), null);
+            case FAILED -> Failed.of(id, subject, "diverged");
+            case CANCELLED -> Cancelled.of(id, subject, "cancelled in epoch 0");
+            default -> throw new IllegalArgumentException("not a child's end: " + type);
+        };
+        children.put(id, ExperimentState.of(id).next(event));
     }
 
     private Optional<SweepOutcome> outcome() {
@@ -43,7 +53,7 @@ class SweepOutcomeTest {
         end(2, Type.SUCCEEDED, 0.86);
         end(0, Type.SUCCEEDED, 0.83);
         assertThat(outcome()).isEmpty();
-        children.put("s/k=4", ExperimentState.of("s/k=4").next(ExperimentEvent.builder(Type.RUNNING, "s/k=4").build()));
+        children.put("s/k=4", ExperimentState.of("s/k=4").next(Running.of("s/k=4", Subject.NONE, "cpu()", "w-1")));
         assertThat(outcome()).isEmpty();
 
         end(1, Type.SUCCEEDED, 0.85);
@@ -53,6 +63,10 @@ class SweepOutcomeTest {
         assertThat(outcome.rows()).extracting(SweepRow::testAccuracy).containsExactly(0.83, 0.85, 0.86);
         assertThat(outcome.outcome()).isEqualTo(Type.SUCCEEDED);
         assertThat(outcome.reason()).isNull();
+        Terminal end = outcome.end("s", Subject.of(PARENT));
+        assertThat(end).isInstanceOf(Succeeded.class);
+        assertThat(((Succeeded) end).artefactVersion()).as("a sweep publishes no artefact of its own").isNull();
+        assertThat(end.subject().sweep()).isEqualTo(SWEEP.sweep());
     }
 
     @Test
@@ -64,8 +78,11 @@ class SweepOutcomeTest {
         assertThat(failed.outcome()).isEqualTo(Type.FAILED);
         assertThat(failed.reason()).isEqualTo("2 of 3 runs succeeded");
         assertThat(failed.rows().get(1).testAccuracy()).isNull();
+        Terminal end = failed.end("s", Subject.NONE);
+        assertThat(end).isEqualTo(new Failed("s", end.at(), Subject.NONE, "2 of 3 runs succeeded"));
 
         end(2, Type.CANCELLED, null);
         assertThat(outcome().orElseThrow().outcome()).isEqualTo(Type.CANCELLED);
+        assertThat(outcome().orElseThrow().end("s", Subject.NONE)).isInstanceOf(Cancelled.class);
     }
 }

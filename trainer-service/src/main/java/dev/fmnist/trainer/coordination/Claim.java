@@ -1,6 +1,8 @@
 package dev.fmnist.trainer.coordination;
 
 import dev.fmnist.contract.experiments.ExperimentEvent;
+import dev.fmnist.contract.experiments.ExperimentEvent.Progress;
+import dev.fmnist.contract.experiments.ExperimentEvent.Terminal;
 import dev.fmnist.contract.experiments.ExperimentState;
 import java.time.Instant;
 import java.util.concurrent.Executors;
@@ -45,11 +47,11 @@ public final class Claim implements AutoCloseable {
 
     /** Folds {@code event} into the state and writes it; {@code publishEvent} puts the event on the events topic first. */
     public synchronized void record(ExperimentEvent event, Consumer<ExperimentEvent> publishEvent) {
-        if (event.type() != ExperimentEvent.Type.PROGRESS) {
+        if (!(event instanceof Progress)) {
             publishEvent.accept(event); // PROGRESS lives in the state only: the events topic is kept forever
         }
         state = state.next(event);
-        if (!event.type().isTerminal()) {
+        if (!(event instanceof Terminal)) {
             state = state.renewedAt(Instant.now());
         }
         states.write(state);

@@ -1,7 +1,8 @@
 package dev.fmnist.trainer.messaging;
 
-import dev.fmnist.contract.experiments.ExperimentEvent.Type;
-import dev.fmnist.contract.experiments.ExperimentEvent;
+import dev.fmnist.contract.experiments.ExperimentEvent.Queued;
+import dev.fmnist.contract.experiments.ExperimentEvent.Rejected;
+import dev.fmnist.contract.experiments.ExperimentEvent.Subject;
 import dev.fmnist.contract.experiments.ExperimentRequest;
 import dev.fmnist.contract.experiments.ExperimentState;
 import dev.fmnist.contract.experiments.RequestParser;
@@ -114,8 +115,7 @@ public class ExperimentConsumer {
         }
         try (Claim held = claim.get()) {
             if (held.state().queuedAt() == null) {
-                held.record(ExperimentEvent.builder(Type.QUEUED, request.experimentId()).request(request, parentId).build(),
-                        events::publish);
+                held.record(Queued.of(request.experimentId(), Subject.of(request, parentId)), events::publish);
             }
             if (request.isSweep()) {
                 sweeps.fanOut(held, request, message.getPayload());
@@ -192,7 +192,7 @@ public class ExperimentConsumer {
             return;
         }
         try (Claim held = claim.get()) {
-            runner.end(held, ExperimentEvent.builder(Type.REJECTED, id).rejected(e.field(), e.rule()).build());
+            runner.end(held, Rejected.of(id, e.field(), e.rule()));
         }
     }
 }

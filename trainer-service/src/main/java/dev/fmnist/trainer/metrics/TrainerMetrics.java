@@ -1,6 +1,6 @@
 package dev.fmnist.trainer.metrics;
 
-import dev.fmnist.contract.experiments.ExperimentEvent;
+import dev.fmnist.contract.experiments.ExperimentEvent.Terminal;
 import dev.fmnist.contract.experiments.ExperimentRequest;
 import dev.fmnist.contract.training.EpochMetrics;
 import dev.fmnist.engine.util.ProcessMemory;
@@ -119,10 +119,11 @@ public class TrainerMetrics {
         progress.set(null);
     }
 
-    public void experimentEnded(ExperimentEvent terminal) {
+    public void experimentEnded(Terminal terminal) {
         Counter.builder("fmnist.experiments").description("experiments ended, by terminal status")
                 .tag("status", terminal.type().name().toLowerCase(Locale.ROOT))
-                .tag("architecture", terminal.architecture() == null ? "unknown" : terminal.architecture())
+                .tag("architecture", terminal.subject().architecture() == null ? "unknown"
+                        : terminal.subject().architecture())
                 .register(registry).increment();
     }
 

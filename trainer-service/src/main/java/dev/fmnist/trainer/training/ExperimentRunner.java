@@ -2,8 +2,14 @@ package dev.fmnist.trainer.training;
 
 import dev.fmnist.contract.artefacts.ModelArtefact;
 import dev.fmnist.contract.experiments.EventMetrics;
-import dev.fmnist.contract.experiments.ExperimentEvent.Type;
-import dev.fmnist.contract.experiments.ExperimentEvent;
+import dev.fmnist.contract.experiments.ExperimentEvent.Cancelled;
+import dev.fmnist.contract.experiments.ExperimentEvent.Epoch;
+import dev.fmnist.contract.experiments.ExperimentEvent.Failed;
+import dev.fmnist.contract.experiments.ExperimentEvent.Progress;
+import dev.fmnist.contract.experiments.ExperimentEvent.Running;
+import dev.fmnist.contract.experiments.ExperimentEvent.Subject;
+import dev.fmnist.contract.experiments.ExperimentEvent.Succeeded;
+import dev.fmnist.contract.experiments.ExperimentEvent.Terminal;
 import dev.fmnist.contract.experiments.ExperimentRequest;
 import dev.fmnist.contract.experiments.ExperimentState;
 import dev.fmnist.contract.experiments.Sweep;
@@ -92,9 +98,9 @@ public class ExperimentRunner {
      */
     public void run(ExperimentRequest request, String parentId, Claim claim) {
         String id = request.experimentId();
+        Subject subject = Subject.of(request, parentId);
         if (cancellations.isCancelled(id, parentId)) {
-            end(claim, ExperimentEvent.builder(Type.CANCELLED, id).request(request, parentId)
-                    .reason("cancelled before it started").build());
+            end(claim, Cancelled.of(id, subject, "cancelled before it started"));
             return;
         }
         Observer observer = new Observer(request, parentId, claim);
@@ -107,27 +113,25 @@ public class ExperimentRunner {
             }
             ModelArtefact artefact = ArtefactModels.of(result, id, Instant.now());
             artefacts.publish(artefact);
-            end(claim, ExperimentEvent.builder(Type.SUCCEEDED, id).request(request, parentId)
-                    .artefactVersion(artefact.manifest().version()).reason(result.stopReason())
-                    .metrics(EventMetrics.of(result.publishedMetrics())).build()); // the artefact's own figures
+            end(claim, Succeeded.of(id, subject, artefact.manifest().version(),
+                    EventMetrics.of(result.publishedMetrics()), result.stopReason())); // the artefact's own figures
         } catch (TrainingCancelledException e) {
             if (claim.isLost()) {
                 LOG.warnf("experiment %s: stopped, another trainer took it over", id);
                 return;
             }
-            end(claim, ExperimentEvent.builder(Type.CANCELLED, id).request(request, parentId)
-                    .reason(e.getMessage()).build());
+            end(claim, Cancelled.of(id, subject, e.getMessage()));
         } catch (RuntimeException | OutOfMemoryError e) {
             LOG.errorf(e, "experiment %s failed", id);
             String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            end(claim, ExperimentEvent.builder(Type.FAILED, id).request(request, parentId).reason(reason).build());
+            end(claim, Failed.of(id, subject, reason));
         } finally {
             metrics.trainingEnded();
         }
     }
 
     /** Publishes a terminal event (durably, then the state that says so), if the claim still holds. */
-    public void end(Claim claim, ExperimentEvent terminal) {
+    public void end(Claim claim, Terminal terminal) {
         if (!claim.confirm()) {
             LOG.warnf("experiment %s: not ending it %s, another trainer took it over", terminal.experimentId(),
                     terminal.type());
@@ -143,6 +147,7 @@ public class ExperimentRunner {
     private final class Observer implements TrainingObserver {
         private final ExperimentRequest request;
         private final String parentId;
+        private final Subject subject;
         private final Claim claim;
         private long epochStartNanos = System.nanoTime();
         private long lastProgressNanos = System.nanoTime();
@@ -150,14 +155,14 @@ public class ExperimentRunner {
         Observer(ExperimentRequest request, String parentId, Claim claim) {
             this.request = request;
             this.parentId = parentId;
+            this.subject = Subject.of(request, parentId);
             this.claim = claim;
         }
 
         @Override
         public void onStart(String device, int batchesPerEpoch) {
             metrics.trainingStarted(request, device, batchesPerEpoch);
-            claim.record(ExperimentEvent.builder(Type.RUNNING, request.experimentId()).request(request, parentId)
-                    .device(device, worker).build(), events::publish);
+            claim.record(Running.of(request.experimentId(), subject, device, worker), events::publish);
         }
 
         @Override
@@ -170,8 +175,8 @@ public class ExperimentRunner {
                 lastProgressNanos = now;
                 double seconds = (now - epochStartNanos) / NANOS_PER_SECOND;
                 double imagesPerSecond = (batch - 1) * (double) request.hyperParameters().batchSize() / seconds;
-                claim.record(ExperimentEvent.builder(Type.PROGRESS, request.experimentId()).request(request, parentId)
-                        .progress(epoch, batch, batchesPerEpoch, imagesPerSecond).build(), events::publish);
+                claim.record(Progress.of(request.experimentId(), subject, epoch, batch, batchesPerEpoch, imagesPerSecond),
+                        events::publish);
             }
         }
 
@@ -179,8 +184,7 @@ public class ExperimentRunner {
         public void onEpochEnd(EpochMetrics m) {
             EventMetrics values = EventMetrics.of(m);
             metrics.epochDone(request, m);
-            claim.record(ExperimentEvent.builder(Type.EPOCH, request.experimentId()).request(request, parentId)
-                    .epoch(m.epoch(), values).build(), events::publish);
+            claim.record(Epoch.of(request.experimentId(), subject, m.epoch(), values), events::publish);
         }
 
         /** A random search's trial below the median of its siblings stops, when its sweep asks for that. */

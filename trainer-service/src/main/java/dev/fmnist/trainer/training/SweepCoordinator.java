@@ -1,7 +1,9 @@
 package dev.fmnist.trainer.training;
 
-import dev.fmnist.contract.experiments.ExperimentEvent.Type;
-import dev.fmnist.contract.experiments.ExperimentEvent;
+import dev.fmnist.contract.experiments.ExperimentEvent.Queued;
+import dev.fmnist.contract.experiments.ExperimentEvent.Running;
+import dev.fmnist.contract.experiments.ExperimentEvent.Subject;
+import dev.fmnist.contract.experiments.ExperimentEvent.SweepSummary;
 import dev.fmnist.contract.experiments.ExperimentRequest;
 import dev.fmnist.contract.experiments.ExperimentState;
 import dev.fmnist.contract.experiments.RequestParser;
@@ -66,16 +68,15 @@ public class SweepCoordinator {
         for (int i = 0; i < childRequests.size(); i++) {
             ExperimentRequest child = childRequests.get(i);
             if (states.get(child.experimentId()).isEmpty()) {
-                ExperimentEvent queued = ExperimentEvent.builder(Type.QUEUED, child.experimentId())
-                        .request(child, request.experimentId()).build();
+                Queued queued = Queued.of(child.experimentId(), Subject.of(child, request.experimentId()));
                 events.publish(queued);
                 states.write(ExperimentState.of(child.experimentId()).next(queued));
             }
             Records.send(children, child.experimentId(), (first + i % lanes) % partitions, sweepBody,
                     Map.of(Headers.SWEEP_CHILD, Integer.toString(i)));
         }
-        sweep.record(ExperimentEvent.builder(Type.RUNNING, request.experimentId()).request(request, null)
-                .device("sweep", runner.worker()).build(), events::publish);
+        sweep.record(Running.of(request.experimentId(), Subject.of(request, null), "sweep", runner.worker()),
+                events::publish);
         sweep.fanOut();
         LOG.infof("sweep %s: %d children queued for the trainer group", request.experimentId(), childRequests.size());
     }
@@ -102,10 +103,9 @@ public class SweepCoordinator {
             ExperimentState state = held.state();
             SweepOutcome outcome = ended.get(); // ended children do not change
             String reportKey = reports.publishSweepPlot(sweepId, state.sweep(), outcome.rows());
-            held.record(ExperimentEvent.builder(Type.SWEEP_SUMMARY, sweepId).state(state)
-                    .summary(outcome.rows(), reportKey).build(), events::publish);
-            runner.end(held, ExperimentEvent.builder(outcome.outcome(), sweepId).state(state)
-                    .reason(outcome.reason()).build());
+            Subject subject = Subject.of(state);
+            held.record(SweepSummary.of(sweepId, subject, outcome.rows(), reportKey), events::publish);
+            runner.end(held, outcome.end(sweepId, subject));
         }
     }
 }

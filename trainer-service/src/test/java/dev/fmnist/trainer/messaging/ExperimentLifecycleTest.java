@@ -4,8 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fmnist.contract.artefacts.ArtefactCodec;
 import dev.fmnist.contract.artefacts.ModelArtefact;
-import dev.fmnist.contract.experiments.ExperimentEvent.Type;
 import dev.fmnist.contract.experiments.ExperimentEvent;
+import dev.fmnist.contract.experiments.ExperimentEvent.Epoch;
+import dev.fmnist.contract.experiments.ExperimentEvent.Rejected;
+import dev.fmnist.contract.experiments.ExperimentEvent.Running;
+import dev.fmnist.contract.experiments.ExperimentEvent.Succeeded;
+import dev.fmnist.contract.experiments.ExperimentEvent.SweepSummary;
+import dev.fmnist.contract.experiments.ExperimentEvent.Terminal;
+import dev.fmnist.contract.experiments.ExperimentEvent.Type;
 import dev.fmnist.contract.experiments.SweepRow;
 import dev.fmnist.contract.kafka.Headers;
 import dev.fmnist.contract.kafka.Topic;
@@ -60,6 +66,11 @@ class ExperimentLifecycleTest {
         return events.stream().anyMatch(e -> e.experimentId().equals(id) && e.type().isTerminal());
     }
 
+    /** The first event of a kind. */
+    private static <T extends ExperimentEvent> T first(List<ExperimentEvent> events, Class<T> kind) {
+        return events.stream().filter(kind::isInstance).map(kind::cast).findFirst().orElseThrow();
+    }
+
     private static List<Type> types(List<ExperimentEvent> events, String id) {
         return events.stream().filter(e -> e.experimentId().equals(id)).map(ExperimentEvent::type).toList();
     }
@@ -72,17 +83,17 @@ class ExperimentLifecycleTest {
         List<ExperimentEvent> events = KafkaTestSupport.events(id, es -> ended(es, id), WAIT);
 
         assertThat(types(events, id)).containsExactly(Type.QUEUED, Type.RUNNING, Type.EPOCH, Type.SUCCEEDED);
-        ExperimentEvent running = events.get(1);
+        Running running = (Running) events.get(1);
         assertThat(running.device()).isEqualTo(ComputeEngine.device().toString());
         assertThat(running.worker()).isNotBlank().endsWith("-" + ProcessHandle.current().pid()); // host-pid
-        ExperimentEvent epoch = events.get(2);
+        Epoch epoch = (Epoch) events.get(2);
         // every figure measured; no validation figures without a validation split
         assertThat(epoch.metrics()).hasNoNullFieldsOrPropertiesExcept("valAccuracy", "valLoss");
         assertThat(epoch.metrics().valAccuracy()).isNull();
-        ExperimentEvent succeeded = events.get(3);
+        Succeeded succeeded = (Succeeded) events.get(3);
         assertThat(succeeded.metrics().testAccuracy()).isGreaterThan(0.5);
         assertThat(succeeded.metrics()).as("the published (last) epoch's figures").isEqualTo(epoch.metrics());
-        assertThat(succeeded.tags()).containsEntry("suite", "lifecycle");
+        assertThat(succeeded.subject().tags()).containsEntry("suite", "lifecycle");
 
         List<ConsumerRecord<String, byte[]>> models = KafkaTestSupport.read(KafkaTestSupport.topic(Topic.MODELS),
                 rs -> rs.stream().anyMatch(r -> header(r, Headers.EXPERIMENT_ID).equals(id)), WAIT);
@@ -128,8 +139,9 @@ class ExperimentLifecycleTest {
         kafka.send(topic, null, "{\"experimentId\": \"" + id + "\", \"architecture\": \"mlp\", \"k\": 3}");
         List<ExperimentEvent> rejected = KafkaTestSupport.events(id, es -> ended(es, id), WAIT);
         assertThat(types(rejected, id)).containsExactly(Type.REJECTED);
-        assertThat(rejected.get(0).field()).isEqualTo("k");
-        assertThat(rejected.get(0).rule()).isEqualTo("does not apply to mlp; only compare takes k");
+        Rejected refusal = (Rejected) rejected.get(0);
+        assertThat(refusal.field()).isEqualTo("k");
+        assertThat(refusal.rule()).isEqualTo("does not apply to mlp; only compare takes k");
 
         kafka.send(topic, id, "{\"architecture\": "); // malformed, under the key of an experiment that ended
         String marker = KafkaTestSupport.id("after-late-bad");
@@ -171,12 +183,13 @@ class ExperimentLifecycleTest {
         expectedField.forEach((key, field) -> {
             List<ExperimentEvent> own = events.stream().filter(e -> e.experimentId().equals(key)).toList();
             assertThat(own).as(key).hasSize(1);
-            assertThat(own.get(0).type()).isEqualTo(Type.REJECTED);
-            assertThat(own.get(0).field()).as(key).isEqualTo(field);
-            assertThat(own.get(0).rule()).as(key).isNotBlank();
+            assertThat(own.get(0)).as(key).isInstanceOf(Rejected.class);
+            Rejected rejected = (Rejected) own.get(0);
+            assertThat(rejected.field()).as(key).isEqualTo(field);
+            assertThat(rejected.rule()).as(key).isNotBlank();
         });
-        assertThat(events.stream().filter(e -> e.experimentId().equals(prefix + "-type")).findFirst().orElseThrow()
-                .rule()).isEqualTo("must be a whole number, got \"ten\"");
+        assertThat(((Rejected) events.stream().filter(e -> e.experimentId().equals(prefix + "-type")).findFirst()
+                .orElseThrow()).rule()).isEqualTo("must be a whole number, got \"ten\"");
         assertThat(types(events, good)).endsWith(Type.SUCCEEDED);
 
         List<ConsumerRecord<String, byte[]>> dlq = KafkaTestSupport.read(KafkaTestSupport.topic(Topic.EXPERIMENTS_DLQ),
@@ -207,11 +220,11 @@ class ExperimentLifecycleTest {
         List<ExperimentEvent> events = KafkaTestSupport.events(prefix, es -> ended(es, good), WAIT);
         for (String id : List.of(prefix + "-range", prefix + "-text", prefix + "-single")) {
             assertThat(types(events, id)).as(id).containsExactly(Type.REJECTED);
-            ExperimentEvent rejected = events.stream().filter(e -> e.experimentId().equals(id)).findFirst().orElseThrow();
+            Rejected rejected = (Rejected) events.stream().filter(e -> e.experimentId().equals(id)).findFirst().orElseThrow();
             assertThat(rejected.field()).as(id).isEqualTo("header " + Headers.SWEEP_CHILD);
         }
-        assertThat(events.stream().filter(e -> e.experimentId().equals(prefix + "-range")).findFirst().orElseThrow()
-                .rule()).isEqualTo("must be a child index 0-1, got \"2\"");
+        assertThat(((Rejected) events.stream().filter(e -> e.experimentId().equals(prefix + "-range")).findFirst()
+                .orElseThrow()).rule()).isEqualTo("must be a child index 0-1, got \"2\"");
         assertThat(types(events, good)).endsWith(Type.SUCCEEDED);
     }
 
@@ -247,7 +260,7 @@ class ExperimentLifecycleTest {
         assertThat(types(events, id + "/k=3")).endsWith(Type.SUCCEEDED);
         assertThat(types(events, id + "/k=5")).endsWith(Type.SUCCEEDED);
         assertThat(types(events, id)).containsExactly(Type.QUEUED, Type.RUNNING, Type.SWEEP_SUMMARY, Type.SUCCEEDED);
-        ExperimentEvent summary = events.stream().filter(e -> e.type() == Type.SWEEP_SUMMARY).findFirst().orElseThrow();
+        SweepSummary summary = first(events, SweepSummary.class);
         assertThat(summary.summary()).hasSize(2);
         assertThat(summary.summary().get(0).experimentId()).isEqualTo(id + "/k=3");
         assertThat(summary.summary().get(0).status()).isEqualTo(Type.SUCCEEDED);
@@ -273,12 +286,12 @@ class ExperimentLifecycleTest {
         kafka.send(KafkaTestSupport.topic(Topic.EXPERIMENTS), id, KafkaTestSupport.json(request));
         List<ExperimentEvent> events = KafkaTestSupport.events(id, es -> ended(es, id), WAIT);
 
-        List<ExperimentEvent> epochs = events.stream().filter(e -> e.type() == Type.EPOCH).toList();
+        List<Epoch> epochs = events.stream().filter(Epoch.class::isInstance).map(Epoch.class::cast).toList();
         assertThat(epochs).hasSize(2);
-        ExperimentEvent best = epochs.get(1).metrics().valAccuracy() > epochs.get(0).metrics().valAccuracy()
+        Epoch best = epochs.get(1).metrics().valAccuracy() > epochs.get(0).metrics().valAccuracy()
                 ? epochs.get(1) : epochs.get(0);
-        ExperimentEvent succeeded = events.get(events.size() - 1);
-        assertThat(succeeded.type()).isEqualTo(Type.SUCCEEDED);
+        assertThat(events.get(events.size() - 1)).isInstanceOf(Succeeded.class);
+        Succeeded succeeded = (Succeeded) events.get(events.size() - 1);
         assertThat(succeeded.reason()).startsWith("early stopping: validation accuracy has not risen by more than 0.5");
         assertThat(succeeded.metrics()).as("the best validation epoch's figures").isEqualTo(best.metrics());
 
@@ -307,8 +320,8 @@ class ExperimentLifecycleTest {
 
         for (int trial = 0; trial < 4; trial++) {
             String child = id + "/trial=" + trial;
-            ExperimentEvent end = events.stream().filter(e -> e.experimentId().equals(child) && e.type().isTerminal())
-                    .findFirst().orElseThrow();
+            Terminal end = events.stream().filter(e -> e.experimentId().equals(child)).filter(Terminal.class::isInstance)
+                    .map(Terminal.class::cast).findFirst().orElseThrow();
             assertThat(end.type()).as(child).isEqualTo(Type.SUCCEEDED);
             long epochs = types(events, child).stream().filter(t -> t == Type.EPOCH).count();
             if (trial < 2) {
@@ -321,7 +334,7 @@ class ExperimentLifecycleTest {
                         .endsWith("of " + trial + " other trials there"); // every trial ahead of it
             }
         }
-        ExperimentEvent summary = events.stream().filter(e -> e.type() == Type.SWEEP_SUMMARY).findFirst().orElseThrow();
+        SweepSummary summary = first(events, SweepSummary.class);
         assertThat(summary.summary()).hasSize(4);
         assertThat(summary.summary()).extracting(SweepRow::valAccuracy).isSortedAccordingTo(Comparator.reverseOrder());
         assertThat(summary.summary().subList(0, 2)).extracting(r -> r.options().get("learningRate"))

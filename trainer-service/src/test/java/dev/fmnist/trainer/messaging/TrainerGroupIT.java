@@ -2,8 +2,9 @@ package dev.fmnist.trainer.messaging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.fmnist.contract.experiments.ExperimentEvent.Type;
 import dev.fmnist.contract.experiments.ExperimentEvent;
+import dev.fmnist.contract.experiments.ExperimentEvent.Running;
+import dev.fmnist.contract.experiments.ExperimentEvent.Type;
 import dev.fmnist.contract.experiments.StateTable;
 import dev.fmnist.contract.kafka.Headers;
 import dev.fmnist.contract.kafka.TestTopics;
@@ -83,9 +84,10 @@ class TrainerGroupIT {
             }
 
             // kill whichever trainer took the long run, in the middle of it; then add a third trainer
-            ExperimentEvent running = events(es -> es.stream().anyMatch(e -> e.experimentId().equals(longRun)
+            Running running = events(es -> es.stream().anyMatch(e -> e.experimentId().equals(longRun)
                     && e.type() == Type.EPOCH)).stream()
-                    .filter(e -> e.experimentId().equals(longRun) && e.type() == Type.RUNNING).findFirst().orElseThrow();
+                    .filter(e -> e.experimentId().equals(longRun)).filter(Running.class::isInstance)
+                    .map(Running.class::cast).findFirst().orElseThrow();
             trainers.get(running.worker()).destroyForcibly().waitFor(); // SIGKILL: no ack, no commit, no end
             trainers.put("t3", TrainerProcess.start(prefix, "t3"));
 
@@ -178,8 +180,8 @@ class TrainerGroupIT {
     }
 
     private static Set<String> workers(List<ExperimentEvent> events, String id) {
-        return events.stream().filter(e -> e.experimentId().equals(id) && e.type() == Type.RUNNING)
-                .map(ExperimentEvent::worker).collect(Collectors.toSet());
+        return events.stream().filter(e -> e.experimentId().equals(id)).filter(Running.class::isInstance)
+                .map(e -> ((Running) e).worker()).collect(Collectors.toSet());
     }
 
     private Map<String, Long> artefactsPerExperiment() {

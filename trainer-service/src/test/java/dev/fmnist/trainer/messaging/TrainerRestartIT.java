@@ -2,8 +2,9 @@ package dev.fmnist.trainer.messaging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.fmnist.contract.experiments.ExperimentEvent.Type;
 import dev.fmnist.contract.experiments.ExperimentEvent;
+import dev.fmnist.contract.experiments.ExperimentEvent.Running;
+import dev.fmnist.contract.experiments.ExperimentEvent.Type;
 import dev.fmnist.contract.kafka.TestTopics;
 import dev.fmnist.contract.kafka.Topic;
 import java.time.Duration;
@@ -46,7 +47,7 @@ class TrainerRestartIT {
             List<Type> types = events.stream().map(ExperimentEvent::type).toList();
             assertThat(types.stream().filter(Type::isTerminal)).containsExactly(Type.SUCCEEDED);
             assertThat(types.stream().filter(t -> t == Type.RUNNING)).hasSize(2);
-            assertThat(events.stream().filter(e -> e.type() == Type.RUNNING).map(ExperimentEvent::worker))
+            assertThat(events.stream().filter(Running.class::isInstance).map(e -> ((Running) e).worker()))
                     .containsExactly("first", "second");
         } finally {
             second.destroy();
