@@ -2,18 +2,14 @@ package dev.fmnist.trainer.cli;
 
 import dev.fmnist.contract.artefacts.ArtefactCodec;
 import dev.fmnist.contract.artefacts.ModelArtefact;
+import dev.fmnist.contract.cli.RecipeOptions;
 import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.contract.data.FashionMnistLoader;
+import dev.fmnist.contract.experiments.ExperimentRequest;
 import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.training.EpochMetrics;
-import dev.fmnist.contract.training.Augmentation;
-import dev.fmnist.contract.training.EarlyStopping;
 import dev.fmnist.contract.training.HyperParameters;
-import dev.fmnist.contract.training.KeepBest;
-import dev.fmnist.contract.training.LearningRateSchedule;
 import dev.fmnist.contract.training.Initialization;
-import dev.fmnist.contract.training.OptimizerKind;
-import dev.fmnist.contract.training.TrainAccuracyMode;
 import dev.fmnist.engine.artefacts.ArtefactModels;
 import dev.fmnist.engine.networks.Network;
 import dev.fmnist.engine.networks.Networks;
@@ -29,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -36,7 +33,8 @@ import picocli.CommandLine.Spec;
 /**
  * Trains one network locally and prints one JSON object per epoch and a final one, with the field
  * names of the PyTorch peer harness ({@code epoch}, {@code train_seconds}, {@code loss},
- * {@code train_acc}, {@code test_acc}, {@code final}), then writes the artefact.
+ * {@code train_acc}, {@code test_acc}, {@code final}), then writes the artefact. The recipe's flags are
+ * {@link RecipeOptions}, the same as {@code fmnist submit}'s.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train one network on Fashion-MNIST locally (no Kafka) and write its artefact.")
@@ -48,84 +46,14 @@ public final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", defaultValue = "better", description = "mlp, baseline, compare, better or better-bn (default: ${DEFAULT-VALUE})")
-    String model;
-
-    @Option(names = "--k", description = "second conv kernel size for compare, 3..8 (default 5)")
-    Integer k;
-
-    @Option(names = "--epochs", defaultValue = "" + HyperParameters.DEFAULT_EPOCHS, description = "default: ${DEFAULT-VALUE}")
-    int epochs;
-
-    @Option(names = "--batch-size", defaultValue = "" + HyperParameters.DEFAULT_BATCH_SIZE, description = "default: ${DEFAULT-VALUE}")
-    int batchSize;
-
-    @Option(names = "--lr", defaultValue = "" + HyperParameters.DEFAULT_LEARNING_RATE, description = "learning rate (default: ${DEFAULT-VALUE})")
-    double learningRate;
-
-    @Option(names = "--optimizer", defaultValue = "adam", description = "adam or sgd (default: ${DEFAULT-VALUE})")
-    String optimizer;
-
-    @Option(names = "--momentum", defaultValue = "" + HyperParameters.DEFAULT_MOMENTUM, description = "sgd momentum (default: ${DEFAULT-VALUE})")
-    double momentum;
-
-    @Option(names = "--no-shuffle", description = "keep the training set in file order")
-    boolean noShuffle;
-
-    @Option(names = "--limit", defaultValue = "0", description = "train on the first N images only (default: all)")
-    int limit;
-
-    @Option(names = "--seed", defaultValue = "0", description = "initialisation and shuffle seed (default: ${DEFAULT-VALUE})")
-    long seed;
+    @Mixin
+    RecipeOptions recipe;
 
     @Option(names = "--threads", defaultValue = "0", description = "PyTorch intra-op threads (default: PyTorch's choice)")
     int threads;
 
-    @Option(names = "--train-accuracy", defaultValue = "EVALUATION_PASS",
-            description = "EVALUATION_PASS (as the seed), RUNNING (free, during the epoch) or NONE (default: ${DEFAULT-VALUE})")
-    TrainAccuracyMode trainAccuracy;
-
     @Option(names = "--init", defaultValue = "PYTORCH", description = "PYTORCH or XAVIER (default: ${DEFAULT-VALUE})")
     Initialization initialization;
-
-    @Option(names = "--weight-decay", defaultValue = "0",
-            description = "adam: AdamW's decoupled weight decay; sgd: L2 (default: ${DEFAULT-VALUE})")
-    double weightDecay;
-
-    @Option(names = "--lr-schedule", defaultValue = "constant",
-            description = "constant, step, cosine or onecycle (default: ${DEFAULT-VALUE})")
-    String lrSchedule;
-
-    @Option(names = "--label-smoothing", defaultValue = "0",
-            description = "spread this share of each target over all classes (default: ${DEFAULT-VALUE})")
-    double labelSmoothing;
-
-    @Option(names = "--dropout", defaultValue = "0",
-            description = "drop this share of the features into each dense layer after a hidden one (default: ${DEFAULT-VALUE})")
-    double dropout;
-
-    @Option(names = "--crop-padding", defaultValue = "0",
-            description = "augment: shift each training image by up to N pixels, a random crop of it padded by N (default: none)")
-    int cropPadding;
-
-    @Option(names = "--flip", description = "augment: mirror half the training images left to right")
-    boolean flip;
-
-    @Option(names = "--validation-split", defaultValue = "0",
-            description = "hold N training images out for validation (default: none)")
-    int validationSplit;
-
-    @Option(names = "--keep-best", defaultValue = "last",
-            description = "last or val: write the epoch with the best validation accuracy (default: ${DEFAULT-VALUE})")
-    String keepBest;
-
-    @Option(names = "--early-stopping-patience", defaultValue = "0",
-            description = "stop after N epochs without a validation gain (default: never)")
-    int patience;
-
-    @Option(names = "--early-stopping-min-delta", defaultValue = "0",
-            description = "the smallest validation gain that counts (default: ${DEFAULT-VALUE})")
-    double minDelta;
 
     @Option(names = "--data-dir", description = "directory searched first for the four idx files")
     Path dataDir;
@@ -135,17 +63,11 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        NetworkSpec network = NetworkSpec.of(model, k);
-        HyperParameters hp = HyperParameters.builder()
-                .optEpochs(epochs).optBatchSize(batchSize).optLearningRate(learningRate)
-                .optOptimizer(OptimizerKind.fromId(optimizer)).optMomentum(momentum).optShuffle(!noShuffle)
-                .optSeed(seed).optTrainLimit(limit).optTrainAccuracy(trainAccuracy).optInitialization(initialization)
-                .optValidationSplit(validationSplit).optKeepBest(KeepBest.fromId(keepBest))
-                .optEarlyStopping(patience > 0 ? new EarlyStopping(patience, minDelta) : null)
-                .optWeightDecay(weightDecay).optLrSchedule(LearningRateSchedule.fromId(lrSchedule))
-                .optLabelSmoothing(labelSmoothing).optDropout(dropout)
-                .optAugmentation(new Augmentation(cropPadding, flip))
-                .build();
+        // the request's rules, the trainer service's: k only for compare, every option within its bounds
+        ExperimentRequest.Builder request = recipe.applyTo(ExperimentRequest.builder());
+        request.recipe().optInitialization(initialization);
+        NetworkSpec network = request.network();
+        HyperParameters hp = request.hyperParameters();
         ComputeEngine.configureThreads(threads);
         FashionMnist data = FashionMnistLoader.builder().optDataDir(dataDir).build().load();
 
@@ -158,7 +80,7 @@ public final class TrainCommand implements Callable<Integer> {
         base.put("model", network.architecture().id());
         base.put("k", network.k());
         base.put("threads", ComputeEngine.threads());
-        base.put("train_images", data.limitTrain(limit).train().size());
+        base.put("train_images", data.limitTrain(hp.trainLimit()).train().size());
 
         JsonLines lines = new JsonLines(spec.commandLine().getOut());
         TrainingResult result = new FashionMnistTrainer().train(network, hp, data, new TrainingObserver() {

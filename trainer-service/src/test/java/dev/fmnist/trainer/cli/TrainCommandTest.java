@@ -6,7 +6,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fmnist.contract.artefacts.ArtefactCodec;
 import dev.fmnist.contract.artefacts.ModelArtefact;
+import dev.fmnist.contract.experiments.ExperimentRequest;
+import dev.fmnist.contract.networks.Architecture;
+import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.training.Augmentation;
+import dev.fmnist.contract.training.EarlyStopping;
+import dev.fmnist.contract.training.HyperParameters;
+import dev.fmnist.contract.training.KeepBest;
+import dev.fmnist.contract.training.LearningRateSchedule;
+import dev.fmnist.contract.training.OptimizerKind;
+import dev.fmnist.contract.training.TrainAccuracyMode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -16,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** The local `train` command end to end on the real data (installed by .ci/run). */
 class TrainCommandTest {
@@ -36,7 +46,7 @@ class TrainCommandTest {
     void trainsPrintsPeerCompatibleLinesAndWritesAVerifiedArtefact() throws IOException {
         Path artefact = dir.resolve("mlp.zip");
 
-        int code = run("train", "--model", "mlp", "--epochs", "2", "--batch-size", "500", "--limit", "3000",
+        int code = run("train", "-a", "mlp", "--epochs", "2", "--batch-size", "500", "--train-limit", "3000",
                 "--seed", "7", "--threads", "2", "--out", artefact.toString());
 
         assertThat(code).as(err.toString()).isZero();
@@ -70,6 +80,7 @@ class TrainCommandTest {
     void theStrongerRecipesFlagsReachTheManifestAndTheCurvesArePlotted() throws IOException {
         Path artefact = dir.resolve("better-bn.zip");
 
+        // the old spellings (--model, --limit, NONE) still work for one release
         int code = run("train", "--model", "better-bn", "--epochs", "1", "--batch-size", "250", "--limit", "1000",
                 "--dropout", "0.3", "--crop-padding", "2", "--flip", "--label-smoothing", "0.1",
                 "--train-accuracy", "NONE", "--threads", "2", "--out", artefact.toString());
@@ -105,18 +116,67 @@ class TrainCommandTest {
     }
 
     @Test
-    void badValuesGiveOneLineNamingTheProblem() {
-        assertThat(run("train", "--model", "resnet")).isEqualTo(1);
-        assertThat(err.toString()).isEqualTo(
-                "error: unknown architecture 'resnet', expected one of mlp, baseline, compare, better, better-bn\n");
+    void badValuesNameTheFlagOrTheRequestField() {
+        assertThat(run("train", "--architecture", "resnet")).as("a usage error").isEqualTo(2);
+        assertThat(err.toString()).startsWith("Invalid value for option '--architecture': "
+                + "unknown architecture 'resnet', expected one of mlp, baseline, compare, better, better-bn");
 
         err.getBuffer().setLength(0);
-        assertThat(run("train", "--model", "compare", "--k", "9")).isEqualTo(1);
+        assertThat(run("train", "--model", "resnet")).isEqualTo(2);
+        assertThat(err.toString()).startsWith("Invalid value for option '--model': unknown architecture 'resnet'");
+
+        err.getBuffer().setLength(0);
+        assertThat(run("train", "-a", "compare", "-k", "9")).isEqualTo(1);
         assertThat(err.toString()).startsWith("error: k: must be between 3 and 8");
+
+        err.getBuffer().setLength(0);
+        assertThat(run("train", "-a", "mlp", "-k", "3")).as("the request's rule: k is compare's").isEqualTo(1);
+        assertThat(err.toString()).isEqualTo("error: k: does not apply to mlp; only compare takes k\n");
 
         err.getBuffer().setLength(0);
         assertThat(run("train", "--epochs", "0")).isEqualTo(1);
         assertThat(err.toString()).isEqualTo("error: epochs: must be between 1 and 1000, got 0\n");
+
+        err.getBuffer().setLength(0);
+        assertThat(run("train", "--early-stopping", "2", "--early-stopping-patience", "2")).isEqualTo(2);
+        assertThat(err.toString()).contains("give one or the other");
+    }
+
+    /** The recipe the flags give, without training: the command's own mixin applied to a fresh request. */
+    private static ExperimentRequest.Builder recipeOf(String... args) {
+        TrainCommand command = new TrainCommand();
+        new CommandLine(command).parseArgs(args);
+        return command.recipe.applyTo(ExperimentRequest.builder());
+    }
+
+    @Test
+    void theSubmitSpellingsAndTheOldTrainSpellingsGiveTheSameRecipe() {
+        ExperimentRequest.Builder current = recipeOf("-a", "compare", "-k", "4", "--epochs", "3", "--batch-size", "100",
+                "--learning-rate", "0.02", "--optimizer", "sgd", "--momentum", "0.8", "--no-shuffle", "--seed", "9",
+                "--train-limit", "2000", "--train-accuracy", "running", "--validation-split", "500", "--keep-best", "val",
+                "--early-stopping", "2:0.005", "--lr-schedule", "onecycle", "--weight-decay", "0.01");
+        ExperimentRequest.Builder old = recipeOf("--model", "compare", "--k", "4", "--epochs", "3", "--batch-size", "100",
+                "--lr", "0.02", "--optimizer", "SGD", "--momentum", "0.8", "--no-shuffle", "--seed", "9",
+                "--limit", "2000", "--train-accuracy", "RUNNING", "--validation-split", "500", "--keep-best", "VAL",
+                "--early-stopping-patience", "2", "--early-stopping-min-delta", "0.005", "--lr-schedule", "ONECYCLE",
+                "--weight-decay", "0.01");
+
+        HyperParameters hp = current.hyperParameters();
+        assertThat(old.hyperParameters()).isEqualTo(hp);
+        assertThat(old.network()).isEqualTo(current.network()).isEqualTo(new NetworkSpec(Architecture.COMPARE, 4));
+        assertThat(hp).isEqualTo(HyperParameters.builder().optEpochs(3).optBatchSize(100).optLearningRate(0.02)
+                .optOptimizer(OptimizerKind.SGD).optMomentum(0.8).optShuffle(false).optSeed(9).optTrainLimit(2000)
+                .optTrainAccuracy(TrainAccuracyMode.RUNNING).optValidationSplit(500).optKeepBest(KeepBest.VAL)
+                .optEarlyStopping(new EarlyStopping(2, 0.005)).optLrSchedule(LearningRateSchedule.ONE_CYCLE)
+                .optWeightDecay(0.01).build());
+        assertThat(recipeOf().hyperParameters()).as("no flags: the seed's recipe").isEqualTo(HyperParameters.defaults());
+        assertThat(recipeOf().network()).isEqualTo(NetworkSpec.of(Architecture.BETTER));
+
+        StringWriter help = new StringWriter();
+        new CommandLine(new TrainCommand()).usage(new PrintWriter(help));
+        assertThat(help.toString()).contains("--architecture=NAME", "--learning-rate=LR", "--train-limit=N",
+                "--early-stopping=PATIENCE[:MIN_DELTA]", "--threads", "--init", "--data-dir", "--out")
+                .doesNotContain("--model", "--lr=", "--limit=", "--early-stopping-patience");
     }
 
     @Test
