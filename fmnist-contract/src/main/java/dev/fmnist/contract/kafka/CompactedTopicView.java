@@ -113,7 +113,13 @@ public final class CompactedTopicView implements AutoCloseable {
         if (poller != null) {
             throw new IllegalStateException(name + " is already reading");
         }
-        Thread thread = new Thread(() -> read(handler, true), name);
+        Thread thread = new Thread(() -> {
+            try {
+                read(handler, true);
+            } catch (RuntimeException e) { // the consumer could not even be made (its settings): nothing to retry
+                LOG.error("{}: cannot read {}; the view stays behind", name, topics, e);
+            }
+        }, name);
         thread.setDaemon(true);
         poller = thread;
         thread.start();
