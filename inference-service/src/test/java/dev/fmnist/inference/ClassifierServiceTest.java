@@ -8,6 +8,7 @@ import dev.fmnist.contract.artefacts.ArtefactCodec;
 import dev.fmnist.contract.artefacts.ModelArtefact;
 import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.contract.images.Pixels;
+import dev.fmnist.contract.kafka.NeedsBroker;
 import dev.fmnist.proto.v1.Classifier;
 import dev.fmnist.proto.v1.ClassifierGrpc;
 import dev.fmnist.proto.v1.ClassifyBatchRequest;
@@ -21,8 +22,7 @@ import dev.fmnist.proto.v1.ModelInfo;
 import grpc.health.v1.HealthGrpc;
 import grpc.health.v1.HealthOuterClass.HealthCheckRequest;
 import grpc.health.v1.HealthOuterClass.HealthCheckResponse.ServingStatus;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
+import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.grpc.GrpcClient;
@@ -37,7 +37,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.imageio.ImageIO;
@@ -49,6 +48,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /** A real gRPC client against the running service, fed artefacts through the real broker. */
+@NeedsBroker
 @QuarkusTest
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class) // the swap test replaces the model the others expect: last
 class ClassifierServiceTest {
@@ -62,6 +62,10 @@ class ClassifierServiceTest {
 
     @GrpcClient("classifier")
     Classifier asyncClassifier;
+
+    /** The same client's channel, for the standard health service: on whatever port the server bound. */
+    @GrpcClient("classifier")
+    Channel channel;
 
     @BeforeAll
     static void trainAndPublish() throws Exception {
@@ -207,15 +211,10 @@ class ClassifierServiceTest {
     @Test
     void grpcHealthSaysServingAndLatencyIsAHistogramPerRpcAndCode() throws Exception {
         awaitVersion(first.manifest().version());
-        ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", 9001).usePlaintext().build();
-        try {
-            HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel);
-            for (String service : List.of("", "fmnist.v1.Classifier", "inference.GRPCInferenceService")) {
-                assertThat(health.check(HealthCheckRequest.newBuilder().setService(service).build()).getStatus())
-                        .as("gRPC health of '%s'", service).isEqualTo(ServingStatus.SERVING);
-            }
-        } finally {
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel);
+        for (String service : List.of("", "fmnist.v1.Classifier", "inference.GRPCInferenceService")) {
+            assertThat(health.check(HealthCheckRequest.newBuilder().setService(service).build()).getStatus())
+                    .as("gRPC health of '%s'", service).isEqualTo(ServingStatus.SERVING);
         }
         classifier.classify(ClassifyRequest.newBuilder().setImage(raw(0)).build());
         assertThatThrownBy(() -> classifier.classify(ClassifyRequest.getDefaultInstance()));

@@ -7,6 +7,7 @@ import com.google.protobuf.ByteString;
 import dev.fmnist.contract.artefacts.ArtefactCodec;
 import dev.fmnist.contract.artefacts.ModelArtefact;
 import dev.fmnist.contract.images.HostileImages;
+import dev.fmnist.contract.kafka.NeedsBroker;
 import dev.fmnist.proto.v1.ClassifierGrpc;
 import dev.fmnist.proto.v1.ClassifyRequest;
 import dev.fmnist.proto.v1.GetModelRequest;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Encoded images as an attacker sends them: bombs refused from their header, formats refused by name. */
+@NeedsBroker
 @QuarkusTest
 @QuarkusTestResource(TestTopicsResource.class)
 class HostileImagesTest {

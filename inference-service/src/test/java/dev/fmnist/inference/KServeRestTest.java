@@ -14,6 +14,7 @@ import com.google.protobuf.ByteString;
 import dev.fmnist.contract.artefacts.ArtefactCodec;
 import dev.fmnist.contract.artefacts.ModelArtefact;
 import dev.fmnist.contract.data.FashionMnist;
+import dev.fmnist.contract.kafka.NeedsBroker;
 import dev.fmnist.proto.inference.GRPCInferenceServiceGrpc;
 import dev.fmnist.proto.inference.ModelInferRequest.InferInputTensor;
 import dev.fmnist.proto.inference.ModelInferRequest;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.Test;
  * tensors flat and nested, the binary tensor extension both ways, and every refusal as
  * {@code {"error": ...}} with the status and the same message gRPC gives.
  */
+@NeedsBroker
 @QuarkusTest
 @QuarkusTestResource(TestTopicsResource.class)
 class KServeRestTest {

@@ -8,6 +8,7 @@ import dev.fmnist.contract.artefacts.ArtefactCodec;
 import dev.fmnist.contract.artefacts.ModelArtefact;
 import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.contract.images.Pixels;
+import dev.fmnist.contract.kafka.NeedsBroker;
 import dev.fmnist.proto.inference.GRPCInferenceServiceGrpc;
 import dev.fmnist.proto.inference.InferParameter;
 import dev.fmnist.proto.inference.InferTensorContents;
@@ -40,6 +41,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The Open Inference Protocol with a real gRPC client, as tritonclient would call it. */
+@NeedsBroker
 @QuarkusTest
 @QuarkusTestResource(TestTopicsResource.class)
 class OpenInferenceServiceTest {

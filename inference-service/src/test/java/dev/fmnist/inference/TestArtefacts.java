@@ -2,15 +2,17 @@ package dev.fmnist.inference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.djl.Device;
 import dev.fmnist.contract.artefacts.ModelArtefact;
 import dev.fmnist.contract.data.FashionMnist;
-import dev.fmnist.contract.data.FashionMnistLoader;
+import dev.fmnist.contract.data.IdxFixtures;
 import dev.fmnist.contract.kafka.TestTopics;
 import dev.fmnist.contract.kafka.Topic;
 import dev.fmnist.contract.networks.Architecture;
 import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.training.HyperParameters;
 import dev.fmnist.engine.artefacts.ArtefactModels;
+import dev.fmnist.engine.runtime.ComputeEngine;
 import dev.fmnist.engine.training.FashionMnistTrainer;
 import dev.fmnist.engine.training.TrainingObserver;
 import dev.fmnist.proto.inference.GRPCInferenceServiceGrpc;
@@ -28,21 +30,23 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /** Small real MLP artefacts for the serving tests, published to the real broker as the trainer would. */
 final class TestArtefacts {
 
-    static final FashionMnist DATA = FashionMnistLoader.read(FashionMnistLoader.DEBIAN_DIR, true);
+    static final FashionMnist DATA = IdxFixtures.realData();
+    /** The tests' own engine, on the CPU: the artefacts are data, whatever device the service serves on. */
+    private static final ComputeEngine ENGINE = ComputeEngine.builder().optDevice(Device.cpu()).build();
 
     private TestArtefacts() {}
 
     static ModelArtefact train(long seed) {
         HyperParameters hp = HyperParameters.builder().optEpochs(1).optBatchSize(500).optTrainLimit(3000)
                 .optSeed(seed).build();
-        return ArtefactModels.of(new FashionMnistTrainer().train(NetworkSpec.of(Architecture.MLP), hp, DATA,
+        return ArtefactModels.of(new FashionMnistTrainer(ENGINE).train(NetworkSpec.of(Architecture.MLP), hp, DATA,
                 TrainingObserver.NONE), "inference-test-" + UUID.randomUUID(), Instant.now());
     }
 
     /** Publishes under the key the service serves in tests ({@code mlp}). */
     static void publish(byte[] artefact) throws InterruptedException, ExecutionException {
         Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestTopics.BOOTSTRAP);
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestTopics.bootstrap());
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 20 * 1024 * 1024);

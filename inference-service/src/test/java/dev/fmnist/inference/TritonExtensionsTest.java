@@ -7,6 +7,7 @@ import com.google.protobuf.ByteString;
 import dev.fmnist.contract.artefacts.ArtefactCodec;
 import dev.fmnist.contract.artefacts.ModelArtefact;
 import dev.fmnist.contract.data.FashionMnist;
+import dev.fmnist.contract.kafka.NeedsBroker;
 import dev.fmnist.proto.inference.DataType;
 import dev.fmnist.proto.inference.GRPCInferenceService;
 import dev.fmnist.proto.inference.GRPCInferenceServiceGrpc;
@@ -46,6 +47,7 @@ import org.junit.jupiter.api.Test;
  * model configuration, statistics, the repository index, and load/unload as pin/unpin through the
  * model-control topic on the real broker.
  */
+@NeedsBroker
 @QuarkusTest
 @QuarkusTestResource(TestTopicsResource.class)
 class TritonExtensionsTest {

@@ -7,6 +7,9 @@ import dev.fmnist.cli.CapturedRun;
 import dev.fmnist.cli.ExitCode;
 import dev.fmnist.cli.output.Json;
 import dev.fmnist.contract.data.FashionMnist;
+import dev.fmnist.contract.data.FashionMnistFile;
+import dev.fmnist.contract.data.IdxFixtures;
+import dev.fmnist.contract.kafka.NeedsBroker;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,11 +31,13 @@ import org.junit.jupiter.api.io.TempDir;
  * Every verb against the real stack: the broker from .ci/run and both services started from their
  * packaged jars on topics of their own. Ordered: later verbs use the experiment the first trains.
  */
+@NeedsBroker
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FmnistCliIT {
 
-    private static final Path TEST_IMAGES = Path.of("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz");
-    private static final Path TEST_LABELS = Path.of("/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz");
+    /** The test images, where the product finds them ($FMNIST_DATA_DIR, ./data/fashion-mnist, Debian's). */
+    private static final Path TEST_IMAGES = IdxFixtures.realFile(FashionMnistFile.TEST_IMAGES);
+    private static final Path TEST_LABELS = IdxFixtures.realFile(FashionMnistFile.TEST_LABELS);
     private static TestStack stack;
     private static String mlpId;
 

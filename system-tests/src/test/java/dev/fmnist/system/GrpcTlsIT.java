@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fmnist.cli.CapturedRun;
 import dev.fmnist.cli.ExitCode;
+import dev.fmnist.contract.kafka.NeedsBroker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * real answers; a plaintext client and a client that does not trust it get nothing. Without TLS the
  * service will not listen beyond loopback.
  */
+@NeedsBroker
 class GrpcTlsIT {
 
     private static final String PASSWORD = "changeit-test-only";

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.ByteString;
 import dev.fmnist.cli.CapturedRun;
 import dev.fmnist.contract.images.HostileImages;
+import dev.fmnist.contract.kafka.NeedsBroker;
 import dev.fmnist.proto.inference.GRPCInferenceServiceGrpc;
 import dev.fmnist.proto.inference.InferTensorContents;
 import dev.fmnist.proto.inference.ModelInferRequest;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The packaged inference service under hostile input, through real gRPC clients on their own connections. */
+@NeedsBroker
 class HostileInputIT {
 
     private static final String LIMIT = "image.encoded: the image is 30000x30000 pixels; at most 4096x4096 are accepted";

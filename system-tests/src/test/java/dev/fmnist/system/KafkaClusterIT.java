@@ -7,6 +7,8 @@ import dev.fmnist.cli.CapturedRun;
 import dev.fmnist.cli.kafka.Broker;
 import dev.fmnist.cli.kafka.KafkaOptions;
 import dev.fmnist.cli.output.Json;
+import dev.fmnist.contract.data.FashionMnistFile;
+import dev.fmnist.contract.data.IdxFixtures;
 import dev.fmnist.contract.experiments.ExperimentEvent;
 import dev.fmnist.contract.experiments.ExperimentEvent.Type;
 import dev.fmnist.contract.kafka.Headers;
@@ -33,7 +35,8 @@ import org.junit.jupiter.api.Test;
  */
 class KafkaClusterIT {
 
-    private static final Path TEST_IMAGES = Path.of("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz");
+    /** The test images, where the product finds them ($FMNIST_DATA_DIR, ./data/fashion-mnist, Debian's). */
+    private static final Path TEST_IMAGES = IdxFixtures.realFile(FashionMnistFile.TEST_IMAGES);
     private static final long WAIT_MS = 300_000;
     private static final List<String> RATES = List.of("0.01", "0.02", "0.03", "0.04", "0.05", "0.06");
 

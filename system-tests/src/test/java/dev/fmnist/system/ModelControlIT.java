@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import dev.fmnist.cli.CapturedRun;
 import dev.fmnist.contract.data.FashionMnist;
-import dev.fmnist.contract.data.FashionMnistLoader;
+import dev.fmnist.contract.data.IdxFixtures;
+import dev.fmnist.contract.kafka.NeedsBroker;
 import dev.fmnist.proto.v1.ClassifierGrpc;
 import dev.fmnist.proto.v1.ClassifyBatchRequest;
 import dev.fmnist.proto.v1.ClassifyResponse;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.Test;
  * time; {@code fmnist models rollback}, {@code unpin} and {@code pin} change both replicas together;
  * a replica restarted while pinned comes back pinned without serving the newest in between.
  */
+@NeedsBroker
 class ModelControlIT {
 
     private static final long WAIT_MS = 120_000;
@@ -175,7 +177,7 @@ class ModelControlIT {
     }
 
     private static List<Image> testImages(int n) {
-        FashionMnist.Split test = FashionMnistLoader.builder().build().load().test();
+        FashionMnist.Split test = IdxFixtures.realData().test();
         List<Image> images = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             images.add(Image.newBuilder().setRawUint8(ByteString.copyFrom(test.images(), i * FashionMnist.PIXELS,

@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.fmnist.cli.CapturedRun;
+import dev.fmnist.contract.data.FashionMnistFile;
+import dev.fmnist.contract.data.IdxFixtures;
+import dev.fmnist.contract.kafka.NeedsBroker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,9 +27,11 @@ import org.junit.jupiter.api.Test;
  * expression evaluated through its HTTP API. A panel that points at a metric no service exports
  * returns no data and fails here.
  */
+@NeedsBroker
 class ObservabilityIT {
 
-    private static final Path TEST_IMAGES = Path.of("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz");
+    /** The test images, where the product finds them ($FMNIST_DATA_DIR, ./data/fashion-mnist, Debian's). */
+    private static final Path TEST_IMAGES = IdxFixtures.realFile(FashionMnistFile.TEST_IMAGES);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** What Grafana would put for its variables: a window of several 1 s scrapes, every experiment. */
     private static final Map<String, String> VARIABLES = Map.of("$__rate_interval", "15s", "$experiment", ".*");

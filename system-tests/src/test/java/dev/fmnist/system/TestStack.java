@@ -35,7 +35,7 @@ final class TestStack implements AutoCloseable {
 
     /** On the broker .ci/run started, under a fresh prefix. */
     TestStack() {
-        this(TestTopics.BOOTSTRAP, TestTopics.fresh("it"));
+        this(TestTopics.bootstrap(), TestTopics.fresh("it"));
     }
 
     /** On {@code bootstrap}, under {@code prefix}, whose topics the caller created. */

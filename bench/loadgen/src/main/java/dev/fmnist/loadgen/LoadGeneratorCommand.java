@@ -10,6 +10,7 @@ import dev.fmnist.contract.data.FashionMnistLoader;
 import dev.fmnist.contract.images.HostileImages;
 import dev.fmnist.contract.images.Pixels;
 import dev.fmnist.engine.inference.InferenceModel;
+import dev.fmnist.engine.runtime.ComputeEngine;
 import dev.fmnist.proto.inference.GRPCInferenceServiceGrpc;
 import dev.fmnist.proto.inference.ModelInferRequest;
 import dev.fmnist.proto.v1.ClassifierGrpc;
@@ -320,7 +321,7 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
     /** The same artefact's forward pass in this process, batch = concurrency, one call after another. */
     private double rawImagesPerSecond(FashionMnist.Split test, int batch) throws Exception {
         ModelArtefact decoded = ArtefactCodec.decode(Files.readAllBytes(artefact));
-        try (InferenceModel served = InferenceModel.load(decoded)) {
+        try (InferenceModel served = InferenceModel.load(decoded, ComputeEngine.builder().build())) {
             float[] pixels = new float[batch * FashionMnist.PIXELS];
             for (int i = 0; i < pixels.length; i++) {
                 pixels[i] = Pixels.scale(test.images()[i % test.images().length]);

@@ -15,6 +15,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -57,13 +58,14 @@ class FashionMnistDownloaderTest {
     private void serve(HttpExchange exchange) throws IOException {
         requests.incrementAndGet();
         String name = Path.of(exchange.getRequestURI().getPath()).getFileName().toString();
-        Path file = IdxFixtures.REAL_DATA.resolve(name);
-        if (!Files.isRegularFile(file)) {
+        FashionMnistFile file = Arrays.stream(FashionMnistFile.values()).filter(f -> f.gzipName().equals(name))
+                .findFirst().orElse(null);
+        if (file == null) {
             exchange.sendResponseHeaders(404, -1);
             exchange.close();
             return;
         }
-        byte[] body = Files.readAllBytes(file);
+        byte[] body = IdxFixtures.realGzipped(file);
         if (corrupt.getOrDefault(name, false)) {
             body[body.length / 2] ^= 0x01; // one bit flipped inside the deflate stream
         }
@@ -95,8 +97,8 @@ class FashionMnistDownloaderTest {
 
     @Test
     void skipsFilesAlreadyThere() throws IOException {
-        Files.copy(IdxFixtures.REAL_DATA.resolve("train-images-idx3-ubyte.gz"),
-                target.resolve("train-images-idx3-ubyte.gz"));
+        Files.write(target.resolve(FashionMnistFile.TRAIN_IMAGES.gzipName()),
+                IdxFixtures.realGzipped(FashionMnistFile.TRAIN_IMAGES));
         new FashionMnistDownloader(List.of(mirror()), progress).downloadMissing(target);
         assertThat(requests.get()).isEqualTo(3);
     }

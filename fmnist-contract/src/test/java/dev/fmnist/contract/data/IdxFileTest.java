@@ -29,7 +29,7 @@ class IdxFileTest {
 
     @Test
     void readsTheRealTrainingLabels() {
-        IdxFile labels = IdxFile.read(IdxFixtures.REAL_DATA.resolve("train-labels-idx1-ubyte.gz"));
+        IdxFile labels = IdxFile.read(IdxFixtures.realFile(FashionMnistFile.TRAIN_LABELS));
         assertThat(labels.dimensions()).containsExactly(60_000);
         assertThat(labels.payload()[0]).isEqualTo((byte) 9); // the first training image is an ankle boot
     }

@@ -8,11 +8,11 @@ import java.nio.file.Path;
 import java.util.Random;
 import java.util.zip.GZIPOutputStream;
 
-/** Small generated idx files for the error cases, and the real data's location. */
+/**
+ * Small generated idx files for the error cases, and the real data, found where the product looks for it
+ * ({@link FashionMnistLoader}: {@code $FMNIST_DATA_DIR}, {@code ./data/fashion-mnist}, Debian's directory).
+ */
 public final class IdxFixtures {
-
-    /** Where .ci/run puts the real data (Debian's dataset-fashion-mnist). */
-    public static final Path REAL_DATA = FashionMnistLoader.DEBIAN_DIR;
 
     private IdxFixtures() {}
 
@@ -49,20 +49,36 @@ public final class IdxFixtures {
         }
     }
 
-    /** The real data, read once per JVM; fails with a hint when it is not installed. */
+    /**
+     * The real data, read and checked once per JVM; fails with the loader's hint (where it looked, what to
+     * install or set) when it is not there. A test never downloads it.
+     */
     public static FashionMnist realData() {
         return RealData.DATA;
     }
 
-    private static final class RealData {
-        static final FashionMnist DATA = load();
+    /** The directory the real data was read from. */
+    public static Path realDataDir() {
+        return Path.of(realData().source());
+    }
 
-        private static FashionMnist load() {
-            if (!Files.isDirectory(REAL_DATA)) {
-                throw new IllegalStateException(REAL_DATA + " is missing: run .ci/run, or apt-get install "
-                        + "dataset-fashion-mnist, before the tests");
-            }
-            return FashionMnistLoader.read(REAL_DATA, true);
+    /** One file of the real data, gzipped or raw as it was found. */
+    public static Path realFile(FashionMnistFile file) {
+        return FashionMnistLoader.locate(realDataDir(), file);
+    }
+
+    /** One file of the real data as a mirror serves it: gzipped. */
+    public static byte[] realGzipped(FashionMnistFile file) {
+        Path path = realFile(file);
+        try {
+            return path.getFileName().toString().equals(file.gzipName()) ? Files.readAllBytes(path)
+                    : gzip(IdxFile.decompressedBytes(path));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
+    }
+
+    private static final class RealData {
+        static final FashionMnist DATA = FashionMnistLoader.builder().optDownloadEnabled(false).build().load();
     }
 }

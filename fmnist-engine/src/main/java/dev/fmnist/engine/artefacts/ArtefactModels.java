@@ -1,6 +1,5 @@
 package dev.fmnist.engine.artefacts;
 
-import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.ndarray.NDManager;
@@ -38,23 +37,23 @@ public final class ArtefactModels {
         byte[] parameters = result.parameters();
         ModelManifest manifest = ModelManifest.of(result.spec(), experimentId, result.hyperParameters(),
                 result.trainImages(), result.epochs(), result.testAccuracy(), result.parameterCount(), result.device(),
-                ComputeEngine.djlVersion(), ComputeEngine.pytorchVersion(), createdAt.toString(), Sha256.hex(parameters));
+                result.djlVersion(), result.pytorchVersion(), createdAt.toString(), Sha256.hex(parameters));
         return ModelArtefact.of(manifest, parameters);
     }
 
     /**
-     * A DJL model on {@code device} holding the artefact's parameters; the caller closes it. The network
+     * A DJL model on {@code engine}'s device holding the artefact's parameters; the caller closes it. The network
      * is rebuilt from the manifest and every parameter's name and shape must match it.
      *
      * @throws ArtefactException when the parameters do not fit the network
      */
-    public static Model newModel(ModelArtefact artefact, Device device) {
+    public static Model newModel(ModelArtefact artefact, ComputeEngine engine) {
         NetworkSpec spec = artefact.manifest().networkSpec();
         // the same layers the trainer saved, dropout included: it holds no weights and passes values
         // through outside training, but each layer has its own record in the parameter file
         Block block = Networks.build(spec, Initialization.PYTORCH, artefact.manifest().hyperParameters().dropout())
                 .block();
-        Model model = Model.newInstance(spec.label(), device, ComputeEngine.ENGINE_NAME);
+        Model model = engine.newModel(spec.label());
         try {
             List<Shape> expected = new ArrayList<>();
             try (NDManager scratch = model.getNDManager().newSubManager()) {

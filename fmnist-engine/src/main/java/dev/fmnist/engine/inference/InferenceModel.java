@@ -21,25 +21,28 @@ import dev.fmnist.engine.util.NativeArrays;
  */
 public final class InferenceModel implements AutoCloseable {
 
+    private static final double NANOS_PER_SECOND = 1e9;
+
+    private final ComputeEngine engine;
     private final Model model;
     private final ModelManifest manifest;
 
-    private static final double NANOS_PER_SECOND = 1e9;
-    private InferenceModel(Model model, ModelManifest manifest) {
+    private InferenceModel(ComputeEngine engine, Model model, ModelManifest manifest) {
+        this.engine = engine;
         this.model = model;
         this.manifest = manifest;
     }
 
     /**
-     * Loads an artefact and runs one forward pass, so first-call costs are paid before the caller
-     * relies on it; the native model is closed again if either step fails.
+     * Loads an artefact on {@code engine}'s device and runs one forward pass, so first-call costs are
+     * paid before the caller relies on it; the native model is closed again if either step fails.
      *
      * @throws dev.fmnist.contract.artefacts.ArtefactException when the parameters do not fit the network
      */
-    public static InferenceModel load(ModelArtefact artefact) {
-        Model model = ArtefactModels.newModel(artefact, ComputeEngine.device());
+    public static InferenceModel load(ModelArtefact artefact, ComputeEngine engine) {
+        Model model = ArtefactModels.newModel(artefact, engine);
         try {
-            InferenceModel loaded = new InferenceModel(model, artefact.manifest());
+            InferenceModel loaded = new InferenceModel(engine, model, artefact.manifest());
             loaded.classify(new float[FashionMnist.PIXELS], 1);
             return loaded;
         } catch (RuntimeException e) {
@@ -57,7 +60,7 @@ public final class InferenceModel implements AutoCloseable {
      * one forward pass without gradient recording; every array of the pass is freed with its manager.
      */
     public float[][] classify(float[] pixels, int count) {
-        ComputeEngine.disableGradOnThisThread();
+        engine.disableGradOnThisThread();
         try (NDManager manager = model.getNDManager().newSubManager()) {
             int values = Math.multiplyExact(count, FashionMnist.PIXELS);
             if (count < 1 || pixels.length < values) {

@@ -1,77 +1,74 @@
 package dev.fmnist.engine.runtime;
 
 import ai.djl.Device;
+import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.engine.EngineException;
+import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The one place that touches DJL's PyTorch engine directly: offline start-up, threads, device choice,
- * versions and grad mode.
+ * DJL's PyTorch engine on one device: the one object that touches the engine directly (start-up, threads,
+ * device, versions, grad mode). Made once by whoever runs the engine (the services produce it as a bean,
+ * the local commands from their {@code --threads}, the tests for themselves) and handed to the classes
+ * that compute: nothing in the engine module looks the device up on its own.
  */
 public final class ComputeEngine {
 
     public static final String ENGINE_NAME = "PyTorch";
-    private static final String OFFLINE_PROPERTY = "ai.djl.offline";
-    private static final String THREADS_PROPERTY = "ai.djl.pytorch.num_threads";
-    private static final String INTEROP_THREADS_PROPERTY = "ai.djl.pytorch.num_interop_threads";
     /**
      * oneDNN's ISA cap, read by libtorch when it loads. Not set by any launcher: the AVX2 and AVX-512
      * kernels pass {@link ConvolutionCheck} on our machines (README, "Native settings").
      */
     public static final String ONEDNN_ISA_VARIABLE = "ONEDNN_MAX_CPU_ISA";
 
-    private ComputeEngine() {}
+    private static final Logger LOG = LoggerFactory.getLogger(ComputeEngine.class);
+    private static final String OFFLINE_PROPERTY = "ai.djl.offline";
+    private static final String THREADS_PROPERTY = "ai.djl.pytorch.num_threads";
+    private static final String INTEROP_THREADS_PROPERTY = "ai.djl.pytorch.num_interop_threads";
 
-    /** The ISA cap this process was started with, or "(not set)". */
-    public static String oneDnnIsaCap() {
-        return System.getenv().getOrDefault(ONEDNN_ISA_VARIABLE, "(not set)");
+    private final Engine engine;
+    private final Device device;
+
+    private ComputeEngine(Engine engine, Device device) {
+        this.engine = engine;
+        this.device = device;
     }
 
-    /**
-     * Sets the intra-op thread count (like torch.set_num_threads) and one inter-op thread; call before
-     * the engine's first use for the setting to cover every thread. 0 leaves PyTorch's default.
-     */
-    public static void configureThreads(int threads) {
-        if (threads > 0) {
-            System.setProperty(THREADS_PROPERTY, Integer.toString(threads));
-            System.setProperty(INTEROP_THREADS_PROPERTY, "1");
-        }
+    public static Builder builder() {
+        return new Builder();
     }
 
-    /**
-     * The PyTorch engine, loaded from the native jar on the class path. Offline mode is forced so a
-     * missing or mismatched native library fails here with a clear message instead of a download.
-     */
-    public static Engine pytorch() {
-        if (System.getProperty(OFFLINE_PROPERTY) == null) {
-            System.setProperty(OFFLINE_PROPERTY, "true");
-        }
-        try {
-            return Engine.getEngine(ENGINE_NAME);
-        } catch (EngineException | IllegalArgumentException e) {
-            throw new IllegalStateException("DJL's PyTorch engine did not start: the pytorch-native jar on the class "
-                    + "path must match pytorch-jni exactly (downloads are off). Cause: " + e.getMessage(), e);
-        }
+    /** The device arrays and models are made on: the first GPU when DJL sees one, unless the builder chose. */
+    public Device device() {
+        return device;
     }
 
-    /** The first GPU when DJL sees one, the CPU otherwise. */
-    public static Device device() {
-        return pytorch().defaultDevice();
+    /** The same native engine on the CPU, whatever this one's device: for work that must run on the CPU. */
+    public ComputeEngine onCpu() {
+        return device.equals(Device.cpu()) ? this : new ComputeEngine(engine, Device.cpu());
     }
 
-    public static String djlVersion() {
-        return Engine.getDjlVersion();
+    /** A new root manager on this device; the caller closes it. */
+    public NDManager newManager() {
+        return engine.newBaseManager(device);
     }
 
-    public static String pytorchVersion() {
-        return pytorch().getVersion();
+    /** A new empty model on this device; the caller closes it. */
+    public Model newModel(String name) {
+        return Model.newInstance(name, device, ENGINE_NAME);
     }
 
-    /** The intra-op threads PyTorch uses on this thread. */
-    public static int threads() {
-        pytorch();
-        return JniUtils.getNumThreads();
+    public GradientCollector newGradientCollector() {
+        return engine.newGradientCollector();
+    }
+
+    /** Seeds torch's generator, which draws initial weights and dropout masks. */
+    public void setRandomSeed(int seed) {
+        engine.setRandomSeed(seed);
     }
 
     /**
@@ -79,8 +76,105 @@ public final class ComputeEngine {
      * by default; DJL turns it off only on the thread that loaded the engine). Forward passes outside a
      * GradientCollector then build no graph, as under torch.no_grad().
      */
-    public static void disableGradOnThisThread() {
-        pytorch();
+    public void disableGradOnThisThread() {
         JniUtils.setGradMode(false);
+    }
+
+    /** The intra-op threads PyTorch uses on this thread. */
+    public int threads() {
+        return JniUtils.getNumThreads();
+    }
+
+    public String djlVersion() {
+        return Engine.getDjlVersion();
+    }
+
+    public String pytorchVersion() {
+        return engine.getVersion();
+    }
+
+    /** The ISA cap this process was started with, or "(not set)". */
+    public String oneDnnIsaCap() {
+        return System.getenv().getOrDefault(ONEDNN_ISA_VARIABLE, "(not set)");
+    }
+
+    @Override
+    public String toString() {
+        return ENGINE_NAME + " " + pytorchVersion() + " on " + device;
+    }
+
+    /** How to start the engine; every option has a default. */
+    public static final class Builder {
+
+        private int threads;
+        private Device device;
+
+        private Builder() {}
+
+        /**
+         * PyTorch's intra-op threads (like torch.set_num_threads), with one inter-op thread; 0, the
+         * default, leaves PyTorch's choice (one per core).
+         */
+        public Builder optThreads(int threads) {
+            if (threads < 0) {
+                throw new IllegalArgumentException("threads: must be 0 (PyTorch's default) or more, got " + threads);
+            }
+            this.threads = threads;
+            return this;
+        }
+
+        /** The device to compute on; by default the engine's (the first GPU when DJL sees one, the CPU otherwise). */
+        public Builder optDevice(Device device) {
+            this.device = device;
+            return this;
+        }
+
+        /**
+         * Loads the engine from the native jar on the class path, or fails with a clear message: a missing
+         * or mismatched native library fails here instead of starting a download.
+         */
+        public ComputeEngine build() {
+            Engine engine = NativeLibrary.engine(threads);
+            return new ComputeEngine(engine, device == null ? engine.defaultDevice() : device);
+        }
+    }
+
+    /**
+     * What is truly process-wide, and so set here once, when the first engine of the process loads:
+     * DJL reads its settings from system properties, and libtorch applies the thread counts when it
+     * loads (the inter-op pool can be sized only before its first use, and the intra-op setting
+     * reaches every thread only when made before the first parallel region). A later engine shares
+     * the loaded library and so its threads.
+     */
+    private static final class NativeLibrary {
+
+        private static int loadedThreads = -1;
+
+        private NativeLibrary() {}
+
+        static synchronized Engine engine(int threads) {
+            if (loadedThreads < 0) {
+                if (System.getProperty(OFFLINE_PROPERTY) == null) {
+                    System.setProperty(OFFLINE_PROPERTY, "true"); // the native jar is on the class path: no downloads
+                }
+                if (threads > 0) {
+                    System.setProperty(THREADS_PROPERTY, Integer.toString(threads));
+                    System.setProperty(INTEROP_THREADS_PROPERTY, "1");
+                }
+            } else if (threads > 0 && threads != loadedThreads) {
+                LOG.warn("PyTorch was loaded with {} threads in this process; {} asked now cannot apply",
+                        loadedThreads == 0 ? "its default" : loadedThreads, threads);
+            }
+            try {
+                Engine engine = Engine.getEngine(ENGINE_NAME);
+                if (loadedThreads < 0) {
+                    loadedThreads = threads;
+                }
+                return engine;
+            } catch (EngineException | IllegalArgumentException e) {
+                throw new IllegalStateException("DJL's PyTorch engine did not start: the pytorch-native jar on the "
+                        + "class path must match pytorch-jni exactly (downloads are off). Cause: " + e.getMessage(), e);
+            }
+        }
     }
 }

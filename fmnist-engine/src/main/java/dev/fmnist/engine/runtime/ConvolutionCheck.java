@@ -1,6 +1,5 @@
 package dev.fmnist.engine.runtime;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -53,19 +52,23 @@ public final class ConvolutionCheck {
 
     private ConvolutionCheck() {}
 
-    /** Every pass of {@code layer} at minibatch {@code batch}, in both layouts, on data drawn from {@code seed}. */
-    public static List<Finding> check(ConvLayer layer, int batch, long seed) {
+    /**
+     * Every pass of {@code layer} at minibatch {@code batch}, in both layouts, on data drawn from {@code seed},
+     * with {@code engine}'s native library.
+     */
+    public static List<Finding> check(ComputeEngine engine, ConvLayer layer, int batch, long seed) {
         if (batch < 1) {
             throw new IllegalArgumentException("batch: must be at least 1, got " + batch);
         }
         Problem problem = Problem.draw(layer, batch, new SplittableRandom(seed));
         List<Finding> findings = new ArrayList<>();
         // on the CPU whatever the build: these are oneDNN's kernels (a GPU's cuDNN may round to TF32 by design)
-        try (NDManager manager = ComputeEngine.pytorch().newBaseManager(Device.cpu())) {
-            NDArray[] reference = problem.passes(manager, DataType.FLOAT64, Layout.NCHW);
+        ComputeEngine cpu = engine.onCpu();
+        try (NDManager manager = cpu.newManager()) {
+            NDArray[] reference = problem.passes(cpu, manager, DataType.FLOAT64, Layout.NCHW);
             for (Layout layout : Layout.values()) {
-                NDArray[] first = problem.passes(manager, DataType.FLOAT32, layout);
-                NDArray[] second = problem.passes(manager, DataType.FLOAT32, layout);
+                NDArray[] first = problem.passes(cpu, manager, DataType.FLOAT32, layout);
+                NDArray[] second = problem.passes(cpu, manager, DataType.FLOAT32, layout);
                 for (Pass pass : Pass.values()) {
                     int i = pass.ordinal();
                     findings.add(new Finding(layer, batch, layout, pass, relativeError(first[i], reference[i]),
@@ -99,7 +102,7 @@ public final class ConvolutionCheck {
         }
 
         /** Output, input gradient, weight gradient and bias gradient, computed in {@code type}. */
-        NDArray[] passes(NDManager manager, DataType type, Layout layout) {
+        NDArray[] passes(ComputeEngine engine, NDManager manager, DataType type, Layout layout) {
             NDArray nchw = manager.create(input, inputShape).toType(type, false);
             NDArray x = layout == Layout.CHANNELS_LAST ? ChannelsLast.images(nchw) : nchw;
             NDArray w = manager.create(weight, weightShape).toType(type, false);
@@ -109,7 +112,7 @@ public final class ConvolutionCheck {
             w.setRequiresGradient(true);
             b.setRequiresGradient(true);
             NDArray y;
-            try (GradientCollector collector = ComputeEngine.pytorch().newGradientCollector()) {
+            try (GradientCollector collector = engine.newGradientCollector()) {
                 Shape padding = new Shape(layer.padding(), layer.padding());
                 y = Conv2d.conv2d(x, w, b, new Shape(1, 1), padding, new Shape(1, 1)).singletonOrThrow();
                 collector.backward(y.mul(dy).sum()); // so dL/dy = dy

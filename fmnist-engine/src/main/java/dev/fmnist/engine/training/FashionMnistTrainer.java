@@ -60,14 +60,17 @@ public final class FashionMnistTrainer {
         Optimizer of(HyperParameters hp, int totalUpdates);
     }
 
+    private final ComputeEngine engine;
     private final OptimizerFactory optimizers;
 
-    public FashionMnistTrainer() {
-        this(Optimizers::of);
+    /** Trains on {@code engine}'s device. */
+    public FashionMnistTrainer(ComputeEngine engine) {
+        this(engine, Optimizers::of);
     }
 
     /** With another optimiser factory: tests look at the optimiser a run used. */
-    FashionMnistTrainer(OptimizerFactory optimizers) {
+    FashionMnistTrainer(ComputeEngine engine, OptimizerFactory optimizers) {
+        this.engine = engine;
         this.optimizers = optimizers;
     }
 
@@ -86,9 +89,9 @@ public final class FashionMnistTrainer {
             throw new IllegalArgumentException("batchSize: must not exceed the training set (" + trainImages
                     + " images), got " + hp.batchSize());
         }
-        ComputeEngine.pytorch().setRandomSeed(Long.hashCode(hp.seed())); // DJL takes an int; same for |seed| < 2^31
-        ComputeEngine.disableGradOnThisThread();
-        Device device = ComputeEngine.device();
+        engine.setRandomSeed(Long.hashCode(hp.seed())); // DJL takes an int; same for |seed| < 2^31
+        engine.disableGradOnThisThread();
+        Device device = engine.device();
         Network network = Networks.build(spec, hp.initialization(), hp.dropout());
         int totalUpdates = hp.epochs() * ((trainImages + hp.batchSize() - 1) / hp.batchSize());
         Loss loss = hp.labelSmoothing() > 0 ? new SmoothedSoftmaxCrossEntropy((float) hp.labelSmoothing())
@@ -103,7 +106,7 @@ public final class FashionMnistTrainer {
         // is open; this one spans the run, and the loop's batches and later steps open scopes of their
         // own, so it holds only what the run makes once.
         try (NDScope run = new NDScope();
-                Model model = Model.newInstance(spec.label(), device, ComputeEngine.ENGINE_NAME)) {
+                Model model = engine.newModel(spec.label())) {
             run.suppressNotUsedWarning(); // it works by being open
             model.setBlock(network.block());
             try (Trainer trainer = model.newTrainer(config);
@@ -138,7 +141,8 @@ public final class FashionMnistTrainer {
                 if (stopReason != null) {
                     LOG.info("stopped after epoch {}: {}", epochs.size(), stopReason);
                 }
-                return new TrainingResult(spec, hp, device.toString(), trainImages, parameters, epochs,
+                return new TrainingResult(spec, hp, device.toString(), engine.djlVersion(),
+                        engine.pytorchVersion(), trainImages, parameters, epochs,
                         kept.parameters(model.getBlock()), kept.publishedEpoch(epochs.size()), stopReason);
             }
         } catch (EngineException e) {

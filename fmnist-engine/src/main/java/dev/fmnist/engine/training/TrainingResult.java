@@ -11,6 +11,8 @@ import java.util.List;
  * @param spec the network trained
  * @param hyperParameters how it was trained
  * @param device where it was trained
+ * @param djlVersion the DJL that trained it
+ * @param pytorchVersion the libtorch that trained it
  * @param trainImages images in the training set used
  * @param parameterCount trainable parameters
  * @param epochs per-epoch metrics, in order
@@ -24,6 +26,8 @@ public record TrainingResult(
         NetworkSpec spec,
         HyperParameters hyperParameters,
         String device,
+        String djlVersion,
+        String pytorchVersion,
         int trainImages,
         long parameterCount,
         List<EpochMetrics> epochs,

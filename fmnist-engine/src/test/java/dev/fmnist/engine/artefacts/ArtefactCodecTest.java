@@ -15,6 +15,7 @@ import dev.fmnist.contract.training.HyperParameters;
 import dev.fmnist.contract.util.Sha256;
 import dev.fmnist.engine.inference.InferenceModel;
 import dev.fmnist.engine.runtime.ComputeEngine;
+import dev.fmnist.engine.runtime.TestEngines;
 import dev.fmnist.engine.training.FashionMnistTrainer;
 import dev.fmnist.engine.training.TrainingObserver;
 import dev.fmnist.engine.training.TrainingResult;
@@ -31,6 +32,8 @@ import org.junit.jupiter.api.Test;
 
 class ArtefactCodecTest {
 
+    private static final ComputeEngine ENGINE = TestEngines.cpu();
+
     private static final FashionMnist DATA = IdxFixtures.realData();
     private static TrainingResult trained;
     private static byte[] encoded;
@@ -38,7 +41,7 @@ class ArtefactCodecTest {
     @BeforeAll
     static void trainOnce() {
         HyperParameters hp = HyperParameters.builder().optEpochs(1).optBatchSize(100).optTrainLimit(2000).build();
-        trained = new FashionMnistTrainer().train(NetworkSpec.of("compare", 3), hp, DATA, TrainingObserver.NONE);
+        trained = new FashionMnistTrainer(ENGINE).train(NetworkSpec.of("compare", 3), hp, DATA, TrainingObserver.NONE);
         encoded = ArtefactCodec.encode(ArtefactModels.of(trained, "exp-1", Instant.parse("2026-11-29T10:00:00Z")));
     }
 
@@ -59,7 +62,7 @@ class ArtefactCodecTest {
         assertThat(manifest.parametersSha256()).isEqualTo(Sha256.hex(trained.parameters()));
         assertThat(manifest.version()).hasSize(12);
 
-        try (InferenceModel model = InferenceModel.load(artefact)) {
+        try (InferenceModel model = InferenceModel.load(artefact, ENGINE)) {
             assertThat(testAccuracy(model)).isEqualTo(manifest.testAccuracy());
         }
     }
@@ -83,7 +86,7 @@ class ArtefactCodecTest {
         ModelArtefact artefact = ArtefactCodec.decode(zip(manifest.getBytes(StandardCharsets.UTF_8),
                 entry(ArtefactCodec.PARAMETERS_ENTRY)));
 
-        assertThatThrownBy(() -> ArtefactModels.newModel(artefact, ComputeEngine.device()))
+        assertThatThrownBy(() -> ArtefactModels.newModel(artefact, ENGINE))
                 .isInstanceOf(ArtefactException.class)
                 .hasMessageContaining("compare(k=4) expects");
     }

@@ -24,6 +24,7 @@ import dev.fmnist.contract.networks.Architecture;
 import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.training.Initialization;
 import dev.fmnist.engine.runtime.ComputeEngine;
+import dev.fmnist.engine.runtime.TestEngines;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -36,6 +37,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class NetworksTest {
+
+    private static final ComputeEngine ENGINE = TestEngines.cpu();
 
     private static final Shape BATCH_OF_3 = new Shape(3, 1, 28, 28);
 
@@ -59,7 +62,7 @@ class NetworksTest {
         Network network = Networks.build(spec, Initialization.PYTORCH);
         assertThat(network.parameterCount()).isEqualTo(expected);
 
-        try (Model model = Model.newInstance("shape-check", ComputeEngine.device(), ComputeEngine.ENGINE_NAME)) {
+        try (Model model = ENGINE.newModel("shape-check")) {
             model.setBlock(network.block());
             NDManager manager = model.getNDManager();
             network.block().initialize(manager, DataType.FLOAT32, BATCH_OF_3);
@@ -78,7 +81,7 @@ class NetworksTest {
     @Test
     void dropoutMakesTrainingOutputsStochasticAndEvaluationOutputsDeterministic() {
         Network network = Networks.build(NetworkSpec.of(Architecture.BETTER_BN), Initialization.PYTORCH, 0.5);
-        try (Model model = Model.newInstance("dropout-check", ComputeEngine.device(), ComputeEngine.ENGINE_NAME)) {
+        try (Model model = ENGINE.newModel("dropout-check")) {
             model.setBlock(network.block());
             NDManager manager = model.getNDManager();
             network.block().initialize(manager, DataType.FLOAT32, BATCH_OF_3);
@@ -115,7 +118,7 @@ class NetworksTest {
                 .add(Blocks.batchFlattenBlock())
                 .add(Linear.builder().setUnits(800).build()).add(Activation.reluBlock())
                 .add(Linear.builder().setUnits(10).build());
-        try (Model model = Model.newInstance("order-check", ComputeEngine.device(), ComputeEngine.ENGINE_NAME)) {
+        try (Model model = ENGINE.newModel("order-check")) {
             NDManager manager = model.getNDManager();
             seed.initialize(manager, DataType.FLOAT32, BATCH_OF_3);
             ours.block().initialize(manager, DataType.FLOAT32, BATCH_OF_3);
@@ -151,7 +154,7 @@ class NetworksTest {
         for (Pair<String, Parameter> p : block.getParameters()) {
             p.getValue().getArray().setRequiresGradient(true); // loaded arrays come without
         }
-        try (GradientCollector collector = ComputeEngine.pytorch().newGradientCollector()) {
+        try (GradientCollector collector = ENGINE.newGradientCollector()) {
             NDArray logits = block.forward(new ParameterStore(manager, false), new NDList(images), true)
                     .singletonOrThrow();
             collector.backward(logits.mul(outputGradient).sum());
@@ -171,7 +174,7 @@ class NetworksTest {
     @Test
     void pyTorchInitialisationDrawsFromPlusMinusOneOverRootFanIn() {
         Network network = Networks.build(NetworkSpec.of(Architecture.BETTER), Initialization.PYTORCH);
-        try (Model model = Model.newInstance("init-check", ComputeEngine.device(), ComputeEngine.ENGINE_NAME)) {
+        try (Model model = ENGINE.newModel("init-check")) {
             model.setBlock(network.block());
             network.block().initialize(model.getNDManager(), DataType.FLOAT32, BATCH_OF_3);
             // fc1: fan_in 2880 for both its weight and its bias

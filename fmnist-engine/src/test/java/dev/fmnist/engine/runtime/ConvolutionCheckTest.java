@@ -17,6 +17,8 @@ import org.junit.jupiter.api.Test;
  */
 class ConvolutionCheckTest {
 
+    private static final ComputeEngine ENGINE = TestEngines.cpu();
+
     /** BetterNet's first convolution: 1 channel in, 40 out, padding 1. */
     private static final ConvLayer BETTER_FIRST = new ConvLayer(1, 28, 28, 40, 3, 1);
     /** BetterNet's second: 40 in, 80 out, the largest of the registry. */
@@ -38,19 +40,19 @@ class ConvolutionCheckTest {
     @Test
     void everyRegistryConvolutionMatchesFloat64InBothLayoutsAtATestBatch() {
         for (ConvLayer layer : Networks.registryConvolutions()) {
-            assertPassed(ConvolutionCheck.check(layer, 100, 1));
+            assertPassed(ConvolutionCheck.check(ENGINE, layer, 100, 1));
         }
     }
 
     @Test
     void betterNetsConvolutionsMatchFloat64AtTheSeedsBatchOf1000() {
-        assertPassed(ConvolutionCheck.check(BETTER_FIRST, 1000, 2));
-        assertPassed(ConvolutionCheck.check(BETTER_SECOND, 1000, 3));
+        assertPassed(ConvolutionCheck.check(ENGINE, BETTER_FIRST, 1000, 2));
+        assertPassed(ConvolutionCheck.check(ENGINE, BETTER_SECOND, 1000, 3));
     }
 
     @Test
     void theComparisonFlagsAWrongValueAndNaN() {
-        try (NDManager manager = ComputeEngine.pytorch().newBaseManager()) {
+        try (NDManager manager = ENGINE.newManager()) {
             NDArray reference = manager.create(new double[] {1, -4, 2});
             assertThat(ConvolutionCheck.relativeError(manager.create(new float[] {1, -4, 2}), reference)).isZero();
             assertThat(ConvolutionCheck.relativeError(manager.create(new float[] {1, -4, 2.4f}), reference))

@@ -8,12 +8,15 @@ import ai.djl.ndarray.types.Shape;
 import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.contract.training.Augmentation;
 import dev.fmnist.engine.runtime.ComputeEngine;
+import dev.fmnist.engine.runtime.TestEngines;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class BatchAugmenterTest {
+
+    private static final ComputeEngine ENGINE = TestEngines.cpu();
 
     private static final int SIDE = FashionMnist.IMAGE_SIDE;
     private static final int IMAGES = 4;
@@ -85,7 +88,7 @@ class BatchAugmenterTest {
     }
 
     private static float[][] batch(BatchAugmenter augmenter, int from, int to) {
-        try (NDManager manager = NDManager.newBaseManager(ComputeEngine.device(), ComputeEngine.ENGINE_NAME)) {
+        try (NDManager manager = ENGINE.newManager()) {
             NDArray images = augmenter.images(manager, ORDER, from, to);
             assertThat(images.getShape()).isEqualTo(new Shape(to - from, 1, SIDE, SIDE));
             float[] flat = images.toFloatArray();

@@ -23,6 +23,7 @@ import dev.fmnist.contract.training.TrainAccuracyMode;
 import dev.fmnist.engine.artefacts.ArtefactModels;
 import dev.fmnist.engine.inference.InferenceModel;
 import dev.fmnist.engine.runtime.ComputeEngine;
+import dev.fmnist.engine.runtime.TestEngines;
 import java.lang.reflect.Field;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,6 +34,8 @@ import org.junit.jupiter.api.Test;
 /** Short real training runs on subsets of the real data. */
 class FashionMnistTrainerTest {
 
+    private static final ComputeEngine ENGINE = TestEngines.cpu();
+
     private static final FashionMnist DATA = IdxFixtures.realData();
 
     @Test
@@ -41,7 +44,7 @@ class FashionMnistTrainerTest {
         int[] batches = new int[1];
         HyperParameters hp = HyperParameters.builder().optEpochs(2).optBatchSize(100).optTrainLimit(3000).build();
 
-        TrainingResult result = new FashionMnistTrainer().train(NetworkSpec.of(Architecture.BASELINE), hp, DATA,
+        TrainingResult result = new FashionMnistTrainer(ENGINE).train(NetworkSpec.of(Architecture.BASELINE), hp, DATA,
                 new TrainingObserver() {
                     @Override
                     public void onBatchEnd(int epoch, int batch, int batchesPerEpoch) {
@@ -61,7 +64,7 @@ class FashionMnistTrainerTest {
         assertThat(seen.get(1).trainAccuracy()).isGreaterThan(0.6);
         assertThat(result.parameterCount()).isEqualTo(116_038);
         assertThat(result.trainImages()).isEqualTo(3000);
-        assertThat(result.device()).isNotBlank();
+        assertThat(result.device()).isEqualTo(ENGINE.device().toString()); // where the engine it was given computes
         assertThat(seen.get(0).imagesPerSecond()).isPositive();
         assertThat(result.parameters()).isNotEmpty();
     }
@@ -78,10 +81,10 @@ class FashionMnistTrainerTest {
                 .optSeed(42).optTrainAccuracy(TrainAccuracyMode.RUNNING).build();
         NetworkSpec conv = NetworkSpec.of(Architecture.BASELINE);
 
-        TrainingResult first = new FashionMnistTrainer().train(conv, hp, DATA, TrainingObserver.NONE);
-        new FashionMnistTrainer().train(NetworkSpec.of("compare", 7), hp, DATA, TrainingObserver.NONE);
-        TrainingResult second = new FashionMnistTrainer().train(conv, hp, DATA, TrainingObserver.NONE);
-        TrainingResult otherSeed = new FashionMnistTrainer().train(conv, hp.toBuilder().optSeed(43).build(), DATA,
+        TrainingResult first = new FashionMnistTrainer(ENGINE).train(conv, hp, DATA, TrainingObserver.NONE);
+        new FashionMnistTrainer(ENGINE).train(NetworkSpec.of("compare", 7), hp, DATA, TrainingObserver.NONE);
+        TrainingResult second = new FashionMnistTrainer(ENGINE).train(conv, hp, DATA, TrainingObserver.NONE);
+        TrainingResult otherSeed = new FashionMnistTrainer(ENGINE).train(conv, hp.toBuilder().optSeed(43).build(), DATA,
                 TrainingObserver.NONE);
 
         assertThat(second.parameters()).isEqualTo(first.parameters());
@@ -100,7 +103,7 @@ class FashionMnistTrainerTest {
         HyperParameters hp = HyperParameters.builder().optEpochs(1).optBatchSize(100).optTrainLimit(500)
                 .optTrainAccuracy(TrainAccuracyMode.NONE).build();
         List<Optimizer> used = new ArrayList<>();
-        new FashionMnistTrainer((h, updates) -> {
+        new FashionMnistTrainer(ENGINE, (h, updates) -> {
             Optimizer optimizer = Optimizers.of(h, updates);
             used.add(optimizer);
             return optimizer;
@@ -123,7 +126,7 @@ class FashionMnistTrainerTest {
         HyperParameters hp = HyperParameters.builder().optEpochs(3).optBatchSize(100).optTrainLimit(1000).build();
         int[] batches = new int[1];
 
-        assertThatThrownBy(() -> new FashionMnistTrainer().train(NetworkSpec.of(Architecture.MLP), hp, DATA,
+        assertThatThrownBy(() -> new FashionMnistTrainer(ENGINE).train(NetworkSpec.of(Architecture.MLP), hp, DATA,
                 new TrainingObserver() {
                     @Override
                     public void onBatchEnd(int epoch, int batch, int batchesPerEpoch) {
@@ -155,7 +158,7 @@ class FashionMnistTrainerTest {
     void aBatchLargerThanTheTrainingSetIsRefused() {
         HyperParameters hp = HyperParameters.builder().optBatchSize(5000).build();
         FashionMnist small = DATA.limitTrain(1000);
-        assertThatThrownBy(() -> new FashionMnistTrainer().train(NetworkSpec.of(Architecture.MLP), hp, small,
+        assertThatThrownBy(() -> new FashionMnistTrainer(ENGINE).train(NetworkSpec.of(Architecture.MLP), hp, small,
                 TrainingObserver.NONE))
                 .hasMessage("batchSize: must not exceed the training set (1000 images), got 5000");
     }
@@ -188,7 +191,7 @@ class FashionMnistTrainerTest {
         HyperParameters hp = HyperParameters.builder().optEpochs(4).optBatchSize(100).optTrainLimit(3000)
                 .optLearningRate(0.02).optSeed(5).optValidationSplit(500).optKeepBest(KeepBest.VAL).build();
 
-        TrainingResult result = new FashionMnistTrainer().train(NetworkSpec.of(Architecture.MLP), hp, DATA,
+        TrainingResult result = new FashionMnistTrainer(ENGINE).train(NetworkSpec.of(Architecture.MLP), hp, DATA,
                 TrainingObserver.NONE);
 
         assertThat(result.trainImages()).as("the held-out images do not train").isEqualTo(2500);
@@ -209,7 +212,7 @@ class FashionMnistTrainerTest {
         assertThat(servedAccuracy(artefact)).isCloseTo(result.epochs().get(best).testAccuracy(), within(0.002));
         assertThat(artefact.manifest().testAccuracy()).isEqualTo(result.epochs().get(best).testAccuracy());
 
-        TrainingResult again = new FashionMnistTrainer().train(NetworkSpec.of(Architecture.MLP), hp, DATA,
+        TrainingResult again = new FashionMnistTrainer(ENGINE).train(NetworkSpec.of(Architecture.MLP), hp, DATA,
                 TrainingObserver.NONE);
         assertThat(again.epochs().get(0).valAccuracy()).as("the same images held out from the same seed")
                 .isEqualTo(result.epochs().get(0).valAccuracy());
@@ -220,7 +223,7 @@ class FashionMnistTrainerTest {
         HyperParameters hp = HyperParameters.builder().optEpochs(6).optBatchSize(100).optTrainLimit(2000)
                 .optValidationSplit(500).optEarlyStopping(new EarlyStopping(2, 0.5)).build();
 
-        TrainingResult stopped = new FashionMnistTrainer().train(NetworkSpec.of(Architecture.MLP), hp, DATA,
+        TrainingResult stopped = new FashionMnistTrainer(ENGINE).train(NetworkSpec.of(Architecture.MLP), hp, DATA,
                 TrainingObserver.NONE);
 
         // epoch 1 sets the best; no later epoch gains 0.5, so the run ends after 2 more
@@ -228,7 +231,7 @@ class FashionMnistTrainerTest {
         assertThat(stopped.stoppedEarly()).isTrue();
         assertThat(stopped.publishedEpoch()).as("keepBest last: the last epoch run").isEqualTo(2);
 
-        TrainingResult plain = new FashionMnistTrainer().train(NetworkSpec.of(Architecture.MLP),
+        TrainingResult plain = new FashionMnistTrainer(ENGINE).train(NetworkSpec.of(Architecture.MLP),
                 HyperParameters.builder().optEpochs(1).optBatchSize(100).optTrainLimit(1000).build(), DATA,
                 TrainingObserver.NONE);
         assertThat(plain.epochs().get(0).valAccuracy()).isNaN();
@@ -243,8 +246,9 @@ class FashionMnistTrainerTest {
                 .optAugmentation(new Augmentation(2, true)).build();
         NetworkSpec betterBn = NetworkSpec.of(Architecture.BETTER_BN);
 
-        TrainingResult result = new FashionMnistTrainer().train(betterBn, regularised, DATA, TrainingObserver.NONE);
-        TrainingResult without = new FashionMnistTrainer().train(betterBn, plain, DATA, TrainingObserver.NONE);
+        TrainingResult result = new FashionMnistTrainer(ENGINE).train(betterBn, regularised, DATA,
+                TrainingObserver.NONE);
+        TrainingResult without = new FashionMnistTrainer(ENGINE).train(betterBn, plain, DATA, TrainingObserver.NONE);
 
         assertThat(result.testAccuracy()).as("10 classes: chance is 0.1").isGreaterThan(0.5);
         assertThat(result.epochs().get(0).loss()).as("other batches, other dropped features: another loss")
@@ -257,7 +261,7 @@ class FashionMnistTrainerTest {
 
     /** The test accuracy of an artefact classified the way the inference service does it. */
     private static double servedAccuracy(ModelArtefact artefact) {
-        try (InferenceModel model = InferenceModel.load(artefact)) {
+        try (InferenceModel model = InferenceModel.load(artefact, ENGINE)) {
             int n = DATA.test().size();
             float[] pixels = new float[n * FashionMnist.PIXELS];
             for (int i = 0; i < pixels.length; i++) {

@@ -12,10 +12,14 @@ import dev.fmnist.contract.networks.Architecture;
 import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.training.HyperParameters;
 import dev.fmnist.contract.training.LearningRateSchedule;
+import dev.fmnist.engine.runtime.ComputeEngine;
+import dev.fmnist.engine.runtime.TestEngines;
 import org.junit.jupiter.api.Test;
 
 /** The schedules give the learning rates they promise, and a modern recipe trains. */
 class OptimizersTest {
+
+    private static final ComputeEngine ENGINE = TestEngines.cpu();
 
     private static final double LR = 0.01;
     private static final int STEPS = 100;
@@ -58,9 +62,9 @@ class OptimizersTest {
         assertThat(Optimizers.of(modern, 40)).isInstanceOf(AdamW.class);
 
         FashionMnist data = IdxFixtures.realData();
-        TrainingResult plain = new FashionMnistTrainer().train(NetworkSpec.of(Architecture.MLP), seed, data,
+        TrainingResult plain = new FashionMnistTrainer(ENGINE).train(NetworkSpec.of(Architecture.MLP), seed, data,
                 TrainingObserver.NONE);
-        TrainingResult scheduled = new FashionMnistTrainer().train(NetworkSpec.of(Architecture.MLP), modern, data,
+        TrainingResult scheduled = new FashionMnistTrainer(ENGINE).train(NetworkSpec.of(Architecture.MLP), modern, data,
                 TrainingObserver.NONE);
 
         assertThat(scheduled.testAccuracy()).as("10 classes: chance is 0.1").isGreaterThan(0.5);

@@ -13,14 +13,17 @@ import dev.fmnist.contract.networks.Architecture;
 import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.training.HyperParameters;
 import dev.fmnist.engine.runtime.ComputeEngine;
+import dev.fmnist.engine.runtime.TestEngines;
 import org.junit.jupiter.api.Test;
 
 /** Label smoothing: DJL's loss when it is 0, the smoothed targets' cross-entropy otherwise, and it trains. */
 class SmoothedSoftmaxCrossEntropyTest {
 
+    private static final ComputeEngine ENGINE = TestEngines.cpu();
+
     @Test
     void zeroIsDjlsSoftmaxLossAndOtherwiseTheSmoothedTargetsCrossEntropy() {
-        try (NDManager manager = ComputeEngine.pytorch().newBaseManager()) {
+        try (NDManager manager = ENGINE.newManager()) {
             float[] raw = {2f, -1f, 0.5f, 0f, 1f, 3f, -2f, 0.1f, 0.2f, -0.3f};
             NDArray logits = manager.create(raw, new Shape(1, 10));
             NDArray label = manager.create(new long[] {5});
@@ -50,7 +53,7 @@ class SmoothedSoftmaxCrossEntropyTest {
     void aRunWithLabelSmoothingTrains() {
         HyperParameters hp = HyperParameters.builder().optEpochs(2).optBatchSize(100).optTrainLimit(2000)
                 .optLabelSmoothing(0.1).build();
-        TrainingResult result = new FashionMnistTrainer().train(NetworkSpec.of(Architecture.MLP), hp,
+        TrainingResult result = new FashionMnistTrainer(ENGINE).train(NetworkSpec.of(Architecture.MLP), hp,
                 IdxFixtures.realData(), TrainingObserver.NONE);
         assertThat(result.testAccuracy()).isGreaterThan(0.5);
         assertThat(result.epochs().get(1).loss()).isLessThan(result.epochs().get(0).loss());

@@ -8,17 +8,20 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.fmnist.engine.runtime.ComputeEngine;
+import dev.fmnist.engine.runtime.TestEngines;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.Test;
 
 class NativeArraysTest {
 
+    private static final ComputeEngine ENGINE = TestEngines.cpu();
+
     private static final int MILLION = 1_000_000;
 
     @Test
     void valuesArriveInTheirOwnTypeAndShape() {
-        try (NDManager manager = ComputeEngine.pytorch().newBaseManager()) {
+        try (NDManager manager = ENGINE.newManager()) {
             NDArray floats = NativeArrays.floats(manager, new Shape(2, 3), b -> b.put(new float[] {1, 2, 3, 4, 5, 6}));
             assertThat(floats.getDataType()).isEqualTo(DataType.FLOAT32);
             assertThat(floats.getShape()).isEqualTo(new Shape(2, 3));
@@ -36,7 +39,7 @@ class NativeArraysTest {
 
     @Test
     void aShapeThatDoesNotFitTheValuesIsRefused() {
-        try (NDManager manager = ComputeEngine.pytorch().newBaseManager()) {
+        try (NDManager manager = ENGINE.newManager()) {
             assertThatThrownBy(() -> NativeArrays.unsignedBytes(manager, new Shape(2, 2), new byte[3]))
                     .hasMessage("(2, 2) holds 4 values, got 3");
         }
@@ -45,7 +48,7 @@ class NativeArraysTest {
     /** The point of the class: the memory is libtorch's, freed with the manager, never a direct buffer. */
     @Test
     void noDirectBufferIsLeftForTheGarbageCollector() {
-        try (NDManager manager = ComputeEngine.pytorch().newBaseManager()) {
+        try (NDManager manager = ENGINE.newManager()) {
             NativeArrays.floats(manager, new Shape(1, 1), b -> b.put(0f)); // the engine's own first-use buffers
             long before = directBytes();
             for (int i = 0; i < 20; i++) {

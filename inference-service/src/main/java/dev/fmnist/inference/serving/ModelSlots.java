@@ -1,6 +1,7 @@
 package dev.fmnist.inference.serving;
 
 import dev.fmnist.contract.networks.NetworkSpec;
+import dev.fmnist.engine.runtime.ComputeEngine;
 import dev.fmnist.inference.config.InferenceConfig;
 import dev.fmnist.inference.metrics.ServingMetrics;
 import io.grpc.Status;
@@ -29,13 +30,12 @@ public class ModelSlots {
     ServingMetrics metrics;
 
     @Inject
-    ServingEngine engine; // threads configured before the first batcher starts
+    ComputeEngine engine; // made, its threads set, before the first batcher starts
 
     private final Map<String, ModelSlot> slots = new LinkedHashMap<>();
 
     @PostConstruct
     void create() {
-        engine.configure();
         for (String name : config.serving().models()) {
             NetworkSpec network;
             try {

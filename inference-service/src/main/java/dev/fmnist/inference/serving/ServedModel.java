@@ -3,6 +3,7 @@ package dev.fmnist.inference.serving;
 import dev.fmnist.contract.artefacts.ModelArtefact;
 import dev.fmnist.contract.artefacts.ModelManifest;
 import dev.fmnist.engine.inference.InferenceModel;
+import dev.fmnist.engine.runtime.ComputeEngine;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -24,12 +25,12 @@ public final class ServedModel {
     }
 
     /**
-     * Loads a verified artefact with the engine (which warms it up).
+     * Loads a verified artefact on {@code engine}'s device (which warms it up).
      *
      * @throws dev.fmnist.contract.artefacts.ArtefactException when the parameters do not fit the network
      */
-    public static ServedModel load(ModelArtefact artefact) {
-        return new ServedModel(InferenceModel.load(artefact));
+    public static ServedModel load(ModelArtefact artefact, ComputeEngine engine) {
+        return new ServedModel(InferenceModel.load(artefact, engine));
     }
 
     /** True once its native memory has been freed. */

@@ -2,37 +2,23 @@ package dev.fmnist.inference.serving;
 
 import dev.fmnist.contract.artefacts.ModelArtefact;
 import dev.fmnist.engine.runtime.ComputeEngine;
-import dev.fmnist.inference.config.InferenceConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-/** The engine as serving uses it: its threads set once, before the first model loads; models loaded through it. */
+/** The engine as serving uses it: models loaded on its device, and that device as the protocols report it. */
 @ApplicationScoped
 public class ServingEngine {
 
     @Inject
-    InferenceConfig config;
-
-    private volatile boolean configured;
-
-    /** Each batching worker computes on its own core(s): PyTorch gets few threads per forward pass. */
-    synchronized void configure() {
-        if (!configured) {
-            ComputeEngine.configureThreads(config.serving().batching().threadsPerForward());
-            ComputeEngine.pytorch();
-            configured = true;
-        }
-    }
+    ComputeEngine engine;
 
     /** Loads and warms up a verified artefact; see {@link ServedModel#load}. */
     public ServedModel load(ModelArtefact artefact) {
-        configure();
-        return ServedModel.load(artefact);
+        return ServedModel.load(artefact, engine);
     }
 
     /** The device models run on, as the engine reports it (cpu(), gpu(0)). */
     public String device() {
-        configure();
-        return ComputeEngine.device().toString();
+        return engine.device().toString();
     }
 }

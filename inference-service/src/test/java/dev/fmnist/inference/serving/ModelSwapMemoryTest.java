@@ -2,14 +2,16 @@ package dev.fmnist.inference.serving;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.djl.Device;
 import dev.fmnist.contract.artefacts.ModelArtefact;
 import dev.fmnist.contract.data.FashionMnist;
-import dev.fmnist.contract.data.FashionMnistLoader;
+import dev.fmnist.contract.data.IdxFixtures;
 import dev.fmnist.contract.images.Pixels;
 import dev.fmnist.contract.networks.Architecture;
 import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.training.HyperParameters;
 import dev.fmnist.engine.artefacts.ArtefactModels;
+import dev.fmnist.engine.runtime.ComputeEngine;
 import dev.fmnist.engine.training.FashionMnistTrainer;
 import dev.fmnist.engine.training.TrainingObserver;
 import dev.fmnist.engine.util.ProcessMemory;
@@ -37,9 +39,10 @@ class ModelSwapMemoryTest {
 
     @Test
     void hundredSwapsUnderLoadCloseEveryRetiredModelAndKeepRssFlat() throws Exception {
-        FashionMnist data = FashionMnistLoader.read(FashionMnistLoader.DEBIAN_DIR, true);
+        FashionMnist data = IdxFixtures.realData();
+        ComputeEngine engine = ComputeEngine.builder().optDevice(Device.cpu()).build();
         HyperParameters tiny = HyperParameters.builder().optEpochs(1).optBatchSize(100).optTrainLimit(100).build();
-        ModelArtefact artefact = ArtefactModels.of(new FashionMnistTrainer().train(NetworkSpec.of(Architecture.BETTER),
+        ModelArtefact artefact = ArtefactModels.of(new FashionMnistTrainer(engine).train(NetworkSpec.of(Architecture.BETTER),
                 tiny, data, TrainingObserver.NONE), "swap-test", Instant.now());
         float[] image = new float[FashionMnist.PIXELS];
         for (int i = 0; i < image.length; i++) {
@@ -64,12 +67,12 @@ class ModelSwapMemoryTest {
             }
         }, "swap-test-load");
         List<ServedModel> retired = new ArrayList<>();
-        live.swap(ServedModel.load(artefact));
+        live.swap(ServedModel.load(artefact, engine));
         load.start();
         Map<Integer, Long> rssMb = new TreeMap<>(); // sampled with the heap collected, so its garbage stays put
         for (int swap = 1; swap <= SWAPS; swap++) {
             retired.add(live.peek().orElseThrow());
-            live.swap(ServedModel.load(artefact));
+            live.swap(ServedModel.load(artefact, engine));
             if (swap % SAMPLE_EVERY == 0) {
                 rssMb.put(swap, rssAfterGc() / MB);
             }

@@ -43,13 +43,13 @@ public final class ConvCheckCommand implements Callable<Integer> {
         if (batches.stream().anyMatch(b -> b < 1 || b > MAX_BATCH)) {
             throw new IllegalArgumentException("--batch: each must be between 1 and " + MAX_BATCH + ", got " + batches);
         }
-        ComputeEngine.configureThreads(threads);
+        ComputeEngine engine = ComputeEngine.builder().optThreads(threads).build();
         JsonLines lines = new JsonLines(spec.commandLine().getOut());
         int failed = 0;
         int checked = 0;
         for (int batch : batches) {
             for (ConvLayer layer : Networks.registryConvolutions()) {
-                for (ConvolutionCheck.Finding finding : ConvolutionCheck.check(layer, batch, seed)) {
+                for (ConvolutionCheck.Finding finding : ConvolutionCheck.check(engine, layer, batch, seed)) {
                     checked++;
                     failed += finding.passed() ? 0 : 1;
                     Map<String, Object> row = new LinkedHashMap<>();
@@ -65,8 +65,8 @@ public final class ConvCheckCommand implements Callable<Integer> {
         }
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("final", true);
-        summary.put("onednn_max_cpu_isa", ComputeEngine.oneDnnIsaCap());
-        summary.put("threads", ComputeEngine.threads());
+        summary.put("onednn_max_cpu_isa", engine.oneDnnIsaCap());
+        summary.put("threads", engine.threads());
         summary.put("tolerance", ConvolutionCheck.TOLERANCE);
         summary.put("checked", checked);
         summary.put("failed", failed);

@@ -45,7 +45,7 @@ public final class ForwardCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        ComputeEngine.configureThreads(threads);
+        ComputeEngine engine = ComputeEngine.builder().optThreads(threads).build();
         FashionMnist.Split test = FashionMnistLoader.builder().optDataDir(dataDir).build().load().test();
         int largest = batches.stream().mapToInt(Integer::intValue).max().orElse(1);
         if (batches.stream().anyMatch(b -> b < 1 || b > test.size())) {
@@ -56,15 +56,15 @@ public final class ForwardCommand implements Callable<Integer> {
             pixels[i] = Pixels.scale(test.images()[i]);
         }
         JsonLines lines = new JsonLines(spec.commandLine().getOut());
-        try (InferenceModel model = InferenceModel.load(ArtefactCodec.decode(Files.readAllBytes(artefact)))) {
+        try (InferenceModel model = InferenceModel.load(ArtefactCodec.decode(Files.readAllBytes(artefact)), engine)) {
             for (int batch : batches) {
                 double imagesPerSecond = model.imagesPerSecond(pixels, batch, seconds);
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("model", model.manifest().networkSpec().servingName());
                 row.put("version", model.manifest().version());
-                row.put("device", ComputeEngine.device().toString());
-                row.put("threads", ComputeEngine.threads());
-                row.put("onednn_max_cpu_isa", ComputeEngine.oneDnnIsaCap());
+                row.put("device", engine.device().toString());
+                row.put("threads", engine.threads());
+                row.put("onednn_max_cpu_isa", engine.oneDnnIsaCap());
                 row.put("batch", batch);
                 row.put("images_per_second", Math.round(imagesPerSecond * 10) / 10.0);
                 row.put("ms_per_batch", Math.round(batch / imagesPerSecond * MS_PER_SECOND * 1000) / 1000.0);

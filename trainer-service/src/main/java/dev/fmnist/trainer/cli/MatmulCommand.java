@@ -38,9 +38,9 @@ public final class MatmulCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ComputeEngine.configureThreads(threads);
+        ComputeEngine engine = ComputeEngine.builder().optThreads(threads).build();
         double[] gflops = new double[repeats];
-        try (NDManager manager = NDManager.newBaseManager(ComputeEngine.device(), ComputeEngine.ENGINE_NAME)) {
+        try (NDManager manager = engine.newManager()) {
             NDArray a = manager.randomUniform(-1, 1, new Shape(size, size));
             NDArray b = manager.randomUniform(-1, 1, new Shape(size, size));
             a.matMul(b).close(); // warm-up: thread pool and caches
@@ -56,7 +56,7 @@ public final class MatmulCommand implements Callable<Integer> {
         Arrays.sort(gflops);
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("engine", "djl-pytorch");
-        row.put("threads", ComputeEngine.threads());
+        row.put("threads", engine.threads());
         row.put("size", size);
         row.put("gflops_median", Math.round(gflops[repeats / 2] * 10) / 10.0);
         row.put("gflops_best", Math.round(gflops[repeats - 1] * 10) / 10.0);

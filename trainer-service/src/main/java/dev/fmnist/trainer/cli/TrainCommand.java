@@ -68,22 +68,22 @@ public final class TrainCommand implements Callable<Integer> {
         request.recipe().optInitialization(initialization);
         NetworkSpec network = request.network();
         HyperParameters hp = request.hyperParameters();
-        ComputeEngine.configureThreads(threads);
+        ComputeEngine engine = ComputeEngine.builder().optThreads(threads).build();
         FashionMnist data = FashionMnistLoader.builder().optDataDir(dataDir).build().load();
 
         Network shape = Networks.build(network, initialization);
         double flopsPerImage = shape.trainingFlopsPerImage();
         Map<String, Object> base = new LinkedHashMap<>();
         base.put("engine", "djl-pytorch");
-        base.put("djl", ComputeEngine.djlVersion());
-        base.put("torch", ComputeEngine.pytorchVersion());
+        base.put("djl", engine.djlVersion());
+        base.put("torch", engine.pytorchVersion());
         base.put("model", network.architecture().id());
         base.put("k", network.k());
-        base.put("threads", ComputeEngine.threads());
+        base.put("threads", engine.threads());
         base.put("train_images", data.limitTrain(hp.trainLimit()).train().size());
 
         JsonLines lines = new JsonLines(spec.commandLine().getOut());
-        TrainingResult result = new FashionMnistTrainer().train(network, hp, data, new TrainingObserver() {
+        TrainingResult result = new FashionMnistTrainer(engine).train(network, hp, data, new TrainingObserver() {
             @Override
             public void onEpochEnd(EpochMetrics m) {
                 Map<String, Object> row = new LinkedHashMap<>(base);

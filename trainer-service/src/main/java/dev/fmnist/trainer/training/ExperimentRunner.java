@@ -15,6 +15,7 @@ import dev.fmnist.contract.experiments.ExperimentState;
 import dev.fmnist.contract.experiments.Sweep;
 import dev.fmnist.contract.training.EpochMetrics;
 import dev.fmnist.engine.artefacts.ArtefactModels;
+import dev.fmnist.engine.runtime.ComputeEngine;
 import dev.fmnist.engine.sweeps.MedianStoppingRule;
 import dev.fmnist.engine.training.FashionMnistTrainer;
 import dev.fmnist.engine.training.TrainingCancelledException;
@@ -48,6 +49,9 @@ public class ExperimentRunner {
     private static final Logger LOG = Logger.getLogger(ExperimentRunner.class);
     private static final long NANOS_PER_MS = 1_000_000;
     private static final double NANOS_PER_SECOND = 1e9;
+
+    @Inject
+    ComputeEngine engine;
 
     @Inject
     DatasetHolder dataset;
@@ -105,7 +109,7 @@ public class ExperimentRunner {
         }
         Observer observer = new Observer(request, parentId, claim);
         try {
-            TrainingResult result = new FashionMnistTrainer().train(request.network(), request.hyperParameters(),
+            TrainingResult result = new FashionMnistTrainer(engine).train(request.network(), request.hyperParameters(),
                     dataset.data(), observer);
             if (!claim.confirm()) {
                 LOG.warnf("experiment %s: trained, but another trainer took it over; not publishing it", id);

@@ -14,11 +14,13 @@ import dev.fmnist.contract.experiments.ExperimentEvent.Terminal;
 import dev.fmnist.contract.experiments.ExperimentEvent.Type;
 import dev.fmnist.contract.experiments.SweepRow;
 import dev.fmnist.contract.kafka.Headers;
+import dev.fmnist.contract.kafka.NeedsBroker;
 import dev.fmnist.contract.kafka.Topic;
 import dev.fmnist.engine.runtime.ComputeEngine;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
+import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -33,12 +35,16 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Real round trips through the broker that bin/test starts: requests in, events and artefacts out. */
+@NeedsBroker
 @QuarkusTest
 @QuarkusTestResource(TestTopicsResource.class)
 class ExperimentLifecycleTest {
 
     private static final Duration WAIT = Duration.ofMinutes(3);
     private static KafkaTestSupport kafka;
+
+    @Inject
+    ComputeEngine engine; // the service's own: its device is the one the events must name
 
     @BeforeAll
     static void connect() {
@@ -84,7 +90,7 @@ class ExperimentLifecycleTest {
 
         assertThat(types(events, id)).containsExactly(Type.QUEUED, Type.RUNNING, Type.EPOCH, Type.SUCCEEDED);
         Running running = (Running) events.get(1);
-        assertThat(running.device()).isEqualTo(ComputeEngine.device().toString());
+        assertThat(running.device()).isEqualTo(engine.device().toString());
         assertThat(running.worker()).isNotBlank().endsWith("-" + ProcessHandle.current().pid()); // host-pid
         Epoch epoch = (Epoch) events.get(2);
         // every figure measured; no validation figures without a validation split
@@ -112,7 +118,7 @@ class ExperimentLifecycleTest {
                 .contains("fmnist_training_epoch_duration_seconds_bucket{architecture=\"mlp\"")
                 .contains("fmnist_training_images_per_second")
                 .contains("fmnist_process_resident_memory_bytes")
-                .contains("fmnist_trainer_device{device=\"" + ComputeEngine.device() + "\"}")
+                .contains("fmnist_trainer_device{device=\"" + engine.device() + "\"}")
                 .contains("kafka_consumer_fetch_manager_records_lag_max");
         RestAssured.get("/q/health/ready").then().statusCode(200);
     }

@@ -9,7 +9,9 @@ public class TestTopicsResource implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public Map<String, String> start() {
-        return Map.of(TestTopics.PREFIX_PROPERTY, TestTopics.prefix(), "kafka.bootstrap.servers", TestTopics.BOOTSTRAP);
+        // aborts (a skip, with the reason) when no broker of the tests' own is set: never a stranger's
+        return Map.of(TestTopics.PREFIX_PROPERTY, TestTopics.prefix(), "kafka.bootstrap.servers",
+                TestTopics.bootstrap());
     }
 
     @Override

@@ -7,6 +7,7 @@ import dev.fmnist.contract.experiments.ExperimentEvent.Running;
 import dev.fmnist.contract.experiments.ExperimentEvent.Type;
 import dev.fmnist.contract.experiments.StateTable;
 import dev.fmnist.contract.kafka.Headers;
+import dev.fmnist.contract.kafka.NeedsBroker;
 import dev.fmnist.contract.kafka.TestTopics;
 import dev.fmnist.contract.kafka.Topic;
 import java.nio.charset.StandardCharsets;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.Test;
  * 6-value sweep, and duplicates sent after everything ended. Every experiment ends exactly once,
  * every SUCCEEDED one has exactly one artefact, and the sweep is spread over trainers and summed up once.
  */
+@NeedsBroker
 class TrainerGroupIT {
 
     private static final Duration WAIT = Duration.ofMinutes(6);
@@ -198,7 +200,7 @@ class TrainerGroupIT {
     /** Waits until the group has committed every request: each one was handled and acked. */
     private void awaitNoLag() throws Exception {
         String group = prefix + "-trainers";
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestTopics.BOOTSTRAP))) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestTopics.bootstrap()))) {
             long deadline = System.nanoTime() + WAIT.toNanos();
             while (System.nanoTime() < deadline) {
                 Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)

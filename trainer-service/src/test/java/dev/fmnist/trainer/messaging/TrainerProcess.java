@@ -18,7 +18,7 @@ final class TrainerProcess {
                 "-Xmx1g",
                 "-Dquarkus.http.port=0",
                 "-D" + TestTopics.PREFIX_PROPERTY + "=" + prefix,
-                "-Dkafka.bootstrap.servers=" + TestTopics.BOOTSTRAP,
+                "-Dkafka.bootstrap.servers=" + TestTopics.bootstrap(),
                 "-Dfmnist.trainer.worker=" + worker,
                 "-Dfmnist.trainer.threads=1",
                 "-jar", jar.toString())

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.fmnist.contract.experiments.ExperimentEvent;
 import dev.fmnist.contract.experiments.ExperimentEvent.Running;
 import dev.fmnist.contract.experiments.ExperimentEvent.Type;
+import dev.fmnist.contract.kafka.NeedsBroker;
 import dev.fmnist.contract.kafka.TestTopics;
 import dev.fmnist.contract.kafka.Topic;
 import java.time.Duration;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * The packaged trainer, killed mid-run and started again: the request was never acked, so the new
  * process trains it again, and the experiment still ends exactly once in the event stream.
  */
+@NeedsBroker
 class TrainerRestartIT {
 
     private static final Duration WAIT = Duration.ofMinutes(3);
