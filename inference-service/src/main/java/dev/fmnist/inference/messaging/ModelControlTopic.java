@@ -1,6 +1,6 @@
 package dev.fmnist.inference.messaging;
 
-import dev.fmnist.contract.kafka.KafkaClients;
+import dev.fmnist.contract.kafka.CompactedTopicView;
 import dev.fmnist.contract.kafka.Topic;
 import dev.fmnist.contract.serving.ModelControl;
 import dev.fmnist.inference.config.InferenceConfig;
@@ -15,20 +15,8 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.jboss.logging.Logger;
 
 /**
@@ -41,7 +29,6 @@ import org.jboss.logging.Logger;
 public class ModelControlTopic {
 
     private static final Logger LOG = Logger.getLogger(ModelControlTopic.class);
-    private static final Duration POLL = Duration.ofMillis(200);
     private static final Duration SEND = Duration.ofSeconds(15);
 
     @Inject
@@ -57,94 +44,34 @@ public class ModelControlTopic {
     @Inject
     ServingMetrics metrics;
 
-    private final CountDownLatch caughtUp = new CountDownLatch(1);
-    private final Object appliedLock = new Object();
-    private long applied = -1;
     private TopicPartition partition;
-    private KafkaProducer<String, byte[]> producer;
-    private KafkaConsumer<String, byte[]> consumer;
-    private volatile boolean stopping;
+    private CompactedTopicView view;
 
     void start(@Observes StartupEvent start) {
         partition = new TopicPartition(Topic.MODEL_CONTROL.name(config.kafka().topicPrefix()), 0);
-        producer = new KafkaProducer<>(KafkaClients.producer(kafkaConfig), new StringSerializer(),
-                new ByteArraySerializer());
-        consumer = new KafkaConsumer<>(KafkaClients.consumer(kafkaConfig, Map.of()), new StringDeserializer(),
-                new ByteArrayDeserializer());
-        Thread reader = new Thread(this::follow, "model-control");
-        reader.setDaemon(true);
-        reader.start();
+        view = CompactedTopicView.builder(kafkaConfig, List.of(partition.topic())).name("model-control")
+                .writable(SEND).build().start(this::apply);
     }
 
     void stop(@Observes ShutdownEvent stop) {
-        stopping = true;
-        if (consumer != null) {
-            consumer.wakeup();
-            producer.close(Duration.ofSeconds(5));
+        if (view != null) {
+            view.close();
         }
     }
 
     /** Waits until the records on the topic at start-up are applied; false when {@code timeout} passed first. */
     public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
-        return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return view.awaitCaughtUp(timeout);
     }
 
     /** Writes {@code control} for every replica and returns its offset. */
     public long write(ModelControl control) {
-        try {
-            return producer.send(new ProducerRecord<>(partition.topic(), control.model(), control.toJson()))
-                    .get(SEND.toSeconds(), TimeUnit.SECONDS).offset();
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot write to " + partition.topic() + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted writing to " + partition.topic(), e);
-        }
+        return view.write(control.model(), control.toJson()).offset();
     }
 
     /** Waits until this replica has applied the record at {@code offset}; false when {@code timeout} passed first. */
     public boolean awaitApplied(long offset, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (appliedLock) {
-            while (applied < offset) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                TimeUnit.NANOSECONDS.timedWait(appliedLock, left);
-            }
-            return true;
-        }
-    }
-
-    private void follow() {
-        while (!stopping) {
-            try {
-                consumer.assign(List.of(partition));
-                consumer.seekToBeginning(List.of(partition));
-                long end = consumer.endOffsets(List.of(partition)).get(partition);
-                if (consumer.position(partition) >= end) {
-                    caughtUp.countDown();
-                }
-                while (!stopping) {
-                    for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
-                        apply(record);
-                        markApplied(record.offset());
-                    }
-                    if (consumer.position(partition) >= end) {
-                        caughtUp.countDown();
-                    }
-                }
-            } catch (WakeupException e) {
-                return;
-            } catch (RuntimeException e) { // the broker gone, the topic missing: read it again from the start
-                if (stopping) {
-                    return;
-                }
-                LOG.warnf("model control: cannot read %s (%s); retrying", partition.topic(), e.getMessage());
-                sleep(Duration.ofSeconds(2));
-            }
-        }
+        return view.awaitOffset(partition, offset, timeout);
     }
 
     private void apply(ConsumerRecord<String, byte[]> record) {
@@ -163,20 +90,5 @@ public class ModelControlTopic {
         LOG.infof("model control: %s %s%s", control.model(), control.pinnedVersion().map(v -> "pinned to " + v)
                 .orElse("follows the newest artefact"), control.reason() == null ? "" : " (" + control.reason() + ")");
         repository.apply(control);
-    }
-
-    private void markApplied(long offset) {
-        synchronized (appliedLock) {
-            applied = Math.max(applied, offset);
-            appliedLock.notifyAll();
-        }
-    }
-
-    private static void sleep(Duration duration) {
-        try {
-            Thread.sleep(duration.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }
