@@ -117,6 +117,9 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
                     + "30000x30000 PNG decompression bomb every N ms (0: off; default: ${DEFAULT-VALUE})")
     int bombEveryMs;
 
+    /** The raw baseline's engine, made at its first use: without --artefact the engine is never started. */
+    private ComputeEngine engine;
+
     public static void main(String... args) {
         System.exit(new CommandLine(new LoadGeneratorCommand())
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
@@ -292,6 +295,9 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
             System.err.printf("%d requests failed%n", failures.get());
         }
         int total = Math.min(count.get(), MAX_SAMPLES);
+        if (total == 0) {
+            return new Point(Double.NaN, Double.NaN, 0); // every request failed, as reported above
+        }
         long[] all = Arrays.copyOf(latencies, total);
         Arrays.sort(all);
         return new Point(all[total / 2] / NANOS_PER_MS, all[(int) (total * 0.99)] / NANOS_PER_MS, total / (double) seconds);
@@ -321,7 +327,10 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
     /** The same artefact's forward pass in this process, batch = concurrency, one call after another. */
     private double rawImagesPerSecond(FashionMnist.Split test, int batch) throws Exception {
         ModelArtefact decoded = ArtefactCodec.decode(Files.readAllBytes(artefact));
-        try (InferenceModel served = InferenceModel.load(decoded, ComputeEngine.builder().build())) {
+        if (engine == null) {
+            engine = ComputeEngine.builder().build(); // made once, on the default device, as serving's is
+        }
+        try (InferenceModel served = InferenceModel.load(decoded, engine)) {
             float[] pixels = new float[batch * FashionMnist.PIXELS];
             for (int i = 0; i < pixels.length; i++) {
                 pixels[i] = Pixels.scale(test.images()[i % test.images().length]);

@@ -99,11 +99,10 @@ public class ModelSelector {
             LOG.infof("%s: %s", slot.name(), slot.problem().orElseThrow());
             return;
         }
-        fetch(slot, entry.get()).ifPresent(artefact -> {
-            if (!load(slot, artefact, false)) {
-                slot.problem("pinned to " + pin + ", which cannot be loaded (see refused)");
-            }
-        });
+        Optional<ModelArtefact> artefact = fetch(slot, entry.get());
+        if (artefact.isEmpty() || !load(slot, artefact.get(), false)) {
+            slot.problem("pinned to " + pin + ", which cannot be loaded (see refused)");
+        }
     }
 
     private void serveNewest(ModelSlot slot) {
