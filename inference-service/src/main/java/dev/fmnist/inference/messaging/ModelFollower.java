@@ -1,7 +1,6 @@
 package dev.fmnist.inference.messaging;
 
-import dev.fmnist.inference.serving.ModelSelector;
-import dev.fmnist.inference.serving.ModelSlots;
+import dev.fmnist.inference.serving.ModelRepository;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
@@ -13,9 +12,10 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 /**
- * Follows {@code fmnist.models} from the beginning and hands each artefact of a served model (the key
- * is its architecture label) to the {@link ModelSelector}. The model-control topic is read first, so a
- * pinned model never serves the newest artefact in between.
+ * Follows {@code fmnist.models} from the beginning and hands each artefact (the key is its
+ * architecture label) to the {@link ModelRepository}, which considers those of the models served
+ * here. The model-control topic is read first, so a pinned model never serves the newest artefact in
+ * between.
  */
 @ApplicationScoped
 public class ModelFollower {
@@ -24,10 +24,7 @@ public class ModelFollower {
     static final Duration CONTROL_CATCH_UP = Duration.ofSeconds(30);
 
     @Inject
-    ModelSlots slots;
-
-    @Inject
-    ModelSelector selector;
+    ModelRepository repository;
 
     @Inject
     ModelControlTopic control;
@@ -45,8 +42,7 @@ public class ModelFollower {
             controlRead = true;
         }
         long offset = record.getMetadata(IncomingKafkaRecordMetadata.class).map(m -> m.getOffset()).orElse(-1L);
-        slots.forArtefactKey(record.getKey() == null ? "" : record.getKey())
-                .ifPresent(slot -> selector.published(slot, offset, record.getPayload()));
+        repository.published(record.getKey() == null ? "" : record.getKey(), offset, record.getPayload());
         return record.ack();
     }
 }

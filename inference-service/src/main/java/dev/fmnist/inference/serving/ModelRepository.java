@@ -18,8 +18,8 @@ import java.util.Optional;
  * their readiness and index, and load/unload. Here a load pins a version, or without one follows the
  * newest again, and an unload drops the pin, for the whole fleet: the change is written to the
  * model-control topic and answered once this replica has applied it (every replica applies it as it
- * reads it). The gRPC and REST front ends ask it; the model-control topic's reader applies every
- * record through it. Refusals are gRPC statuses naming the field, which the REST front end maps to
+ * reads it). The gRPC and REST front ends ask it; the readers of the models and model-control
+ * topics hand it every artefact and record. Refusals are gRPC statuses naming the field, which the REST front end maps to
  * HTTP.
  */
 @ApplicationScoped
@@ -127,6 +127,17 @@ public class ModelRepository {
     /** Drops {@code slot}'s pin for the fleet: it follows the newest artefact again. */
     public void unload(ModelSlot slot, String reason) {
         change(slot, ModelControl.followNewest(slot.name(), reason));
+    }
+
+    /**
+     * An artefact read at {@code offset} on the models topic under {@code artefactKey} (e.g.
+     * {@code compare(k=3)}): considered for the model served under that key, if any (true); the
+     * {@link ModelSelector} decides whether it goes live.
+     */
+    public boolean published(String artefactKey, long offset, byte[] artefact) {
+        Optional<ModelSlot> slot = slots.forArtefactKey(artefactKey);
+        slot.ifPresent(s -> selector.published(s, offset, artefact));
+        return slot.isPresent();
     }
 
     /**

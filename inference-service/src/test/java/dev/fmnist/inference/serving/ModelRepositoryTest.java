@@ -14,6 +14,7 @@ import dev.fmnist.inference.metrics.ServingMetrics;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import jakarta.enterprise.inject.Vetoed;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -42,6 +43,7 @@ class ModelRepositoryTest {
             int threadsPerForward) implements InferenceConfig.Batching {}
 
     /** The topic as this replica sees it: a write is applied to the slot by the time awaitApplied asks. */
+    @Vetoed // inherits @ApplicationScoped: without this the @QuarkusTests would find two model-control topics
     private static final class AppliedAtOnce extends ModelControlTopic {
         final List<ModelControl> written = new ArrayList<>();
         RuntimeException writeFailure;
@@ -67,6 +69,7 @@ class ModelRepositoryTest {
     }
 
     /** The slots of the served models without their CDI start-up (which would start the engine). */
+    @Vetoed
     private static final class FixedSlots extends ModelSlots {
         private final List<ModelSlot> fixed;
 
@@ -91,6 +94,11 @@ class ModelRepositoryTest {
             }
             return find(name).orElseThrow(() -> Status.NOT_FOUND.withDescription(field + ": unknown model '" + name
                     + "'").asRuntimeException());
+        }
+
+        @Override
+        public Optional<ModelSlot> forArtefactKey(String key) {
+            return fixed.stream().filter(s -> s.artefactKey().equals(key)).findFirst();
         }
 
         @Override
@@ -236,8 +244,11 @@ class ModelRepositoryTest {
     }
 
     @Test
-    void aControlRecordForAModelServedElsewhereIsNotApplied() {
+    void recordsForAModelServedElsewhereAreLeftAlone() {
         assertThat(repository.apply(ModelControl.followNewest("compare-k3", "elsewhere"))).isFalse();
+        assertThat(repository.published("compare(k=3)", 2, new byte[0])).isFalse();
+
         assertThat(mlp.control()).isEmpty();
+        assertThat(mlp.published().newestFirst()).hasSize(2);
     }
 }
