@@ -23,12 +23,12 @@ run() { # name, then train options
     --out "$out/$name.zip" > "$out/$name.jsonl"
   tail -n 1 "$out/$name.jsonl" >&2
 }
-run mlp --model mlp
-run baseline --model baseline
+run mlp --architecture mlp
+run baseline --architecture baseline
 for k in 3 4 5 6 7 8; do
-  run "compare-k$k" --model compare --k "$k"
+  run "compare-k$k" --architecture compare -k "$k"
 done
-run better --model better
+run better --architecture better
 "$root/bin/trainer" plot-sweep --parameter k --title "CompareNet: test accuracy against kernel size k" \
   --out "$out/compare-k-sweep.png" "$out"/compare-k[3-8].jsonl
 rm -f "$out"/*.zip

@@ -32,7 +32,7 @@ trap cleanup EXIT
 "$root/deploy/kafka/kafka.sh" topics
 bootstrap=127.0.0.1:$KAFKA_PORT
 for model in better mlp; do
-  "$root/bin/trainer" train --model "$model" --epochs 1 --limit 2000 --out "$work/$model.zip" > "$work/train-$model.log" 2>&1
+  "$root/bin/trainer" train --architecture "$model" --epochs 1 --train-limit 2000 --out "$work/$model.zip" > "$work/train-$model.log" 2>&1
   kcat -P -b "$bootstrap" -t bench.models -k "$model" -X message.max.bytes=20971520 "$work/$model.zip"
 done
 KAFKA_BOOTSTRAP_SERVERS=$bootstrap GRPC_PORT=$grpc HTTP_PORT=$http JAVA_OPTS="-Dfmnist.serving.models=better,mlp" \

@@ -21,9 +21,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 # The recipe, written down once: README and RESULTS.md quote it.
-BETTER_BN_RECIPE=(--model better-bn --epochs 11 --batch-size 250 --lr 0.003 --lr-schedule onecycle
+BETTER_BN_RECIPE=(--architecture better-bn --epochs 11 --batch-size 250 --learning-rate 0.003 --lr-schedule onecycle
   --weight-decay 0.05 --label-smoothing 0.1 --dropout 0.3 --flip --train-accuracy NONE)
-SEED_RECIPE=(--model better)  # the defaults are the seed's recipe
+SEED_RECIPE=(--architecture better)  # the defaults are the seed's recipe
 mkdir -p "$out"
 times="$out/better-bn-times.tsv"
 run() { # name, seed, then train options

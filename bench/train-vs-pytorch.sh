@@ -25,8 +25,8 @@ jemalloc=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 
-ours()     { "$root/bin/trainer" train --model better --epochs 1 --limit "$limit" --threads "$threads" \
-               --train-accuracy NONE --out "$log/better.zip"; }
+ours()     { "$root/bin/trainer" train --architecture better --epochs 1 --train-limit "$limit" --threads "$threads" \
+               --train-accuracy none --out "$log/better.zip"; }
 ours_glibc() { FMNIST_NO_JEMALLOC=1 ours; }
 peer_run() { /usr/bin/python3 "$peer" --model better --epochs 1 --limit "$limit" --threads "$threads" --loader "$1"; }
 peer_tensor() { peer_run tensor; }
@@ -42,13 +42,13 @@ for rep in $(seq 1 "$reps"); do
 done
 "$root/bin/trainer" matmul --threads "$threads" > "$log/matmul.json"
 echo "memory: 10 epochs on 5000 images" >&2
-"$root/bin/trainer" train --model better --epochs 10 --limit 5000 --threads "$threads" --train-accuracy NONE \
+"$root/bin/trainer" train --architecture better --epochs 10 --train-limit 5000 --threads "$threads" --train-accuracy none \
   --out "$log/rss.zip" | grep '"epoch"' > "$log/rss.jsonl"
 
 profile_images=5000
 echo "profile: oneDNN convolution primitives on $profile_images images" >&2
-ONEDNN_VERBOSE=profile_exec "$root/bin/trainer" train --model better --epochs 1 --limit "$profile_images" \
-  --threads "$threads" --train-accuracy NONE --out "$log/profile.zip" > "$log/profile.txt"
+ONEDNN_VERBOSE=profile_exec "$root/bin/trainer" train --architecture better --epochs 1 --train-limit "$profile_images" \
+  --threads "$threads" --train-accuracy none --out "$log/profile.zip" > "$log/profile.txt"
 
 /usr/bin/python3 - "$log" "$limit" "$threads" "$reps" "$profile_images" "${contenders[@]}" <<'PY'
 import json, math, statistics, sys
