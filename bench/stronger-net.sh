@@ -22,7 +22,7 @@ while [ $# -gt 0 ]; do
 done
 # The recipe, written down once: README and RESULTS.md quote it.
 BETTER_BN_RECIPE=(--architecture better-bn --epochs 11 --batch-size 250 --learning-rate 0.003 --lr-schedule onecycle
-  --weight-decay 0.05 --label-smoothing 0.1 --dropout 0.3 --flip --train-accuracy NONE)
+  --weight-decay 0.05 --label-smoothing 0.1 --dropout 0.3 --flip --train-accuracy none)
 SEED_RECIPE=(--architecture better)  # the defaults are the seed's recipe
 mkdir -p "$out"
 times="$out/better-bn-times.tsv"
