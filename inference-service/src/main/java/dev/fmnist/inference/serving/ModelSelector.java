@@ -20,7 +20,8 @@ import org.jboss.logging.Logger;
  * newest, a new artefact goes live if it passes the accuracy floor; pinned, only the pinned version
  * is served, fetched again from the models topic if it is not at hand, and the floor does not apply
  * (the operator chose it). Anything that cannot be served is refused with its reason and the live
- * version keeps serving. Both topics' readers call in here; each slot takes one decision at a time.
+ * version keeps serving. Both topics' readers call in here, through the {@link ModelRepository}; each
+ * slot takes one decision at a time.
  */
 @ApplicationScoped
 public class ModelSelector {
