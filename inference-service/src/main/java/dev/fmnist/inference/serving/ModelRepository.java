@@ -19,8 +19,8 @@ import java.util.Optional;
  * newest again, and an unload drops the pin, for the whole fleet: the change is written to the
  * model-control topic and answered once this replica has applied it (every replica applies it as it
  * reads it). The gRPC and REST front ends ask it; the readers of the models and model-control
- * topics hand it every artefact and record. Refusals are gRPC statuses naming the field, which the REST front end maps to
- * HTTP.
+ * topics hand it every artefact and record. Refusals are gRPC statuses naming the field (the
+ * protocol's own codes), which the REST front end maps to HTTP.
  */
 @ApplicationScoped
 public class ModelRepository {
