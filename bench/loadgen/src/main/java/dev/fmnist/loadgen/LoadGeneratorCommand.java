@@ -42,6 +42,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -316,10 +317,16 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
             } else {
                 failures.incrementAndGet();
             }
-            if (now < end) {
+            if (now >= end) {
+                finished.countDown();
+            } else if (failure == null) {
                 issue(calls, index + clients, clients, end, latencies, count, failures, finished);
             } else {
-                finished.countDown();
+                // a failure can complete inside the call that started it (no server to reach): the
+                // next call starts on the pool, so a client that only fails does not recurse until
+                // its stack overflows and the run waits for it for ever
+                ForkJoinPool.commonPool().execute(() -> issue(calls, index + clients, clients, end, latencies, count,
+                        failures, finished));
             }
         });
     }
