@@ -9,6 +9,7 @@ import dev.fmnist.inference.serving.ModelRepository;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -45,18 +46,26 @@ public class ModelControlTopic {
     ServingMetrics metrics;
 
     private TopicPartition partition;
-    private CompactedTopicView view;
+    /**
+     * Made with the bean, read from at start-up: the Kafka channels start before the StartupEvent, and
+     * the models-topic follower already waits on it ({@link #awaitCaughtUp}).
+     */
+    private volatile CompactedTopicView view;
 
-    void start(@Observes StartupEvent start) {
+    @PostConstruct
+    void open() {
         partition = new TopicPartition(Topic.MODEL_CONTROL.name(config.kafka().topicPrefix()), 0);
         view = CompactedTopicView.builder(kafkaConfig, List.of(partition.topic())).name("model-control")
-                .writable(SEND).build().start(this::apply);
+                .writable(SEND).build();
     }
 
+    void start(@Observes StartupEvent start) {
+        view.start(this::apply);
+    }
+
+    /** Safe also when the application stops before it started: the view then has nothing to stop. */
     void stop(@Observes ShutdownEvent stop) {
-        if (view != null) {
-            view.close();
-        }
+        view.close();
     }
 
     /** Waits until the records on the topic at start-up are applied; false when {@code timeout} passed first. */

@@ -8,6 +8,7 @@ import dev.fmnist.trainer.config.TrainerConfig;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -16,6 +17,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.jboss.logging.Logger;
@@ -42,24 +44,40 @@ public class ExperimentStates {
     TrainerConfig config;
 
     private String topic;
-    private CompactedTopicView view;
+    /**
+     * Made with the bean, read from at start-up: the Kafka channels start before the StartupEvent,
+     * and their consumers already wait on it ({@link #awaitReady}) and ask it ({@link #isReady}).
+     */
+    private volatile CompactedTopicView view;
+    // the view's polling thread's own: what the start-up line reports
+    private long startedNanos;
+    private long records;
 
-    void start(@Observes StartupEvent start) {
+    @PostConstruct
+    void open() {
         topic = Topic.EXPERIMENT_STATE.name(config.kafka().topicPrefix());
         view = CompactedTopicView.builder(kafkaConfig, List.of(topic)).name("experiment-states").writable(CATCH_UP)
-                .build().start(new CompactedTopicView.RecordHandler() {
-                    @Override
-                    public void handle(ConsumerRecord<String, byte[]> record) {
-                        apply(record);
-                    }
-
-                    @Override
-                    public void caughtUp() {
-                        LOG.infof("experiment state: %d experiments known", table.size());
-                    }
-                });
+                .build();
     }
 
+    void start(@Observes StartupEvent start) {
+        startedNanos = System.nanoTime(); // before the polling thread starts: it sees the value
+        view.start(new CompactedTopicView.RecordHandler() {
+            @Override
+            public void handle(ConsumerRecord<String, byte[]> record) {
+                records++;
+                apply(record);
+            }
+
+            @Override
+            public void caughtUp() { // bench/history-startup.sh reads this line
+                LOG.infof("experiment state: %d records read in %d ms, %d experiments known", records,
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos), table.size());
+            }
+        });
+    }
+
+    /** Safe also when the application stops before it started: the view then has nothing to stop. */
     void stop(@Observes ShutdownEvent stop) {
         view.close();
     }
