@@ -37,23 +37,30 @@ import org.slf4j.LoggerFactory;
 /**
  * A topic read the way a compacted topic is read: every partition from the beginning up to the end
  * offsets taken when reading starts ({@link #awaitCaughtUp caught up}), then followed. Each record goes
- * to one {@link RecordHandler} on the one thread that polls, so the handler needs no locks of its own;
- * a record the handler throws on is logged and counted ({@link #failedRecords}), and reading goes on.
+ * to one {@link RecordHandler} on the one thread that polls, so the handler needs no locks of its own.
  * Writers wait for what they wrote to be applied ({@link #awaitApplied}); with {@link Builder#writable}
  * the view is also the writer, and says where Kafka's own partitioner puts a key ({@link #partitionOf}).
  *
  * <p>Services {@link #start} it on a thread of its own that outlives a lost broker (it logs, waits and
- * reads on from where it was); the CLI {@link #run}s it on its own thread and gets the error.
+ * reads on from where it was) and a record the handler throws on (logged and counted,
+ * {@link #failedRecords}, and reading goes on); the CLI {@link #run}s it on its own thread and gets
+ * the error, the broker's or the handler's.
  */
 public final class CompactedTopicView implements AutoCloseable {
 
     /** What the view hands records to, on its polling thread. */
     public interface RecordHandler {
 
-        /** Applies one record; whatever it throws is logged and counted, and reading goes on. */
+        /**
+         * Applies one record. What it throws ends {@link #run} with that exception (a checked one
+         * wrapped); under {@link #start} it is logged and counted, and reading goes on.
+         */
         void handle(ConsumerRecord<String, byte[]> record) throws Exception;
 
-        /** Called once, after the records that were on the topic when reading began are all handled. */
+        /**
+         * Called once, after the records that were on the topic when reading began are all handled;
+         * what it throws goes where {@link #handle}'s does.
+         */
         default void caughtUp() {}
     }
 
@@ -86,6 +93,8 @@ public final class CompactedTopicView implements AutoCloseable {
     private Set<TopicPartition> behind;
     private long handled;
     private long startedNanos;
+    /** {@link #run}: the handler's exception ends the reading and goes to the caller. */
+    private boolean handlerErrorsEnd;
 
     private CompactedTopicView(Builder builder) {
         this.name = builder.name;
@@ -129,7 +138,8 @@ public final class CompactedTopicView implements AutoCloseable {
     /**
      * Reads on the calling thread until {@link #stop} (from the handler, too) or {@link #close}; a topic
      * that does not exist is an {@link UnknownTopicOrPartitionException}, a broker out of reach another
-     * {@link org.apache.kafka.common.KafkaException}.
+     * {@link org.apache.kafka.common.KafkaException}, and what the handler throws ends the reading (the
+     * consumer closed) with that exception, a checked one wrapped in an {@link IllegalStateException}.
      */
     public void run(RecordHandler handler) {
         Objects.requireNonNull(handler, "handler");
@@ -269,6 +279,7 @@ public final class CompactedTopicView implements AutoCloseable {
 
     private void read(RecordHandler handler, boolean retry) {
         startedNanos = System.nanoTime();
+        handlerErrorsEnd = !retry;
         try (KafkaConsumer<String, byte[]> reading = new KafkaConsumer<>(consumerConfig, new StringDeserializer(),
                 new ByteArrayDeserializer())) {
             consumer = reading;
@@ -347,6 +358,13 @@ public final class CompactedTopicView implements AutoCloseable {
             handler.handle(record);
         } catch (Exception e) {
             failed.incrementAndGet();
+            if (handlerErrorsEnd) { // the caller's: a command must not succeed past a record it could not apply
+                stopping = true;
+                throw e instanceof RuntimeException unchecked ? unchecked
+                        : new IllegalStateException(name + ": the record at " + record.topic() + "-"
+                                + record.partition() + "@" + record.offset() + " (key '" + record.key()
+                                + "') was not applied: " + e.getMessage(), e);
+            }
             LOG.warn("{}: the record at {}-{}@{} (key '{}') was not applied", name, record.topic(), record.partition(),
                     record.offset(), record.key(), e);
         }
@@ -373,6 +391,10 @@ public final class CompactedTopicView implements AutoCloseable {
         try {
             handler.caughtUp();
         } catch (RuntimeException e) {
+            if (handlerErrorsEnd) {
+                stopping = true;
+                throw e;
+            }
             LOG.warn("{}: the handler failed on catching up", name, e);
         }
         caughtUp.countDown(); // after the handler's turn: who awaits it sees what the handler did

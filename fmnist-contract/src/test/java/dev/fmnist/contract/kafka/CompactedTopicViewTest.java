@@ -198,6 +198,46 @@ class CompactedTopicViewTest {
         }
     }
 
+    @Test
+    void runEndsWithWhatTheHandlerThrowsAndHandsNothingMore() {
+        String topic = Topic.MODEL_CONTROL.name(prefix);
+        for (String key : List.of("a", "bad", "c")) {
+            send(topic, key);
+        }
+        IllegalArgumentException thrown = new IllegalArgumentException("not a control record");
+        try (CompactedTopicView view = CompactedTopicView.builder(CONNECTION, List.of(topic)).name("run-throws").build()) {
+            assertThatThrownBy(() -> view.run(record -> {
+                if (record.key().equals("bad")) {
+                    throw thrown;
+                }
+                handled.add(record.key());
+            })).isSameAs(thrown);
+            assertThat(handled).containsExactly("a");
+            assertThat(view.failedRecords()).isEqualTo(1);
+        }
+
+        try (CompactedTopicView view = CompactedTopicView.builder(CONNECTION, List.of(topic)).name("run-throws").build()) {
+            Exception checked = new Exception("cannot apply");
+            assertThatThrownBy(() -> view.run(record -> {
+                throw checked;
+            })).isInstanceOf(IllegalStateException.class).hasCause(checked)
+                    .hasMessageContaining(topic + "-0@0").hasMessageContaining("key 'a'");
+        }
+
+        try (CompactedTopicView view = CompactedTopicView.builder(CONNECTION, List.of(topic)).name("run-throws").build()) {
+            IllegalStateException atCatchUp = new IllegalStateException("no history");
+            assertThatThrownBy(() -> view.run(new CompactedTopicView.RecordHandler() {
+                @Override
+                public void handle(ConsumerRecord<String, byte[]> record) {}
+
+                @Override
+                public void caughtUp() {
+                    throw atCatchUp;
+                }
+            })).isSameAs(atCatchUp);
+        }
+    }
+
     private CompactedTopicView open(CompactedTopicView view) {
         opened.add(view);
         return view;
