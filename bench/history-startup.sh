@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Start-up and `fmnist list` against a long history: writes N synthetic ended experiments (default
 # 100,000) to the experiment-state topic of the broker at $KAFKA_BOOTSTRAP_SERVERS (kcat), then times
-# a trainer's start-up to ready (its "experiment state: ... read in ... ms" line) and `fmnist list`.
+# a trainer's start-up to ready (its "experiment state: N records read in X ms, M experiments known"
+# line, which ExperimentStates logs once the history is read) and `fmnist list`.
 # Uses its own topic prefix, so a live stack on the same broker is untouched.
 #   bench/history-startup.sh [N]
 set -euo pipefail
@@ -37,12 +38,13 @@ start=$(date +%s%N)
 FMNIST_TOPIC_PREFIX="$prefix" HTTP_PORT=0 FMNIST_TRAINER_WORKER=bench-startup KAFKA_BOOTSTRAP_SERVERS="$bootstrap" \
   java -Xmx1g -jar trainer-service/target/quarkus-app/quarkus-run.jar > "$work/trainer.log" 2>&1 &
 trainer=$!
-until grep -q "experiment state:" "$work/trainer.log"; do
+ready_line='experiment state: [0-9]* records read in [0-9]* ms, [0-9]* experiments known'
+until grep -q "$ready_line" "$work/trainer.log"; do
   kill -0 "$trainer" || { cat "$work/trainer.log" >&2; exit 1; }
   sleep 0.2
 done
 ready_ms=$((($(date +%s%N) - start) / 1000000))
-echo "trainer: $(grep -o 'experiment state:.*' "$work/trainer.log"); process start to ready ${ready_ms} ms"
+echo "trainer: $(grep -o "$ready_line" "$work/trainer.log"); process start to ready ${ready_ms} ms"
 kill "$trainer"
 
 start=$(date +%s%N)
