@@ -7,7 +7,7 @@ import dev.fmnist.cli.CapturedRun;
 import dev.fmnist.cli.ExitCode;
 import dev.fmnist.cli.output.Json;
 import dev.fmnist.contract.experiments.ExperimentRequest;
-import dev.fmnist.contract.experiments.RequestFields;
+import dev.fmnist.contract.fields.RequestFields;
 import dev.fmnist.contract.experiments.RequestParser;
 import dev.fmnist.contract.experiments.RequestWriter;
 import dev.fmnist.contract.networks.Architecture;

@@ -1,5 +1,6 @@
 package dev.fmnist.contract.data;
 
+import dev.fmnist.contract.fields.RequestFields;
 import java.util.Arrays;
 import java.util.Random;
 
@@ -60,7 +61,7 @@ public record FashionMnist(Split train, Split test, String source) {
          */
         public Split[] holdOut(int n, long seed) {
             if (n <= 0 || n >= size()) {
-                throw new IllegalArgumentException("validationSplit: must be between 1 and " + (size() - 1)
+                throw new IllegalArgumentException(RequestFields.VALIDATION_SPLIT + ": must be between 1 and " + (size() - 1)
                         + " for a training set of " + size() + " images, got " + n);
             }
             int[] order = new int[size()];

@@ -1,13 +1,16 @@
 package dev.fmnist.contract.experiments;
 
-import static dev.fmnist.contract.experiments.RequestFields.BATCH_SIZE;
-import static dev.fmnist.contract.experiments.RequestFields.DROPOUT;
-import static dev.fmnist.contract.experiments.RequestFields.K;
-import static dev.fmnist.contract.experiments.RequestFields.LABEL_SMOOTHING;
-import static dev.fmnist.contract.experiments.RequestFields.LEARNING_RATE;
-import static dev.fmnist.contract.experiments.RequestFields.MOMENTUM;
-import static dev.fmnist.contract.experiments.RequestFields.WEIGHT_DECAY;
+import static dev.fmnist.contract.fields.RequestFields.BATCH_SIZE;
+import static dev.fmnist.contract.fields.RequestFields.DROPOUT;
+import static dev.fmnist.contract.fields.RequestFields.K;
+import static dev.fmnist.contract.fields.RequestFields.LABEL_SMOOTHING;
+import static dev.fmnist.contract.fields.RequestFields.LEARNING_RATE;
+import static dev.fmnist.contract.fields.RequestFields.MOMENTUM;
+import static dev.fmnist.contract.fields.RequestFields.WEIGHT_DECAY;
+import static dev.fmnist.contract.fields.RequestFields.element;
+import static dev.fmnist.contract.fields.RequestFields.path;
 
+import dev.fmnist.contract.fields.RequestFields;
 import dev.fmnist.contract.networks.Architecture;
 import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.training.HyperParameters;
@@ -67,7 +70,8 @@ public record ExperimentRequest(
             NetworkSpec childNetwork = network;
             HyperParameters.Builder hp = hyperParameters.toBuilder();
             for (Map.Entry<String, Double> option : options.get(i).entrySet()) {
-                String field = sweep.isRandom() ? "sweep.space." + option.getKey() : "sweep.values[" + i + "]";
+                String field = sweep.isRandom() ? path(RequestFields.SWEEP, RequestFields.SPACE, option.getKey())
+                        : element(path(RequestFields.SWEEP, RequestFields.VALUES), i);
                 String drawn = sweep.isRandom() ? "trial " + i + " drew " + format(option.getValue()) + ": " : "";
                 try {
                     double value = option.getValue();
@@ -102,14 +106,14 @@ public record ExperimentRequest(
      */
     private RequestRejectedException childRejected(int i, Map<String, Double> drawnOptions, IllegalArgumentException e) {
         if (!sweep.isRandom()) {
-            return new RequestRejectedException("sweep.values[" + i + "]", e.getMessage());
+            return new RequestRejectedException(element(path(RequestFields.SWEEP, RequestFields.VALUES), i), e.getMessage());
         }
         String message = String.valueOf(e.getMessage());
         int colon = message.indexOf(": ");
         String option = colon > 0 ? message.substring(0, colon) : "";
         Double drawn = drawnOptions.get(option);
-        return drawn == null ? new RequestRejectedException("sweep.space", "trial " + i + ": " + message)
-                : new RequestRejectedException("sweep.space." + option, "trial " + i + " drew " + format(drawn) + ": "
+        return drawn == null ? new RequestRejectedException(path(RequestFields.SWEEP, RequestFields.SPACE), "trial " + i + ": " + message)
+                : new RequestRejectedException(path(RequestFields.SWEEP, RequestFields.SPACE, option), "trial " + i + " drew " + format(drawn) + ": "
                         + message.substring(colon + 2));
     }
 
@@ -245,7 +249,8 @@ public record ExperimentRequest(
             HyperParameters hyperParameters = hyperParameters();
             if (sweep != null && !architecture.takesKernelSize()
                     && (K.equals(sweep.parameter()) || sweep.isRandom() && sweep.space().containsKey(K))) {
-                throw new RequestRejectedException(sweep.isRandom() ? "sweep.space.k" : "sweep.parameter",
+                throw new RequestRejectedException(sweep.isRandom() ? path(RequestFields.SWEEP, RequestFields.SPACE, K)
+                        : path(RequestFields.SWEEP, RequestFields.PARAMETER),
                         "k does not apply to " + architecture.id() + "; only compare takes k");
             }
             if (sweep != null && sweep.isRandom() && hyperParameters.validationSplit() == 0) {

@@ -1,5 +1,11 @@
 package dev.fmnist.contract.experiments;
 
+import static dev.fmnist.contract.fields.RequestFields.GRACE_PERIOD;
+import static dev.fmnist.contract.fields.RequestFields.MEDIAN_STOPPING;
+import static dev.fmnist.contract.fields.RequestFields.MIN_TRIALS;
+import static dev.fmnist.contract.fields.RequestFields.SWEEP;
+import static dev.fmnist.contract.fields.RequestFields.path;
+
 /**
  * Katib's and Ray Tune's median stopping rule for a random search: a trial whose validation accuracy
  * after an epoch is below the median of the other trials' at that same epoch is stopped there, once
@@ -16,11 +22,11 @@ public record MedianStopping(int minTrials, int gracePeriod) {
 
     public MedianStopping {
         if (minTrials < 1 || minTrials > MAX_MIN_TRIALS) {
-            throw new IllegalArgumentException("sweep.medianStopping.minTrials: must be between 1 and "
+            throw new IllegalArgumentException(path(SWEEP, MEDIAN_STOPPING, MIN_TRIALS) + ": must be between 1 and "
                     + MAX_MIN_TRIALS + ", got " + minTrials);
         }
         if (gracePeriod < 1) {
-            throw new IllegalArgumentException("sweep.medianStopping.gracePeriod: must be at least 1, got " + gracePeriod);
+            throw new IllegalArgumentException(path(SWEEP, MEDIAN_STOPPING, GRACE_PERIOD) + ": must be at least 1, got " + gracePeriod);
         }
     }
 }

@@ -1,12 +1,13 @@
 package dev.fmnist.contract.experiments;
 
-import static dev.fmnist.contract.experiments.RequestFields.*;
+import static dev.fmnist.contract.fields.RequestFields.*;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fmnist.contract.fields.RequestFields;
 import dev.fmnist.contract.networks.Architecture;
 import dev.fmnist.contract.training.EarlyStopping;
 import dev.fmnist.contract.training.HyperParameters;
@@ -230,7 +231,7 @@ public final class RequestParser {
             if (values != null && values.isArray() && values.size() <= Sweep.MAX_VALUES) {
                 for (int i = 0; i < values.size(); i++) {
                     if (!values.get(i).isNumber()) {
-                        throw wrongType(path(SWEEP, VALUES) + "[" + i + "]", "a number", values.get(i));
+                        throw wrongType(element(path(SWEEP, VALUES), i), "a number", values.get(i));
                     }
                 }
             }

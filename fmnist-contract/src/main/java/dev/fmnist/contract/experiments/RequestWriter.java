@@ -1,11 +1,12 @@
 package dev.fmnist.contract.experiments;
 
-import static dev.fmnist.contract.experiments.RequestFields.*;
+import static dev.fmnist.contract.fields.RequestFields.*;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fmnist.contract.fields.RequestFields;
 import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.training.Augmentation;
 import dev.fmnist.contract.training.EarlyStopping;

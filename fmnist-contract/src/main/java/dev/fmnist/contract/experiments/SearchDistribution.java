@@ -2,6 +2,7 @@ package dev.fmnist.contract.experiments;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import dev.fmnist.contract.fields.RequestFields;
 import java.util.List;
 import java.util.Map;
 import java.util.random.RandomGenerator;
@@ -16,10 +17,10 @@ import java.util.random.RandomGenerator;
  */
 public record SearchDistribution(String kind, List<Double> values) {
 
-    public static final String UNIFORM = "uniform";
-    public static final String LOG_UNIFORM = "logUniform";
-    public static final String CHOICE = "choice";
-    public static final List<String> KINDS = List.of(UNIFORM, LOG_UNIFORM, CHOICE);
+    public static final String UNIFORM = RequestFields.UNIFORM;
+    public static final String LOG_UNIFORM = RequestFields.LOG_UNIFORM;
+    public static final String CHOICE = RequestFields.CHOICE;
+    public static final List<String> KINDS = RequestFields.DISTRIBUTION_FIELDS;
     public static final int MAX_CHOICES = 20;
 
     public SearchDistribution {
@@ -32,12 +33,12 @@ public record SearchDistribution(String kind, List<Double> values) {
         }
         if (kind.equals(CHOICE)) {
             if (values.isEmpty() || values.size() > MAX_CHOICES) {
-                throw new IllegalArgumentException("choice: must list 1 to " + MAX_CHOICES + " values, got " + values.size());
+                throw new IllegalArgumentException(CHOICE + ": must list 1 to " + MAX_CHOICES + " values, got " + values.size());
             }
         } else if (values.size() != 2 || !(values.get(0) < values.get(1))) {
             throw new IllegalArgumentException(kind + ": must be [low, high] with low below high, got " + values);
         } else if (kind.equals(LOG_UNIFORM) && values.get(0) <= 0) {
-            throw new IllegalArgumentException("logUniform: bounds must be above 0, got " + values);
+            throw new IllegalArgumentException(LOG_UNIFORM + ": bounds must be above 0, got " + values);
         }
     }
 

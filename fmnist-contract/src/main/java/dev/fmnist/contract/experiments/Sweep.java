@@ -1,7 +1,20 @@
 package dev.fmnist.contract.experiments;
 
+import static dev.fmnist.contract.fields.RequestFields.MEDIAN_STOPPING;
+import static dev.fmnist.contract.fields.RequestFields.MIN_TRIALS;
+import static dev.fmnist.contract.fields.RequestFields.PARALLEL_TRIALS;
+import static dev.fmnist.contract.fields.RequestFields.PARAMETER;
+import static dev.fmnist.contract.fields.RequestFields.SEED;
+import static dev.fmnist.contract.fields.RequestFields.SPACE;
+import static dev.fmnist.contract.fields.RequestFields.SWEEP;
+import static dev.fmnist.contract.fields.RequestFields.TRIALS;
+import static dev.fmnist.contract.fields.RequestFields.TYPE;
+import static dev.fmnist.contract.fields.RequestFields.VALUES;
+import static dev.fmnist.contract.fields.RequestFields.path;
+
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.fmnist.contract.fields.RequestFields;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -45,47 +58,47 @@ public record Sweep(String type, String parameter, List<Double> values, Integer 
     public Sweep {
         type = type == null ? GRID : type;
         if (!TYPES.contains(type)) {
-            throw new IllegalArgumentException("sweep.type: must be one of " + TYPES + ", got \"" + type + "\"");
+            throw new IllegalArgumentException(path(SWEEP, TYPE) + ": must be one of " + TYPES + ", got \"" + type + "\"");
         }
         if (parallelTrials != null && (parallelTrials < 1 || parallelTrials > MAX_TRIALS)) {
-            throw new IllegalArgumentException("sweep.parallelTrials: must be between 1 and " + MAX_TRIALS + ", got "
+            throw new IllegalArgumentException(path(SWEEP, PARALLEL_TRIALS) + ": must be between 1 and " + MAX_TRIALS + ", got "
                     + parallelTrials);
         }
         if (type.equals(GRID)) {
-            if (!PARAMETERS.contains(parameter)) {
-                throw new IllegalArgumentException("sweep.parameter: must be one of " + PARAMETERS + ", got "
+            if (parameter == null || !PARAMETERS.contains(parameter)) { // List.of's contains throws on null
+                throw new IllegalArgumentException(path(SWEEP, PARAMETER) + ": must be one of " + PARAMETERS + ", got "
                         + (parameter == null ? "nothing" : "\"" + parameter + "\""));
             }
             if (values == null || values.isEmpty() || values.size() > MAX_VALUES) {
-                throw new IllegalArgumentException("sweep.values: must be an array of 1 to " + MAX_VALUES + " numbers");
+                throw new IllegalArgumentException(path(SWEEP, VALUES) + ": must be an array of 1 to " + MAX_VALUES + " numbers");
             }
             values = List.copyOf(values);
             if (values.stream().distinct().count() != values.size()) {
-                throw new IllegalArgumentException("sweep.values: must not repeat a value");
+                throw new IllegalArgumentException(path(SWEEP, VALUES) + ": must not repeat a value");
             }
             if (trials != null || space != null || medianStopping != null || seed != null) {
-                throw new IllegalArgumentException("sweep." + (trials != null ? "trials" : space != null ? "space"
-                        : seed != null ? "seed" : "medianStopping") + ": belongs to a random search (\"type\": \"random\")");
+                throw new IllegalArgumentException(path(SWEEP, trials != null ? TRIALS : space != null ? SPACE
+                        : seed != null ? SEED : MEDIAN_STOPPING) + ": belongs to a random search (\"type\": \"random\")");
             }
         } else {
             if (parameter != null || values != null) {
-                throw new IllegalArgumentException("sweep." + (parameter != null ? "parameter" : "values")
+                throw new IllegalArgumentException(path(SWEEP, parameter != null ? PARAMETER : VALUES)
                         + ": belongs to a grid; a random search draws from \"space\"");
             }
             if (trials == null || trials < 1 || trials > MAX_TRIALS) {
-                throw new IllegalArgumentException("sweep.trials: must be between 1 and " + MAX_TRIALS + ", got " + trials);
+                throw new IllegalArgumentException(path(SWEEP, TRIALS) + ": must be between 1 and " + MAX_TRIALS + ", got " + trials);
             }
             if (space == null || space.isEmpty()) {
-                throw new IllegalArgumentException("sweep.space: must name at least one of " + SEARCHABLE);
+                throw new IllegalArgumentException(path(SWEEP, SPACE) + ": must name at least one of " + SEARCHABLE);
             }
             for (String name : space.keySet()) {
                 if (!SEARCHABLE.contains(name)) {
-                    throw new IllegalArgumentException("sweep.space." + name + ": is not searchable; searchable: "
+                    throw new IllegalArgumentException(path(SWEEP, SPACE, name) + ": is not searchable; searchable: "
                             + SEARCHABLE);
                 }
             }
             if (medianStopping != null && medianStopping.minTrials() >= trials) {
-                throw new IllegalArgumentException("sweep.medianStopping.minTrials: must be below trials (" + trials
+                throw new IllegalArgumentException(path(SWEEP, MEDIAN_STOPPING, MIN_TRIALS) + ": must be below trials (" + trials
                         + "), or no trial could ever be compared, got " + medianStopping.minTrials());
             }
             space = Collections.unmodifiableSortedMap(new TreeMap<>(space)); // sorted: the draw order, and so the trials, follow from the names

@@ -1,5 +1,8 @@
 package dev.fmnist.contract.networks;
 
+import static dev.fmnist.contract.fields.RequestFields.ARCHITECTURE;
+import static dev.fmnist.contract.fields.RequestFields.K;
+
 /**
  * An architecture and its options: what a request, a manifest or the command line names.
  *
@@ -15,14 +18,14 @@ public record NetworkSpec(Architecture architecture, Integer k) {
 
     public NetworkSpec {
         if (architecture == null) {
-            throw new IllegalArgumentException("architecture: required, one of " + Architecture.ids());
+            throw new IllegalArgumentException(ARCHITECTURE + ": required, one of " + Architecture.ids());
         }
         if (!architecture.takesKernelSize()) {
             k = null; // the option is ignored by networks without it, so it is not recorded either
         } else if (k == null) {
             k = BASELINE_KERNEL;
         } else if (k < MIN_KERNEL || k > MAX_KERNEL) {
-            throw new IllegalArgumentException("k: must be between " + MIN_KERNEL + " and " + MAX_KERNEL
+            throw new IllegalArgumentException(K + ": must be between " + MIN_KERNEL + " and " + MAX_KERNEL
                     + " for " + architecture.id() + " (the seed's flatten size is defined only there), got " + k);
         }
     }

@@ -1,5 +1,9 @@
 package dev.fmnist.contract.training;
 
+import static dev.fmnist.contract.fields.RequestFields.AUGMENTATION;
+import static dev.fmnist.contract.fields.RequestFields.CROP_PADDING;
+import static dev.fmnist.contract.fields.RequestFields.path;
+
 import com.fasterxml.jackson.annotation.JsonIgnore;
 
 /**
@@ -19,7 +23,7 @@ public record Augmentation(int cropPadding, boolean horizontalFlip) {
 
     public Augmentation {
         if (cropPadding < 0 || cropPadding > MAX_CROP_PADDING) {
-            throw new IllegalArgumentException("augmentation.cropPadding: must be between 0 (none) and "
+            throw new IllegalArgumentException(path(AUGMENTATION, CROP_PADDING) + ": must be between 0 (none) and "
                     + MAX_CROP_PADDING + ", got " + cropPadding);
         }
     }

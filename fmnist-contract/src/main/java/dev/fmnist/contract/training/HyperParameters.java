@@ -1,5 +1,19 @@
 package dev.fmnist.contract.training;
 
+import static dev.fmnist.contract.fields.RequestFields.BATCH_SIZE;
+import static dev.fmnist.contract.fields.RequestFields.DROPOUT;
+import static dev.fmnist.contract.fields.RequestFields.EARLY_STOPPING;
+import static dev.fmnist.contract.fields.RequestFields.EPOCHS;
+import static dev.fmnist.contract.fields.RequestFields.KEEP_BEST;
+import static dev.fmnist.contract.fields.RequestFields.LABEL_SMOOTHING;
+import static dev.fmnist.contract.fields.RequestFields.LEARNING_RATE;
+import static dev.fmnist.contract.fields.RequestFields.MOMENTUM;
+import static dev.fmnist.contract.fields.RequestFields.OPTIMIZER;
+import static dev.fmnist.contract.fields.RequestFields.TRAIN_ACCURACY;
+import static dev.fmnist.contract.fields.RequestFields.TRAIN_LIMIT;
+import static dev.fmnist.contract.fields.RequestFields.VALIDATION_SPLIT;
+import static dev.fmnist.contract.fields.RequestFields.WEIGHT_DECAY;
+
 /**
  * Everything that decides a training run besides the network; defaults are the seed notebook's recipe
  * (Adam, lr 0.001, batch 1000, shuffled, 10 epochs). Invalid values are refused here, with the field
@@ -57,36 +71,39 @@ public record HyperParameters(
     /** Half the training set at most: the rest must still train. */
     public static final int MAX_VALIDATION_SPLIT = 30_000;
 
+    /** Not a request field: the local {@code bin/trainer train --init} sets it; a request trains with the default. */
+    private static final String INITIALIZATION = "initialization";
+
     public HyperParameters {
-        require(epochs >= 1 && epochs <= MAX_EPOCHS, "epochs", "must be between 1 and " + MAX_EPOCHS, epochs);
-        require(batchSize >= 1 && batchSize <= MAX_BATCH_SIZE, "batchSize", "must be between 1 and "
+        require(epochs >= 1 && epochs <= MAX_EPOCHS, EPOCHS, "must be between 1 and " + MAX_EPOCHS, epochs);
+        require(batchSize >= 1 && batchSize <= MAX_BATCH_SIZE, BATCH_SIZE, "must be between 1 and "
                 + MAX_BATCH_SIZE, batchSize);
-        require(learningRate > 0 && learningRate <= MAX_LEARNING_RATE, "learningRate",
+        require(learningRate > 0 && learningRate <= MAX_LEARNING_RATE, LEARNING_RATE,
                 "must be in (0, " + MAX_LEARNING_RATE + "]", learningRate);
-        require(optimizer != null, "optimizer", "is required", optimizer);
-        require(momentum >= 0 && momentum < 1, "momentum", "must be in [0, 1)", momentum);
-        require(trainLimit >= 0 && trainLimit <= MAX_TRAIN_IMAGES, "trainLimit", "must be between 0 (all) and "
+        require(optimizer != null, OPTIMIZER, "is required", optimizer);
+        require(momentum >= 0 && momentum < 1, MOMENTUM, "must be in [0, 1)", momentum);
+        require(trainLimit >= 0 && trainLimit <= MAX_TRAIN_IMAGES, TRAIN_LIMIT, "must be between 0 (all) and "
                 + MAX_TRAIN_IMAGES, trainLimit);
-        require(trainLimit == 0 || batchSize <= trainLimit, "batchSize", "must not exceed trainLimit ("
+        require(trainLimit == 0 || batchSize <= trainLimit, BATCH_SIZE, "must not exceed trainLimit ("
                 + trainLimit + ")", batchSize);
-        require(trainAccuracy != null, "trainAccuracy", "is required", trainAccuracy);
-        require(initialization != null, "initialization", "is required", initialization);
-        require(validationSplit >= 0 && validationSplit <= MAX_VALIDATION_SPLIT, "validationSplit",
+        require(trainAccuracy != null, TRAIN_ACCURACY, "is required", trainAccuracy);
+        require(initialization != null, INITIALIZATION, "is required", initialization);
+        require(validationSplit >= 0 && validationSplit <= MAX_VALIDATION_SPLIT, VALIDATION_SPLIT,
                 "must be between 0 (none) and " + MAX_VALIDATION_SPLIT, validationSplit);
-        require(trainLimit == 0 || validationSplit < trainLimit, "validationSplit", "must be below trainLimit ("
+        require(trainLimit == 0 || validationSplit < trainLimit, VALIDATION_SPLIT, "must be below trainLimit ("
                 + trainLimit + "), so that something is left to train on", validationSplit);
-        require(trainLimit == 0 || validationSplit == 0 || batchSize <= trainLimit - validationSplit, "batchSize",
+        require(trainLimit == 0 || validationSplit == 0 || batchSize <= trainLimit - validationSplit, BATCH_SIZE,
                 "must not exceed the images left to train on (trainLimit " + trainLimit + " - validationSplit "
                         + validationSplit + ")", batchSize);
         keepBest = keepBest == null ? KeepBest.LAST : keepBest; // artefacts written before the option read as the seed
-        require(keepBest == KeepBest.LAST || validationSplit > 0, "keepBest", "\"val\" needs a validationSplit "
+        require(keepBest == KeepBest.LAST || validationSplit > 0, KEEP_BEST, "\"val\" needs a validationSplit "
                 + "(the test set never chooses)", keepBest.id());
-        require(earlyStopping == null || validationSplit > 0, "earlyStopping", "needs a validationSplit (the test "
+        require(earlyStopping == null || validationSplit > 0, EARLY_STOPPING, "needs a validationSplit (the test "
                 + "set never chooses)", earlyStopping);
-        require(weightDecay >= 0 && weightDecay < 1, "weightDecay", "must be in [0, 1)", weightDecay);
+        require(weightDecay >= 0 && weightDecay < 1, WEIGHT_DECAY, "must be in [0, 1)", weightDecay);
         lrSchedule = lrSchedule == null ? LearningRateSchedule.CONSTANT : lrSchedule; // older artefacts: the seed's
-        require(labelSmoothing >= 0 && labelSmoothing < 1, "labelSmoothing", "must be in [0, 1)", labelSmoothing);
-        require(dropout >= 0 && dropout < 1, "dropout", "must be in [0, 1)", dropout);
+        require(labelSmoothing >= 0 && labelSmoothing < 1, LABEL_SMOOTHING, "must be in [0, 1)", labelSmoothing);
+        require(dropout >= 0 && dropout < 1, DROPOUT, "must be in [0, 1)", dropout);
         augmentation = augmentation == null ? Augmentation.NONE : augmentation; // older artefacts: the seed's
     }
 

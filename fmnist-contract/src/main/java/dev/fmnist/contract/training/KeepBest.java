@@ -1,5 +1,7 @@
 package dev.fmnist.contract.training;
 
+import static dev.fmnist.contract.fields.RequestFields.KEEP_BEST;
+
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -23,6 +25,6 @@ public enum KeepBest {
     public static KeepBest fromId(String id) {
         String wanted = id == null ? "" : id.trim().toLowerCase(Locale.ROOT);
         return Arrays.stream(values()).filter(k -> k.id.equals(wanted)).findFirst().orElseThrow(
-                () -> new IllegalArgumentException("keepBest: must be \"last\" or \"val\", got \"" + id + "\""));
+                () -> new IllegalArgumentException(KEEP_BEST + ": must be \"last\" or \"val\", got \"" + id + "\""));
     }
 }

@@ -1,5 +1,7 @@
 package dev.fmnist.contract.training;
 
+import static dev.fmnist.contract.fields.RequestFields.LR_SCHEDULE;
+
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -28,7 +30,7 @@ public enum LearningRateSchedule {
     public static LearningRateSchedule fromId(String id) {
         String wanted = id == null ? "" : id.trim().toLowerCase(Locale.ROOT);
         return Arrays.stream(values()).filter(s -> s.id.equals(wanted)).findFirst().orElseThrow(
-                () -> new IllegalArgumentException("lrSchedule: must be one of " + Arrays.stream(values())
+                () -> new IllegalArgumentException(LR_SCHEDULE + ": must be one of " + Arrays.stream(values())
                         .map(LearningRateSchedule::id).collect(Collectors.joining(", ")) + ", got \"" + id + "\""));
     }
 }

@@ -1,5 +1,7 @@
 package dev.fmnist.contract.training;
 
+import static dev.fmnist.contract.fields.RequestFields.OPTIMIZER;
+
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -18,7 +20,7 @@ public enum OptimizerKind {
     public static OptimizerKind fromId(String id) {
         String wanted = id == null ? "" : id.trim().toUpperCase(Locale.ROOT);
         return Arrays.stream(values()).filter(o -> o.name().equals(wanted)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("optimizer: unknown '" + id + "', expected one of "
+                .orElseThrow(() -> new IllegalArgumentException(OPTIMIZER + ": unknown '" + id + "', expected one of "
                         + Arrays.stream(values()).map(OptimizerKind::id).collect(Collectors.joining(", "))));
     }
 }

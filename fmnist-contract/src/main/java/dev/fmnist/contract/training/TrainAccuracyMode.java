@@ -1,5 +1,7 @@
 package dev.fmnist.contract.training;
 
+import static dev.fmnist.contract.fields.RequestFields.TRAIN_ACCURACY;
+
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -28,7 +30,7 @@ public enum TrainAccuracyMode {
     public static TrainAccuracyMode fromId(String id) {
         String wanted = id == null ? "" : id.trim().toLowerCase(Locale.ROOT);
         return Arrays.stream(values()).filter(m -> m.id.equals(wanted) || m.name().toLowerCase(Locale.ROOT).equals(wanted))
-                .findFirst().orElseThrow(() -> new IllegalArgumentException("trainAccuracy: must be one of "
+                .findFirst().orElseThrow(() -> new IllegalArgumentException(TRAIN_ACCURACY + ": must be one of "
                         + Arrays.stream(values()).map(TrainAccuracyMode::id).collect(Collectors.joining(", "))
                         + ", got \"" + id + "\""));
     }

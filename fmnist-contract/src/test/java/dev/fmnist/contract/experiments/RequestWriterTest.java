@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fmnist.contract.fields.RequestFields;
 import dev.fmnist.contract.networks.Architecture;
 import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.training.Augmentation;

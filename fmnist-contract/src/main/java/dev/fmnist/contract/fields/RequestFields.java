@@ -1,12 +1,18 @@
-package dev.fmnist.contract.experiments;
+package dev.fmnist.contract.fields;
 
 import java.util.List;
 
 /**
- * The field names of an experiment request, spelled once: {@link RequestParser} reads them,
- * {@link RequestWriter} writes them, {@link Sweep} and {@link ExperimentRequest#children()} name the
- * options a sweep sets by them. A nested field's name is its parent's, a dot, then its own
- * ({@code earlyStopping.patience}), as rejections name it.
+ * The field names of an experiment request, spelled once: the request parser reads them, the writer
+ * writes them, the sweep names the options it sets by them, and every refusal names its field by them,
+ * the records' own ({@code HyperParameters}, {@code EarlyStopping}, {@code NetworkSpec}, {@code Sweep}...)
+ * included. A nested field's name is its parent's, a dot, then its own ({@code earlyStopping.patience}),
+ * as rejections name it: {@link #path}.
+ *
+ * <p>Why a package of its own: {@code experiments} builds on {@code training} and {@code networks}
+ * (a request holds a recipe and a network), and those records refuse bad values naming the request's
+ * fields. Kept in {@code experiments}, the names would make the lower packages depend on the upper one,
+ * a cycle; here, in a package that depends on nothing, every layer of the contract can see them.
  */
 public final class RequestFields {
 
@@ -66,10 +72,25 @@ public final class RequestFields {
     public static final String GRACE_PERIOD = "gracePeriod";
     public static final List<String> MEDIAN_STOPPING_FIELDS = List.of(GRACE_PERIOD, MIN_TRIALS);
 
+    // a sweep.space option's one key: the distribution it is drawn from
+    public static final String UNIFORM = "uniform";
+    public static final String LOG_UNIFORM = "logUniform";
+    public static final String CHOICE = "choice";
+    public static final List<String> DISTRIBUTION_FIELDS = List.of(UNIFORM, LOG_UNIFORM, CHOICE);
+
     private RequestFields() {}
 
-    /** A nested field's name as rejections give it: {@code path("sweep", "trials")} is {@code sweep.trials}. */
-    public static String path(String parent, String child) {
-        return parent + "." + child;
+    /** A nested field's name as rejections give it: {@code path(SWEEP, TRIALS)} is {@code sweep.trials}. */
+    public static String path(String parent, String... children) {
+        StringBuilder path = new StringBuilder(parent);
+        for (String child : children) {
+            path.append('.').append(child);
+        }
+        return path.toString();
+    }
+
+    /** An array element's name as rejections give it: {@code element(path(SWEEP, VALUES), 2)} is {@code sweep.values[2]}. */
+    public static String element(String array, int index) {
+        return array + "[" + index + "]";
     }
 }
