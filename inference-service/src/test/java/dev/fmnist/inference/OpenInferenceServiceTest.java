@@ -197,10 +197,16 @@ class OpenInferenceServiceTest {
         assertStatus(() -> v2.modelInfer(infer("UINT8", List.of(1L, 784L)).addRawInputContents(one)
                 .putParameters("sequence_id", InferParameter.newBuilder().setInt64Param(7).build()).build()),
                 Status.Code.INVALID_ARGUMENT, "parameters.sequence_id: not supported by this model (accepted: priority, timeout)");
-        assertStatus(() -> v2.modelInfer(infer("UINT8", List.of(1L, 784L)).addRawInputContents(one)
-                .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName("probabilities")
-                        .putParameters("classification", InferParameter.newBuilder().setInt64Param(3).build()))
-                .build()), Status.Code.INVALID_ARGUMENT, "outputs[0].parameters.classification: not supported");
+        // a classification (top k) of no class, of more classes than the model has, or not an integer
+        for (InferParameter k : List.of(InferParameter.newBuilder().setInt64Param(0).build(),
+                InferParameter.newBuilder().setInt64Param(11).build(),
+                InferParameter.newBuilder().setStringParam("3").build())) {
+            assertStatus(() -> v2.modelInfer(infer("UINT8", List.of(1L, 784L)).addRawInputContents(one)
+                    .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName("probabilities")
+                            .putParameters("classification", k))
+                    .build()), Status.Code.INVALID_ARGUMENT,
+                    "outputs[0].parameters.classification: expected an integer from 1 to 10 (the classes to return)");
+        }
         // the same output twice
         ModelInferRequest.InferRequestedOutputTensor probabilities = ModelInferRequest.InferRequestedOutputTensor
                 .newBuilder().setName("probabilities").build();

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
+import dev.fmnist.inference.serving.Classification;
 import dev.fmnist.proto.inference.InferParameter;
 import dev.fmnist.proto.inference.InferTensorContents;
 import dev.fmnist.proto.inference.ModelInferRequest.InferInputTensor;
@@ -152,7 +153,10 @@ final class KServeJson {
         return new Parsed(request.build(), binaryOutput);
     }
 
-    /** The response's JSON; with {@code binary}, the probabilities follow it as raw little-endian floats. */
+    /**
+     * The response's JSON; with {@code binary}, the tensors follow it: probabilities as raw little-endian
+     * floats, a classification's strings (BYTES) length-prefixed as Triton sends them.
+     */
     static Body response(ModelInferResponse response, boolean binary) {
         ObjectNode root = MAPPER.createObjectNode().put("model_name", response.getModelName())
                 .put("model_version", response.getModelVersion());
@@ -166,6 +170,20 @@ final class KServeJson {
             ObjectNode output = outputs.addObject().put("name", tensor.getName()).put("datatype", tensor.getDatatype());
             ArrayNode shape = output.putArray("shape");
             tensor.getShapeList().forEach(shape::add);
+            if (tensor.getDatatype().equals("BYTES")) {
+                List<ByteString> elements = response.getRawOutputContentsCount() > i
+                        ? Classification.deserialize(response.getRawOutputContents(i))
+                        : tensor.getContents().getBytesContentsList();
+                if (binary) {
+                    byte[] bytes = Classification.serialize(elements);
+                    binaries.add(bytes);
+                    output.putObject("parameters").put(BINARY_DATA_SIZE, bytes.length);
+                } else {
+                    ArrayNode data = output.putArray("data");
+                    elements.forEach(e -> data.add(e.toStringUtf8()));
+                }
+                continue;
+            }
             float[] values = floats(response, i);
             if (binary) {
                 ByteBuffer bytes = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);

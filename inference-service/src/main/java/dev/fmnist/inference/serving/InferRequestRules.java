@@ -24,8 +24,8 @@ final class InferRequestRules {
     static final Set<String> REQUEST_PARAMETERS = Set.of("priority", "timeout");
     /** Input parameters of the HTTP binary extension, harmless over gRPC. */
     static final Set<String> INPUT_PARAMETERS = Set.of("binary_data_size");
-    /** Output parameters of the HTTP binary extension; {@code classification} (top-k labels) is not offered. */
-    static final Set<String> OUTPUT_PARAMETERS = Set.of("binary_data");
+    /** Output parameters: the HTTP binary extension's, and the classification extension's top k. */
+    static final Set<String> OUTPUT_PARAMETERS = Set.of("binary_data", Classification.PARAMETER);
 
     private InferRequestRules() {}
 
@@ -71,7 +71,18 @@ final class InferRequestRules {
                 throw invalid(field + ".name: output '" + output.getName() + "' is requested more than once");
             }
             parameters(field + ".parameters", output.getParametersMap(), OUTPUT_PARAMETERS);
+            classification(output, field);
         }
+    }
+
+    /** The top k the request asks of its output ({@link Classification}), 0 for the probabilities themselves. */
+    static int classification(ModelInferRequest request) {
+        return request.getOutputsCount() == 0 ? 0 : classification(request.getOutputs(0), "outputs[0]");
+    }
+
+    private static int classification(InferRequestedOutputTensor output, String field) {
+        InferParameter k = output.getParametersMap().get(Classification.PARAMETER);
+        return k == null ? 0 : Classification.count(k, field + ".parameters." + Classification.PARAMETER);
     }
 
     /** Typed contents must be the datatype's own field: fp32_contents for FP32, uint_contents for UINT8. */

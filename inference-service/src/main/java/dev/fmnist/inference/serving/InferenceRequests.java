@@ -22,7 +22,8 @@ import java.util.List;
  * by the {@link ModelRepository}, the request checked by {@link InferRequestRules}, the tensor read,
  * the model's batcher asked. Input {@code images} as
  * FP32 in [0, 1] or UINT8, shape [N, 1, 28, 28] or [N, 784], raw or typed; output
- * {@code probabilities} FP32 [N, 10]. An empty model_version means the live one.
+ * {@code probabilities} FP32 [N, 10], or BYTES [N, k] with its top k under Triton's classification
+ * extension ({@link Classification}). An empty model_version means the live one.
  */
 @ApplicationScoped
 public class InferenceRequests {
@@ -55,6 +56,7 @@ public class InferenceRequests {
         int n = batchSize(input.getShapeList());
         boolean raw = request.getRawInputContentsCount() > 0;
         float[] pixels = pixels(input, raw ? request.getRawInputContents(0) : null, n);
+        int classes = InferRequestRules.classification(request);
         return Uni.createFrom().completionStage(slot.batcher().submit(pixels, n)).map(result -> {
             String version = result.model().version();
             if (!request.getModelVersion().isEmpty() && !request.getModelVersion().equals(version)) {
@@ -65,7 +67,16 @@ public class InferenceRequests {
             ModelInferResponse.Builder response = ModelInferResponse.newBuilder().setModelName(slot.name())
                     .setModelVersion(version).setId(request.getId());
             float[][] probabilities = result.probabilities();
-            if (raw) {
+            if (classes > 0) {
+                List<ByteString> top = Classification.topK(probabilities, classes).stream()
+                        .map(ByteString::copyFromUtf8).toList();
+                output.setDatatype("BYTES").setShape(1, classes);
+                if (raw) {
+                    response.addOutputs(output).addRawOutputContents(ByteString.copyFrom(Classification.serialize(top)));
+                } else {
+                    response.addOutputs(output.setContents(InferTensorContents.newBuilder().addAllBytesContents(top)));
+                }
+            } else if (raw) {
                 ByteBuffer bytes = ByteBuffer.allocate(n * FashionMnist.CLASSES * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
                 for (float[] row : probabilities) {
                     for (float p : row) {

@@ -16,7 +16,7 @@ public class InferenceServer {
     public static final String SERVER_NAME = "fmnist-inference";
     /** What ServerMetadata announces: the Triton extensions answered here. */
     public static final List<String> EXTENSIONS = List.of("model_configuration", "model_repository", "statistics",
-            "binary_tensor_data");
+            "binary_tensor_data", "classification");
     public static final String PLATFORM = "pytorch_djl";
 
     /** A tensor as model metadata describes it. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.ByteString;
+import dev.fmnist.inference.serving.Classification;
 import dev.fmnist.proto.inference.InferParameter;
 import dev.fmnist.proto.inference.InferTensorContents;
 import dev.fmnist.proto.inference.ModelInferRequest;
@@ -16,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -281,5 +283,35 @@ class KServeJsonTest {
         // the same raw output as JSON numbers
         JsonNode asJson = KServeJson.MAPPER.readTree(KServeJson.response(response, false).json());
         assertThat(asJson.get("outputs").get(0).get("data").toString()).isEqualTo("[0.125,0.875]");
+    }
+
+    @Test
+    void aClassificationIsJsonStringsOrLengthPrefixedBytesWhicheverWayTheEngineGaveIt() throws Exception {
+        List<ByteString> top = List.of(ByteString.copyFromUtf8("0.900000:9:Ankle boot"),
+                ByteString.copyFromUtf8("0.050000:7:Sneaker"));
+        InferOutputTensor.Builder tensor = InferOutputTensor.newBuilder().setName("probabilities").setDatatype("BYTES")
+                .addShape(1).addShape(2);
+        ModelInferResponse typed = ModelInferResponse.newBuilder().setModelName("mlp").setModelVersion("v7")
+                .addOutputs(tensor.clone().setContents(InferTensorContents.newBuilder().addAllBytesContents(top)))
+                .build();
+        ModelInferResponse raw = ModelInferResponse.newBuilder().setModelName("mlp").setModelVersion("v7")
+                .addOutputs(tensor).addRawOutputContents(ByteString.copyFrom(Classification.serialize(top))).build();
+        // 4-byte little-endian length, then the UTF-8 bytes, element after element
+        ByteBuffer expected = ByteBuffer.allocate(8 + 21 + 18).order(ByteOrder.LITTLE_ENDIAN);
+        expected.putInt(21).put("0.900000:9:Ankle boot".getBytes(StandardCharsets.UTF_8));
+        expected.putInt(18).put("0.050000:7:Sneaker".getBytes(StandardCharsets.UTF_8));
+
+        for (ModelInferResponse response : List.of(typed, raw)) {
+            JsonNode json = KServeJson.MAPPER.readTree(KServeJson.response(response, false).json()).at("/outputs/0");
+            assertThat(json.get("datatype").asText()).isEqualTo("BYTES");
+            assertThat(json.get("shape").toString()).isEqualTo("[1,2]");
+            assertThat(json.get("data").toString()).isEqualTo("[\"0.900000:9:Ankle boot\",\"0.050000:7:Sneaker\"]");
+
+            KServeJson.Body binary = KServeJson.response(response, true);
+            JsonNode header = KServeJson.MAPPER.readTree(binary.json()).at("/outputs/0");
+            assertThat(header.has("data")).isFalse();
+            assertThat(header.at("/parameters/" + KServeJson.BINARY_DATA_SIZE).asInt()).isEqualTo(47);
+            assertThat(binary.binaries()).containsExactly(expected.array());
+        }
     }
 }
