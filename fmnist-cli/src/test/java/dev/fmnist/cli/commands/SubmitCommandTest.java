@@ -171,9 +171,6 @@ class SubmitCommandTest {
                 Arguments.of(List.of("--early-stopping", "3:x"), "Invalid value for option '--early-stopping': expected PATIENCE[:MIN_DELTA]"),
                 Arguments.of(List.of("--early-stopping", "0"), "earlyStopping.patience: must be between 1 and 100"),
                 Arguments.of(List.of("--early-stopping", "3"), "invalid request: earlyStopping: needs a validationSplit"),
-                Arguments.of(List.of("--early-stopping", "3", "--early-stopping-patience", "2", "--validation-split", "500"),
-                        "give one or the other"),
-                Arguments.of(List.of("--early-stopping-min-delta", "0.1"), "--early-stopping-min-delta: needs a patience"),
                 Arguments.of(List.of("-a", "mlp", "-k", "3"), "invalid request: k: does not apply to mlp"),
                 Arguments.of(List.of("-a", "compare", "-k", "9"), "invalid request: k: must be between 3 and 8"),
                 Arguments.of(List.of("--id", "has space"), "invalid request: experimentId: must be 1-128 characters"),
@@ -213,18 +210,19 @@ class SubmitCommandTest {
     }
 
     @Test
-    void theOldTrainSpellingsAreHiddenAliasesOfTheNewOnes() throws Exception {
-        JsonNode old = requestOf(dryRun("--id", "a-1", "--model", "compare", "--k", "4", "--lr", "0.01", "--limit", "3000",
-                "--validation-split", "500", "--early-stopping-patience", "2", "--early-stopping-min-delta", "0.01",
-                "--train-accuracy", "EVALUATION_PASS", "--optimizer", "SGD"));
+    void theOldTrainSpellingsAreTrainsAloneSoSubmitRefusesThemAsUnknown() throws Exception {
+        for (List<String> old : List.of(List.of("--model", "compare"), List.of("--k", "4"), List.of("--lr", "0.01"),
+                List.of("--limit", "3000"), List.of("--early-stopping-patience", "2"),
+                List.of("--early-stopping-min-delta", "0.01"))) {
+            assertThat(refusal(dryRun("--id", "a-1", old.get(0), old.get(1)))).as(old.get(0))
+                    .contains("Unknown option", "'" + old.get(0) + "'");
+        }
         JsonNode current = requestOf(dryRun("--id", "a-1", "-a", "compare", "-k", "4", "--learning-rate", "0.01",
                 "--train-limit", "3000", "--validation-split", "500", "--early-stopping", "2:0.01",
-                "--train-accuracy", "evaluation", "--optimizer", "sgd"));
-        assertThat(old).isEqualTo(current);
+                "--train-accuracy", "EVALUATION_PASS", "--optimizer", "SGD"));
         assertThat(current.get("earlyStopping").get("patience").asInt()).isEqualTo(2);
         assertThat(current.get("trainLimit").asInt()).isEqualTo(3000);
-        assertThat(requestOf(dryRun("--id", "a-2", "--early-stopping-patience", "0")).has("earlyStopping"))
-                .as("a patience of 0 was the old 'never'").isFalse();
+        assertThat(current.get("trainAccuracy")).as("the seed's evaluation pass, the default, is not written").isNull();
 
         String help = CapturedRun.of("submit", "--help").out();
         assertThat(help).contains("--architecture=NAME", "--learning-rate=LR", "--train-limit=N",

@@ -13,10 +13,7 @@ import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
 /**
@@ -25,14 +22,10 @@ import picocli.CommandLine.TypeConversionException;
  * {@code onecycle}), in any case. A flag left out changes nothing: {@link #applyTo} sets only the flags
  * given, on a request builder that holds the seed's recipe or a file's.
  *
- * <p>The spellings {@code bin/trainer train} had before ({@code --model}, {@code --k}, {@code --lr},
- * {@code --limit}, {@code --early-stopping-patience}, {@code --early-stopping-min-delta}) still work
- * for one release, hidden from the help.
+ * <p>Only recipe flags belong here, the ones both commands take: the spellings {@code bin/trainer train}
+ * had before are that command's own hidden options, not this mixin's.
  */
 public final class RecipeOptions {
-
-    @Spec(Spec.Target.MIXEE)
-    CommandSpec mixee;
 
     @Option(names = {"-a", "--architecture"}, paramLabel = "NAME", converter = ArchitectureConverter.class,
             description = "mlp, baseline, compare, better or better-bn (default: better)")
@@ -109,40 +102,6 @@ public final class RecipeOptions {
             description = "stop after PATIENCE epochs without a validation gain above MIN_DELTA (default 0), e.g. 3:0.001")
     EarlyStopping earlyStopping;
 
-    // the old spellings of `bin/trainer train`, for one release
-    private Integer legacyPatience;
-    private Double legacyMinDelta;
-
-    @Option(names = "--model", hidden = true, paramLabel = "NAME", converter = ArchitectureConverter.class)
-    void legacyModel(Architecture architecture) {
-        this.architecture = architecture;
-    }
-
-    @Option(names = "--k", hidden = true, paramLabel = "K")
-    void legacyK(int k) {
-        this.k = k;
-    }
-
-    @Option(names = "--lr", hidden = true, paramLabel = "LR")
-    void legacyLearningRate(double learningRate) {
-        this.learningRate = learningRate;
-    }
-
-    @Option(names = "--limit", hidden = true, paramLabel = "N")
-    void legacyLimit(int trainLimit) {
-        this.trainLimit = trainLimit;
-    }
-
-    @Option(names = "--early-stopping-patience", hidden = true, paramLabel = "N")
-    void legacyPatience(int patience) {
-        this.legacyPatience = patience;
-    }
-
-    @Option(names = "--early-stopping-min-delta", hidden = true, paramLabel = "D")
-    void legacyMinDelta(double minDelta) {
-        this.legacyMinDelta = minDelta;
-    }
-
     /**
      * Sets the flags given on {@code request} (architecture, k and its recipe), leaving the rest as it
      * is; the builder's {@code build()} then checks the rules, naming the field.
@@ -168,36 +127,13 @@ public final class RecipeOptions {
         set(flip, hp::optHorizontalFlip);
         set(validationSplit, hp::optValidationSplit);
         set(keepBest, hp::optKeepBest);
-        set(earlyStopping(), hp::optEarlyStopping);
+        set(earlyStopping, hp::optEarlyStopping);
         return request;
     }
 
     private static <T> void set(T value, Consumer<T> option) {
         if (value != null) {
             option.accept(value);
-        }
-    }
-
-    /** --early-stopping, or the old pair of flags (a patience of 0 meant never); not both spellings. */
-    private EarlyStopping earlyStopping() {
-        if (legacyPatience == null && legacyMinDelta == null) {
-            return earlyStopping;
-        }
-        if (earlyStopping != null) {
-            throw new ParameterException(mixee.commandLine(), "--early-stopping-patience and --early-stopping-min-delta: "
-                    + "the old spelling of --early-stopping PATIENCE[:MIN_DELTA]; give one or the other");
-        }
-        if (legacyPatience == null) {
-            throw new ParameterException(mixee.commandLine(), "--early-stopping-min-delta: needs a patience; "
-                    + "use --early-stopping PATIENCE:MIN_DELTA");
-        }
-        if (legacyPatience == 0) {
-            return null;
-        }
-        try {
-            return new EarlyStopping(legacyPatience, legacyMinDelta == null ? 0 : legacyMinDelta);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(mixee.commandLine(), "--early-stopping-patience: " + e.getMessage());
         }
     }
 
@@ -231,8 +167,9 @@ public final class RecipeOptions {
         }
     }
 
-    static final class ArchitectureConverter extends ById<Architecture> {
-        ArchitectureConverter() {
+    /** Public for the train command's old {@code --model}. */
+    public static final class ArchitectureConverter extends ById<Architecture> {
+        public ArchitectureConverter() {
             super(Architecture::fromId);
         }
     }

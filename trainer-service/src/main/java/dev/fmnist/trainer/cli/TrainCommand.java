@@ -34,7 +34,8 @@ import picocli.CommandLine.Spec;
  * Trains one network locally and prints one JSON object per epoch and a final one, with the field
  * names of the PyTorch peer harness ({@code epoch}, {@code train_seconds}, {@code loss},
  * {@code train_acc}, {@code test_acc}, {@code final}), then writes the artefact. The recipe's flags are
- * {@link RecipeOptions}, the same as {@code fmnist submit}'s.
+ * {@link RecipeOptions}, the same as {@code fmnist submit}'s; the old spellings of some, this command's
+ * alone, are {@link LegacyTrainOptions}.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train one network on Fashion-MNIST locally (no Kafka) and write its artefact.")
@@ -49,6 +50,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     RecipeOptions recipe;
 
+    @Mixin
+    LegacyTrainOptions legacy;
+
     @Option(names = "--threads", defaultValue = "0", description = "PyTorch intra-op threads (default: PyTorch's choice)")
     int threads;
 
@@ -61,10 +65,15 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", description = "artefact file to write (default: runs/<model>-<time>.zip)")
     Path out;
 
+    /** The request the flags give: the recipe's, then the old spellings' (over the seed's recipe). */
+    ExperimentRequest.Builder request() {
+        return legacy.applyTo(recipe.applyTo(ExperimentRequest.builder()));
+    }
+
     @Override
     public Integer call() throws IOException {
         // the request's rules, the trainer service's: k only for compare, every option within its bounds
-        ExperimentRequest.Builder request = recipe.applyTo(ExperimentRequest.builder());
+        ExperimentRequest.Builder request = request();
         request.recipe().optInitialization(initialization);
         NetworkSpec network = request.network();
         HyperParameters hp = request.hyperParameters();

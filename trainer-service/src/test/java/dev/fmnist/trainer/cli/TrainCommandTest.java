@@ -140,13 +140,17 @@ class TrainCommandTest {
         err.getBuffer().setLength(0);
         assertThat(run("train", "--early-stopping", "2", "--early-stopping-patience", "2")).isEqualTo(2);
         assertThat(err.toString()).contains("give one or the other");
+
+        err.getBuffer().setLength(0);
+        assertThat(run("train", "--early-stopping-min-delta", "0.1")).isEqualTo(2);
+        assertThat(err.toString()).contains("--early-stopping-min-delta: needs a patience");
     }
 
-    /** The recipe the flags give, without training: the command's own mixin applied to a fresh request. */
+    /** The recipe the flags give, without training: the command's mixins applied to a fresh request. */
     private static ExperimentRequest.Builder recipeOf(String... args) {
         TrainCommand command = new TrainCommand();
         new CommandLine(command).parseArgs(args);
-        return command.recipe.applyTo(ExperimentRequest.builder());
+        return command.request();
     }
 
     @Test
@@ -169,6 +173,8 @@ class TrainCommandTest {
                 .optTrainAccuracy(TrainAccuracyMode.RUNNING).optValidationSplit(500).optKeepBest(KeepBest.VAL)
                 .optEarlyStopping(new EarlyStopping(2, 0.005)).optLrSchedule(LearningRateSchedule.ONE_CYCLE)
                 .optWeightDecay(0.01).build());
+        assertThat(recipeOf("--validation-split", "500", "--early-stopping-patience", "0").hyperParameters()
+                .earlyStopping()).as("a patience of 0 was the old 'never'").isNull();
         assertThat(recipeOf().hyperParameters()).as("no flags: the seed's recipe").isEqualTo(HyperParameters.defaults());
         assertThat(recipeOf().network()).isEqualTo(NetworkSpec.of(Architecture.BETTER));
 
