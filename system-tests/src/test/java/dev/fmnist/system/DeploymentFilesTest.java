@@ -160,7 +160,7 @@ class DeploymentFilesTest {
         String uid = YAML.readTree(ROOT.resolve("deploy/grafana/provisioning/datasources/prometheus.yml").toFile())
                 .at("/datasources/0/uid").asText();
         ObjectMapper json = new ObjectMapper();
-        for (String name : List.of("training.json", "serving.json")) {
+        for (String name : List.of("training.json", "serving.json", "triton-compat.json")) {
             JsonNode dashboard = json.readTree(ROOT.resolve("deploy/grafana/dashboards/" + name).toFile());
             dashboard.get("panels").forEach(panel -> assertThat(panel.at("/datasource/uid").asText())
                     .as(name + " / " + panel.get("title").asText()).isEqualTo(uid));

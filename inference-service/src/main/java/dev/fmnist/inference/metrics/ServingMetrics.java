@@ -18,15 +18,20 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * Every meter of the inference service: its name, tags, description and registration are here and
  * nowhere else, since the Grafana dashboards ({@code deploy/grafana}), the alert rules
  * ({@code deploy/prometheus}) and the system tests read these names. The batcher, the gRPC front
  * ends, the model selector and the model-control reader record through it. Request latency and codes
- * come from Quarkus's own gRPC server timer, given histogram buckets here.
+ * come from Quarkus's own gRPC server timer, given histogram buckets here. Beside them, Triton's
+ * per-model series under Triton's own names ({@code nv_inference_*}, see {@link #tritonSeries}), so
+ * dashboards and alerts written for Triton work against this service unchanged.
  */
 @Singleton
 public class ServingMetrics {
@@ -43,6 +48,19 @@ public class ServingMetrics {
     static final String GRPC_CALLS = "fmnist.inference.grpc.calls";
     /** Quarkus's timer of every gRPC call (by service, method and status code); only its buckets are set here. */
     static final String GRPC_SERVER_DURATION = "grpc.server.processing.duration";
+    /**
+     * Triton's names, labels {@code model} and {@code version} (failures also {@code reason}), counted
+     * per request as Triton counts them: requests answered and failed, images answered, forward passes,
+     * and the summed microseconds from arrival to answer, in the queue, and in the forward pass.
+     */
+    static final String NV_REQUEST_SUCCESS = "nv_inference_request_success";
+    static final String NV_REQUEST_FAILURE = "nv_inference_request_failure";
+    static final String NV_INFERENCE_COUNT = "nv_inference_count";
+    static final String NV_EXEC_COUNT = "nv_inference_exec_count";
+    static final String NV_REQUEST_DURATION = "nv_inference_request_duration_us";
+    static final String NV_QUEUE_DURATION = "nv_inference_queue_duration_us";
+    static final String NV_COMPUTE_INFER_DURATION = "nv_inference_compute_infer_duration_us";
+    private static final double NANOS_PER_MICRO = 1_000.0;
     /** Bucket range: from 100 us (below one forward pass) to a request that waited through a full queue. */
     private static final Duration FASTEST = Duration.ofNanos(100_000);
     private static final Duration SLOWEST = Duration.ofSeconds(10);
@@ -108,8 +126,55 @@ public class ServingMetrics {
                     Counter.builder(REJECTED_OVERLOAD).tag("model", name)
                             .description("requests refused with RESOURCE_EXHAUSTED because the queue was full")
                             .register(registry),
-                    predictions);
+                    predictions, version -> tritonSeries(name, version));
         });
+    }
+
+    /**
+     * Triton's series of one version of {@code model}, at 0 until it serves. Triton declares them
+     * counters without the {@code _total} suffix; Micrometer's Prometheus registry writes every
+     * counter as {@code <name>_total} (and OpenMetrics requires the suffix), so a counter could not
+     * carry Triton's exact name. They are exposed as gauges whose value only grows: PromQL's
+     * {@code rate} and {@code increase} do not look at the declared type, so Triton's queries and
+     * alerts read them unchanged (a restart resets them to 0, which {@code rate} handles as for any
+     * counter).
+     */
+    private TritonCounters tritonSeries(String model, String version) {
+        TritonCounters counters = new TritonCounters();
+        Tags tags = Tags.of("model", model, "version", version);
+        List<Meter> series = new ArrayList<>();
+        series.add(tritonGauge(NV_REQUEST_SUCCESS, tags, counters.success::sum,
+                "requests answered, each counted once whatever its batch size (Triton-compatible)"));
+        for (FailureReason reason : FailureReason.values()) {
+            series.add(tritonGauge(NV_REQUEST_FAILURE, tags.and("reason", reason.name()),
+                    counters.failures[reason.ordinal()]::sum,
+                    "requests failed, each counted once whatever its batch size, by reason (Triton-compatible)"));
+        }
+        series.add(tritonGauge(NV_INFERENCE_COUNT, tags, counters.inferences::sum,
+                "images answered: a request of n images counts n (Triton-compatible)"));
+        series.add(tritonGauge(NV_EXEC_COUNT, tags, counters.executions::sum,
+                "forward passes (batch executions) (Triton-compatible)"));
+        series.add(tritonGauge(NV_REQUEST_DURATION, tags, () -> counters.requestNanos.sum() / NANOS_PER_MICRO,
+                "summed microseconds from each answered request's arrival to its answer (Triton-compatible)"));
+        series.add(tritonGauge(NV_QUEUE_DURATION, tags, () -> counters.queueNanos.sum() / NANOS_PER_MICRO,
+                "summed microseconds answered requests waited in the batching queue (Triton-compatible)"));
+        series.add(tritonGauge(NV_COMPUTE_INFER_DURATION, tags,
+                () -> counters.computeInferNanos.sum() / NANOS_PER_MICRO,
+                "summed microseconds of the forward pass each answered request was in (Triton-compatible)"));
+        counters.unregisterWith(() -> series.forEach(registry::remove));
+        return counters;
+    }
+
+    private Meter tritonGauge(String name, Tags tags, Supplier<Number> value, String description) {
+        return Gauge.builder(name, value).tags(tags).description(description).strongReference(true).register(registry);
+    }
+
+    /** A request to {@code model}'s {@code version} failed for {@code reason}; a model not set up here is not. */
+    public void failed(String model, String version, FailureReason reason) {
+        ModelMeters meters = models.get(model);
+        if (meters != null) {
+            meters.failed(version, reason);
+        }
     }
 
     /** A served model's answer of class {@code classIndex}; a model not set up here is not counted. */
@@ -123,6 +188,10 @@ public class ServingMetrics {
     /** {@code model} now serves {@code manifest}: one info row per served model. */
     public synchronized void modelLoaded(String model, ModelManifest manifest) {
         registry.counter(MODEL_LOADS, "model", model, "result", "loaded").increment();
+        ModelMeters meters = models.get(model);
+        if (meters != null) {
+            meters.version(manifest.version()); // its Triton series at 0 from the start, as Triton has them
+        }
         live.put(model, manifest);
         modelInfo.register(live.entrySet().stream().map(e -> MultiGauge.Row.of(Tags.of("model", e.getKey(), "version",
                 e.getValue().version(), "architecture", e.getValue().networkSpec().label()), 1)).toList(), true);

@@ -25,7 +25,8 @@ import java.util.function.Supplier;
 /**
  * fmnist.v1.Classifier: an adapter over the {@link ModelRepository}. Images are decoded here and
  * answered by their model's {@link DynamicBatcher}, whose own workers run the forward passes, so the
- * gRPC event loop never computes. A request names its model, or gets the first one served.
+ * gRPC event loop never computes. A request names its model, or gets the first one served; one
+ * refused before the batcher has it counts as a failure of its model, as the data plane's do.
  */
 @GrpcService
 public class ClassifierService implements Classifier {
@@ -42,11 +43,16 @@ public class ClassifierService implements Classifier {
     @Inject
     ServingMetrics metrics;
 
+    @Inject
+    InferenceRequests inference;
+
     @Override
     public Uni<ClassifyResponse> classify(ClassifyRequest request) {
         return Uni.createFrom().deferred(() -> {
             ModelSlot slot = repository.require(request.getModel(), "model");
+            long arrived = System.nanoTime();
             return pixels(List.of(request.getImage()), request.getResize(), i -> "image")
+                    .onFailure().invoke(e -> inference.refused(slot, arrived))
                     .onItem().transformToUni(pixels -> Uni.createFrom().completionStage(slot.batcher().submit(pixels, 1)));
         })
                 .map(result -> answer(result.probabilities()[0], result.model()));
@@ -56,16 +62,19 @@ public class ClassifierService implements Classifier {
     public Uni<ClassifyBatchResponse> classifyBatch(ClassifyBatchRequest request) {
         return Uni.createFrom().deferred(() -> {
             ModelSlot slot = repository.require(request.getModel(), "model");
+            long arrived = System.nanoTime();
             int n = request.getImagesCount();
             int max = config.serving().maxBatch();
-            if (n == 0) {
-                throw ImageInput.invalid("images: expected 1 to " + max + " images, got none");
-            }
-            if (n > max) {
-                throw Status.RESOURCE_EXHAUSTED.withDescription("images: at most " + max
-                        + " images per ClassifyBatch, got " + n).asRuntimeException();
-            }
-            return pixels(request.getImagesList(), request.getResize(), i -> "images[" + i + "]").onItem()
+            return Uni.createFrom().deferred(() -> {
+                if (n == 0) {
+                    throw ImageInput.invalid("images: expected 1 to " + max + " images, got none");
+                }
+                if (n > max) {
+                    throw Status.RESOURCE_EXHAUSTED.withDescription("images: at most " + max
+                            + " images per ClassifyBatch, got " + n).asRuntimeException();
+                }
+                return pixels(request.getImagesList(), request.getResize(), i -> "images[" + i + "]");
+            }).onFailure().invoke(e -> inference.refused(slot, arrived)).onItem()
                     .transformToUni(pixels -> Uni.createFrom().completionStage(
                             slot.batcher().submit(pixels, pixels.length / FashionMnist.PIXELS)));
         }).map(result -> {

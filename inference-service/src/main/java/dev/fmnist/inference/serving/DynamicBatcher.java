@@ -3,7 +3,9 @@ package dev.fmnist.inference.serving;
 import dev.fmnist.contract.artefacts.ModelManifest;
 import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.inference.config.InferenceConfig;
+import dev.fmnist.inference.metrics.FailureReason;
 import dev.fmnist.inference.metrics.ModelMeters;
+import dev.fmnist.inference.metrics.TritonCounters;
 import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.List;
@@ -121,14 +123,14 @@ public final class DynamicBatcher {
         }
         Pending pending = new Pending(pixels, count, new CompletableFuture<>(), System.nanoTime());
         if (!budget.tryAcquire(count)) {
-            meters.overloaded();
+            meters.overloaded(liveVersion());
             stats.failure(liveVersion(), 0);
             throw Status.RESOURCE_EXHAUSTED.withDescription("inference queue is full (" + budget.waiting()
                     + " images waiting, at most " + budget.capacity() + "); retry with backoff").asRuntimeException();
         }
         if (!queue.offer(pending)) {
             budget.release(count);
-            meters.overloaded();
+            meters.overloaded(liveVersion());
             stats.failure(liveVersion(), 0);
             throw Status.RESOURCE_EXHAUSTED.withDescription("inference queue is full (" + queueCapacity
                     + " requests waiting); retry with backoff").asRuntimeException();
@@ -187,8 +189,8 @@ public final class DynamicBatcher {
     }
 
     /**
-     * One forward pass for the whole batch. Each phase is measured once and recorded both in the
-     * meters and in the Triton statistics.
+     * One forward pass for the whole batch. Each phase is measured once and recorded in the meters,
+     * in Triton's counters and in the Triton statistics, so the three agree.
      */
     private void run(List<Pending> batch, int images) {
         long start = System.nanoTime();
@@ -216,9 +218,12 @@ public final class DynamicBatcher {
             long split = System.nanoTime();
             String version = all.model().version();
             stats.execution(version, images, gathered - start, computed - gathered, split - computed);
+            TritonCounters triton = meters.version(version);
+            triton.executed();
             for (int i = 0; i < answers.length; i++) {
                 Pending p = batch.get(i);
                 stats.success(version, p.count(), start - p.enqueuedNanos(), split - p.enqueuedNanos());
+                triton.answered(p.count(), start - p.enqueuedNanos(), computed - gathered, split - p.enqueuedNanos());
                 p.answer().complete(answers[i]);
             }
         } catch (RuntimeException e) {
@@ -226,6 +231,7 @@ public final class DynamicBatcher {
             String version = liveVersion();
             batch.forEach(p -> {
                 stats.failure(version, end - p.enqueuedNanos());
+                meters.failed(version, FailureReason.BACKEND);
                 p.answer().completeExceptionally(e);
             });
         }

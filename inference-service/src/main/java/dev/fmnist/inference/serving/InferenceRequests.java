@@ -4,6 +4,8 @@ import com.google.protobuf.ByteString;
 import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.contract.images.Pixels;
 import dev.fmnist.inference.config.InferenceConfig;
+import dev.fmnist.inference.metrics.FailureReason;
+import dev.fmnist.inference.metrics.ServingMetrics;
 import dev.fmnist.proto.inference.InferTensorContents;
 import dev.fmnist.proto.inference.ModelInferRequest.InferInputTensor;
 import dev.fmnist.proto.inference.ModelInferRequest;
@@ -36,6 +38,9 @@ public class InferenceRequests {
     @Inject
     InferenceConfig config;
 
+    @Inject
+    ServingMetrics metrics;
+
     /** Answers {@code request}; a refusal is a gRPC status naming the field, and counts as a failure of its model. */
     public Uni<ModelInferResponse> infer(ModelInferRequest request) {
         return Uni.createFrom().deferred(() -> {
@@ -44,10 +49,21 @@ public class InferenceRequests {
             try {
                 return submit(slot, request);
             } catch (RuntimeException e) {
-                slot.stats().failure(slot.manifest().map(m -> m.version()).orElse(""), System.nanoTime() - arrived);
+                refused(slot, arrived);
                 throw e;
             }
         });
+    }
+
+    /**
+     * A request to {@code slot} that arrived at {@code arrived} (nanoTime) and was refused before its
+     * batcher had it (which counts its own refusals and failures): one failure of the live version, in
+     * the statistics and Triton's counters, whichever front end refused it.
+     */
+    public void refused(ModelSlot slot, long arrived) {
+        String version = slot.manifest().map(m -> m.version()).orElse("");
+        slot.stats().failure(version, System.nanoTime() - arrived);
+        metrics.failed(slot.name(), version, FailureReason.OTHER);
     }
 
     private Uni<ModelInferResponse> submit(ModelSlot slot, ModelInferRequest request) {
@@ -57,7 +73,7 @@ public class InferenceRequests {
         boolean raw = request.getRawInputContentsCount() > 0;
         float[] pixels = pixels(input, raw ? request.getRawInputContents(0) : null, n);
         int classes = InferRequestRules.classification(request);
-        return Uni.createFrom().completionStage(slot.batcher().submit(pixels, n)).map(result -> {
+        return Uni.createFrom().completionStage(() -> slot.batcher().submit(pixels, n)).map(result -> {
             String version = result.model().version();
             if (!request.getModelVersion().isEmpty() && !request.getModelVersion().equals(version)) {
                 throw notFound("model_version: '" + request.getModelVersion() + "' is not loaded; live is " + version);

@@ -54,7 +54,7 @@ class ServingMetricsTest {
 
         mlp.queued(2_000_000);
         mlp.computed(8, 5_000_000);
-        mlp.overloaded();
+        mlp.overloaded("");
 
         assertThat(registry.get(ServingMetrics.QUEUE_WAIT).tag("model", "mlp").timer().count()).isEqualTo(1);
         assertThat(registry.get(ServingMetrics.BATCH_SIZE).tag("model", "mlp").summary().totalAmount()).isEqualTo(8);
@@ -88,6 +88,75 @@ class ServingMetricsTest {
         });
         assertThat(registry.get(ServingMetrics.MODEL_LOADS).tag("result", "loaded").counter().count()).isEqualTo(2);
         assertThat(registry.get(ServingMetrics.MODEL_LOADS).tag("result", "refused").counter().count()).isEqualTo(1);
+    }
+
+    private double triton(String name, String version, String... tags) {
+        var search = registry.get(name).tag("model", "mlp").tag("version", version);
+        for (int i = 0; i < tags.length; i += 2) {
+            search = search.tag(tags[i], tags[i + 1]);
+        }
+        return search.gauge().value();
+    }
+
+    @Test
+    void tritonsSeriesOfALoadedVersionExistAtZeroWithTritonsNamesAndLabels() {
+        metrics.servedModel("mlp");
+        metrics.modelLoaded("mlp", manifest("aaaaaaaaaaaa0000"));
+
+        for (String name : List.of("nv_inference_request_success", "nv_inference_count", "nv_inference_exec_count",
+                "nv_inference_request_duration_us", "nv_inference_queue_duration_us",
+                "nv_inference_compute_infer_duration_us")) {
+            assertThat(registry.get(name).gauges()).as(name).singleElement().satisfies(g -> {
+                assertThat(g.getId().getTags()).extracting(t -> t.getKey() + "=" + t.getValue())
+                        .containsExactlyInAnyOrder("model=mlp", "version=aaaaaaaaaaaa");
+                assertThat(g.value()).isZero();
+            });
+        }
+        assertThat(registry.get("nv_inference_request_failure").gauges()).extracting(g -> g.getId().getTag("reason"))
+                .containsExactlyInAnyOrder("REJECTED", "CANCELED", "BACKEND", "OTHER");
+    }
+
+    @Test
+    void tritonsCountersCountRequestsImagesPassesAndMicrosecondsPerVersion() {
+        ModelMeters mlp = metrics.servedModel("mlp");
+        TritonCounters v1 = mlp.version("v1");
+
+        v1.executed(); // one pass of two requests: 3 and 1 images, each charged the whole 2 ms pass
+        v1.answered(3, 1_000_000, 2_000_000, 4_000_000);
+        v1.answered(1, 500_000, 2_000_000, 3_000_000);
+        mlp.overloaded("v1");
+        metrics.failed("mlp", "v1", FailureReason.OTHER);
+        metrics.failed("mlp", "v1", FailureReason.OTHER);
+        mlp.failed("", FailureReason.OTHER); // no version live: no series to count it in
+        mlp.version("v2").answered(5, 1, 1, 1);
+
+        assertThat(triton(ServingMetrics.NV_REQUEST_SUCCESS, "v1")).isEqualTo(2);
+        assertThat(triton(ServingMetrics.NV_INFERENCE_COUNT, "v1")).isEqualTo(4);
+        assertThat(triton(ServingMetrics.NV_EXEC_COUNT, "v1")).isEqualTo(1);
+        assertThat(triton(ServingMetrics.NV_QUEUE_DURATION, "v1")).isEqualTo(1_500);
+        assertThat(triton(ServingMetrics.NV_COMPUTE_INFER_DURATION, "v1")).isEqualTo(4_000);
+        assertThat(triton(ServingMetrics.NV_REQUEST_DURATION, "v1")).isEqualTo(7_000);
+        assertThat(triton(ServingMetrics.NV_REQUEST_FAILURE, "v1", "reason", "REJECTED")).isEqualTo(1);
+        assertThat(triton(ServingMetrics.NV_REQUEST_FAILURE, "v1", "reason", "OTHER")).isEqualTo(2);
+        assertThat(triton(ServingMetrics.NV_REQUEST_FAILURE, "v1", "reason", "BACKEND")).isZero();
+        assertThat(triton(ServingMetrics.NV_INFERENCE_COUNT, "v2")).isEqualTo(5);
+        assertThat(registry.get(ServingMetrics.REJECTED_OVERLOAD).tag("model", "mlp").counter().count()).isEqualTo(1);
+    }
+
+    @Test
+    void tritonsSeriesAreKeptForTheLastVersionsUsedOnly() {
+        ModelMeters mlp = metrics.servedModel("mlp");
+        mlp.version("live").executed();
+        for (int i = 0; i < ModelMeters.VERSIONS_KEPT + 4; i++) {
+            mlp.version("old" + i);
+            mlp.version("live"); // the one in use stays
+        }
+
+        assertThat(registry.get(ServingMetrics.NV_EXEC_COUNT).gauges()).hasSize(ModelMeters.VERSIONS_KEPT);
+        assertThat(registry.get(ServingMetrics.NV_REQUEST_FAILURE).gauges())
+                .hasSize(ModelMeters.VERSIONS_KEPT * FailureReason.values().length);
+        assertThat(triton(ServingMetrics.NV_EXEC_COUNT, "live")).isEqualTo(1);
+        assertThat(registry.find(ServingMetrics.NV_EXEC_COUNT).tag("version", "old0").gauges()).isEmpty();
     }
 
     @Test

@@ -244,6 +244,18 @@ class DynamicBatcherTest {
         assertThat(forward.sizes()).containsExactly(1, 5, 8, 12, 1);
         assertThat(registry.get("fmnist.inference.batch.size").summary().count()).isEqualTo(5);
         assertThat(registry.get("fmnist.inference.batch.size").summary().max()).isEqualTo(12);
+        // Triton's counters of the version that answered: 6 requests, 27 images, 5 passes
+        assertThat(triton("nv_inference_request_success")).isEqualTo(6);
+        assertThat(triton("nv_inference_count")).isEqualTo(27);
+        assertThat(triton("nv_inference_exec_count")).isEqualTo(5);
+        assertThat(triton("nv_inference_queue_duration_us")).isPositive();
+        assertThat(triton("nv_inference_compute_infer_duration_us")).isPositive();
+        assertThat(triton("nv_inference_queue_duration_us") + triton("nv_inference_compute_infer_duration_us"))
+                .isLessThanOrEqualTo(triton("nv_inference_request_duration_us"));
+    }
+
+    private double triton(String name) {
+        return registry.get(name).tag("model", "test").tag("version", MANIFEST.version()).gauge().value();
     }
 
     @Test
