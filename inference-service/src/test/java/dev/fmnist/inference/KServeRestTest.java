@@ -183,12 +183,12 @@ class KServeRestTest {
                 .body("error", equalTo("inputs[0].datatype: required"));
         infer("{\"parameters\":{\"sequence_id\":7}," + body("UINT8", "[1,784]", Arrays.toString(pixels(1))).substring(1))
                 .then().statusCode(400).body("error", startsWith("parameters.sequence_id: not supported by this model"));
-        infer(body("UINT8", "[1001,784]", "[1]")).then().statusCode(429)
+        infer(body("UINT8", "[1001,784]", "[1]")).then().statusCode(400)
                 .body("error", equalTo("inputs[0].shape: at most 1000 images per request, got 1001"));
         given().contentType("application/json").body(body("UINT8", "[1,784]", "[1]")).post("/v2/models/resnet/infer")
                 .then().statusCode(404).body("error", equalTo("model: unknown model 'resnet'; this server serves mlp"));
         // bounded whatever the body holds: values beyond the largest request, a flood of other JSON
-        infer(body("UINT8", "[1000,784]", "[" + "0,".repeat(784_000) + "0]")).then().statusCode(429)
+        infer(body("UINT8", "[1000,784]", "[" + "0,".repeat(784_000) + "0]")).then().statusCode(400)
                 .body("error", equalTo("inputs[0].data: more than 784000 values in one request"));
         infer("{\"parameters\":{" + "\"p\":[" + "1,".repeat(5000) + "1]},\"inputs\":[]}").then().statusCode(400)
                 .body("error", startsWith("parameters.p: more than 4096 JSON values besides the tensors' data"));

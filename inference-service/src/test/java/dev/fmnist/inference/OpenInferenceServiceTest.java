@@ -144,7 +144,7 @@ class OpenInferenceServiceTest {
                 .addRawInputContents(ByteString.copyFrom(outOfRange.array())).build()), Status.Code.INVALID_ARGUMENT,
                 "FP32 pixels must be in [0, 1], element 0 is 7.0");
         assertStatus(() -> v2.modelInfer(infer("UINT8", List.of(1001L, 784L))
-                .addRawInputContents(ByteString.copyFrom(uint8(0, 1001))).build()), Status.Code.RESOURCE_EXHAUSTED,
+                .addRawInputContents(ByteString.copyFrom(uint8(0, 1001))).build()), Status.Code.INVALID_ARGUMENT,
                 "at most 1000 images per request");
 
         // a Triton call that this server does not offer, sent as tritonclient would

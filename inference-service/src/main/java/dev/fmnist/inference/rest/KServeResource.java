@@ -6,9 +6,9 @@ import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.inference.config.InferenceConfig;
 import dev.fmnist.inference.serving.InferenceRequests;
 import dev.fmnist.inference.serving.InferenceServer;
+import dev.fmnist.inference.serving.ModelDescriptions;
 import dev.fmnist.inference.serving.ModelRepository;
 import dev.fmnist.inference.serving.ModelSlot;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -18,16 +18,19 @@ import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.io.InputStream;
 
 /**
  * The Open Inference Protocol's HTTP/REST binding (KServe v2), beside the gRPC one on the HTTP port:
  * an adapter that turns JSON into the protocol's messages and back. Health, server and model
  * metadata and readiness come from the same {@link ModelRepository} and {@link InferenceServer} as
  * over gRPC, and inference goes through the same {@link InferenceRequests}, so the same batcher
- * answers and the same rules refuse with the same messages. Errors are {@code {"error": "..."}} with
- * the status KServe and Triton give.
+ * answers and the same rules refuse with the same messages. Triton's model-configuration and
+ * statistics extensions answer what gRPC's ModelConfig and ModelStatistics do ({@link ModelDescriptions}),
+ * as Triton's JSON. Errors are {@code {"error": "..."}} with the status {@link RestErrors} maps them to.
  */
 @Path("/v2")
 public class KServeResource {
@@ -48,6 +51,12 @@ public class KServeResource {
 
     @Inject
     InferenceConfig config;
+
+    @Inject
+    ModelDescriptions descriptions;
+
+    @Inject
+    RequestBodies bodies;
 
     @GET
     public Response server() {
@@ -100,30 +109,34 @@ public class KServeResource {
     @POST
     @Path("/models/{name}/infer")
     public Uni<Response> infer(@PathParam("name") String name, @HeaderParam(HEADER_LENGTH) String headerLength,
-            byte[] body) {
-        return infer(name, "", headerLength, body);
+            @HeaderParam(RequestBodies.CONTENT_ENCODING) String encoding,
+            @HeaderParam(HttpHeaders.CONTENT_LENGTH) String contentLength, InputStream body) {
+        return infer(name, "", headerLength, encoding, contentLength, body);
     }
 
     @POST
     @Path("/models/{name}/versions/{version}/infer")
     public Uni<Response> inferVersion(@PathParam("name") String name, @PathParam("version") String version,
-            @HeaderParam(HEADER_LENGTH) String headerLength, byte[] body) {
-        return infer(name, version, headerLength, body);
+            @HeaderParam(HEADER_LENGTH) String headerLength, @HeaderParam(RequestBodies.CONTENT_ENCODING) String encoding,
+            @HeaderParam(HttpHeaders.CONTENT_LENGTH) String contentLength, InputStream body) {
+        return infer(name, version, headerLength, encoding, contentLength, body);
     }
 
     /**
-     * Parses and answers one infer. A small body (one image, a few dozen binary ones) is read on the
-     * event loop, which costs microseconds and saves a thread hop; a larger one on a worker thread, so
-     * a large JSON body never holds the event loop up for other clients.
+     * Reads, parses and answers one infer. A small plain body (one image, a few dozen binary ones) is
+     * read on the event loop, which costs microseconds and saves a thread hop; a larger, chunked or
+     * compressed one on a worker thread, so neither a large JSON body nor inflating one ever holds the
+     * event loop up for other clients. The body is bounded on the wire and decoded ({@link RequestBodies}).
      */
-    private Uni<Response> infer(String name, String version, String headerLength, byte[] body) {
-        byte[] bytes = body == null ? new byte[0] : body;
+    private Uni<Response> infer(String name, String version, String headerLength, String encoding,
+            String contentLength, InputStream body) {
         Uni<KServeJson.Parsed> parsing = Uni.createFrom().item(() -> {
             repository.require(name, version, "model");
+            byte[] bytes = bodies.read(body, encoding);
             long maxValues = (long) config.serving().maxBatch() * FashionMnist.PIXELS;
             return KServeJson.request(name, version, bytes, headerLength, maxValues);
         });
-        if (bytes.length > INLINE_BODY_BYTES) {
+        if (!inline(contentLength, encoding)) {
             parsing = parsing.runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
         }
         return parsing.onItem().transformToUni(parsed -> inference.infer(parsed.request()).map(response -> {
@@ -133,7 +146,60 @@ public class KServeResource {
                 }
                 return Response.ok(answer.bytes(), MediaType.APPLICATION_OCTET_STREAM)
                         .header(HEADER_LENGTH, answer.json().length).build();
-            })).onFailure(StatusRuntimeException.class).recoverWithItem(KServeResource::error);
+            })).onFailure(e -> e instanceof StatusRuntimeException || e instanceof RestErrors.Refusal)
+                .recoverWithItem(RestErrors::of);
+    }
+
+    /** Whether the body is declared small and plain, so it was buffered whole and is parsed in place. */
+    private static boolean inline(String contentLength, String encoding) {
+        if (contentLength == null || RequestBodies.encoded(encoding)) {
+            return false;
+        }
+        try {
+            return Long.parseLong(contentLength.trim()) <= INLINE_BODY_BYTES;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** Triton's model-configuration extension: the ModelConfig gRPC answers, as JSON. */
+    @GET
+    @Path("/models/{name}/config")
+    public Response modelConfig(@PathParam("name") String name) {
+        return modelConfig(name, "");
+    }
+
+    @GET
+    @Path("/models/{name}/versions/{version}/config")
+    public Response modelConfig(@PathParam("name") String name, @PathParam("version") String version) {
+        try {
+            return json(Response.Status.OK, ProtoJson.of(descriptions.config(name, version, "model")));
+        } catch (StatusRuntimeException e) {
+            return error(e);
+        }
+    }
+
+    /** Triton's statistics extension, every served model: {@code {"model_stats": [...]}} as ModelStatistics gives it. */
+    @GET
+    @Path("/models/stats")
+    public Response statistics() {
+        return statistics("", "");
+    }
+
+    @GET
+    @Path("/models/{name}/stats")
+    public Response statistics(@PathParam("name") String name) {
+        return statistics(name, "");
+    }
+
+    @GET
+    @Path("/models/{name}/versions/{version}/stats")
+    public Response statistics(@PathParam("name") String name, @PathParam("version") String version) {
+        try {
+            return json(Response.Status.OK, ProtoJson.of(descriptions.statistics(name, version, "model")));
+        } catch (StatusRuntimeException e) {
+            return error(e);
+        }
     }
 
     private Response metadata(String name, String version) {
@@ -173,20 +239,8 @@ public class KServeResource {
         return Response.status(status).type(MediaType.APPLICATION_JSON).entity(body.toString()).build();
     }
 
-    /** A gRPC refusal as KServe's {@code {"error": ...}} with the matching HTTP status. */
+    /** A gRPC refusal as KServe's {@code {"error": ...}} with the HTTP status {@link RestErrors} maps it to. */
     static Response error(Throwable failure) {
-        Status status = Status.fromThrowable(failure);
-        int http = switch (status.getCode()) {
-            case INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE -> 400;
-            case NOT_FOUND -> 404;
-            case RESOURCE_EXHAUSTED -> 429;
-            case UNAVAILABLE -> 503;
-            case DEADLINE_EXCEEDED -> 504;
-            case UNIMPLEMENTED -> 501;
-            default -> 500;
-        };
-        String message = status.getDescription() != null ? status.getDescription() : status.getCode().name();
-        return Response.status(http).type(MediaType.APPLICATION_JSON)
-                .entity(KServeJson.MAPPER.createObjectNode().put("error", message).toString()).build();
+        return RestErrors.of(failure);
     }
 }

@@ -7,11 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.grpc.Status;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A KServe infer body read in one streaming pass, with its memory bounded whatever it holds: each
@@ -23,6 +23,8 @@ final class StreamedRequest {
 
     /** Nesting of {@code data} at most: the deepest accepted shape is [N, 1, 28, 28]. */
     static final int MAX_DATA_DEPTH = 4;
+    /** KServe datatypes whose JSON data are not numbers (strings, booleans): refused by their datatype, not by element. */
+    static final Set<String> NON_NUMERIC = Set.of("BYTES", "BOOL");
     /** Nodes outside the tensors' data: far above an honest request (a few dozen). */
     static final int MAX_OTHER_NODES = 4096;
 
@@ -31,11 +33,20 @@ final class StreamedRequest {
         private double[] values = new double[1024];
         private boolean[] integral = new boolean[1024];
         private int count;
+        /** The first element that is not a number: its index among the values, and its JSON kind. */
+        private int otherAt = -1;
+        private String otherKind;
+
+        void other(String kind) {
+            if (otherKind == null) {
+                otherAt = count;
+                otherKind = kind;
+            }
+        }
 
         void add(double value, boolean isIntegral, long max, String field) {
             if (count == max) {
-                throw Status.RESOURCE_EXHAUSTED.withDescription(field + ": more than " + max
-                        + " values in one request").asRuntimeException();
+                throw KServeJson.invalid(field + ": more than " + max + " values in one request");
             }
             if (count == values.length) {
                 int grown = (int) Math.min(max, (long) values.length * 2);
@@ -136,6 +147,11 @@ final class StreamedRequest {
                     input.set(name, value(field + "." + name));
                 }
             }
+            JsonNode datatype = input.get("datatype");
+            if (values.otherKind != null && !(datatype != null && NON_NUMERIC.contains(datatype.asText()))) {
+                throw KServeJson.invalid(field + ".data: element " + values.otherAt + " is " + values.otherKind
+                        + ", expected a number");
+            }
             inputs.add(input);
             data.add(values);
             index++;
@@ -155,8 +171,9 @@ final class StreamedRequest {
             } else if (token == JsonToken.VALUE_NUMBER_FLOAT) {
                 values.add(parser.getValueAsDouble(), false, maxValues, field);
             } else {
-                throw KServeJson.invalid(field + ": element " + values.count() + " is " + kind(token)
-                        + ", expected a number");
+                // refused once the input's datatype is known: by element for a numeric one, else by the datatype
+                values.other(kind(token));
+                parser.skipChildren();
             }
             return;
         }

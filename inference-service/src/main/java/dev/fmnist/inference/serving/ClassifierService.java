@@ -70,8 +70,8 @@ public class ClassifierService implements Classifier {
                     throw ImageInput.invalid("images: expected 1 to " + max + " images, got none");
                 }
                 if (n > max) {
-                    throw Status.RESOURCE_EXHAUSTED.withDescription("images: at most " + max
-                            + " images per ClassifyBatch, got " + n).asRuntimeException();
+                    // can never succeed as sent: INVALID_ARGUMENT (400), as Triton; RESOURCE_EXHAUSTED is "queue full"
+                    throw ImageInput.invalid("images: at most " + max + " images per ClassifyBatch, got " + n);
                 }
                 return pixels(request.getImagesList(), request.getResize(), i -> "images[" + i + "]");
             }).onFailure().invoke(e -> inference.refused(slot, arrived)).onItem()

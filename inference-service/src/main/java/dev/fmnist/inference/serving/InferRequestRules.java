@@ -43,6 +43,10 @@ final class InferRequestRules {
             if (!inputs.add(input.getName())) {
                 throw invalid(field + ".name: input '" + input.getName() + "' is given more than once");
             }
+            if (!input.getDatatype().equals("FP32") && !input.getDatatype().equals("UINT8")) {
+                // before the shape and the data, so a BYTES or INT64 tensor is refused by its datatype
+                throw invalid(field + ".datatype: expected FP32 or UINT8, got '" + input.getDatatype() + "'");
+            }
             parameters(field + ".parameters", input.getParametersMap(), INPUT_PARAMETERS);
         }
         if (inputs.isEmpty()) {

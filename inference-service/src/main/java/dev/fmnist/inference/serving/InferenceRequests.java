@@ -125,8 +125,8 @@ public class InferenceRequests {
             throw invalid("inputs[0].shape: batch size must be at least 1, got " + n);
         }
         if (n > config.serving().maxBatch()) {
-            throw Status.RESOURCE_EXHAUSTED.withDescription("inputs[0].shape: at most " + config.serving().maxBatch()
-                    + " images per request, got " + n).asRuntimeException();
+            // can never succeed as sent: INVALID_ARGUMENT (400), as Triton; RESOURCE_EXHAUSTED is "queue full"
+            throw invalid("inputs[0].shape: at most " + config.serving().maxBatch() + " images per request, got " + n);
         }
         return (int) n;
     }

@@ -3,6 +3,7 @@ package dev.fmnist.inference.serving;
 import dev.fmnist.contract.serving.ModelControl;
 import dev.fmnist.inference.config.InferenceConfig;
 import dev.fmnist.inference.messaging.ModelControlTopic;
+import dev.fmnist.proto.inference.ModelRepositoryParameter;
 import io.grpc.Status;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -10,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -24,6 +26,11 @@ import java.util.Optional;
  */
 @ApplicationScoped
 public class ModelRepository {
+
+    /** The load parameter naming the version to pin (RepositoryModelLoad's, and REST load's). */
+    public static final String VERSION_PARAMETER = "version";
+    /** The unload parameter tritonclient's unload_model sends; nothing depends on our models, so it changes nothing. */
+    public static final String UNLOAD_DEPENDENTS = "unload_dependents";
 
     @Inject
     ModelSlots slots;
@@ -122,6 +129,38 @@ public class ModelRepository {
         });
         change(slot, version.map(v -> ModelControl.pin(slot.name(), v, reason))
                 .orElseGet(() -> ModelControl.followNewest(slot.name(), reason)));
+    }
+
+    /**
+     * Triton's load of {@code model} ({@code modelField} says where the name came), over gRPC or REST:
+     * the string parameter {@value #VERSION_PARAMETER} pins that version, without it the model follows the
+     * newest again; any other parameter is refused by name.
+     */
+    public void load(String model, String modelField, Map<String, ModelRepositoryParameter> parameters, String reason) {
+        ModelSlot slot = require(model, "", modelField);
+        requireOnly(parameters, VERSION_PARAMETER);
+        Optional<String> version = Optional.ofNullable(parameters.get(VERSION_PARAMETER)).map(p -> {
+            if (p.getParameterChoiceCase() != ModelRepositoryParameter.ParameterChoiceCase.STRING_PARAM) {
+                throw InferenceRequests.invalid("parameters." + VERSION_PARAMETER + ": expected a string");
+            }
+            return p.getStringParam();
+        });
+        load(slot, version, "parameters." + VERSION_PARAMETER, reason);
+    }
+
+    /** Triton's unload of {@code model}: its pin dropped; only {@value #UNLOAD_DEPENDENTS} is accepted besides. */
+    public void unload(String model, String modelField, Map<String, ModelRepositoryParameter> parameters, String reason) {
+        ModelSlot slot = require(model, "", modelField);
+        requireOnly(parameters, UNLOAD_DEPENDENTS);
+        unload(slot, reason);
+    }
+
+    private static void requireOnly(Map<String, ModelRepositoryParameter> parameters, String accepted) {
+        for (String name : parameters.keySet()) {
+            if (!name.equals(accepted)) {
+                throw InferenceRequests.invalid("parameters." + name + ": not supported (accepted: " + accepted + ")");
+            }
+        }
     }
 
     /** Drops {@code slot}'s pin for the fleet: it follows the newest artefact again. */

@@ -1,37 +1,26 @@
 package dev.fmnist.inference.serving;
 
-import dev.fmnist.inference.config.InferenceConfig;
 import dev.fmnist.proto.inference.CudaSharedMemoryRegisterRequest;
 import dev.fmnist.proto.inference.CudaSharedMemoryRegisterResponse;
 import dev.fmnist.proto.inference.CudaSharedMemoryStatusRequest;
 import dev.fmnist.proto.inference.CudaSharedMemoryStatusResponse;
 import dev.fmnist.proto.inference.CudaSharedMemoryUnregisterRequest;
 import dev.fmnist.proto.inference.CudaSharedMemoryUnregisterResponse;
-import dev.fmnist.proto.inference.DataType;
 import dev.fmnist.proto.inference.GRPCInferenceService;
 import dev.fmnist.proto.inference.LogSettingsRequest;
 import dev.fmnist.proto.inference.LogSettingsResponse;
-import dev.fmnist.proto.inference.ModelConfig;
 import dev.fmnist.proto.inference.ModelConfigRequest;
 import dev.fmnist.proto.inference.ModelConfigResponse;
-import dev.fmnist.proto.inference.ModelDynamicBatching;
 import dev.fmnist.proto.inference.ModelInferRequest;
 import dev.fmnist.proto.inference.ModelInferResponse;
-import dev.fmnist.proto.inference.ModelInput;
-import dev.fmnist.proto.inference.ModelInstanceGroup;
 import dev.fmnist.proto.inference.ModelMetadataRequest;
 import dev.fmnist.proto.inference.ModelMetadataResponse.TensorMetadata;
 import dev.fmnist.proto.inference.ModelMetadataResponse;
-import dev.fmnist.proto.inference.ModelOutput;
-import dev.fmnist.proto.inference.ModelParameter;
-import dev.fmnist.proto.inference.ModelQueuePolicy;
 import dev.fmnist.proto.inference.ModelReadyRequest;
 import dev.fmnist.proto.inference.ModelReadyResponse;
-import dev.fmnist.proto.inference.ModelRepositoryParameter;
 import dev.fmnist.proto.inference.ModelStatisticsRequest;
 import dev.fmnist.proto.inference.ModelStatisticsResponse;
 import dev.fmnist.proto.inference.ModelStreamInferResponse;
-import dev.fmnist.proto.inference.ModelVersionPolicy;
 import dev.fmnist.proto.inference.RepositoryIndexRequest;
 import dev.fmnist.proto.inference.RepositoryIndexResponse;
 import dev.fmnist.proto.inference.RepositoryModelLoadRequest;
@@ -58,9 +47,6 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.inject.Inject;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 
 /**
  * The Open Inference Protocol (KServe v2) with Triton's extensions over gRPC, for every served model:
@@ -72,11 +58,11 @@ import java.util.Set;
 public class OpenInferenceService implements GRPCInferenceService {
 
     /** RepositoryModelLoad's parameter naming the version to pin. */
-    static final String VERSION_PARAMETER = "version";
+    static final String VERSION_PARAMETER = ModelRepository.VERSION_PARAMETER;
     private static final String SHARED_MEMORY = "shared memory is not offered; send tensors in the request "
             + "(raw_input_contents)";
     /** Sent by tritonclient's unload_model; nothing depends on our models, so it changes nothing. */
-    static final String UNLOAD_DEPENDENTS = "unload_dependents";
+    static final String UNLOAD_DEPENDENTS = ModelRepository.UNLOAD_DEPENDENTS;
 
     @Inject
     ModelRepository repository;
@@ -88,10 +74,7 @@ public class OpenInferenceService implements GRPCInferenceService {
     InferenceServer server;
 
     @Inject
-    InferenceConfig config;
-
-    @Inject
-    ServingEngine engine;
+    ModelDescriptions descriptions;
 
     @Override
     public Uni<ServerLiveResponse> serverLive(ServerLiveRequest request) {
@@ -149,56 +132,13 @@ public class OpenInferenceService implements GRPCInferenceService {
 
     @Override
     public Uni<ModelConfigResponse> modelConfig(ModelConfigRequest request) {
-        return Uni.createFrom().item(() -> {
-            ModelSlot slot = repository.require(request.getName(), request.getVersion(), "name");
-            return ModelConfigResponse.newBuilder().setConfig(config(slot)).build();
-        });
-    }
-
-    /** The model as Triton would describe it: what is accepted, and the batcher's real settings. */
-    private ModelConfig config(ModelSlot slot) {
-        DynamicBatcher batcher = slot.batcher();
-        boolean gpu = engine.device().startsWith("gpu");
-        ModelConfig.Builder config = ModelConfig.newBuilder().setName(slot.name()).setPlatform(InferenceServer.PLATFORM)
-                .setBackend("djl").setMaxBatchSize(this.config.serving().maxBatch())
-                .setVersionPolicy(ModelVersionPolicy.newBuilder().setLatest(ModelVersionPolicy.Latest.newBuilder()
-                        .setNumVersions(1)))
-                .addInput(ModelInput.newBuilder().setName(InferenceServer.INPUT.name()).setDataType(DataType.TYPE_FP32)
-                        .setFormat(ModelInput.Format.FORMAT_NCHW).addAllDims(InferenceServer.INPUT.dims()))
-                .addOutput(ModelOutput.newBuilder().setName(InferenceServer.OUTPUT.name()).setDataType(DataType.TYPE_FP32)
-                        .addAllDims(InferenceServer.OUTPUT.dims()))
-                .addInstanceGroup(ModelInstanceGroup.newBuilder().setName(slot.name()).setCount(batcher.workers())
-                        .setKind(gpu ? ModelInstanceGroup.Kind.KIND_GPU : ModelInstanceGroup.Kind.KIND_CPU))
-                .setDynamicBatching(ModelDynamicBatching.newBuilder().addPreferredBatchSize(batcher.maxBatch())
-                        .setMaxQueueDelayMicroseconds(batcher.maxDelayMicros()).setPreserveOrdering(true)
-                        .setDefaultQueuePolicy(ModelQueuePolicy.newBuilder().setMaxQueueSize(batcher.queueCapacity())))
-                .putParameters("also_accepted", parameter("UINT8 pixels 0..255; shape [N, 784]"))
-                .putParameters("device", parameter(engine.device()))
-                .putParameters("architecture", parameter(slot.artefactKey()));
-        slot.manifest().ifPresent(m -> config.putParameters("live_version", parameter(m.version())));
-        slot.pinned().ifPresent(p -> config.putParameters("pinned_version", parameter(p)));
-        return config.build();
-    }
-
-    private static ModelParameter parameter(String value) {
-        return ModelParameter.newBuilder().setStringValue(value).build();
+        return Uni.createFrom().item(() -> ModelConfigResponse.newBuilder()
+                .setConfig(descriptions.config(request.getName(), request.getVersion(), "name")).build());
     }
 
     @Override
     public Uni<ModelStatisticsResponse> modelStatistics(ModelStatisticsRequest request) {
-        return Uni.createFrom().item(() -> {
-            ModelStatisticsResponse.Builder response = ModelStatisticsResponse.newBuilder();
-            if (request.getName().isEmpty()) {
-                if (!request.getVersion().isEmpty()) {
-                    throw InferenceRequests.invalid("version: given without a model name");
-                }
-                repository.all().forEach(slot -> response.addAllModelStats(slot.stats().report("")));
-            } else {
-                ModelSlot slot = repository.require(request.getName(), "name");
-                response.addAllModelStats(slot.stats().report(request.getVersion()));
-            }
-            return response.build();
-        });
+        return Uni.createFrom().item(() -> descriptions.statistics(request.getName(), request.getVersion(), "name"));
     }
 
     @Override
@@ -220,16 +160,7 @@ public class OpenInferenceService implements GRPCInferenceService {
     @Override
     public Uni<RepositoryModelLoadResponse> repositoryModelLoad(RepositoryModelLoadRequest request) {
         return Uni.createFrom().item(() -> {
-            ModelSlot slot = repository.require(request.getModelName(), "", "model_name");
-            requireOnly(request.getParametersMap(), Set.of(VERSION_PARAMETER));
-            Optional<String> version = Optional.ofNullable(request.getParametersMap().get(VERSION_PARAMETER))
-                    .map(p -> {
-                        if (p.getParameterChoiceCase() != ModelRepositoryParameter.ParameterChoiceCase.STRING_PARAM) {
-                            throw InferenceRequests.invalid("parameters." + VERSION_PARAMETER + ": expected a string");
-                        }
-                        return p.getStringParam();
-                    });
-            repository.load(slot, version, "parameters." + VERSION_PARAMETER, "RepositoryModelLoad");
+            repository.load(request.getModelName(), "model_name", request.getParametersMap(), "RepositoryModelLoad");
             return RepositoryModelLoadResponse.getDefaultInstance();
         }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
     }
@@ -238,20 +169,9 @@ public class OpenInferenceService implements GRPCInferenceService {
     @Override
     public Uni<RepositoryModelUnloadResponse> repositoryModelUnload(RepositoryModelUnloadRequest request) {
         return Uni.createFrom().item(() -> {
-            ModelSlot slot = repository.require(request.getModelName(), "", "model_name");
-            requireOnly(request.getParametersMap(), Set.of(UNLOAD_DEPENDENTS));
-            repository.unload(slot, "RepositoryModelUnload");
+            repository.unload(request.getModelName(), "model_name", request.getParametersMap(), "RepositoryModelUnload");
             return RepositoryModelUnloadResponse.getDefaultInstance();
         }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
-    }
-
-    private static void requireOnly(Map<String, ModelRepositoryParameter> parameters, Set<String> accepted) {
-        for (String name : parameters.keySet()) {
-            if (!accepted.contains(name)) {
-                throw InferenceRequests.invalid("parameters." + name + ": not supported (accepted: "
-                        + String.join(", ", accepted) + ")");
-            }
-        }
     }
 
     @Override

@@ -78,17 +78,17 @@ class StreamedRequestTest {
     }
 
     @Test
-    void theValueLimitAdmitsExactlyItsCountAndRefusesOneMoreAsResourceExhausted() {
+    void theValueLimitAdmitsExactlyItsCountAndRefusesOneMoreAsInvalid() {
         long max = 2500; // past the buffer's first growth (1024), not a power of two
         StreamedRequest.Values values = read(data(2500), max).data().get(0);
         assertThat(values.count()).isEqualTo(2500);
         assertThat(values.value(2499)).isEqualTo(1);
 
         StatusRuntimeException e = refused(data(2501), max);
-        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
         assertThat(e.getStatus().getDescription()).isEqualTo("inputs[0].data: more than 2500 values in one request");
         assertThat(refused(data(3), 2).getStatus().getCode()).as("below the first buffer's size too")
-                .isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+                .isEqualTo(Status.Code.INVALID_ARGUMENT);
     }
 
     @Test
@@ -135,6 +135,13 @@ class StreamedRequestTest {
                 .isEqualTo("inputs[0].data: element 0 is NULL, expected a number");
         assertThat(invalid("{\"inputs\":[{\"data\":[{}]}]}"))
                 .isEqualTo("inputs[0].data: element 0 is OBJECT, expected a number");
+        assertThat(invalid("{\"inputs\":[{\"data\":[1,\"2\"],\"datatype\":\"FP32\"}]}"))
+                .isEqualTo("inputs[0].data: element 1 is STRING, expected a number");
+        // strings of a BYTES tensor (or booleans of BOOL) are left to the rules, which refuse the datatype by name
+        assertThat(read("{\"inputs\":[{\"data\":[\"a\",\"b\"],\"datatype\":\"BYTES\"}]}", 1000).data().get(0).count())
+                .isZero();
+        assertThat(read("{\"inputs\":[{\"datatype\":\"BOOL\",\"data\":[[true],[{\"x\":1}]]}]}", 1000).data().get(0)
+                .count()).isZero();
     }
 
     @Test

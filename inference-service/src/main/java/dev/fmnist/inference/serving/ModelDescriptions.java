@@ -1,0 +1,88 @@
+package dev.fmnist.inference.serving;
+
+import dev.fmnist.inference.config.InferenceConfig;
+import dev.fmnist.proto.inference.DataType;
+import dev.fmnist.proto.inference.ModelConfig;
+import dev.fmnist.proto.inference.ModelDynamicBatching;
+import dev.fmnist.proto.inference.ModelInput;
+import dev.fmnist.proto.inference.ModelInstanceGroup;
+import dev.fmnist.proto.inference.ModelOutput;
+import dev.fmnist.proto.inference.ModelParameter;
+import dev.fmnist.proto.inference.ModelQueuePolicy;
+import dev.fmnist.proto.inference.ModelStatisticsResponse;
+import dev.fmnist.proto.inference.ModelVersionPolicy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+/**
+ * What Triton's model-configuration and statistics extensions report about the served models, built
+ * once as Triton's messages: the gRPC front end sends them as they are, the REST one as their JSON.
+ * Refusals are gRPC statuses naming the field, as the {@link ModelRepository}'s.
+ */
+@ApplicationScoped
+public class ModelDescriptions {
+
+    @Inject
+    ModelRepository repository;
+
+    @Inject
+    InferenceConfig config;
+
+    @Inject
+    ServingEngine engine;
+
+    /**
+     * The configuration of the served model {@code name} ({@code field} says where the name came),
+     * whose live version is {@code version} unless that is empty.
+     */
+    public ModelConfig config(String name, String version, String field) {
+        return config(repository.require(name, version, field));
+    }
+
+    /** The model as Triton would describe it: what is accepted, and the batcher's real settings. */
+    private ModelConfig config(ModelSlot slot) {
+        DynamicBatcher batcher = slot.batcher();
+        boolean gpu = engine.device().startsWith("gpu");
+        ModelConfig.Builder model = ModelConfig.newBuilder().setName(slot.name()).setPlatform(InferenceServer.PLATFORM)
+                .setBackend("djl").setMaxBatchSize(config.serving().maxBatch())
+                .setVersionPolicy(ModelVersionPolicy.newBuilder().setLatest(ModelVersionPolicy.Latest.newBuilder()
+                        .setNumVersions(1)))
+                .addInput(ModelInput.newBuilder().setName(InferenceServer.INPUT.name()).setDataType(DataType.TYPE_FP32)
+                        .setFormat(ModelInput.Format.FORMAT_NCHW).addAllDims(InferenceServer.INPUT.dims()))
+                .addOutput(ModelOutput.newBuilder().setName(InferenceServer.OUTPUT.name()).setDataType(DataType.TYPE_FP32)
+                        .addAllDims(InferenceServer.OUTPUT.dims()))
+                .addInstanceGroup(ModelInstanceGroup.newBuilder().setName(slot.name()).setCount(batcher.workers())
+                        .setKind(gpu ? ModelInstanceGroup.Kind.KIND_GPU : ModelInstanceGroup.Kind.KIND_CPU))
+                .setDynamicBatching(ModelDynamicBatching.newBuilder().addPreferredBatchSize(batcher.maxBatch())
+                        .setMaxQueueDelayMicroseconds(batcher.maxDelayMicros()).setPreserveOrdering(true)
+                        .setDefaultQueuePolicy(ModelQueuePolicy.newBuilder().setMaxQueueSize(batcher.queueCapacity())))
+                .putParameters("also_accepted", parameter("UINT8 pixels 0..255; shape [N, 784]"))
+                .putParameters("device", parameter(engine.device()))
+                .putParameters("architecture", parameter(slot.artefactKey()));
+        slot.manifest().ifPresent(m -> model.putParameters("live_version", parameter(m.version())));
+        slot.pinned().ifPresent(p -> model.putParameters("pinned_version", parameter(p)));
+        return model.build();
+    }
+
+    private static ModelParameter parameter(String value) {
+        return ModelParameter.newBuilder().setStringValue(value).build();
+    }
+
+    /**
+     * The cumulative statistics of {@code name}'s {@code version} (every version kept when empty), or of
+     * every served model when {@code name} is empty; {@code field} names where the name came from.
+     */
+    public ModelStatisticsResponse statistics(String name, String version, String field) {
+        ModelStatisticsResponse.Builder response = ModelStatisticsResponse.newBuilder();
+        if (name.isEmpty()) {
+            if (!version.isEmpty()) {
+                throw InferenceRequests.invalid("version: given without a model name");
+            }
+            repository.all().forEach(slot -> response.addAllModelStats(slot.stats().report("")));
+        } else {
+            ModelSlot slot = repository.require(name, field);
+            response.addAllModelStats(slot.stats().report(version));
+        }
+        return response.build();
+    }
+}
