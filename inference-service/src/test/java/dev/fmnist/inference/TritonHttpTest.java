@@ -290,6 +290,25 @@ class TritonHttpTest {
     }
 
     @Test
+    void bodiesOfEverySizeAreReadWhereverTheyArriveWhole() throws Exception {
+        // buffered whole (up to 64 KB, read on the event loop) or streamed to a worker, JSON and binary
+        for (int images : new int[] {1, 13, 64, 100, 1000}) {
+            byte[] pixels = Arrays.copyOfRange(TestArtefacts.DATA.test().images(), 0, images * FashionMnist.PIXELS);
+            byte[] header = ("{\"inputs\":[{\"name\":\"images\",\"datatype\":\"UINT8\",\"shape\":[" + images + ",784],"
+                    + "\"parameters\":{\"binary_data_size\":" + pixels.length + "}}]}").getBytes(StandardCharsets.UTF_8);
+            HttpResponse<byte[]> binary = post("/v2/models/mlp/infer",
+                    ByteBuffer.allocate(header.length + pixels.length).put(header).put(pixels).array(),
+                    "Content-Type", "application/octet-stream", "Inference-Header-Content-Length",
+                    String.valueOf(header.length));
+            assertThat(binary.statusCode()).as("%d images, binary", images).isEqualTo(200);
+            assertThat(json(binary).at("/outputs/0/shape").toString()).isEqualTo("[" + images + ",10]");
+            HttpResponse<byte[]> json = post("/v2/models/mlp/infer", body(images).getBytes(StandardCharsets.UTF_8),
+                    "Content-Type", "application/json");
+            assertThat(json.statusCode()).as("%d images, JSON", images).isEqualTo(200);
+        }
+    }
+
+    @Test
     void gzipAndDeflateRequestsAnswerAsThePlainOne() throws Exception {
         byte[] plain = body(2).getBytes(StandardCharsets.UTF_8);
         JsonNode expected = json(post("/v2/models/mlp/infer", plain, "Content-Type", "application/json"));

@@ -18,9 +18,9 @@ import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
-import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 
 /**
@@ -37,7 +37,10 @@ public class KServeResource {
 
     /** The binary tensor extension's header: how many bytes of the body are the JSON. */
     static final String HEADER_LENGTH = "Inference-Header-Content-Length";
-    /** Bodies up to this size are parsed on the event loop (a 64-image binary request is 50 KB). */
+    /**
+     * Bodies up to this size are parsed on the event loop (a 64-image binary request is 50 KB): those
+     * Quarkus REST buffered whole before the call, up to {@code quarkus.rest.input-buffer-size} (64K).
+     */
     static final int INLINE_BODY_BYTES = 64 * 1024;
 
     @Inject
@@ -109,17 +112,16 @@ public class KServeResource {
     @POST
     @Path("/models/{name}/infer")
     public Uni<Response> infer(@PathParam("name") String name, @HeaderParam(HEADER_LENGTH) String headerLength,
-            @HeaderParam(RequestBodies.CONTENT_ENCODING) String encoding,
-            @HeaderParam(HttpHeaders.CONTENT_LENGTH) String contentLength, InputStream body) {
-        return infer(name, "", headerLength, encoding, contentLength, body);
+            @HeaderParam(RequestBodies.CONTENT_ENCODING) String encoding, InputStream body) {
+        return infer(name, "", headerLength, encoding, body);
     }
 
     @POST
     @Path("/models/{name}/versions/{version}/infer")
     public Uni<Response> inferVersion(@PathParam("name") String name, @PathParam("version") String version,
             @HeaderParam(HEADER_LENGTH) String headerLength, @HeaderParam(RequestBodies.CONTENT_ENCODING) String encoding,
-            @HeaderParam(HttpHeaders.CONTENT_LENGTH) String contentLength, InputStream body) {
-        return infer(name, version, headerLength, encoding, contentLength, body);
+            InputStream body) {
+        return infer(name, version, headerLength, encoding, body);
     }
 
     /**
@@ -128,15 +130,14 @@ public class KServeResource {
      * compressed one on a worker thread, so neither a large JSON body nor inflating one ever holds the
      * event loop up for other clients. The body is bounded on the wire and decoded ({@link RequestBodies}).
      */
-    private Uni<Response> infer(String name, String version, String headerLength, String encoding,
-            String contentLength, InputStream body) {
+    private Uni<Response> infer(String name, String version, String headerLength, String encoding, InputStream body) {
         Uni<KServeJson.Parsed> parsing = Uni.createFrom().item(() -> {
             repository.require(name, version, "model");
             byte[] bytes = bodies.read(body, encoding);
             long maxValues = (long) config.serving().maxBatch() * FashionMnist.PIXELS;
             return KServeJson.request(name, version, bytes, headerLength, maxValues);
         });
-        if (!inline(contentLength, encoding)) {
+        if (!inline(body, encoding)) {
             parsing = parsing.runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
         }
         return parsing.onItem().transformToUni(parsed -> inference.infer(parsed.request()).map(response -> {
@@ -150,16 +151,14 @@ public class KServeResource {
                 .recoverWithItem(RestErrors::of);
     }
 
-    /** Whether the body is declared small and plain, so it was buffered whole and is parsed in place. */
-    private static boolean inline(String contentLength, String encoding) {
-        if (contentLength == null || RequestBodies.encoded(encoding)) {
-            return false;
-        }
-        try {
-            return Long.parseLong(contentLength.trim()) <= INLINE_BODY_BYTES;
-        } catch (NumberFormatException e) {
-            return false;
-        }
+    /**
+     * Whether the body is small, plain and already buffered whole, so reading it never blocks and it is
+     * parsed in place; anything else (a stream still arriving, chunked or large, or one to inflate) is
+     * read on a worker.
+     */
+    private static boolean inline(InputStream body, String encoding) {
+        return body instanceof ByteArrayInputStream buffered && buffered.available() <= INLINE_BODY_BYTES
+                && !RequestBodies.encoded(encoding);
     }
 
     /** Triton's model-configuration extension: the ModelConfig gRPC answers, as JSON. */

@@ -36,9 +36,10 @@ public class TritonRepositoryResource {
     @Inject
     RequestBodies bodies;
 
-    /** {@code {"ready": true}} lists only the models with a version live. */
+    /** {@code {"ready": true}} lists only the models with a version live; on a worker, as it reads the body. */
     @POST
     @Path("/index")
+    @Blocking
     public Response index(@HeaderParam(RequestBodies.CONTENT_ENCODING) String encoding, InputStream body) {
         try {
             JsonNode request = object(body, encoding, Set.of("ready"));
