@@ -10,10 +10,13 @@ import dev.fmnist.cli.commands.SubmitCommand;
 import dev.fmnist.cli.commands.WatchCommand;
 import java.io.PrintWriter;
 import java.util.Arrays;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
 import picocli.CommandLine;
 
 /** {@code fmnist}: the command-line client of the platform. */
@@ -52,7 +55,11 @@ public final class FmnistCli implements Runnable {
         cli.setErr(err);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setParameterExceptionHandler((e, arguments) -> {
-            err.println("fmnist: " + e.getMessage());
+            err.println("fmnist: " + (isUnknownCommand(e) ? "unknown command '"
+                    + ((UnmatchedArgumentException) e).getUnmatched().get(0) + "'" : e.getMessage()));
+            if (e instanceof UnmatchedArgumentException unmatched) {
+                UnmatchedArgumentException.printSuggestions(unmatched, err);
+            }
             err.println("Run '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
             return ExitCode.USAGE;
         });
@@ -70,9 +77,31 @@ public final class FmnistCli implements Runnable {
             }
             return ExitCode.ERROR;
         });
+        cli.setExecutionStrategy(FmnistCli::refuseUnmatchedThenRun);
         int code = cli.execute(args);
         out.flush();
         err.flush();
         return code;
+    }
+
+    /**
+     * picocli skips its unmatched-argument check once a help flag is seen, so {@code fmnist sumbit --help} would
+     * print the top-level help and exit 0: a word no command took is refused here, whatever flags came with it.
+     */
+    private static int refuseUnmatchedThenRun(ParseResult parseResult) {
+        for (ParseResult level = parseResult; level != null; level = level.subcommand()) {
+            List<String> unmatched = level.unmatched();
+            if (!unmatched.isEmpty()) {
+                throw new UnmatchedArgumentException(level.commandSpec().commandLine(), unmatched);
+            }
+        }
+        return new CommandLine.RunLast().execute(parseResult);
+    }
+
+    /** A word where a command with subcommands expected one of them. */
+    private static boolean isUnknownCommand(ParameterException e) {
+        return e instanceof UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()
+                && !unmatched.getUnmatched().get(0).startsWith("-")
+                && !unmatched.getCommandLine().getSubcommands().isEmpty();
     }
 }

@@ -106,6 +106,25 @@ class FmnistCliTest {
     }
 
     @Test
+    void anUnknownCommandIsAUsageErrorWhateverFlagsFollow() {
+        for (String[] args : new String[][] {{"sumbit"}, {"sumbit", "--help"}, {"sumbit", "-h", "--epochs", "3"},
+            {"sumbit", "--version"}}) {
+            CapturedRun run = CapturedRun.of(args);
+            assertThat(run.exitCode()).as(run.toString()).isEqualTo(ExitCode.USAGE);
+            assertThat(run.out()).as("no help printed").isEmpty();
+            assertThat(run.err()).contains("fmnist: unknown command 'sumbit'").contains("fmnist submit")
+                    .contains("Run 'fmnist --help' for usage.");
+        }
+        CapturedRun extra = CapturedRun.of("list", "extra", "--help");
+        assertThat(extra.exitCode()).as(extra.toString()).isEqualTo(ExitCode.USAGE);
+        assertThat(extra.err()).contains("'extra'").contains("Run 'fmnist list --help' for usage.");
+
+        assertThat(CapturedRun.of("--help").exitCode()).isZero();
+        assertThat(CapturedRun.of("submit", "--help").exitCode()).isZero();
+        assertThat(CapturedRun.of("help", "submit").exitCode()).isZero();
+    }
+
+    @Test
     void anUnreachableBrokerIsOneLineAndExit3() {
         CapturedRun run = CapturedRun.of("list", "--bootstrap-servers", "127.0.0.1:1", "--kafka-timeout", "2");
         assertThat(run.exitCode()).as(run.toString()).isEqualTo(ExitCode.UNREACHABLE);
