@@ -13,7 +13,9 @@ import dev.fmnist.contract.experiments.ExperimentState;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,8 +24,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "list", aliases = "ls", mixinStandardHelpOptions = true,
-        description = "Experiments, oldest first: status, architecture, epochs, the published artefact's test accuracy "
-                + "(a sweep: its best run's), duration.",
+        description = "Experiments, oldest first: status, architecture, progress (epochs done; a sweep: runs ended), "
+                + "the published artefact's test accuracy (a sweep: its best run's), duration.",
         footer = ExitCode.HELP_FOOTER)
 public final class ListCommand implements Callable<Integer> {
 
@@ -47,7 +49,11 @@ public final class ListCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         // one record per experiment from the compacted state topic; ordered by when each was queued
-        List<ExperimentState> states = CurrentStates.read(new Broker(kafka)).all().stream()
+        List<ExperimentState> all = List.copyOf(CurrentStates.read(new Broker(kafka)).all());
+        // a sweep's row counts its children, whatever --status and --limit leave out
+        Map<String, ExperimentState> byId = new HashMap<>();
+        all.forEach(s -> byId.put(s.experimentId(), s));
+        List<ExperimentState> states = all.stream()
                 .filter(s -> status == null || status.contains(s.status()))
                 .sorted(Comparator.comparing(ListCommand::queued, Comparator.nullsFirst(Comparator.naturalOrder()))
                         .thenComparing(ExperimentState::experimentId))
@@ -56,14 +62,13 @@ public final class ListCommand implements Callable<Integer> {
             states = states.subList(states.size() - limit, states.size());
         }
         if (output.json()) {
-            Json.print(spec.commandLine().getOut(), states.stream().map(ListCommand::summary).toList());
+            Json.print(spec.commandLine().getOut(), states.stream().map(s -> summary(s, byId)).toList());
             return ExitCode.OK;
         }
-        Table table = new Table("ID", "STATUS", "ARCHITECTURE", "EPOCHS", "ARTEFACT ACC", "DURATION", "QUEUED AT");
+        Table table = new Table("ID", "STATUS", "ARCHITECTURE", "PROGRESS", "ARTEFACT ACC", "DURATION", "QUEUED AT");
         for (ExperimentState s : states) {
-            Summary r = summary(s);
-            table.row(r.experimentId(), r.status(), r.architecture(),
-                    r.epochs() == null ? null : r.epochsDone() + "/" + r.epochs(),
+            Summary r = summary(s, byId);
+            table.row(r.experimentId(), r.status(), r.architecture(), progress(r),
                     Formats.accuracy(r.artefactTestAccuracy()), Formats.duration(s.duration()),
                     Formats.time(s.queuedAt()));
         }
@@ -71,16 +76,35 @@ public final class ListCommand implements Callable<Integer> {
         return ExitCode.OK;
     }
 
-    /** The list's JSON row. */
+    /**
+     * The list's JSON row; a sweep's {@code runs} and {@code runsEnded} count its children (null for a single run),
+     * whose epochs are their own rows'.
+     */
     record Summary(String experimentId, String parentId, Type status, String architecture, int epochsDone,
-            Integer epochs, Double artefactTestAccuracy, Double bestEpochTestAccuracy, Double durationSeconds, String queuedAt, String endedAt,
-            String worker, String reason) {}
+            Integer epochs, Integer runsEnded, Integer runs, Double artefactTestAccuracy, Double bestEpochTestAccuracy,
+            Double durationSeconds, String queuedAt, String endedAt, String worker, String reason) {}
 
-    static Summary summary(ExperimentState s) {
+    /** {@code s}'s row; {@code byId} holds every state read, a sweep's children among them. */
+    static Summary summary(ExperimentState s, Map<String, ExperimentState> byId) {
         Duration d = s.duration();
+        List<String> children = s.childIds();
+        Integer runs = children.isEmpty() ? null : children.size();
+        Integer runsEnded = null;
+        if (runs != null) {
+            runsEnded = (int) children.stream().map(byId::get).filter(child -> child != null && child.isEnded()).count();
+        }
         return new Summary(s.experimentId(), s.parentId(), s.status(), s.networkLabel(),
-                s.epochsDone() == null ? 0 : s.epochsDone(), s.epochs(), s.artefactTestAccuracy(), s.bestTestAccuracy(),
-                d == null ? null : d.toMillis() / 1000.0, s.queuedAt(), s.endedAt(), s.worker(), s.reason());
+                s.epochsDone() == null ? 0 : s.epochsDone(), s.epochs(), runsEnded, runs, s.artefactTestAccuracy(),
+                s.bestTestAccuracy(), d == null ? null : d.toMillis() / 1000.0, s.queuedAt(), s.endedAt(), s.worker(),
+                s.reason());
+    }
+
+    /** The PROGRESS column: a sweep's runs ended of its runs, else a run's epochs done of its epochs. */
+    static String progress(Summary r) {
+        if (r.runs() != null) {
+            return r.runsEnded() + "/" + r.runs() + " runs";
+        }
+        return r.epochs() == null ? null : r.epochsDone() + "/" + r.epochs();
     }
 
     private static Instant queued(ExperimentState s) {
