@@ -402,6 +402,41 @@ class TritonHttpTest {
         assertThat(body).hasSize(jsonLength + 40);
     }
 
+    /**
+     * A refusal is never compressed, whatever Accept-Encoding asks: Triton compresses answers only, and
+     * tritonclient.http (with response_compression_algorithm) reads an error's body as plain UTF-8 JSON.
+     */
+    @Test
+    void refusalsAreNotCompressedEvenWhenAsked() throws Exception {
+        String[] gzip = {"Content-Type", "application/json", "Accept-Encoding", "gzip, deflate"};
+        List<HttpResponse<byte[]>> refusals = List.of(
+                post("/v2/models/mlp/infer", "{\"inputs\":[{\"name\":\"images\",\"datatype\":\"UINT8\",\"shape\":[1,3],\"data\":[1,2,3]}]}"
+                        .getBytes(StandardCharsets.UTF_8), gzip),
+                post("/v2/models/resnet/infer", body(1).getBytes(StandardCharsets.UTF_8), gzip),
+                post("/v2/repository/models/mlp/load", "{\"parameters\":{\"config\":\"{}\"}}".getBytes(StandardCharsets.UTF_8), gzip),
+                post("/v2/models/mlp/infer", body(1).getBytes(StandardCharsets.UTF_8), "Accept-Encoding", "gzip",
+                        "Content-Encoding", "br"),
+                HTTP.send(HttpRequest.newBuilder(uri("/v2/models/resnet/config")).header("Accept-Encoding", "gzip").build(),
+                        HttpResponse.BodyHandlers.ofByteArray()),
+                HTTP.send(HttpRequest.newBuilder(uri("/v2/nowhere")).header("Accept-Encoding", "gzip").build(),
+                        HttpResponse.BodyHandlers.ofByteArray()),
+                HTTP.send(HttpRequest.newBuilder(uri("/v2/models/mlp/infer")).header("Accept-Encoding", "gzip")
+                        .DELETE().build(), HttpResponse.BodyHandlers.ofByteArray()));
+        assertThat(refusals).extracting(HttpResponse::statusCode).containsExactly(400, 404, 400, 415, 404, 404, 405);
+        for (HttpResponse<byte[]> refusal : refusals) {
+            assertThat(refusal.headers().firstValue("Content-Encoding")).as(refusal.uri().toString())
+                    .satisfiesAnyOf(e -> assertThat(e).isEmpty(), e -> assertThat(e).hasValue("identity"));
+            assertThat(json(refusal).get("error").asText()).isNotEmpty();
+        }
+        assertThat(json(refusals.get(0)).get("error").asText())
+                .isEqualTo("inputs[0].shape: expected [N, 1, 28, 28] or [N, 784], got [1, 3]");
+
+        // while an answer to the same client is compressed
+        HttpResponse<byte[]> answer = post("/v2/models/mlp/infer", body(1).getBytes(StandardCharsets.UTF_8), gzip);
+        assertThat(answer.statusCode()).isEqualTo(200);
+        assertThat(answer.headers().firstValue("Content-Encoding")).hasValue("gzip");
+    }
+
     private static byte[] gunzip(byte[] gzip) throws IOException {
         try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(gzip))) {
             return in.readAllBytes();

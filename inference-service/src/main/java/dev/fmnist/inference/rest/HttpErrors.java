@@ -54,6 +54,14 @@ public class HttpErrors {
         });
         router.route("/v2/*").order(RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT + 1).handler(context -> {
             context.remove(VertxHttpRecorder.MAX_REQUEST_SIZE_KEY);
+            // a refusal is never compressed, whatever Accept-Encoding asks: Triton compresses answers only,
+            // and tritonclient.http reads an error's body as plain JSON (Quarkus REST would compress it as
+            // application/json; headers-end handlers run last registered first, this one after its choice)
+            context.addHeadersEndHandler(v -> {
+                if (context.response().getStatusCode() >= 400) {
+                    context.response().putHeader(HttpHeaders.CONTENT_ENCODING, HttpHeaders.IDENTITY);
+                }
+            });
             context.next();
         });
         for (int status : LAYER_STATUSES) {
@@ -90,7 +98,7 @@ public class HttpErrors {
             context.response().endHandler(v -> context.request().connection().close());
         }
         context.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                .end(RestErrors.json(message));
+                .putHeader(HttpHeaders.CONTENT_ENCODING, HttpHeaders.IDENTITY).end(RestErrors.json(message));
     }
 
     @ServerExceptionMapper
