@@ -110,6 +110,9 @@ public final class ModelSlot {
                 previous.removeLast();
             }
         });
+        // the version's statistics exist, at zero, from the moment it is live: Triton's statistics list every
+        // loaded version before its first inference, and clients (tritonclient, perf_analyzer) read them so
+        stats.version(next.manifest().version());
         live.swap(next);
     }
 

@@ -193,6 +193,19 @@ class ModelSlotTest {
     }
 
     @Test
+    void aVersionHasStatisticsAtZeroFromTheMomentItIsLive() {
+        assertThat(slot.stats().report("")).isEmpty();
+        slot.swap(TinyArtefacts.load(first));
+
+        assertThat(slot.stats().report("")).singleElement().satisfies(stats -> {
+            assertThat(stats.getVersion()).isEqualTo(first.manifest().version());
+            assertThat(stats.getInferenceCount()).isZero();
+            assertThat(stats.getExecutionCount()).isZero();
+            assertThat(stats.getInferenceStats().getSuccess().getCount()).isZero();
+        });
+    }
+
+    @Test
     void aStoppedSlotRefusesRequests() {
         slot.swap(TinyArtefacts.load(first));
         slot.stop();
