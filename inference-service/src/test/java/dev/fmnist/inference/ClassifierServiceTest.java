@@ -15,6 +15,7 @@ import dev.fmnist.proto.v1.ClassifyBatchRequest;
 import dev.fmnist.proto.v1.ClassifyBatchResponse;
 import dev.fmnist.proto.v1.ClassifyRequest;
 import dev.fmnist.proto.v1.ClassifyResponse;
+import dev.fmnist.proto.v1.Conversion;
 import dev.fmnist.proto.v1.FloatPixels;
 import dev.fmnist.proto.v1.GetModelRequest;
 import dev.fmnist.proto.v1.Image;
@@ -160,10 +161,17 @@ class ClassifierServiceTest {
                 .setEncoded(ByteString.copyFromUtf8("not a png"))).build()), Status.Code.INVALID_ARGUMENT,
                 "image.encoded: not a decodable PNG or JPEG");
         Image big = png(0, 32);
-        assertStatus(() -> classifier.classify(ClassifyRequest.newBuilder().setImage(big).build()),
-                Status.Code.INVALID_ARGUMENT, "image.encoded: expected a 28x28 image, got 32x32");
-        assertThat(classifier.classify(ClassifyRequest.newBuilder().setImage(big).setResize(true).build())
-                .getProbabilitiesCount()).isEqualTo(10);
+        assertStatus(() -> classifier.classify(ClassifyRequest.newBuilder().setImage(big)
+                .setConversion(Conversion.CONVERSION_NONE).build()), Status.Code.INVALID_ARGUMENT,
+                "image.encoded: expected a 28x28 image, got 32x32 (set resize to scale it");
+        assertThat(classifier.classify(ClassifyRequest.newBuilder().setImage(big).setResize(true)
+                .setConversion(Conversion.CONVERSION_NONE).build()).getProbabilitiesCount()).isEqualTo(10);
+        assertThat(classifier.classify(ClassifyRequest.newBuilder().setImage(big).build()).getProbabilitiesCount())
+                .as("the photo conversion fits any size").isEqualTo(10);
+        assertStatus(() -> classifier.classify(ClassifyRequest.newBuilder().setImage(raw(0)).setConversionValue(7)
+                .build()), Status.Code.INVALID_ARGUMENT, "conversion: unknown value 7; expected CONVERSION_AUTO (0)");
+        assertStatus(() -> classifier.classifyBatch(ClassifyBatchRequest.newBuilder().addImages(raw(0))
+                .setConversionValue(-1).build()), Status.Code.INVALID_ARGUMENT, "conversion: unknown value -1");
         assertStatus(() -> classifier.classify(ClassifyRequest.getDefaultInstance()), Status.Code.INVALID_ARGUMENT,
                 "image: no pixels");
         assertStatus(() -> classifier.classifyBatch(ClassifyBatchRequest.getDefaultInstance()),

@@ -37,7 +37,12 @@ final class TestArtefacts {
     private TestArtefacts() {}
 
     static ModelArtefact train(long seed) {
-        HyperParameters hp = HyperParameters.builder().optEpochs(1).optBatchSize(500).optTrainLimit(3000)
+        return train(seed, 3000, 1);
+    }
+
+    /** An MLP trained on the first {@code images} training images for {@code epochs} epochs. */
+    static ModelArtefact train(long seed, int images, int epochs) {
+        HyperParameters hp = HyperParameters.builder().optEpochs(epochs).optBatchSize(500).optTrainLimit(images)
                 .optSeed(seed).build();
         return ArtefactModels.of(new FashionMnistTrainer(ENGINE).train(NetworkSpec.of(Architecture.MLP), hp, DATA,
                 TrainingObserver.NONE), "inference-test-" + UUID.randomUUID(), Instant.now());

@@ -23,7 +23,10 @@ public final class PhotoConversion {
     static final double FLOOR_NOISE_SIGMAS = 2;
     /** A median absolute deviation times this is a normal distribution's standard deviation. */
     static final double MAD_TO_SIGMA = 1.4826;
-    /** A row or column is part of the garment when at least 1 in this many of its pixels are (noise specks are not). */
+    /**
+     * A row or column is part of the garment when at least 1 in this many of its pixels are, and at least
+     * two in an image larger than twice the dataset's: a noise speck alone is not.
+     */
     static final int TRIM_SHARE = 100;
 
     private static final int SIDE = FashionMnist.IMAGE_SIDE;
@@ -119,7 +122,8 @@ public final class PhotoConversion {
 
     /**
      * The garment's box: the outermost rows and columns with at least 1 in {@link #TRIM_SHARE} of their
-     * pixels above {@code threshold}. The whole image when nothing stands out (a blank photo).
+     * pixels (two or more in a photo-sized image) above {@code threshold}. The whole image when nothing
+     * stands out (a blank photo).
      */
     public static Box garment(int[] intensity, int width, int height, int threshold) {
         int[] rows = new int[height];
@@ -132,13 +136,13 @@ public final class PhotoConversion {
                 }
             }
         }
-        int top = first(rows, Math.max(1, width / TRIM_SHARE));
-        int left = first(columns, Math.max(1, height / TRIM_SHARE));
+        int top = first(rows, least(width));
+        int left = first(columns, least(height));
         if (top < 0 || left < 0) {
             return new Box(0, 0, width, height);
         }
-        int bottom = last(rows, Math.max(1, width / TRIM_SHARE));
-        int right = last(columns, Math.max(1, height / TRIM_SHARE));
+        int bottom = last(rows, least(width));
+        int right = last(columns, least(height));
         return new Box(left, top, right - left + 1, bottom - top + 1);
     }
 
@@ -199,6 +203,11 @@ public final class PhotoConversion {
             }
         }
         return histogram.length - 1;
+    }
+
+    /** How many garment pixels a line of {@code length} pixels needs to count. */
+    private static int least(int length) {
+        return length > 2 * SIDE ? Math.max(2, length / TRIM_SHARE) : 1;
     }
 
     private static int first(int[] counts, int least) {

@@ -9,6 +9,7 @@ import dev.fmnist.proto.v1.ClassifyBatchRequest;
 import dev.fmnist.proto.v1.ClassifyBatchResponse;
 import dev.fmnist.proto.v1.ClassifyRequest;
 import dev.fmnist.proto.v1.ClassifyResponse;
+import dev.fmnist.proto.v1.Conversion;
 import dev.fmnist.proto.v1.GetModelRequest;
 import dev.fmnist.proto.v1.Image;
 import dev.fmnist.proto.v1.ItemError;
@@ -51,11 +52,15 @@ public class ClassifierService implements Classifier {
         return Uni.createFrom().deferred(() -> {
             ModelSlot slot = repository.require(request.getModel(), "model");
             long arrived = System.nanoTime();
-            return pixels(List.of(request.getImage()), request.getResize(), i -> "image")
+            return Uni.createFrom().deferred(() -> decoded(List.of(request.getImage()),
+                    ImageInput.conversion(request.getConversion(), request.getConversionValue()), request.getResize(),
+                    i -> "image"))
                     .onFailure().invoke(e -> inference.refused(slot, arrived))
-                    .onItem().transformToUni(pixels -> Uni.createFrom().completionStage(slot.batcher().submit(pixels, 1)));
-        })
-                .map(result -> answer(result.probabilities()[0], result.model()));
+                    .onItem().transformToUni(decoded -> Uni.createFrom().completionStage(slot.batcher()
+                            .submit(decoded.pixels(), 1))
+                            .map(result -> answer(result.probabilities()[0], result.model(),
+                                    request.getExplain() ? decoded.inputs()[0] : null)));
+        });
     }
 
     @Override
@@ -73,17 +78,21 @@ public class ClassifierService implements Classifier {
                     // can never succeed as sent: INVALID_ARGUMENT (400), as Triton; RESOURCE_EXHAUSTED is "queue full"
                     throw ImageInput.invalid("images: at most " + max + " images per ClassifyBatch, got " + n);
                 }
-                return pixels(request.getImagesList(), request.getResize(), i -> "images[" + i + "]");
+                return decoded(request.getImagesList(),
+                        ImageInput.conversion(request.getConversion(), request.getConversionValue()), request.getResize(),
+                        i -> "images[" + i + "]");
             }).onFailure().invoke(e -> inference.refused(slot, arrived)).onItem()
-                    .transformToUni(pixels -> Uni.createFrom().completionStage(
-                            slot.batcher().submit(pixels, pixels.length / FashionMnist.PIXELS)));
-        }).map(result -> {
-                    ClassifyBatchResponse.Builder response = ClassifyBatchResponse.newBuilder();
-                    for (float[] p : result.probabilities()) {
-                        response.addResults(answer(p, result.model()));
-                    }
-                    return response.build();
-                });
+                    .transformToUni(decoded -> Uni.createFrom().completionStage(
+                            slot.batcher().submit(decoded.pixels(), n)).map(result -> {
+                                ClassifyBatchResponse.Builder response = ClassifyBatchResponse.newBuilder();
+                                float[][] probabilities = result.probabilities();
+                                for (int i = 0; i < probabilities.length; i++) {
+                                    response.addResults(answer(probabilities[i], result.model(),
+                                            request.getExplain() ? decoded.inputs()[i] : null));
+                                }
+                                return response.build();
+                            }));
+        });
     }
 
     /**
@@ -96,18 +105,22 @@ public class ClassifierService implements Classifier {
                 .onFailure().recoverWithItem(ClassifierService::itemError));
     }
 
+    /** A request's images as the model reads them: the scaled pixels of all, and what each one became. */
+    private record Decoded(float[] pixels, ModelInput[] inputs) {}
+
     /**
      * The scaled pixels of {@code images}: raw and float images at once, on the calling thread (a
      * bounded copy); encoded ones on the image decoders, never on the gRPC event loop.
      */
-    private Uni<float[]> pixels(List<Image> images, boolean resize, IntFunction<String> field) {
+    private Uni<Decoded> decoded(List<Image> images, Conversion conversion, boolean resize, IntFunction<String> field) {
         int maxSide = decoders.maxSide();
-        Supplier<float[]> decode = () -> {
+        Supplier<Decoded> decode = () -> {
             float[] pixels = new float[images.size() * FashionMnist.PIXELS];
+            ModelInput[] inputs = new ModelInput[images.size()];
             for (int i = 0; i < images.size(); i++) {
-                ImageInput.decode(images.get(i), resize, maxSide, field.apply(i), pixels, i);
+                inputs[i] = ImageInput.decode(images.get(i), conversion, resize, maxSide, field.apply(i), pixels, i);
             }
-            return pixels;
+            return new Decoded(pixels, inputs);
         };
         if (images.stream().anyMatch(ImageInput::isEncoded)) {
             return Uni.createFrom().completionStage(() -> decoders.submit(decode));
@@ -140,7 +153,8 @@ public class ClassifierService implements Classifier {
         });
     }
 
-    private ClassifyResponse answer(float[] probabilities, ModelManifest manifest) {
+    /** The response for one image; {@code input} explains what the model read, when asked (null otherwise). */
+    private ClassifyResponse answer(float[] probabilities, ModelManifest manifest, ModelInput input) {
         int best = 0;
         for (int c = 1; c < probabilities.length; c++) {
             if (probabilities[c] > probabilities[best]) {
@@ -152,6 +166,9 @@ public class ClassifierService implements Classifier {
                 .setClassName(FashionMnist.CLASS_NAMES[best]).setModelVersion(manifest.version());
         for (float p : probabilities) {
             response.addProbabilities(p);
+        }
+        if (input != null) {
+            response.setExplanation(input.explanation());
         }
         return response.build();
     }

@@ -2,7 +2,9 @@ package dev.fmnist.inference.serving;
 
 import com.google.protobuf.ByteString;
 import dev.fmnist.contract.data.FashionMnist;
-import dev.fmnist.contract.images.Pixels;
+import dev.fmnist.contract.images.GrayImage;
+import dev.fmnist.contract.images.PhotoConversion;
+import dev.fmnist.proto.v1.Conversion;
 import io.grpc.StatusRuntimeException;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
@@ -18,23 +20,25 @@ import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 
 /**
- * Decodes a PNG or JPEG into 784 scaled pixels with bounded work: the format and the dimensions come
- * from the header before any pixel is decoded, so a small file that declares a huge image (a
- * decompression bomb) is refused in microseconds, and a large honest image is read subsampled, so the
- * decoded raster stays near {@link #DECODE_SIDE} pixels a side whatever the source size.
+ * Decodes a PNG or JPEG into the 784 gray levels the model reads, with bounded work: the format and the
+ * dimensions come from the header before any pixel is decoded, so a small file that declares a huge
+ * image (a decompression bomb) is refused in microseconds, and a large honest image is read subsampled,
+ * so the decoded raster stays near {@link #DECODE_SIDE} pixels a side whatever the source size. Then
+ * the request's conversion: a photo becomes Fashion-MNIST's form ({@link PhotoConversion}); a
+ * dataset-style image, or any image under CONVERSION_NONE, is read as gray levels as sent.
  */
 final class EncodedImage {
 
     /** The formats accepted, as ImageIO names them; anything else is refused by name. */
     static final Set<String> FORMATS = Set.of("png", "jpeg");
-    /** Source images are read subsampled to about this many pixels a side before the 28x28 resize. */
+    /** Source images are read subsampled to about this many pixels a side before they are fitted to 28x28. */
     static final int DECODE_SIDE = 224;
     private static final int SIDE = FashionMnist.IMAGE_SIDE;
 
     private EncodedImage() {}
 
-    /** Writes the image's 784 scaled pixels into {@code pixels} at {@code offset}; INVALID_ARGUMENT naming {@code field} otherwise. */
-    static void decode(ByteString bytes, boolean resize, int maxSide, String field, float[] pixels, int offset) {
+    /** The image's model input; INVALID_ARGUMENT naming {@code field} when it cannot be one. */
+    static ModelInput decode(ByteString bytes, Conversion conversion, boolean resize, int maxSide, String field) {
         String where = field + ".encoded";
         // read in place: no copy of the request's bytes
         try (ImageInputStream in = ImageIO.createImageInputStream(bytes.newInput())) {
@@ -56,13 +60,22 @@ final class EncodedImage {
                     throw ImageInput.invalid(where + ": the image is " + width + "x" + height
                             + " pixels; at most " + maxSide + "x" + maxSide + " are accepted");
                 }
-                if (!resize && (width != SIDE || height != SIDE)) {
-                    throw ImageInput.invalid(where + ": expected a 28x28 image, got " + width + "x" + height
-                            + " (set resize to scale it)");
+                boolean dataSized = width == SIDE && height == SIDE;
+                if (conversion == Conversion.CONVERSION_NONE) {
+                    if (!resize && !dataSized) {
+                        throw ImageInput.invalid(where + ": expected a 28x28 image, got " + width + "x" + height
+                                + " (set resize to scale it, or conversion to CONVERSION_AUTO or CONVERSION_PHOTO)");
+                    }
+                    // each axis subsampled on its own, then stretched to 28x28: the service before conversion existed
+                    ImageReadParam param = reader.getDefaultReadParam();
+                    param.setSourceSubsampling(Math.max(1, width / DECODE_SIDE), Math.max(1, height / DECODE_SIDE), 0, 0);
+                    return new ModelInput(grayLevels(reader.read(0, param)), ModelInput.NONE, width, height, null, null);
                 }
+                // both axes by one step, so a photo keeps its aspect
+                int step = Math.max(1, Math.max(width, height) / DECODE_SIDE);
                 ImageReadParam param = reader.getDefaultReadParam();
-                param.setSourceSubsampling(Math.max(1, width / DECODE_SIDE), Math.max(1, height / DECODE_SIDE), 0, 0);
-                scaleInto(reader.read(0, param), pixels, offset);
+                param.setSourceSubsampling(step, step, 0, 0);
+                return converted(reader.read(0, param), conversion, dataSized, width, height, step);
             } finally {
                 reader.dispose();
             }
@@ -74,14 +87,31 @@ final class EncodedImage {
         }
     }
 
-    /** Bilinear resize to 28x28 gray, then the one preprocessing step. */
-    private static void scaleInto(BufferedImage decoded, float[] pixels, int offset) {
+    /**
+     * Under CONVERSION_AUTO a 28x28 opaque image with a dark border is the dataset's own form and is
+     * read exactly as CONVERSION_NONE reads it; everything else is converted as a photo.
+     */
+    private static ModelInput converted(BufferedImage decoded, Conversion conversion, boolean dataSized, int width,
+            int height, int step) {
+        GrayImage gray = GrayImage.of(decoded);
+        if (conversion == Conversion.CONVERSION_AUTO && dataSized && !gray.transparent()
+                && !PhotoConversion.background(gray).light()) {
+            return ModelInput.asSent(grayLevels(decoded));
+        }
+        PhotoConversion.Result photo = PhotoConversion.convert(gray);
+        PhotoConversion.Box box = photo.garment();
+        PhotoConversion.Box sent = new PhotoConversion.Box(box.x() * step, box.y() * step,
+                Math.min(width - box.x() * step, box.width() * step), Math.min(height - box.y() * step, box.height() * step));
+        return new ModelInput(photo.levels(), ModelInput.PHOTO, width, height, photo.background(), sent);
+    }
+
+    /** Bilinear resize to 28x28 gray by Java 2D (a copy for a 28x28 gray image). */
+    private static byte[] grayLevels(BufferedImage decoded) {
         BufferedImage gray = new BufferedImage(SIDE, SIDE, BufferedImage.TYPE_BYTE_GRAY);
         Graphics2D g = gray.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
         g.drawImage(decoded, 0, 0, SIDE, SIDE, null);
         g.dispose();
-        byte[] data = ((DataBufferByte) gray.getRaster().getDataBuffer()).getData();
-        Pixels.scale(data, 0, pixels, offset, data.length);
+        return ((DataBufferByte) gray.getRaster().getDataBuffer()).getData();
     }
 }
