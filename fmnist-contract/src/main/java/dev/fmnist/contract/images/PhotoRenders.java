@@ -8,7 +8,7 @@ import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.Random;
+import java.util.SplittableRandom;
 import java.util.stream.Collectors;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
@@ -22,7 +22,7 @@ import javax.imageio.stream.ImageOutputStream;
  * aspect, off-centre, with slight noise, as a JPEG, an RGB PNG, a PNG cut-out on transparency or a
  * grayscale JPEG. For the tests, the load generator and the docs; nothing in a service makes them.
  *
- * <p>Every random choice is drawn from one {@link Random} seeded with the caller's seed, in a fixed
+ * <p>Every random choice is drawn from one {@link SplittableRandom} seeded with the caller's seed, in a fixed
  * order, so equal pixels, style and seed give equal bytes on every run. A render is the dataset image
  * upscaled (Catmull-Rom bicubic) into a square that takes {@value #MIN_GARMENT_SHARE}-{@value
  * #MAX_GARMENT_SHARE} of the canvas' short side; its intensity {@code t = level / 255} mixes the
@@ -156,7 +156,7 @@ public final class PhotoRenders {
      * colour, noise, JPEG quality; the noise's own draws follow, pixel by pixel.
      */
     private static final class Recipe {
-        final Random random;
+        final SplittableRandom random;
         final Layout layout;
         final int[] background = new int[CHANNELS];
         final int gradient;
@@ -165,7 +165,7 @@ public final class PhotoRenders {
         final float quality;
 
         Recipe(long seed, int fixedWidth, int fixedHeight) {
-            random = new Random(seed);
+            random = new SplittableRandom(seed);
             int longSide = MIN_LONG_SIDE + random.nextInt(MAX_LONG_SIDE - MIN_LONG_SIDE + 1);
             double aspect = MIN_ASPECT + (1 - MIN_ASPECT) * random.nextDouble();
             int shortSide = Math.min(longSide, (int) Math.ceil(longSide * aspect));
