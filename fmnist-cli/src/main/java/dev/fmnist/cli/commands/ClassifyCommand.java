@@ -9,8 +9,11 @@ import dev.fmnist.cli.serving.GrpcOptions;
 import dev.fmnist.cli.serving.ImageFiles.NamedImage;
 import dev.fmnist.cli.serving.ImageFiles;
 import dev.fmnist.cli.serving.InferenceClient;
+import dev.fmnist.cli.serving.ModelInputFiles;
 import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.proto.v1.ClassifyResponse;
+import dev.fmnist.proto.v1.Conversion;
+import dev.fmnist.proto.v1.InputExplanation;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,9 +31,12 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "classify", mixinStandardHelpOptions = true,
-        description = {"Classify images with the served model: PNG/JPEG files, or idx files (such as the test set)",
-            "image by image, sent in batches over gRPC."},
+        description = {"Classify images with the served model: PNG/JPEG files of any size (a photo is",
+            "fitted to 28x28 by the server, the way Fashion-MNIST's images were made), or",
+            "idx files (such as the test set) image by image; sent in batches over gRPC."},
         footer = {"%nExamples:", "  fmnist classify shirt.png boot.jpg --top 3",
+            "  fmnist classify shirt.jpg --explain seen/",
+            "      (seen/shirt.model-input-x8.png: what the model read, enlarged)",
             "  fmnist classify t10k-images-idx3-ubyte.gz --labels t10k-labels-idx1-ubyte.gz --limit 1000",
             ExitCode.HELP_FOOTER})
 public final class ClassifyCommand implements Callable<Integer> {
@@ -54,8 +60,35 @@ public final class ClassifyCommand implements Callable<Integer> {
             description = "the served model to ask: better, better-bn, mlp, baseline, compare-k3 ... (default: the server's first)")
     String model;
 
-    @Option(names = "--resize", description = "scale images of other sizes to 28x28 instead of refusing them")
-    boolean resize;
+    /** --conversion's values, as fmnist.v1.Conversion names them. */
+    public enum ConversionChoice {
+        auto(Conversion.CONVERSION_AUTO), photo(Conversion.CONVERSION_PHOTO), none(Conversion.CONVERSION_NONE);
+
+        final Conversion proto;
+
+        ConversionChoice(Conversion proto) {
+            this.proto = proto;
+        }
+    }
+
+    @Option(names = "--conversion", paramLabel = "HOW", defaultValue = "auto",
+            description = {"how a PNG/JPEG becomes the 28x28 the model reads (default: ${DEFAULT-VALUE}):",
+                "auto: a dataset-style image (28x28, dark border) as sent, any other (a photo) as photo;",
+                "photo: always Fashion-MNIST's own steps: gray, light background negated, trimmed to the garment, "
+                    + "fitted to 28x28, centred;",
+                "none: the gray levels as sent (another size is scaled, see --no-resize). idx images are never converted"})
+    ConversionChoice conversion;
+
+    /** Null unless given: resizing is the default, so a photo never needs a flag. */
+    @Option(names = "--resize", negatable = true,
+            description = "--conversion none: scale an image of another size to 28x28 (default: on); --no-resize refuses "
+                    + "it instead. auto and photo fit any size")
+    Boolean resize;
+
+    @Option(names = "--explain", paramLabel = "DIR",
+            description = {"write what the model read of each image to DIR (created if missing): NAME.model-input.png "
+                    + "(28x28) and NAME.model-input-x8.png (224x224), and say what the conversion did"})
+    Path explain;
 
     @Mixin
     GrpcOptions grpc;
@@ -63,20 +96,46 @@ public final class ClassifyCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;
 
-    /** One image's answer, as --output json prints it. */
+    /** One image's answer, as --output json prints it; {@code explanation} with --explain only. */
     record Answer(String image, int classIndex, String className, double probability, List<Map<String, Object>> top,
-            Integer label, String modelVersion) {}
+            Integer label, String modelVersion, Explanation explanation) {}
+
+    /**
+     * What the model read of one image (fmnist.v1.InputExplanation's fields; pixels base64 as in proto's JSON), the
+     * line the table prints and the files written; background, negated and garment for a photo conversion only.
+     */
+    record Explanation(String conversion, String summary, int sourceWidth, int sourceHeight, Integer background,
+            Boolean negated, Map<String, Integer> garment, byte[] pixels, String modelInput, String modelInputEnlarged) {
+
+        static Explanation of(InputExplanation e, ModelInputFiles.Written written) {
+            boolean photo = e.getConversion().equals("photo");
+            Map<String, Integer> garment = null;
+            if (photo) {
+                garment = new LinkedHashMap<>();
+                garment.put("x", e.getGarmentX());
+                garment.put("y", e.getGarmentY());
+                garment.put("width", e.getGarmentWidth());
+                garment.put("height", e.getGarmentHeight());
+            }
+            return new Explanation(e.getConversion(), ModelInputFiles.describe(e), e.getSourceWidth(), e.getSourceHeight(),
+                    photo ? e.getBackground() : null, photo ? e.getNegated() : null, garment, e.getPixels().toByteArray(),
+                    written.modelInput().toString(), written.enlarged().toString());
+        }
+    }
 
     @Override
     public Integer call() {
         if (top < 1 || top > FashionMnist.CLASSES) {
             throw new CliException(ExitCode.USAGE, "--top: expected 1 to " + FashionMnist.CLASSES + ", got " + top);
         }
+        // refused before anything is sent: a bad --explain is the user's to fix, not the server's
+        ModelInputFiles explained = explain == null ? null : ModelInputFiles.in(explain);
         List<NamedImage> images = ImageFiles.read(files, limit);
         byte[] truth = labels == null ? null : ImageFiles.labels(labels, images.size());
         List<ClassifyResponse> responses;
         try (InferenceClient client = new InferenceClient(grpc)) {
-            responses = client.classify(images.stream().map(NamedImage::image).toList(), resize, model);
+            responses = client.classify(images.stream().map(NamedImage::image).toList(),
+                    new InferenceClient.Request(model, resize == null || resize, conversion.proto, explained != null));
         }
         List<Answer> answers = new ArrayList<>();
         int correct = 0;
@@ -86,33 +145,62 @@ public final class ClassifyCommand implements Callable<Integer> {
             if (label != null && label == r.getClassIndex()) {
                 correct++;
             }
+            Explanation explanation = explained == null ? null : explain(explained, images.get(i), r);
             answers.add(new Answer(images.get(i).name(), r.getClassIndex(), r.getClassName(),
-                    r.getProbabilities(r.getClassIndex()), topK(r), label, r.getModelVersion()));
+                    r.getProbabilities(r.getClassIndex()), topK(r), label, r.getModelVersion(), explanation));
         }
         PrintWriter out = spec.commandLine().getOut();
         if (output.json()) {
             Json.print(out, answers);
             return ExitCode.OK;
         }
-        Table table = truth == null ? new Table("IMAGE", "CLASS", "PROBABILITY", "ALSO")
-                : new Table("IMAGE", "CLASS", "PROBABILITY", "ALSO", "TRUE CLASS");
+        List<String> header = new ArrayList<>(List.of("IMAGE", "CLASS", "PROBABILITY", "ALSO"));
+        if (truth != null) {
+            header.add("TRUE CLASS");
+        }
+        if (explained != null) {
+            header.addAll(List.of("MODEL INPUT", "CONVERSION"));
+        }
+        Table table = new Table(header.toArray(String[]::new));
         for (Answer a : answers) {
             String also = a.top().stream().skip(1).map(t -> t.get("className") + " " + String.format("%.3f", (Double) t.get("probability")))
                     .reduce((x, y) -> x + ", " + y).orElse("");
-            if (truth == null) {
-                table.row(a.image(), a.className(), String.format("%.3f", a.probability()), also);
-            } else {
-                table.row(a.image(), a.className(), String.format("%.3f", a.probability()), also,
-                        FashionMnist.CLASS_NAMES[a.label()] + (a.label() == a.classIndex() ? "" : "  (wrong)"));
+            List<Object> row = new ArrayList<>(List.of(a.image(), a.className(), String.format("%.3f", a.probability()), also));
+            if (truth != null) {
+                row.add(FashionMnist.CLASS_NAMES[a.label()] + (a.label() == a.classIndex() ? "" : "  (wrong)"));
             }
+            if (explained != null) {
+                row.add(a.explanation().modelInput());
+                row.add(a.explanation().summary());
+            }
+            table.row(row.toArray());
         }
         table.print(out);
+        if (explained != null) {
+            out.printf("wrote what the model read to %s: NAME%s (28x28) and NAME%s (%dx%d)%n", explain,
+                    ModelInputFiles.SUFFIX, ModelInputFiles.ENLARGED_SUFFIX, FashionMnist.IMAGE_SIDE * ModelInputFiles.ENLARGED,
+                    FashionMnist.IMAGE_SIDE * ModelInputFiles.ENLARGED);
+        }
         String version = responses.isEmpty() ? "-" : responses.get(0).getModelVersion();
         if (truth != null) {
             out.printf("accuracy %.4f on %d image%s (model %s)%n", correct / (double) images.size(), images.size(),
                     images.size() == 1 ? "" : "s", version);
         }
         return ExitCode.OK;
+    }
+
+    /** Writes what the server says the model read of {@code image}; an answer without it is the server's fault. */
+    private Explanation explain(ModelInputFiles files, NamedImage image, ClassifyResponse r) {
+        if (!r.hasExplanation()) {
+            throw new CliException(ExitCode.ERROR, "inference service at " + grpc.target + ": no explanation of "
+                    + image.name() + " in its answer (a service from before --explain?)");
+        }
+        int pixels = r.getExplanation().getPixels().size();
+        if (pixels != FashionMnist.PIXELS) {
+            throw new CliException(ExitCode.ERROR, "inference service at " + grpc.target + ": its explanation of "
+                    + image.name() + " has " + pixels + " gray levels, expected " + FashionMnist.PIXELS);
+        }
+        return Explanation.of(r.getExplanation(), files.write(image.stem(), r.getExplanation()));
     }
 
     private List<Map<String, Object>> topK(ClassifyResponse r) {

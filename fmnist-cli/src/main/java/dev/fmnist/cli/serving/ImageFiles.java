@@ -18,8 +18,12 @@ import java.util.List;
 /** Images to classify from files: PNG/JPEG as they are (the service decodes them), idx files image by image. */
 public final class ImageFiles {
 
-    /** One image and where it came from, e.g. {@code shirt.png} or {@code t10k-images-idx3-ubyte.gz#17}. */
-    public record NamedImage(String name, Image image) {}
+    /**
+     * One image and where it came from, e.g. {@code shirt.png} or {@code t10k-images-idx3-ubyte.gz#17}; {@code stem}
+     * names files written about it ({@code shirt}, {@code t10k-images-idx3-ubyte-17}): the file name without its
+     * extension, and the image's index in an idx file.
+     */
+    public record NamedImage(String name, String stem, Image image) {}
 
     private static final byte[] PNG = {(byte) 0x89, 'P', 'N', 'G'};
     private static final byte[] JPEG = {(byte) 0xff, (byte) 0xd8};
@@ -32,7 +36,7 @@ public final class ImageFiles {
         for (Path file : files) {
             byte[] head = head(file);
             if (startsWith(head, PNG) || startsWith(head, JPEG)) {
-                images.add(new NamedImage(file.getFileName().toString(), Image.newBuilder()
+                images.add(new NamedImage(file.getFileName().toString(), stem(file), Image.newBuilder()
                         .setEncoded(ByteString.copyFrom(readAll(file))).build()));
             } else {
                 IdxFile idx = idx(file);
@@ -43,8 +47,9 @@ public final class ImageFiles {
                 }
                 int n = limit > 0 ? Math.min(limit, idx.count()) : idx.count();
                 for (int i = 0; i < n; i++) {
-                    images.add(new NamedImage(file.getFileName() + "#" + i, Image.newBuilder().setRawUint8(
-                            ByteString.copyFrom(idx.payload(), i * FashionMnist.PIXELS, FashionMnist.PIXELS)).build()));
+                    images.add(new NamedImage(file.getFileName() + "#" + i, stem(file) + "-" + i, Image.newBuilder()
+                            .setRawUint8(ByteString.copyFrom(idx.payload(), i * FashionMnist.PIXELS, FashionMnist.PIXELS))
+                            .build()));
                 }
             }
         }
@@ -59,6 +64,13 @@ public final class ImageFiles {
                     + " labels, got dimensions " + Arrays.toString(idx.dimensions()));
         }
         return idx.payload();
+    }
+
+    /** The file's name without its last extension ({@code shirt.png}: {@code shirt}); a name that is all extension stays whole. */
+    static String stem(Path file) {
+        String name = file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return dot > 0 ? name.substring(0, dot) : name;
     }
 
     private static IdxFile idx(Path file) {

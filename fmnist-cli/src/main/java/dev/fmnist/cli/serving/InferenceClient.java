@@ -5,6 +5,7 @@ import dev.fmnist.cli.ExitCode;
 import dev.fmnist.proto.v1.ClassifierGrpc;
 import dev.fmnist.proto.v1.ClassifyBatchRequest;
 import dev.fmnist.proto.v1.ClassifyResponse;
+import dev.fmnist.proto.v1.Conversion;
 import dev.fmnist.proto.v1.GetModelRequest;
 import dev.fmnist.proto.v1.Image;
 import dev.fmnist.proto.v1.ModelInfo;
@@ -72,17 +73,31 @@ public final class InferenceClient implements AutoCloseable {
         }
     }
 
-    /** Classifies any number of images with the first model served, {@link #BATCH} per call, answers in order. */
-    public List<ClassifyResponse> classify(List<Image> images, boolean resize) {
-        return classify(images, resize, "");
+    /**
+     * What every ClassifyBatch of one {@link #classify(List, Request)} asks, as {@code fmnist.v1.ClassifyBatchRequest}
+     * says: the served model (empty: the first listed), how encoded images become the model's input, and whether the
+     * answers explain it.
+     */
+    public record Request(String model, boolean resize, Conversion conversion, boolean explain) {
+
+        public Request {
+            model = model == null ? "" : model;
+            conversion = conversion == null ? Conversion.CONVERSION_AUTO : conversion;
+        }
     }
 
-    /** Classifies any number of images with the served model {@code model}, {@link #BATCH} per call, in order. */
-    public List<ClassifyResponse> classify(List<Image> images, boolean resize, String model) {
+    /** Classifies any number of images with the first model served, {@link #BATCH} per call, answers in order. */
+    public List<ClassifyResponse> classify(List<Image> images, boolean resize) {
+        return classify(images, new Request("", resize, Conversion.CONVERSION_AUTO, false));
+    }
+
+    /** Classifies any number of images as {@code how} asks, {@link #BATCH} per call, answers in order. */
+    public List<ClassifyResponse> classify(List<Image> images, Request how) {
         List<ClassifyResponse> answers = new ArrayList<>(images.size());
         for (int from = 0; from < images.size(); from += BATCH) {
-            ClassifyBatchRequest request = ClassifyBatchRequest.newBuilder().setModel(model)
-                    .addAllImages(images.subList(from, Math.min(images.size(), from + BATCH))).setResize(resize).build();
+            ClassifyBatchRequest request = ClassifyBatchRequest.newBuilder().setModel(how.model())
+                    .addAllImages(images.subList(from, Math.min(images.size(), from + BATCH))).setResize(how.resize())
+                    .setConversion(how.conversion()).setExplain(how.explain()).build();
             answers.addAll(call(() -> stub.withDeadlineAfter(options.timeoutSeconds, TimeUnit.SECONDS)
                     .classifyBatch(request)).getResultsList());
         }
