@@ -223,8 +223,7 @@ public final class PhotoRenders {
                 }
                 row[x] = switch (style) {
                     case GRAY_JPEG -> GrayImage.luminance(rgb[0], rgb[1], rgb[2]);
-                    case CUTOUT_PNG -> Math.round(MAX_LEVEL * Math.min(1f, OPAQUE_GAIN * t)) << 24
-                            | rgb[0] << 16 | rgb[1] << 8 | rgb[2];
+                    case CUTOUT_PNG -> cutOut(Math.round(MAX_LEVEL * Math.min(1f, OPAQUE_GAIN * t)), rgb, recipe.background);
                     default -> rgb[0] << 16 | rgb[1] << 8 | rgb[2];
                 };
             }
@@ -235,6 +234,16 @@ public final class PhotoRenders {
             }
         }
         return image;
+    }
+
+    /**
+     * A cut-out's ARGB pixel: the render's colour under {@code alpha}; the flat backdrop colour where fully
+     * transparent, as a cut-out tool leaves it (noise nobody sees would make the PNG ten times larger).
+     */
+    private static int cutOut(int alpha, int[] rgb, int[] background) {
+        int[] colour = alpha == 0 ? background : rgb;
+        return alpha << 24 | Math.min(MAX_LEVEL, colour[0]) << 16 | Math.min(MAX_LEVEL, colour[1]) << 8
+                | Math.min(MAX_LEVEL, colour[2]);
     }
 
     /**

@@ -125,6 +125,16 @@ class PhotoRendersTest {
                 }
             }
             assertThat(opaque).as("seed %d opaque garment pixels", seed).isEqualTo(bright);
+            Set<Integer> hidden = new HashSet<>();
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    int argb = decoded.getRGB(x, y);
+                    if (argb >>> 24 == 0) {
+                        hidden.add(argb);
+                    }
+                }
+            }
+            assertThat(hidden).as("seed %d colours under full transparency", seed).hasSize(1);
         }
     }
 
