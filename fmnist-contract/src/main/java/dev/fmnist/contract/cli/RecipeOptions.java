@@ -90,6 +90,10 @@ public final class RecipeOptions {
     @Option(names = "--flip", negatable = true, description = "augment: mirror half the training images left to right")
     Boolean flip;
 
+    @Option(names = "--photo-augment", negatable = true, description = "augment: change each training image as a "
+            + "product photo's conversion leaves it (smaller, off-centre, softer, another contrast, JPEG blocks)")
+    Boolean photoAugment;
+
     @Option(names = "--validation-split", paramLabel = "N",
             description = "hold N training images out for validation: valAccuracy and valLoss per epoch (default: none)")
     Integer validationSplit;
@@ -125,6 +129,7 @@ public final class RecipeOptions {
         set(dropout, hp::optDropout);
         set(cropPadding, hp::optCropPadding);
         set(flip, hp::optHorizontalFlip);
+        set(photoAugment, hp::optPhotoAugmentation);
         set(validationSplit, hp::optValidationSplit);
         set(keepBest, hp::optKeepBest);
         set(earlyStopping, hp::optEarlyStopping);

@@ -324,6 +324,7 @@ public final class RequestParser {
         requireKnownFields(node, AUGMENTATION + ".", AUGMENTATION_FIELDS, "");
         hp.optCropPadding(node.has(CROP_PADDING) ? integer(node, CROP_PADDING, path(AUGMENTATION, CROP_PADDING)) : 0);
         hp.optHorizontalFlip(node.has(HORIZONTAL_FLIP) && bool(node, HORIZONTAL_FLIP, path(AUGMENTATION, HORIZONTAL_FLIP)));
+        hp.optPhotoAugmentation(node.has(PHOTO) && bool(node, PHOTO, path(AUGMENTATION, PHOTO)));
     }
 
     /** Refuses the first field of {@code node} not in {@code known}, named by its path ({@code prefix} + name). */

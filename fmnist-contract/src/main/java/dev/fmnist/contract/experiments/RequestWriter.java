@@ -80,8 +80,11 @@ public final class RequestWriter {
         putUnlessSeed(root, DROPOUT, hp.dropout(), seed.dropout());
         if (!hp.augmentation().equals(seed.augmentation())) {
             Augmentation augmentation = hp.augmentation();
-            root.putObject(AUGMENTATION).put(CROP_PADDING, augmentation.cropPadding())
+            ObjectNode node = root.putObject(AUGMENTATION).put(CROP_PADDING, augmentation.cropPadding())
                     .put(HORIZONTAL_FLIP, augmentation.horizontalFlip());
+            if (augmentation.photo()) { // written only when on: requests without it read as they did
+                node.put(PHOTO, true);
+            }
         }
         putUnlessSeed(root, TRAIN_ACCURACY, hp.trainAccuracy().id(), seed.trainAccuracy().id());
         if (request.sweep() != null) {

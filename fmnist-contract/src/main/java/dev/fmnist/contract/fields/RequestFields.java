@@ -53,7 +53,8 @@ public final class RequestFields {
     // augmentation's
     public static final String CROP_PADDING = "cropPadding";
     public static final String HORIZONTAL_FLIP = "horizontalFlip";
-    public static final List<String> AUGMENTATION_FIELDS = List.of(CROP_PADDING, HORIZONTAL_FLIP);
+    public static final String PHOTO = "photo";
+    public static final List<String> AUGMENTATION_FIELDS = List.of(CROP_PADDING, HORIZONTAL_FLIP, PHOTO);
 
     // sweep's (and SEED)
     public static final String TYPE = "type";

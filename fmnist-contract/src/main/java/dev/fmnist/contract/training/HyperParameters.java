@@ -38,7 +38,7 @@ import static dev.fmnist.contract.fields.RequestFields.WEIGHT_DECAY;
  * @param labelSmoothing in [0, 1): the share of each target spread over all classes; 0 (the seed's) for none
  * @param dropout in [0, 1): the share of features dropped, in training only, on the way into each dense
  *     layer that follows a hidden layer; 0 (the seed's) for none
- * @param augmentation random crops and flips of the training images; none (the seed's) by default
+ * @param augmentation random crops, flips and photo-like changes of the training images; none (the seed's) by default
  */
 public record HyperParameters(
         int epochs,
@@ -154,6 +154,7 @@ public record HyperParameters(
         // kept apart, so that a flag can change one and keep the other a request file set
         private int cropPadding;
         private boolean horizontalFlip;
+        private boolean photoAugmentation;
 
         private Builder() {}
 
@@ -244,7 +245,8 @@ public record HyperParameters(
 
         public Builder optAugmentation(Augmentation augmentation) {
             Augmentation given = augmentation == null ? Augmentation.NONE : augmentation;
-            return optCropPadding(given.cropPadding()).optHorizontalFlip(given.horizontalFlip());
+            return optCropPadding(given.cropPadding()).optHorizontalFlip(given.horizontalFlip())
+                    .optPhotoAugmentation(given.photo());
         }
 
         /** The augmentation's crop padding; its flip stays as it is. */
@@ -259,10 +261,17 @@ public record HyperParameters(
             return this;
         }
 
+        /** The augmentation's photo changes; its crop and flip stay as they are. */
+        public Builder optPhotoAugmentation(boolean photo) {
+            this.photoAugmentation = photo;
+            return this;
+        }
+
         public HyperParameters build() {
             return new HyperParameters(epochs, batchSize, learningRate, optimizer, momentum, shuffle, seed,
                     trainLimit, trainAccuracy, initialization, validationSplit, keepBest, earlyStopping, weightDecay,
-                    lrSchedule, labelSmoothing, dropout, new Augmentation(cropPadding, horizontalFlip));
+                    lrSchedule, labelSmoothing, dropout, new Augmentation(cropPadding, horizontalFlip,
+                    photoAugmentation));
         }
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fmnist.contract.experiments.ExperimentRequest;
 import dev.fmnist.contract.networks.Architecture;
+import dev.fmnist.contract.training.Augmentation;
 import dev.fmnist.contract.training.EarlyStopping;
 import dev.fmnist.contract.training.HyperParameters;
 import dev.fmnist.contract.training.LearningRateSchedule;
@@ -53,6 +54,17 @@ class RecipeOptionsTest {
         assertThat(hp).isEqualTo(HyperParameters.builder().optEpochs(3).optHorizontalFlip(true).optCropPadding(1)
                 .optValidationSplit(500).optLrSchedule(LearningRateSchedule.COSINE)
                 .optTrainAccuracy(TrainAccuracyMode.EVALUATION_PASS).optEarlyStopping(new EarlyStopping(2, 0)).build());
+    }
+
+    @Test
+    void photoAugmentIsNegatableAndLeavesTheCropAndFlipAsTheyWere() {
+        ExperimentRequest.Builder start = ExperimentRequest.builder().optExperimentId("a");
+        start.recipe().optHorizontalFlip(true).optCropPadding(2);
+
+        HyperParameters on = applied(start, "--photo-augment").hyperParameters();
+        assertThat(on.augmentation()).isEqualTo(new Augmentation(2, true, true));
+        HyperParameters off = applied(start, "--no-photo-augment").hyperParameters();
+        assertThat(off.augmentation()).isEqualTo(new Augmentation(2, true, false));
     }
 
     @Test

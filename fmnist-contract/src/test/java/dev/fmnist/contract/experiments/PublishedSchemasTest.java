@@ -181,6 +181,8 @@ class PublishedSchemasTest {
         assertThat(p.at("/augmentation/properties/cropPadding/default").asInt()).isEqualTo(seed.augmentation().cropPadding());
         assertThat(p.at("/augmentation/properties/horizontalFlip/default").asBoolean())
                 .isEqualTo(seed.augmentation().horizontalFlip());
+        assertThat(p.at("/augmentation/properties/photo/default").asBoolean()).isEqualTo(seed.augmentation().photo());
+        assertThat(p.at("/augmentation/properties/photo/type").asText()).isEqualTo("boolean");
         assertThat(texts(p.at("/lrSchedule/enum"))).containsExactly(Arrays.stream(LearningRateSchedule.values())
                 .map(LearningRateSchedule::id).toArray(String[]::new));
     }

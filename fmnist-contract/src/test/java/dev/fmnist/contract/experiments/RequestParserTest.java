@@ -78,6 +78,11 @@ class RequestParserTest {
         assertThat(regularised.augmentation()).isEqualTo(new Augmentation(2, true));
         assertThat(parse("{\"augmentation\":{\"horizontalFlip\":true}}").hyperParameters().augmentation())
                 .isEqualTo(new Augmentation(0, true));
+        Augmentation photo = parse("{\"augmentation\":{\"photo\":true,\"cropPadding\":1}}").hyperParameters().augmentation();
+        assertThat(photo).isEqualTo(new Augmentation(1, false, true));
+        assertThat(photo.isEnabled()).isTrue();
+        assertThat(new Augmentation(0, false, true).isEnabled()).as("photo alone changes the images").isTrue();
+        assertThat(regularised.augmentation().photo()).as("absent: off").isFalse();
         assertThat(seed.dropout()).isZero();
         assertThat(seed.augmentation()).isEqualTo(Augmentation.NONE);
         assertThat(seed.augmentation().isEnabled()).isFalse();
@@ -136,6 +141,7 @@ class RequestParserTest {
         "{\"augmentation\": {\"cropPadding\": 8}} | augmentation.cropPadding | must be between 0 (none) and 7, got 8",
         "{\"augmentation\": {\"cropPadding\": 1.5}} | augmentation.cropPadding | must be a whole number",
         "{\"augmentation\": {\"horizontalFlip\": 1}} | augmentation.horizontalFlip | must be true or false",
+        "{\"augmentation\": {\"photo\": \"yes\"}} | augmentation.photo | must be true or false",
         "{\"augmentation\": {\"rotate\": 10}} | augmentation.rotate | is not a known field",
         "{\"sweep\": {\"type\": \"bayesian\"}} | sweep.type | must be one of [grid, random], got \"bayesian\"",
         "{\"sweep\": {\"type\": \"random\", \"space\": {\"dropout\": {\"uniform\": [0, 0.5]}}}, \"validationSplit\": 500} | sweep.trials | is required",

@@ -76,6 +76,20 @@ class RequestWriterTest {
     }
 
     @Test
+    void thePhotoAugmentationIsWrittenUnderAugmentationOnlyWhenOn() {
+        ExperimentRequest.Builder builder = ExperimentRequest.builder().optExperimentId("photo-1");
+        builder.recipe().optPhotoAugmentation(true);
+        ExperimentRequest photo = builder.build();
+
+        JsonNode written = RequestWriter.toJson(photo).get(RequestFields.AUGMENTATION);
+        assertThat(written.get(RequestFields.PHOTO).asBoolean()).isTrue();
+        assertThat(roundTrip(photo)).isEqualTo(photo);
+        assertThat(roundTrip(photo).hyperParameters().augmentation()).isEqualTo(new Augmentation(0, false, true));
+        JsonNode flipOnly = RequestWriter.toJson(everyOption().build()).get(RequestFields.AUGMENTATION);
+        assertThat(flipOnly.has(RequestFields.PHOTO)).as("off: the object older readers know").isFalse();
+    }
+
+    @Test
     void aGridSweepIsWrittenWithWholeValuesAndReadBackTheSame() throws IOException {
         ExperimentRequest grid = ExperimentRequest.builder().optExperimentId("grid-1").optArchitecture(Architecture.COMPARE)
                 .optSweep(Sweep.grid(RequestFields.K, List.of(3.0, 4.0, 8.0)).withParallelTrials(2)).build();
