@@ -6,6 +6,7 @@ import com.google.protobuf.ByteString;
 import dev.fmnist.contract.artefacts.ArtefactCodec;
 import dev.fmnist.contract.artefacts.ModelArtefact;
 import dev.fmnist.contract.data.FashionMnist;
+import dev.fmnist.contract.images.PhotoRenders;
 import dev.fmnist.contract.kafka.NeedsBroker;
 import dev.fmnist.proto.inference.GRPCInferenceServiceGrpc;
 import dev.fmnist.proto.v1.ClassifierGrpc;
@@ -38,6 +39,11 @@ class EncodedPhotosTest {
 
     private static final FashionMnist DATA = TestArtefacts.DATA;
     private static final int SIDE = FashionMnist.IMAGE_SIDE;
+    /** Photos per style, sent this many a request (a 640-pixel noisy PNG is most of a megabyte). */
+    private static final int PHOTOS = 300;
+    private static final int PHOTO_BATCH = 10;
+    /** How much accuracy the photos may lose against the same images as pixels. */
+    private static final double MAX_PHOTO_LOSS = 0.05;
     private static ModelArtefact model;
 
     @GrpcClient("classifier")
@@ -89,6 +95,47 @@ class EncodedPhotosTest {
                 assertThat(fromRaw.getResults(i).hasExplanation()).as("only when asked").isFalse();
             }
         }
+    }
+
+    /**
+     * The project's own photo test set: renders of test images in every style (seeded), sent with the
+     * plain encoded call. The converted photos must be classified nearly as well as the images
+     * themselves, by the same model (a small MLP here; docs/RESULTS.md has the served BetterNet's figures).
+     */
+    @Test
+    void productPhotosOfTestImagesAreClassifiedNearlyAsWellAsTheImagesThemselves() throws Exception {
+        TestArtefacts.awaitLive(v2, model.manifest().version());
+        ClassifyBatchRequest.Builder raw = ClassifyBatchRequest.newBuilder();
+        for (int i = 0; i < PHOTOS; i++) {
+            raw.addImages(Image.newBuilder().setRawUint8(ByteString.copyFrom(levels(i))));
+        }
+        double rawAccuracy = accuracy(classifier.classifyBatch(raw.build()), 0);
+        for (PhotoRenders.Style style : PhotoRenders.Style.values()) {
+            int correct = 0;
+            for (int from = 0; from < PHOTOS; from += PHOTO_BATCH) {
+                ClassifyBatchRequest.Builder photos = ClassifyBatchRequest.newBuilder();
+                for (int i = from; i < from + PHOTO_BATCH; i++) {
+                    photos.addImages(Image.newBuilder().setEncoded(ByteString.copyFrom(PhotoRenders.encoded(
+                            DATA.test().images(), i * FashionMnist.PIXELS, style, i))));
+                }
+                correct += Math.round(accuracy(classifier.classifyBatch(photos.build()), from) * PHOTO_BATCH);
+            }
+            double photoAccuracy = correct / (double) PHOTOS;
+            System.out.printf("photos %-10s accuracy %.3f (the same images as pixels: %.3f)%n", style.id(),
+                    photoAccuracy, rawAccuracy);
+            assertThat(photoAccuracy).as("%s photos against %s as pixels", style.id(), rawAccuracy)
+                    .isGreaterThan(rawAccuracy - MAX_PHOTO_LOSS);
+        }
+    }
+
+    private static double accuracy(ClassifyBatchResponse response, int from) {
+        int correct = 0;
+        for (int i = 0; i < response.getResultsCount(); i++) {
+            if (response.getResults(i).getClassIndex() == DATA.test().labels()[from + i]) {
+                correct++;
+            }
+        }
+        return correct / (double) response.getResultsCount();
     }
 
     @Test
