@@ -8,6 +8,7 @@ import dev.fmnist.contract.artefacts.ModelArtefact;
 import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.contract.data.FashionMnistLoader;
 import dev.fmnist.contract.images.HostileImages;
+import dev.fmnist.contract.images.PhotoRenders;
 import dev.fmnist.contract.images.Pixels;
 import dev.fmnist.engine.inference.InferenceModel;
 import dev.fmnist.engine.runtime.ComputeEngine;
@@ -15,7 +16,9 @@ import dev.fmnist.proto.inference.GRPCInferenceServiceGrpc;
 import dev.fmnist.proto.inference.ModelInferRequest;
 import dev.fmnist.proto.v1.ClassifierGrpc;
 import dev.fmnist.proto.v1.ClassifyBatchRequest;
+import dev.fmnist.proto.v1.ClassifyBatchResponse;
 import dev.fmnist.proto.v1.ClassifyRequest;
+import dev.fmnist.proto.v1.ClassifyResponse;
 import dev.fmnist.proto.v1.Image;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -46,6 +49,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -57,7 +61,10 @@ import picocli.CommandLine.Spec;
  * Closed-loop load: N requests in flight at all times, for a fixed time, over gRPC (Classify,
  * ModelInfer) or KServe v2 REST (binary tensors, or JSON); reports p50/p99 latency and throughput per
  * rpc and concurrency, and the raw DJL forward pass of the same artefact at the same batch size for
- * comparison. Several model names spread the requests over those models, in turn. Bench tooling
+ * comparison. Several model names spread the requests over those models, in turn. Besides the raw
+ * 28x28 test images, {@code --images photos:STYLE} sends product-photo renders of the same test images
+ * ({@link PhotoRenders}, rendered before anything is timed) as encoded images through Classify, and
+ * every Classify point reports its accuracy against the test labels. Bench tooling
  * ({@code bin/loadgen}), kept out of the service's jar: a client has no place in the server.
  */
 @Command(name = "loadgen", mixinStandardHelpOptions = true,
@@ -71,6 +78,9 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
     private static final double RAW_SECONDS = 3;
     private static final int IMAGES = 1000;
     private static final int MAX_SAMPLES = 1 << 22;
+    private static final List<String> RPCS = List.of("Classify", "ModelInfer", "REST", "REST-JSON");
+    private static final String RAW = "raw";
+    private static final String PHOTOS = "photos:";
 
     @Spec
     CommandSpec spec;
@@ -113,6 +123,17 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE})")
     int imagesPerRequest;
 
+    @Option(names = "--images", split = ",", defaultValue = RAW,
+            description = "what to send, each measured in turn: raw (the test images' 28x28 pixels, every rpc) or "
+                    + "photos:STYLE (product-photo renders of the same test images as PNG/JPEG bytes, Classify only, "
+                    + "the server's default conversion), STYLE one of jpeg, rgb-png, cutout-png, gray-jpeg; e.g. "
+                    + "raw,photos:jpeg (default: ${DEFAULT-VALUE})")
+    List<String> imageSets;
+
+    @Option(names = "--photo-seed", defaultValue = "0",
+            description = "photos: test image i is rendered with seed photo-seed + i (default: ${DEFAULT-VALUE})")
+    long photoSeed;
+
     @Option(names = "--bomb-every-ms", defaultValue = "0",
             description = "also measure every point while another client, on its own connection, sends a "
                     + "30000x30000 PNG decompression bomb every N ms (0: off; default: ${DEFAULT-VALUE})")
@@ -131,12 +152,21 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        FashionMnist.Split test = FashionMnistLoader.builder().build().load().test();
-        List<Image> images = new ArrayList<>();
-        for (int i = 0; i < IMAGES; i++) {
-            images.add(Image.newBuilder().setRawUint8(ByteString.copyFrom(test.images(), i * FashionMnist.PIXELS,
-                    FashionMnist.PIXELS)).build());
+        for (String rpc : rpcs) {
+            if (!RPCS.contains(rpc)) {
+                throw new ParameterException(spec.commandLine(), "--rpc: expected " + String.join(", ", RPCS) + ", got " + rpc);
+            }
         }
+        if (!rpcs.contains("Classify") && imageSets.stream().anyMatch(set -> set.startsWith(PHOTOS))) {
+            throw new ParameterException(spec.commandLine(), "--images: photos are sent through Classify alone; add "
+                    + "Classify to --rpc " + String.join(",", rpcs));
+        }
+        FashionMnist.Split test = FashionMnistLoader.builder().build().load().test();
+        int[] labels = new int[IMAGES];
+        for (int i = 0; i < IMAGES; i++) {
+            labels[i] = test.labels()[i];
+        }
+        Map<String, List<Image>> sets = imageSets(test); // photos rendered here, before anything is timed
         // callbacks on the transport threads: they only record a number and start the next call
         ManagedChannel channel = ManagedChannelBuilder.forTarget(target).usePlaintext().directExecutor().build();
         // Vert.x's client, the one Quarkus serves with: event-loop I/O, one pooled keep-alive connection
@@ -147,60 +177,72 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
         try {
             ClassifierGrpc.ClassifierFutureStub classifier = ClassifierGrpc.newFutureStub(channel);
             GRPCInferenceServiceGrpc.GRPCInferenceServiceFutureStub v2 = GRPCInferenceServiceGrpc.newFutureStub(channel);
-            Map<String, Call[]> callsByRpc = new LinkedHashMap<>();
-            for (String rpc : rpcs) {
-                Call[] calls = new Call[IMAGES];
-                for (int i = 0; i < IMAGES; i++) {
-                    Image image = images.get(i);
-                    List<Image> batch = new ArrayList<>();
-                    for (int j = 0; j < imagesPerRequest; j++) {
-                        batch.add(images.get((i + j) % IMAGES));
+            List<Workload> workloads = new ArrayList<>();
+            for (Map.Entry<String, List<Image>> set : sets.entrySet()) {
+                List<Image> images = set.getValue();
+                boolean photos = !set.getKey().equals(RAW);
+                for (String rpc : rpcs) {
+                    if (photos && !rpc.equals("Classify")) {
+                        continue; // an encoded photo goes through Classify alone; the tensors of the others are pixels
                     }
-                    ByteString tensor = batch.stream().map(Image::getRawUint8).reduce(ByteString.EMPTY, ByteString::concat);
-                    String model = modelNames.get(i % modelNames.size());
-                    calls[i] = switch (rpc) {
-                        case "Classify" -> imagesPerRequest == 1
-                                ? () -> stage(classifier.classify(ClassifyRequest.newBuilder().setModel(model)
-                                        .setImage(image).build()))
-                                : () -> stage(classifier.classifyBatch(ClassifyBatchRequest.newBuilder().setModel(model)
-                                        .addAllImages(batch).build()));
-                        case "ModelInfer" -> () -> stage(v2.modelInfer(ModelInferRequest.newBuilder().setModelName(model)
-                                .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("images")
-                                        .setDatatype("UINT8").addShape(imagesPerRequest).addShape(FashionMnist.PIXELS))
-                                .addRawInputContents(tensor).build()));
-                        case "REST" -> rest(http, model, binaryBody(tensor), true);
-                        case "REST-JSON" -> rest(http, model, jsonBody(tensor), false);
-                        default -> throw new ParameterException(spec.commandLine(),
-                                "--rpc: expected Classify, ModelInfer, REST or REST-JSON, got " + rpc);
-                    };
+                    Call[] calls = new Call[IMAGES];
+                    for (int i = 0; i < IMAGES; i++) {
+                        Image image = images.get(i);
+                        List<Image> batch = new ArrayList<>();
+                        int[] expected = new int[imagesPerRequest];
+                        for (int j = 0; j < imagesPerRequest; j++) {
+                            batch.add(images.get((i + j) % IMAGES));
+                            expected[j] = labels[(i + j) % IMAGES];
+                        }
+                        ByteString tensor = photos ? ByteString.EMPTY
+                                : batch.stream().map(Image::getRawUint8).reduce(ByteString.EMPTY, ByteString::concat);
+                        String model = modelNames.get(i % modelNames.size());
+                        calls[i] = switch (rpc) {
+                            case "Classify" -> new Scored(imagesPerRequest == 1
+                                    ? () -> stage(classifier.classify(ClassifyRequest.newBuilder().setModel(model)
+                                            .setImage(image).build()))
+                                    : () -> stage(classifier.classifyBatch(ClassifyBatchRequest.newBuilder().setModel(model)
+                                            .addAllImages(batch).build())), expected);
+                            case "ModelInfer" -> () -> stage(v2.modelInfer(ModelInferRequest.newBuilder().setModelName(model)
+                                    .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("images")
+                                            .setDatatype("UINT8").addShape(imagesPerRequest).addShape(FashionMnist.PIXELS))
+                                    .addRawInputContents(tensor).build()));
+                            case "REST" -> rest(http, model, binaryBody(tensor), true);
+                            case "REST-JSON" -> rest(http, model, jsonBody(tensor), false);
+                            default -> throw new IllegalStateException("an rpc not checked: " + rpc);
+                        };
+                    }
+                    workloads.add(new Workload(rpc, set.getKey(), calls));
                 }
-                callsByRpc.put(rpc, calls);
             }
             // Every point once unmeasured first: the server's JIT warms up on all paths, so the
             // first rpc measured is not penalised against the later ones.
-            for (Call[] calls : callsByRpc.values()) {
+            for (Workload workload : workloads) {
                 for (int clients : concurrency) {
-                    run(calls, clients, warmupSeconds);
+                    run(workload.calls(), clients, warmupSeconds);
                 }
             }
-            System.out.printf("%-10s %11s %9s %9s %12s %14s %9s%n", "rpc", "concurrency", "p50 ms", "p99 ms",
-                    "requests/s", "raw images/s", "ratio");
-            for (Map.Entry<String, Call[]> entry : callsByRpc.entrySet()) {
-                String rpc = entry.getKey();
-                Call[] calls = entry.getValue();
+            // the columns before "images" are where the bench scripts read them
+            System.out.printf("%-10s %11s %9s %9s %12s %14s %9s %-18s %8s%n", "rpc", "concurrency", "p50 ms", "p99 ms",
+                    "requests/s", "raw images/s", "ratio", "images", "accuracy");
+            for (Workload workload : workloads) {
+                String rpc = workload.rpc();
+                Call[] calls = workload.calls();
                 for (int clients : concurrency) {
                     run(calls, clients, settleSeconds); // the same point, unmeasured: the previous one's load is gone
                     Point point = run(calls, clients, seconds);
                     double raw = artefact == null ? Double.NaN : rawImagesPerSecond(test, clients * imagesPerRequest);
-                    System.out.printf("%-10s %11d %9.2f %9.2f %12.0f %14.0f %9.2f%n", rpc, clients, point.p50Ms(),
-                            point.p99Ms(), point.perSecond(), raw, point.perSecond() * imagesPerRequest / raw);
+                    System.out.printf("%-10s %11d %9.2f %9.2f %12.0f %14.0f %9.2f %-18s %8s%n", rpc, clients, point.p50Ms(),
+                            point.p99Ms(), point.perSecond(), raw, point.perSecond() * imagesPerRequest / raw,
+                            workload.images(), point.accuracy());
                     if (bombEveryMs > 0) {
                         try (Bomber bomber = new Bomber(target, bombEveryMs)) {
                             run(calls, clients, settleSeconds);
                             Point bombed = run(calls, clients, seconds);
-                            System.out.printf("%-10s %11d %9.2f %9.2f %12.0f %14.0f %9.2f   %s%n", rpc + "+bombs", clients,
-                                    bombed.p50Ms(), bombed.p99Ms(), bombed.perSecond(), raw,
-                                    bombed.perSecond() * imagesPerRequest / raw, bomber.summary());
+                            System.out.printf("%-10s %11d %9.2f %9.2f %12.0f %14.0f %9.2f %-18s %8s   %s%n", rpc + "+bombs",
+                                    clients, bombed.p50Ms(), bombed.p99Ms(), bombed.perSecond(), raw,
+                                    bombed.perSecond() * imagesPerRequest / raw, workload.images(), bombed.accuracy(),
+                                    bomber.summary());
                         }
                     }
                 }
@@ -210,6 +252,39 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
             vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
         }
         return 0;
+    }
+
+    /**
+     * The images of each {@code --images} set, in order: the raw test images, and for photos:STYLE their
+     * renders (rendered in parallel, each deterministic in its seed, so the set does not depend on the threads).
+     */
+    private Map<String, List<Image>> imageSets(FashionMnist.Split test) {
+        Map<String, List<Image>> sets = new LinkedHashMap<>();
+        for (String set : imageSets) {
+            if (set.equals(RAW)) {
+                sets.put(set, IntStream.range(0, IMAGES).mapToObj(i -> Image.newBuilder().setRawUint8(ByteString.copyFrom(
+                        test.images(), i * FashionMnist.PIXELS, FashionMnist.PIXELS)).build()).toList());
+            } else if (set.startsWith(PHOTOS)) {
+                PhotoRenders.Style style;
+                try {
+                    style = PhotoRenders.Style.fromId(set.substring(PHOTOS.length()));
+                } catch (IllegalArgumentException e) {
+                    throw new ParameterException(spec.commandLine(), "--images " + set + ": " + e.getMessage());
+                }
+                long start = System.nanoTime();
+                sets.put(set, IntStream.range(0, IMAGES).parallel().mapToObj(i -> Image.newBuilder().setEncoded(
+                        ByteString.copyFrom(PhotoRenders.encoded(test.images(), i * FashionMnist.PIXELS, style,
+                                photoSeed + i))).build()).toList());
+                long bytes = sets.get(set).stream().mapToLong(image -> image.getEncoded().size()).sum();
+                System.err.printf("%s: %d renders of the test images, %.1f KB each on average, made in %.1f s%n", set,
+                        IMAGES, bytes / 1024.0 / IMAGES, (System.nanoTime() - start) / NANOS_PER_SECOND);
+            } else {
+                throw new ParameterException(spec.commandLine(), "--images: expected raw or photos:STYLE (STYLE one of "
+                        + String.join(", ", Arrays.stream(PhotoRenders.Style.values()).map(PhotoRenders.Style::id)
+                                .toList()) + "), got " + set);
+            }
+        }
+        return sets;
     }
 
     /** A KServe v2 infer over HTTP; anything but 200 counts as a failure. */
@@ -270,11 +345,35 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
         return stage;
     }
 
-    private record Point(double p50Ms, double p99Ms, double perSecond) {}
+    /** @param accuracy answers equal to their label over the images answered, "-" where the rpc's answers are not scored */
+    private record Point(double p50Ms, double p99Ms, double perSecond, String accuracy) {}
+
+    /** One rpc sending one image set: a row of the table. */
+    private record Workload(String rpc, String images, Call[] calls) {}
 
     /** One request, started asynchronously. */
     private interface Call {
         CompletionStage<?> start();
+    }
+
+    /** A Classify or ClassifyBatch call whose answers are checked against the images' labels. */
+    private record Scored(Call call, int[] labels) implements Call {
+
+        @Override
+        public CompletionStage<?> start() {
+            return call.start();
+        }
+
+        /** How many of the answer's classes equal their image's label. */
+        int correct(Object answer) {
+            List<ClassifyResponse> results = answer instanceof ClassifyBatchResponse batch ? batch.getResultsList()
+                    : List.of((ClassifyResponse) answer);
+            int right = 0;
+            for (int k = 0; k < Math.min(labels.length, results.size()); k++) {
+                right += results.get(k).getClassIndex() == labels[k] ? 1 : 0;
+            }
+            return right;
+        }
     }
 
     /**
@@ -287,9 +386,10 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
         long[] latencies = new long[MAX_SAMPLES];
         AtomicInteger count = new AtomicInteger();
         AtomicInteger failures = new AtomicInteger();
+        Tally tally = new Tally();
         CountDownLatch finished = new CountDownLatch(clients);
         for (int c = 0; c < clients; c++) {
-            issue(calls, c, clients, end, latencies, count, failures, finished);
+            issue(calls, c, clients, end, latencies, count, failures, tally, finished);
         }
         finished.await();
         if (failures.get() > 0) {
@@ -297,22 +397,42 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
         }
         int total = Math.min(count.get(), MAX_SAMPLES);
         if (total == 0) {
-            return new Point(Double.NaN, Double.NaN, 0); // every request failed, as reported above
+            return new Point(Double.NaN, Double.NaN, 0, "-"); // every request failed, as reported above
         }
         long[] all = Arrays.copyOf(latencies, total);
         Arrays.sort(all);
-        return new Point(all[total / 2] / NANOS_PER_MS, all[(int) (total * 0.99)] / NANOS_PER_MS, total / (double) seconds);
+        return new Point(all[total / 2] / NANOS_PER_MS, all[(int) (total * 0.99)] / NANOS_PER_MS, total / (double) seconds,
+                tally.accuracy());
+    }
+
+    /** Scored images answered and those answered right, over one point. */
+    private static final class Tally {
+        private final AtomicInteger answered = new AtomicInteger();
+        private final AtomicInteger right = new AtomicInteger();
+
+        void add(Scored call, Object answer) {
+            right.addAndGet(call.correct(answer));
+            answered.addAndGet(call.labels().length);
+        }
+
+        String accuracy() {
+            return answered.get() == 0 ? "-" : String.format("%.4f", right.get() / (double) answered.get());
+        }
     }
 
     private static void issue(Call[] calls, int index, int clients, long end, long[] latencies, AtomicInteger count,
-            AtomicInteger failures, CountDownLatch finished) {
+            AtomicInteger failures, Tally tally, CountDownLatch finished) {
         long start = System.nanoTime();
-        calls[index % calls.length].start().whenComplete((answer, failure) -> {
+        Call call = calls[index % calls.length];
+        call.start().whenComplete((answer, failure) -> {
             long now = System.nanoTime();
             if (failure == null) {
                 int slot = count.getAndIncrement();
                 if (slot < latencies.length) {
                     latencies[slot] = now - start;
+                }
+                if (call instanceof Scored scored) {
+                    tally.add(scored, answer);
                 }
             } else {
                 failures.incrementAndGet();
@@ -320,13 +440,13 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
             if (now >= end) {
                 finished.countDown();
             } else if (failure == null) {
-                issue(calls, index + clients, clients, end, latencies, count, failures, finished);
+                issue(calls, index + clients, clients, end, latencies, count, failures, tally, finished);
             } else {
                 // a failure can complete inside the call that started it (no server to reach): the
                 // next call starts on the pool, so a client that only fails does not recurse until
                 // its stack overflows and the run waits for it for ever
                 ForkJoinPool.commonPool().execute(() -> issue(calls, index + clients, clients, end, latencies, count,
-                        failures, finished));
+                        failures, tally, finished));
             }
         });
     }
