@@ -15,22 +15,29 @@ import java.util.Random;
  * random crop of its zero-padded self and mirrored with probability one half, as torchvision's
  * RandomCrop(28, padding) and RandomHorizontalFlip do. One pass over the bytes writes the batch's
  * floats, which then go to the device as one array. The draws come from the run's seed, so a run is
- * reproducible; they are fresh every epoch, so the network rarely sees the same image twice.
+ * reproducible; they are fresh every epoch, so the network rarely sees the same image twice. With the
+ * photo augmentation on, each cropped and flipped image then goes through {@link PhotoAugmenter}, its
+ * draws following the crop's and flip's; off, the batches and draws are the ones made before it existed.
  */
 final class BatchAugmenter {
 
     /** Mixed into the run's seed: the augmentation's draws are not the shuffle's. */
-    private static final long SALT = 0x6175676dL; // "augm"
+    static final long SALT = 0x6175676dL; // "augm"
     private static final int SIDE = FashionMnist.IMAGE_SIDE;
 
     private final FashionMnist.Split split;
     private final Augmentation augmentation;
     private final Random random;
+    /** Null when the photo augmentation is off. */
+    private final PhotoAugmenter photo;
+    private final float[] cropped = new float[FashionMnist.PIXELS];
+    private final float[] changed = new float[FashionMnist.PIXELS];
 
     BatchAugmenter(FashionMnist.Split split, Augmentation augmentation, long seed) {
         this.split = split;
         this.augmentation = augmentation;
         this.random = new Random(seed ^ SALT);
+        this.photo = augmentation.photo() ? new PhotoAugmenter() : null;
     }
 
     /**
@@ -50,15 +57,18 @@ final class BatchAugmenter {
             int dy = padding == 0 ? 0 : random.nextInt(2 * padding + 1) - padding;
             int dx = padding == 0 ? 0 : random.nextInt(2 * padding + 1) - padding;
             boolean flip = augmentation.horizontalFlip() && random.nextBoolean();
-            int out = i * FashionMnist.PIXELS;
             for (int y = 0; y < SIDE; y++) {
                 int sy = y + dy;
                 for (int x = 0; x < SIDE; x++) {
                     int sx = (flip ? SIDE - 1 - x : x) + dx;
                     boolean inside = sy >= 0 && sy < SIDE && sx >= 0 && sx < SIDE;
-                    pixels.put(out + y * SIDE + x, inside ? Pixels.scale(source[image + sy * SIDE + sx]) : 0f);
+                    cropped[y * SIDE + x] = inside ? Pixels.scale(source[image + sy * SIDE + sx]) : 0f;
                 }
             }
+            if (photo != null) {
+                photo.apply(cropped, random, changed);
+            }
+            pixels.put(i * FashionMnist.PIXELS, photo != null ? changed : cropped);
         }
     }
 }
