@@ -91,7 +91,7 @@ class ConversionPicturesTest {
         PhotoConversion.Background background = PhotoConversion.background(gray);
         int[] intensity = PhotoConversion.intensity(gray, background);
         PhotoConversion.Box garment = PhotoConversion.garment(intensity, gray.width(), gray.height(),
-                PhotoConversion.trimThreshold(background));
+                PhotoConversion.trimThreshold(background, intensity));
         float[] centred = PhotoConversion.fitAndCentre(intensity, gray.width(), garment,
                 PhotoConversion.noiseFloor(background));
         byte[] levels = PhotoConversion.stretch(centred);

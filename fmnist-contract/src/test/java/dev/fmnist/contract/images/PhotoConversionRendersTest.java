@@ -27,14 +27,14 @@ import org.junit.jupiter.params.provider.EnumSource;
 class PhotoConversionRendersTest {
 
     /** Training images rendered per style, seed = index. */
-    private static final int IMAGES = 200;
+    private static final int IMAGES = 100;
     /** Read subsampled to about this many pixels a side, as the server reads an encoded image. */
     private static final int DECODE_SIDE = 224;
     /** A level above this is garment in the masks compared. */
     private static final int MASK_LEVEL = 32;
     /** Bounds from the measured figures (see the printed line), with a margin: a conversion that loses the garment fails. */
-    private static final double MAX_MEAN_ABS_DIFF = 25;
-    private static final double MIN_MEAN_IOU = 0.8;
+    private static final double MAX_MEAN_ABS_DIFF = 16;
+    private static final double MIN_MEAN_IOU = 0.88;
 
     private static final FashionMnist.Split TRAIN = IdxFixtures.realData().train();
 

@@ -81,6 +81,56 @@ class PhotoConversionTest {
     }
 
     @Test
+    void aBackdropsGradientIsAPlaneNotGarment() {
+        // lighter at the top-left, 30 levels darker at the bottom, 10 at the right; a garment inside
+        int w = 200;
+        int h = 150;
+        int[] levels = new int[w * h];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                levels[y * w + x] = (int) Math.round(245 - 30.0 * y / (h - 1) - 10.0 * x / (w - 1));
+            }
+        }
+        for (int y = 40; y < 110; y++) {
+            for (int x = 60; x < 120; x++) {
+                levels[y * w + x] = 60;
+            }
+        }
+        GrayImage image = new GrayImage(w, h, levels, false);
+        PhotoConversion.Background background = PhotoConversion.background(image);
+        assertThat(background.slopeY()).isCloseTo(-30.0 / (h - 1), within(0.01));
+        assertThat(background.slopeX()).isCloseTo(-10.0 / (w - 1), within(0.01));
+        assertThat(background.levelAt(0, 0)).isCloseTo(245, within(1.0));
+        int[] intensity = PhotoConversion.intensity(image, background);
+        assertThat(intensity[(h - 1) * w + w - 1]).as("the darkest corner is background").isLessThanOrEqualTo(1);
+        assertThat(PhotoConversion.garment(intensity, w, h, PhotoConversion.trimThreshold(background, intensity)))
+                .isEqualTo(new PhotoConversion.Box(60, 40, 60, 70));
+    }
+
+    @Test
+    void aSoftShadowUnderADarkGarmentIsNotTrimmedIn() {
+        int w = 200;
+        int h = 200;
+        int[] intensity = new int[w * h];
+        for (int y = 20; y < 150; y++) {
+            for (int x = 50; x < 150; x++) {
+                intensity[y * w + x] = 180; // the garment
+            }
+        }
+        for (int y = 150; y < 190; y++) {
+            for (int x = 30; x < 170; x++) {
+                intensity[y * w + x] = 25; // its shadow on the floor, above the fuzz
+            }
+        }
+        PhotoConversion.Background flat = new PhotoConversion.Background(240, 0);
+        assertThat(PhotoConversion.trimThreshold(flat, intensity)).isEqualTo(54);
+        assertThat(PhotoConversion.garment(intensity, w, h, PhotoConversion.trimThreshold(flat, intensity)))
+                .isEqualTo(new PhotoConversion.Box(50, 20, 100, 130));
+        assertThat(PhotoConversion.garment(intensity, w, h, PhotoConversion.trimThreshold(flat)))
+                .as("with the fuzz alone the shadow would count").isEqualTo(new PhotoConversion.Box(30, 20, 140, 170));
+    }
+
+    @Test
     void intensityNegatesALightBackgroundAndKeepsADarkOne() {
         GrayImage light = new GrayImage(3, 1, new int[] {240, 40, 250}, false);
         assertThat(PhotoConversion.intensity(light, new PhotoConversion.Background(240, 0))).containsExactly(0, 200, 0);
