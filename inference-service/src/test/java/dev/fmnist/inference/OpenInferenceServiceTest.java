@@ -187,7 +187,7 @@ class OpenInferenceServiceTest {
                 Status.Code.INVALID_ARGUMENT, "inputs[1].name: input 'images' is given more than once");
         // no input at all
         assertStatus(() -> v2.modelInfer(ModelInferRequest.newBuilder().setModelName("mlp").build()),
-                Status.Code.INVALID_ARGUMENT, "inputs: expected 1 input tensor 'images', got none");
+                Status.Code.INVALID_ARGUMENT, "inputs: expected 1 input tensor, 'images' or 'encoded_images', got none");
         // typed contents of another datatype
         assertStatus(() -> v2.modelInfer(ModelInferRequest.newBuilder().setModelName("mlp")
                 .addInputs(InferInputTensor.newBuilder().setName("images").setDatatype("FP32")
@@ -196,7 +196,7 @@ class OpenInferenceServiceTest {
         // parameters that would change the meaning
         assertStatus(() -> v2.modelInfer(infer("UINT8", List.of(1L, 784L)).addRawInputContents(one)
                 .putParameters("sequence_id", InferParameter.newBuilder().setInt64Param(7).build()).build()),
-                Status.Code.INVALID_ARGUMENT, "parameters.sequence_id: not supported by this model (accepted: priority, timeout)");
+                Status.Code.INVALID_ARGUMENT, "parameters.sequence_id: not supported by this model (accepted: conversion, priority, resize, timeout)");
         // a classification (top k) of no class, of more classes than the model has, or not an integer
         for (InferParameter k : List.of(InferParameter.newBuilder().setInt64Param(0).build(),
                 InferParameter.newBuilder().setInt64Param(11).build(),

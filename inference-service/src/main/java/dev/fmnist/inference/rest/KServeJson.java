@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
 import dev.fmnist.inference.serving.Classification;
+import dev.fmnist.inference.serving.InferenceServer;
 import dev.fmnist.proto.inference.InferParameter;
 import dev.fmnist.proto.inference.InferTensorContents;
 import dev.fmnist.proto.inference.ModelInferRequest.InferInputTensor;
@@ -121,6 +122,12 @@ final class KServeJson {
                 binaryOffset += (int) size;
             } else {
                 required(input, "data", field);
+                if (tensor.getDatatype().equals("BYTES") && tensor.getName().equals(InferenceServer.ENCODED_INPUT.name())) {
+                    // KServe v2 carries BYTES in JSON as strings, with no convention for binary files in them
+                    throw invalid(field + ".data: encoded images cannot travel as JSON strings; send '"
+                            + InferenceServer.ENCODED_INPUT.name() + "' with the binary tensor extension ("
+                            + BINARY_DATA_SIZE + "; tritonclient: set_data_from_numpy(..., binary_data=True))");
+                }
                 tensor.setContents(contents(streamed.data().get(i), tensor.getDatatype(), field + ".data"));
             }
             request.addInputs(tensor);

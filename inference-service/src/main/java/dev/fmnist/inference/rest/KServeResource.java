@@ -208,7 +208,9 @@ public class KServeResource {
                 ObjectNode body = KServeJson.MAPPER.createObjectNode().put("name", slot.name());
                 body.putArray("versions").add(model.manifest().version());
                 body.put("platform", InferenceServer.PLATFORM);
-                tensor(body.putArray("inputs"), InferenceServer.INPUT);
+                ArrayNode inputs = body.putArray("inputs");
+                tensor(inputs, InferenceServer.INPUT);
+                tensor(inputs, InferenceServer.ENCODED_INPUT);
                 tensor(body.putArray("outputs"), InferenceServer.OUTPUT);
                 return json(Response.Status.OK, body);
             });

@@ -86,7 +86,8 @@ public final class Classification {
         return elements;
     }
 
-    private static String describe(InferParameter p) {
+    /** A parameter's value as a refusal quotes it. */
+    static String describe(InferParameter p) {
         return switch (p.getParameterChoiceCase()) {
             case BOOL_PARAM -> String.valueOf(p.getBoolParam());
             case INT64_PARAM -> String.valueOf(p.getInt64Param());

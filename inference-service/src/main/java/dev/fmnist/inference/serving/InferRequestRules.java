@@ -5,23 +5,36 @@ import dev.fmnist.proto.inference.InferTensorContents;
 import dev.fmnist.proto.inference.ModelInferRequest.InferInputTensor;
 import dev.fmnist.proto.inference.ModelInferRequest.InferRequestedOutputTensor;
 import dev.fmnist.proto.inference.ModelInferRequest;
+import dev.fmnist.proto.v1.Conversion;
 import io.grpc.Status;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * The shape of a ModelInfer request, checked as Triton checks it before any tensor is read: one input
- * named {@value #INPUT}, its data either raw or typed (never both, one raw buffer per input), typed
- * contents of its own datatype, outputs that exist, each once, and no parameter that would change
- * what the request means. Every refusal is INVALID_ARGUMENT naming the field.
+ * The shape of a ModelInfer request, checked as Triton checks it before any tensor is read: one input,
+ * {@value #INPUT} (FP32 or UINT8 pixels) or {@value #ENCODED_INPUT} (BYTES, one PNG or JPEG file per
+ * element), its data either raw or typed (never both, one raw buffer per input), typed contents of its
+ * own datatype, outputs that exist, each once, and no parameter that would change what the request
+ * means but the encoded images' {@value #CONVERSION} and {@value #RESIZE}. Every refusal is
+ * INVALID_ARGUMENT naming the field.
  */
 final class InferRequestRules {
 
     static final String INPUT = "images";
+    static final String ENCODED_INPUT = "encoded_images";
     static final String OUTPUT = "probabilities";
-    /** Request parameters that change nothing here (scheduling hints); any other is refused by name. */
-    static final Set<String> REQUEST_PARAMETERS = Set.of("priority", "timeout");
+    /** Request parameter: how encoded images are converted, fmnist.v1's Conversion in lower case. */
+    static final String CONVERSION = "conversion";
+    /** Request parameter: under conversion "none", scale an image that is not 28x28 (fmnist.v1's resize). */
+    static final String RESIZE = "resize";
+    private static final Map<String, Conversion> CONVERSIONS = Map.of("auto", Conversion.CONVERSION_AUTO, "photo",
+            Conversion.CONVERSION_PHOTO, "none", Conversion.CONVERSION_NONE);
+    /**
+     * Request parameters: scheduling hints that change nothing here, and the encoded images' conversion
+     * (ignored by pixels, as fmnist.v1 ignores it for raw images); any other is refused by name.
+     */
+    static final Set<String> REQUEST_PARAMETERS = Set.of("priority", "timeout", CONVERSION, RESIZE);
     /** Input parameters of the HTTP binary extension, harmless over gRPC. */
     static final Set<String> INPUT_PARAMETERS = Set.of("binary_data_size");
     /** Output parameters: the HTTP binary extension's, and the classification extension's top k. */
@@ -32,25 +45,36 @@ final class InferRequestRules {
     /** Throws INVALID_ARGUMENT naming the first rule {@code request} breaks. */
     static void check(ModelInferRequest request) {
         parameters("parameters", request.getParametersMap(), REQUEST_PARAMETERS);
+        conversion(request);
+        resize(request);
         Set<String> inputs = new HashSet<>();
         for (int i = 0; i < request.getInputsCount(); i++) {
             InferInputTensor input = request.getInputs(i);
             String field = "inputs[" + i + "]";
-            if (!input.getName().equals(INPUT)) {
+            boolean encoded = input.getName().equals(ENCODED_INPUT);
+            if (!encoded && !input.getName().equals(INPUT)) {
                 throw invalid(field + ".name: unexpected inference input '" + input.getName() + "'; this model takes '"
-                        + INPUT + "'");
+                        + INPUT + "' or '" + ENCODED_INPUT + "'");
             }
             if (!inputs.add(input.getName())) {
                 throw invalid(field + ".name: input '" + input.getName() + "' is given more than once");
             }
-            if (!input.getDatatype().equals("FP32") && !input.getDatatype().equals("UINT8")) {
-                // before the shape and the data, so a BYTES or INT64 tensor is refused by its datatype
+            if (inputs.size() > 1) {
+                throw invalid(field + ".name: '" + INPUT + "' and '" + ENCODED_INPUT
+                        + "' are both given; send exactly one of them");
+            }
+            // before the shape and the data, so a tensor of the wrong kind is refused by its datatype
+            if (encoded && !input.getDatatype().equals("BYTES")) {
+                throw invalid(field + ".datatype: expected BYTES (one PNG or JPEG file per element) for '"
+                        + ENCODED_INPUT + "', got '" + input.getDatatype() + "'");
+            }
+            if (!encoded && !input.getDatatype().equals("FP32") && !input.getDatatype().equals("UINT8")) {
                 throw invalid(field + ".datatype: expected FP32 or UINT8, got '" + input.getDatatype() + "'");
             }
             parameters(field + ".parameters", input.getParametersMap(), INPUT_PARAMETERS);
         }
         if (inputs.isEmpty()) {
-            throw invalid("inputs: expected 1 input tensor '" + INPUT + "', got none");
+            throw invalid("inputs: expected 1 input tensor, '" + INPUT + "' or '" + ENCODED_INPUT + "', got none");
         }
         int raw = request.getRawInputContentsCount();
         if (raw > 0 && raw != request.getInputsCount()) {
@@ -79,6 +103,33 @@ final class InferRequestRules {
         }
     }
 
+    /** The request's {@value #CONVERSION}: "auto" (the default), "photo" or "none"; anything else refused by name. */
+    static Conversion conversion(ModelInferRequest request) {
+        InferParameter p = request.getParametersMap().get(CONVERSION);
+        if (p == null) {
+            return Conversion.CONVERSION_AUTO;
+        }
+        Conversion conversion = p.getParameterChoiceCase() == InferParameter.ParameterChoiceCase.STRING_PARAM
+                ? CONVERSIONS.get(p.getStringParam()) : null;
+        if (conversion == null) {
+            throw invalid("parameters." + CONVERSION + ": expected \"auto\", \"photo\" or \"none\", got "
+                    + Classification.describe(p));
+        }
+        return conversion;
+    }
+
+    /** The request's {@value #RESIZE}: false unless given, a bool. */
+    static boolean resize(ModelInferRequest request) {
+        InferParameter p = request.getParametersMap().get(RESIZE);
+        if (p == null) {
+            return false;
+        }
+        if (p.getParameterChoiceCase() != InferParameter.ParameterChoiceCase.BOOL_PARAM) {
+            throw invalid("parameters." + RESIZE + ": expected true or false, got " + Classification.describe(p));
+        }
+        return p.getBoolParam();
+    }
+
     /** The top k the request asks of its output ({@link Classification}), 0 for the probabilities themselves. */
     static int classification(ModelInferRequest request) {
         return request.getOutputsCount() == 0 ? 0 : classification(request.getOutputs(0), "outputs[0]");
@@ -95,6 +146,7 @@ final class InferRequestRules {
         String own = switch (input.getDatatype()) {
             case "FP32" -> "fp32_contents";
             case "UINT8" -> "uint_contents";
+            case "BYTES" -> "bytes_contents";
             default -> null; // the datatype itself is refused where the tensor is read
         };
         if (own == null) {

@@ -10,6 +10,7 @@ import dev.fmnist.proto.inference.InferTensorContents;
 import dev.fmnist.proto.inference.ModelInferRequest.InferInputTensor;
 import dev.fmnist.proto.inference.ModelInferRequest;
 import dev.fmnist.proto.inference.ModelInferResponse;
+import dev.fmnist.proto.v1.Conversion;
 import io.grpc.Status;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -17,13 +18,17 @@ import jakarta.inject.Inject;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The data plane: an Open Inference Protocol inference, whichever way it came (gRPC ModelInfer,
  * ModelStreamInfer, or KServe v2 REST turned into the same message): the model and version resolved
  * by the {@link ModelRepository}, the request checked by {@link InferRequestRules}, the tensor read,
  * the model's batcher asked. Input {@code images} as
- * FP32 in [0, 1] or UINT8, shape [N, 1, 28, 28] or [N, 784], raw or typed; output
+ * FP32 in [0, 1] or UINT8, shape [N, 1, 28, 28] or [N, 784], raw or typed, read on the calling thread
+ * (a bounded copy); or {@code encoded_images}, BYTES [N] or [N, 1] of PNG or JPEG files, checked on the
+ * calling thread and decoded on the {@link ImageDecoders} as fmnist.v1 decodes them ({@link EncodedImages},
+ * request parameters {@code conversion} and {@code resize}); output
  * {@code probabilities} FP32 [N, 10], or BYTES [N, k] with its top k under Triton's classification
  * extension ({@link Classification}). An empty model_version means the live one.
  */
@@ -41,13 +46,16 @@ public class InferenceRequests {
     @Inject
     ServingMetrics metrics;
 
+    @Inject
+    ImageDecoders decoders;
+
     /** Answers {@code request}; a refusal is a gRPC status naming the field, and counts as a failure of its model. */
     public Uni<ModelInferResponse> infer(ModelInferRequest request) {
         return Uni.createFrom().deferred(() -> {
             ModelSlot slot = repository.require(request.getModelName(), request.getModelVersion(), "model_name");
             long arrived = System.nanoTime();
             try {
-                return submit(slot, request);
+                return submit(slot, request, arrived);
             } catch (RuntimeException e) {
                 refused(slot, arrived);
                 throw e;
@@ -66,14 +74,29 @@ public class InferenceRequests {
         metrics.failed(slot.name(), version, FailureReason.OTHER);
     }
 
-    private Uni<ModelInferResponse> submit(ModelSlot slot, ModelInferRequest request) {
+    private Uni<ModelInferResponse> submit(ModelSlot slot, ModelInferRequest request, long arrived) {
         InferRequestRules.check(request);
         InferInputTensor input = request.getInputs(0);
-        int n = batchSize(input.getShapeList());
         boolean raw = request.getRawInputContentsCount() > 0;
-        float[] pixels = pixels(input, raw ? request.getRawInputContents(0) : null, n);
         int classes = InferRequestRules.classification(request);
-        return Uni.createFrom().completionStage(() -> slot.batcher().submit(pixels, n)).map(result -> {
+        int n;
+        Uni<float[]> pixels;
+        if (input.getName().equals(InferRequestRules.ENCODED_INPUT)) {
+            n = EncodedImages.batchSize(input.getShapeList(), config.serving().maxBatch());
+            List<ByteString> files = EncodedImages.files(input, raw ? request.getRawInputContents(0) : null, n);
+            Conversion conversion = InferRequestRules.conversion(request);
+            boolean resize = InferRequestRules.resize(request);
+            int maxSide = decoders.maxSide();
+            Supplier<float[]> decode = () -> EncodedImages.decode(files, conversion, resize, maxSide);
+            // a refusal while decoding comes after this method returned: counted here, as one thrown above is by infer
+            pixels = Uni.createFrom().completionStage(() -> decoders.submit(decode)).onFailure()
+                    .invoke(e -> refused(slot, arrived));
+        } else {
+            n = batchSize(input.getShapeList());
+            pixels = Uni.createFrom().item(pixels(input, raw ? request.getRawInputContents(0) : null, n));
+        }
+        return pixels.onItem().transformToUni(scaled -> Uni.createFrom().completionStage(
+                () -> slot.batcher().submit(scaled, n))).map(result -> {
             String version = result.model().version();
             if (!request.getModelVersion().isEmpty() && !request.getModelVersion().equals(version)) {
                 throw notFound("model_version: '" + request.getModelVersion() + "' is not loaded; live is " + version);

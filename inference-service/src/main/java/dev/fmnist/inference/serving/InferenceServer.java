@@ -7,8 +7,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * What this server says about itself, the same over gRPC and REST: its name and version, the Triton
- * extensions it answers, the platform of its models, and the one input and output tensor every
- * model has (the batch dimension first, -1: any size up to the batcher's).
+ * extensions it answers, the platform of its models, and the input and output tensors every model
+ * has (the batch dimension first, -1: any size up to the batcher's): a request sends exactly one of
+ * the inputs, pixels or encoded images.
  */
 @ApplicationScoped
 public class InferenceServer {
@@ -30,6 +31,11 @@ public class InferenceServer {
 
     public static final Tensor INPUT = new Tensor(InferRequestRules.INPUT, "FP32", List.of(-1L, 1L,
             (long) FashionMnist.IMAGE_SIDE, (long) FashionMnist.IMAGE_SIDE));
+    /**
+     * The optional second input: one PNG or JPEG file per element, as Triton's BYTES tensors carry
+     * strings; [N, 1] as Triton states a batched BYTES input (dims [1]), [N] accepted too.
+     */
+    public static final Tensor ENCODED_INPUT = new Tensor(InferRequestRules.ENCODED_INPUT, "BYTES", List.of(-1L, 1L));
     public static final Tensor OUTPUT = new Tensor(InferRequestRules.OUTPUT, "FP32", List.of(-1L,
             (long) FashionMnist.CLASSES));
 

@@ -49,6 +49,10 @@ public class ModelDescriptions {
                         .setNumVersions(1)))
                 .addInput(ModelInput.newBuilder().setName(InferenceServer.INPUT.name()).setDataType(DataType.TYPE_FP32)
                         .setFormat(ModelInput.Format.FORMAT_NCHW).addAllDims(InferenceServer.INPUT.dims()))
+                // Triton's type for BYTES is TYPE_STRING; optional: a request sends this or the pixels
+                .addInput(ModelInput.newBuilder().setName(InferenceServer.ENCODED_INPUT.name())
+                        .setDataType(DataType.TYPE_STRING).addAllDims(InferenceServer.ENCODED_INPUT.dims())
+                        .setOptional(true))
                 .addOutput(ModelOutput.newBuilder().setName(InferenceServer.OUTPUT.name()).setDataType(DataType.TYPE_FP32)
                         .addAllDims(InferenceServer.OUTPUT.dims()))
                 .addInstanceGroup(ModelInstanceGroup.newBuilder().setName(slot.name()).setCount(batcher.workers())
@@ -56,7 +60,8 @@ public class ModelDescriptions {
                 .setDynamicBatching(ModelDynamicBatching.newBuilder().addPreferredBatchSize(batcher.maxBatch())
                         .setMaxQueueDelayMicroseconds(batcher.maxDelayMicros()).setPreserveOrdering(true)
                         .setDefaultQueuePolicy(ModelQueuePolicy.newBuilder().setMaxQueueSize(batcher.queueCapacity())))
-                .putParameters("also_accepted", parameter("UINT8 pixels 0..255; shape [N, 784]"))
+                .putParameters("also_accepted", parameter("UINT8 pixels 0..255; shape [N, 784]; "
+                        + InferenceServer.ENCODED_INPUT.name() + " of shape [N]"))
                 .putParameters("device", parameter(engine.device()))
                 .putParameters("architecture", parameter(slot.artefactKey()));
         slot.manifest().ifPresent(m -> model.putParameters("live_version", parameter(m.version())));

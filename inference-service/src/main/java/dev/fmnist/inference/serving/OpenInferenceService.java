@@ -104,7 +104,8 @@ public class OpenInferenceService implements GRPCInferenceService {
             ModelSlot slot = repository.require(request.getName(), request.getVersion(), "name");
             return slot.live().use(model -> ModelMetadataResponse.newBuilder().setName(slot.name())
                     .addVersions(model.manifest().version()).setPlatform(InferenceServer.PLATFORM)
-                    .addInputs(tensor(InferenceServer.INPUT)).addOutputs(tensor(InferenceServer.OUTPUT)).build());
+                    .addInputs(tensor(InferenceServer.INPUT)).addInputs(tensor(InferenceServer.ENCODED_INPUT))
+                    .addOutputs(tensor(InferenceServer.OUTPUT)).build());
         });
     }
 
