@@ -10,6 +10,7 @@ import dev.fmnist.contract.images.HostileImages;
 import dev.fmnist.contract.kafka.NeedsBroker;
 import dev.fmnist.proto.v1.ClassifierGrpc;
 import dev.fmnist.proto.v1.ClassifyRequest;
+import dev.fmnist.proto.v1.Conversion;
 import dev.fmnist.proto.v1.GetModelRequest;
 import dev.fmnist.proto.v1.Image;
 import io.grpc.Status;
@@ -88,10 +89,13 @@ class HostileImagesTest {
     }
 
     @Test
-    void aLargeHonestPhotoIsResizedWhenAskedAndRefusedWithItsSizeOtherwise() {
+    void aLargeHonestPhotoIsConvertedAndUnderNoConversionRefusedWithItsSizeUnlessResized() {
         byte[] photo = HostileImages.image(3000, 2000, "png");
-        assertThat(classifier.classify(encoded(photo, true)).getProbabilitiesCount()).isEqualTo(10);
-        refused(encoded(photo, false), "image.encoded: expected a 28x28 image, got 3000x2000 (set resize to scale it)");
+        assertThat(classifier.classify(encoded(photo, false)).getProbabilitiesCount()).as("the default conversion")
+                .isEqualTo(10);
+        ClassifyRequest none = encoded(photo, false).toBuilder().setConversion(Conversion.CONVERSION_NONE).build();
+        assertThat(classifier.classify(none.toBuilder().setResize(true).build()).getProbabilitiesCount()).isEqualTo(10);
+        refused(none, "image.encoded: expected a 28x28 image, got 3000x2000 (set resize to scale it");
         refused(encoded(HostileImages.image(4097, 10, "png"), true), "the image is 4097x10 pixels; at most 4096x4096");
     }
 }

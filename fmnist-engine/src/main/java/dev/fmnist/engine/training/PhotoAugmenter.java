@@ -25,15 +25,15 @@ import java.util.Random;
  */
 final class PhotoAugmenter {
 
-    static final float MIN_SCALE = 0.75f;
+    static final float MIN_SCALE = 0.9f;
     static final float MAX_SCALE = 1f;
-    static final float MAX_SHIFT = 2f;
-    static final double MIN_GAMMA = 0.6;
-    static final double MAX_GAMMA = 1.5;
-    static final double BLUR_PROBABILITY = 0.5;
-    static final float MAX_BLUR_SIGMA = 0.9f;
-    static final double JPEG_PROBABILITY = 0.25;
-    static final int MIN_JPEG_QUALITY = 30;
+    static final float MAX_SHIFT = 1f;
+    static final double MIN_GAMMA = 0.8;
+    static final double MAX_GAMMA = 1.25;
+    static final double BLUR_PROBABILITY = 0.3;
+    static final float MAX_BLUR_SIGMA = 0.7f;
+    static final double JPEG_PROBABILITY = 0.1;
+    static final int MIN_JPEG_QUALITY = 50;
     static final int MAX_JPEG_QUALITY = 90;
 
     private static final int SIDE = FashionMnist.IMAGE_SIDE;
