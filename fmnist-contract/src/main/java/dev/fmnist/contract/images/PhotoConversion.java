@@ -187,11 +187,17 @@ public final class PhotoConversion {
         int w = image.width();
         int[] intensity = new int[levels.length];
         boolean light = background.light();
+        // the plane's change along a row, once; then each row is a branch-free loop the JIT can vectorise
+        float[] alongRow = new float[w];
+        for (int x = 0; x < w; x++) {
+            alongRow[x] = (float) (background.slopeX() * x);
+        }
+        float sign = light ? -1 : 1; // light: how far below the backdrop; dark: how far above it
         for (int y = 0; y < image.height(); y++) {
-            for (int x = 0; x < w; x++) {
-                double b = background.levelAt(x, y);
-                int v = levels[y * w + x];
-                intensity[y * w + x] = (int) Math.max(0, Math.round(light ? b - v : v - b));
+            float rowStart = (float) background.levelAt(0, y);
+            for (int x = 0, i = y * w; x < w; x++, i++) {
+                float d = sign * (levels[i] - (rowStart + alongRow[x]));
+                intensity[i] = Math.max(0, (int) (d + 0.5f)); // rounded half up; below the plane, 0
             }
         }
         return intensity;
