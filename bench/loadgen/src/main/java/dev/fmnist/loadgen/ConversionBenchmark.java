@@ -36,8 +36,6 @@ import picocli.CommandLine.Spec;
         description = "Time the decode and photo conversion of encoded product-photo renders, one thread.")
 public final class ConversionBenchmark implements Callable<Integer> {
 
-    /** The server reads an encoded image subsampled to about this many pixels a side. */
-    static final int DECODE_SIDE = 224;
     /** The header check: a larger image is refused before a pixel is decoded (the server's default limit). */
     static final int MAX_SIDE = 4096;
     private static final double NANOS_PER_MS = 1e6;
@@ -152,7 +150,7 @@ public final class ConversionBenchmark implements Callable<Integer> {
                 if (width > MAX_SIDE || height > MAX_SIDE) {
                     throw new IOException("the image is " + width + "x" + height + "; at most " + MAX_SIDE + " a side");
                 }
-                int step = Math.max(1, Math.max(width, height) / DECODE_SIDE);
+                int step = PhotoConversion.decodeStep(width, height);
                 ImageReadParam param = reader.getDefaultReadParam();
                 param.setSourceSubsampling(step, step, 0, 0);
                 return reader.read(0, param);

@@ -39,6 +39,12 @@ public final class PhotoConversion {
      */
     static final int TRIM_SHARE = 100;
 
+    /**
+     * A photo is decoded subsampled, by one step on both axes, to about this many pixels a side (a 640-pixel
+     * photo to 320): enough for the garment's 28 pixels, and a bounded raster whatever the photo's size.
+     */
+    public static final int DECODE_SIDE = 224;
+
     private static final int SIDE = FashionMnist.IMAGE_SIDE;
     private static final int LEVELS = 256;
     private static final int MAX_LEVEL = LEVELS - 1;
@@ -84,6 +90,11 @@ public final class PhotoConversion {
      * @param garment the box trimmed to, in the converted image's pixels
      */
     public record Result(byte[] levels, Background background, Box garment) {}
+
+    /** The subsampling step, on both axes, of a photo of {@code width x height}: see {@link #DECODE_SIDE}. */
+    public static int decodeStep(int width, int height) {
+        return Math.max(1, Math.max(width, height) / DECODE_SIDE);
+    }
 
     /** All the steps: background, intensity, trim, fit and centre, stretch. */
     public static Result convert(GrayImage image) {

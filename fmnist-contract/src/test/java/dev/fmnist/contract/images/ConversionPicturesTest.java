@@ -34,8 +34,6 @@ class ConversionPicturesTest {
     static final long SEED = 7;
     static final int PHOTO_WIDTH = 480;
     static final int PHOTO_HEIGHT = 360;
-    /** The inference service's {@code EncodedImage.DECODE_SIDE}. */
-    static final int DECODE_SIDE = 224;
     /** 28x28 pictures are shown this many times larger, pixel for pixel. */
     static final int ENLARGE = 8;
     private static final int SIDE = FashionMnist.IMAGE_SIDE;
@@ -65,14 +63,14 @@ class ConversionPicturesTest {
 
     /**
      * Read as the inference service reads a photo: subsampled by one step on both axes so the long side
-     * is near {@value #DECODE_SIDE} pixels (its {@code EncodedImage}).
+     * is near {@link PhotoConversion#DECODE_SIDE} pixels (its {@code EncodedImage}).
      */
     private static BufferedImage decodeAsTheServiceDoes(byte[] encoded) throws IOException {
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(encoded))) {
             ImageReader reader = ImageIO.getImageReaders(in).next();
             try {
                 reader.setInput(in, true, true);
-                int step = Math.max(1, Math.max(reader.getWidth(0), reader.getHeight(0)) / DECODE_SIDE);
+                int step = PhotoConversion.decodeStep(reader.getWidth(0), reader.getHeight(0));
                 ImageReadParam param = reader.getDefaultReadParam();
                 param.setSourceSubsampling(step, step, 0, 0);
                 return reader.read(0, param);

@@ -28,8 +28,6 @@ class PhotoConversionRendersTest {
 
     /** Training images rendered per style, seed = index. */
     private static final int IMAGES = 100;
-    /** Read subsampled to about this many pixels a side, as the server reads an encoded image. */
-    private static final int DECODE_SIDE = 224;
     /** A level above this is garment in the masks compared. */
     private static final int MASK_LEVEL = 32;
     /** Bounds from the measured figures (see the printed line), with a margin: a conversion that loses the garment fails. */
@@ -88,7 +86,7 @@ class PhotoConversionRendersTest {
             ImageReader reader = readers.next();
             try {
                 reader.setInput(in, true, true);
-                int step = Math.max(1, Math.max(reader.getWidth(0), reader.getHeight(0)) / DECODE_SIDE);
+                int step = PhotoConversion.decodeStep(reader.getWidth(0), reader.getHeight(0));
                 ImageReadParam param = reader.getDefaultReadParam();
                 param.setSourceSubsampling(step, step, 0, 0);
                 return reader.read(0, param);

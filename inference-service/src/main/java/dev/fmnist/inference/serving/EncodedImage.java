@@ -33,7 +33,7 @@ final class EncodedImage {
     /** The formats accepted, as ImageIO names them; anything else is refused by name. */
     static final Set<String> FORMATS = Set.of("png", "jpeg");
     /** Source images are read subsampled to about this many pixels a side before they are fitted to 28x28. */
-    static final int DECODE_SIDE = 224;
+    static final int DECODE_SIDE = PhotoConversion.DECODE_SIDE;
     private static final int SIDE = FashionMnist.IMAGE_SIDE;
 
     private EncodedImage() {}
@@ -74,7 +74,7 @@ final class EncodedImage {
                     return new ModelInput(grayLevels(reader.read(0, param)), ModelInput.NONE, width, height, null, null);
                 }
                 // both axes by one step, so a photo keeps its aspect
-                int step = Math.max(1, Math.max(width, height) / DECODE_SIDE);
+                int step = PhotoConversion.decodeStep(width, height);
                 ImageReadParam param = reader.getDefaultReadParam();
                 param.setSourceSubsampling(step, step, 0, 0);
                 return converted(reader.read(0, param), conversion, dataSized, width, height, step);
