@@ -28,7 +28,7 @@ import picocli.CommandLine.Parameters;
 
 /**
  * A model's accuracy on product-photo renders against the same images as pixels, offline: each image
- * rendered in every style ({@link PhotoRenders}, seed = its index), decoded subsampled and converted as
+ * rendered in every style ({@link PhotoRenders}, seed = {@code --photo-seed} plus its index), decoded subsampled and converted as
  * the inference service does ({@link PhotoConversion}), classified in one batch. On the test split for
  * reporting, or on a validation split held out exactly as the trainer holds it out, for choosing.
  */
@@ -45,6 +45,10 @@ public final class PhotoAccuracy implements Callable<Integer> {
 
     @Option(names = "--validation-split", defaultValue = "5000", description = "the images the run held out (default: ${DEFAULT-VALUE})")
     int held;
+
+    @Option(names = "--photo-seed", defaultValue = "0",
+            description = "image i is rendered with seed PHOTO_SEED + i (default: ${DEFAULT-VALUE})")
+    long photoSeed;
 
     @Option(names = "--images", defaultValue = "2000", description = "images of the split, from its first (default: ${DEFAULT-VALUE})")
     int images;
@@ -68,7 +72,8 @@ public final class PhotoAccuracy implements Callable<Integer> {
                     "style", "accuracy", "pixels", raw);
             for (PhotoRenders.Style style : PhotoRenders.Style.values()) {
                 for (int i = 0; i < n; i++) {
-                    byte[] photo = PhotoRenders.encoded(chosen.images(), i * FashionMnist.PIXELS, style, i);
+                    byte[] photo = PhotoRenders.encoded(chosen.images(), i * FashionMnist.PIXELS, style,
+                            photoSeed + i);
                     byte[] levels = PhotoConversion.convert(GrayImage.of(decode(photo))).levels();
                     Pixels.scale(levels, 0, pixels, i * FashionMnist.PIXELS, FashionMnist.PIXELS);
                 }
