@@ -31,7 +31,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "classify", mixinStandardHelpOptions = true,
-        description = {"Classify images with the served model: PNG/JPEG files of any size (a photo is",
+        description = {"Classify images with the served model: PNG/JPEG files up to 4096 pixels a side (a photo is",
             "fitted to 28x28 by the server, the way Fashion-MNIST's images were made), or",
             "idx files (such as the test set) image by image; sent in batches over gRPC."},
         footer = {"%nExamples:", "  fmnist classify shirt.png boot.jpg --top 3",

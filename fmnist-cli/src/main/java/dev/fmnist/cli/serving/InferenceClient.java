@@ -26,6 +26,11 @@ public final class InferenceClient implements AutoCloseable {
 
     /** Images per ClassifyBatch: well under the service's limit and its inbound message size. */
     public static final int BATCH = 500;
+    /**
+     * Encoded bytes per ClassifyBatch: half the service's 32 MiB inbound message limit, so a folder of
+     * phone photos goes in several calls instead of one refused message. A single larger image goes alone.
+     */
+    public static final int BATCH_BYTES = 16 * 1024 * 1024;
 
     private final GrpcOptions options;
     private final ManagedChannel channel;
@@ -91,15 +96,26 @@ public final class InferenceClient implements AutoCloseable {
         return classify(images, new Request("", resize, Conversion.CONVERSION_AUTO, false));
     }
 
-    /** Classifies any number of images as {@code how} asks, {@link #BATCH} per call, answers in order. */
+    /**
+     * Classifies any number of images as {@code how} asks, at most {@link #BATCH} images and
+     * {@link #BATCH_BYTES} bytes per call, answers in order.
+     */
     public List<ClassifyResponse> classify(List<Image> images, Request how) {
         List<ClassifyResponse> answers = new ArrayList<>(images.size());
-        for (int from = 0; from < images.size(); from += BATCH) {
+        int from = 0;
+        while (from < images.size()) {
+            int to = from;
+            long bytes = 0;
+            while (to < images.size() && to - from < BATCH
+                    && (to == from || bytes + images.get(to).getSerializedSize() <= BATCH_BYTES)) {
+                bytes += images.get(to++).getSerializedSize();
+            }
             ClassifyBatchRequest request = ClassifyBatchRequest.newBuilder().setModel(how.model())
-                    .addAllImages(images.subList(from, Math.min(images.size(), from + BATCH))).setResize(how.resize())
+                    .addAllImages(images.subList(from, to)).setResize(how.resize())
                     .setConversion(how.conversion()).setExplain(how.explain()).build();
             answers.addAll(call(() -> stub.withDeadlineAfter(options.timeoutSeconds, TimeUnit.SECONDS)
                     .classifyBatch(request)).getResultsList());
+            from = to;
         }
         return answers;
     }

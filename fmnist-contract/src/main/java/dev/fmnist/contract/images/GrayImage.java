@@ -74,7 +74,7 @@ public record GrayImage(int width, int height, int[] levels, boolean transparent
         if (raster.getDataBuffer() instanceof DataBufferByte buffer
                 && raster.getSampleModel() instanceof PixelInterleavedSampleModel interleaved
                 && raster.getSampleModelTranslateX() == 0 && raster.getSampleModelTranslateY() == 0
-                && buffer.getNumBanks() == 1 && Arrays.stream(model.getComponentSize()).allMatch(b -> b == Byte.SIZE)) {
+                && buffer.getNumBanks() == 1 && buffer.getOffset() == 0 && Arrays.stream(model.getComponentSize()).allMatch(b -> b == Byte.SIZE)) {
             return fromBytes(buffer.getData(), interleaved, w, h, gray, model.hasAlpha());
         }
         int colours = gray ? 1 : 3;

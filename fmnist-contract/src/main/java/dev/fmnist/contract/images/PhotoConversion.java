@@ -40,8 +40,10 @@ public final class PhotoConversion {
     static final int TRIM_SHARE = 100;
 
     /**
-     * A photo is decoded subsampled, by one step on both axes, to about this many pixels a side (a 640-pixel
-     * photo to 320): enough for the garment's 28 pixels, and a bounded raster whatever the photo's size.
+     * A photo is decoded subsampled, by one whole step on both axes, so its long side is this to under
+     * twice this many pixels (a 640-pixel photo to 320): enough for the garment's 28 pixels, and a
+     * bounded raster whatever the photo's size. The decoder reads every step-th pixel (point sampling);
+     * the area averaging of the fit to 28 comes after it.
      */
     public static final int DECODE_SIDE = 224;
 
@@ -87,7 +89,7 @@ public final class PhotoConversion {
      *
      * @param levels the 784 gray levels, row-major, 0 = black
      * @param background the background found on the border
-     * @param garment the box trimmed to, in the converted image's pixels
+     * @param garment the box trimmed to, in the pixels of the image given (a subsampled decode's, in the service)
      */
     public record Result(byte[] levels, Background background, Box garment) {}
 
@@ -100,7 +102,11 @@ public final class PhotoConversion {
     public static Result convert(GrayImage image) {
         Background background = background(image);
         int[] intensity = intensity(image, background);
-        Box garment = garment(intensity, image.width(), image.height(), trimThreshold(background, intensity));
+        int threshold = trimThreshold(background, intensity);
+        Box garment = garment(intensity, image.width(), image.height(), threshold);
+        if (!standsOut(intensity, threshold)) { // a blank photo: nothing to stretch but noise
+            return new Result(new byte[SIDE * SIDE], background, garment);
+        }
         float[] centred = fitAndCentre(intensity, image.width(), garment, noiseFloor(background));
         return new Result(stretch(centred), background, garment);
     }
@@ -256,6 +262,16 @@ public final class PhotoConversion {
         int bottom = last(rows, least(width));
         int right = last(columns, least(height));
         return new Box(left, top, right - left + 1, bottom - top + 1);
+    }
+
+    /** Whether any pixel stands out of the background by more than {@code threshold}. */
+    static boolean standsOut(int[] intensity, int threshold) {
+        for (int v : intensity) {
+            if (v > threshold) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Intensities this close to the background are set to 0 before fitting. */

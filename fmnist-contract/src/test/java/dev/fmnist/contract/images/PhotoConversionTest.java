@@ -232,6 +232,16 @@ class PhotoConversionTest {
     }
 
     @Test
+    void aBlankPhotoWithNoiseIsAllBlackNotStretchedNoise() {
+        Random random = new Random(3);
+        int[] levels = new int[200 * 150];
+        for (int i = 0; i < levels.length; i++) {
+            levels[i] = (int) Math.round(240 + 2 * random.nextGaussian());
+        }
+        assertThat(PhotoConversion.convert(new GrayImage(200, 150, levels, false)).levels()).containsOnly((byte) 0);
+    }
+
+    @Test
     void aDatasetStyleImageKeepsItsShape() {
         // a light garment on black touching the top and bottom: already trimmed vertically, centred
         int[] levels = new int[SIDE * SIDE];

@@ -1,7 +1,5 @@
 package dev.fmnist.engine.training;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import ai.djl.ndarray.NDManager;
 import com.sun.management.ThreadMXBean;
 import dev.fmnist.contract.data.FashionMnist;
@@ -17,20 +15,19 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * What the augmentations cost per epoch of the 60,000 training images, on the host, in batches of 250
- * (better-bn's recipe): a timing, so it runs only when asked, with nothing else running:
- * {@code /tmp/mvn-locked -pl fmnist-engine -am test -Dtest=PhotoAugmentationCostTest -Dfmnist.bench=true
- * -Dsurefire.failIfNoSpecifiedTests=false}. The bound is 15% of better-bn's 40 s epoch on the 2-core
- * machine of docs/RESULTS.md. It prints the figures, and the bytes a JPEG round trip allocates.
+ * (better-bn's recipe): a benchmark that prints its figures and asserts nothing (timings belong in
+ * benchmarks, not tests), so it runs only when asked, with nothing else running:
+ * {@code ./mvnw -pl fmnist-engine -am test -Dtest=PhotoAugmentationCostTest -Dfmnist.bench=true
+ * -Dsurefire.failIfNoSpecifiedTests=false}.
  */
 @EnabledIfSystemProperty(named = "fmnist.bench", matches = "true")
 class PhotoAugmentationCostTest {
 
     private static final ComputeEngine ENGINE = TestEngines.cpu();
     private static final int BATCH = 250;
-    private static final double BETTER_BN_EPOCH_SECONDS = 40;
 
     @Test
-    void thePhotoAugmentationCostsUnderFifteenPercentOfAnEpoch() {
+    void printsThePhotoAugmentationsCostPerEpoch() {
         FashionMnist.Split train = IdxFixtures.realData().train();
         long[] order = new long[train.size()];
         for (int i = 0; i < order.length; i++) {
@@ -45,7 +42,6 @@ class PhotoAugmentationCostTest {
         System.out.printf("per epoch of %d images: no augmentation %.2f s, crop+flip %.2f s, photo %.2f s, "
                 + "crop+flip+photo %.2f s; of which JPEG (a quarter of the images) %.2f s%n",
                 train.size(), none, cropFlip, photo, all, jpeg);
-        assertThat(all - none).isLessThan(0.15 * BETTER_BN_EPOCH_SECONDS);
     }
 
     private static double epochSeconds(FashionMnist.Split train, long[] order, Augmentation augmentation) {

@@ -2,6 +2,7 @@ package dev.fmnist.inference.serving;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import com.google.protobuf.ByteString;
 import dev.fmnist.contract.data.FashionMnist;
@@ -92,6 +93,14 @@ class EncodedImageTest {
         ModelInput input = decode(dataset, Conversion.CONVERSION_AUTO);
         assertThat(input.conversion()).isEqualTo(ModelInput.AS_SENT);
         assertThat(input.levels()).isEqualTo(levels);
+        BufferedImage rgb = new BufferedImage(SIDE, SIDE, BufferedImage.TYPE_INT_RGB); // the same levels as RGB
+        for (int i = 0; i < levels.length; i++) {
+            int v = levels[i] & 0xff;
+            rgb.setRGB(i % SIDE, i / SIDE, v << 16 | v << 8 | v);
+        }
+        ModelInput fromRgb = decode(rgb, Conversion.CONVERSION_AUTO);
+        assertThat(fromRgb.conversion()).isEqualTo(ModelInput.AS_SENT);
+        assertThat(fromRgb.levels()).isEqualTo(levels);
         assertThat(decode(dataset, Conversion.CONVERSION_PHOTO).conversion()).isEqualTo(ModelInput.PHOTO);
 
         BufferedImage big = new BufferedImage(56, 56, BufferedImage.TYPE_BYTE_GRAY);
@@ -100,6 +109,58 @@ class EncodedImageTest {
                 .hasMessageContaining("image.encoded: expected a 28x28 image, got 56x56");
         assertThat(EncodedImage.decode(png(big), Conversion.CONVERSION_NONE, true, MAX_SIDE, "image").conversion())
                 .isEqualTo(ModelInput.NONE);
+    }
+
+    /** A JPEG of {@code image} with an EXIF APP1 segment saying {@code orientation}, after its JFIF APP0. */
+    private static ByteString jpegWithOrientation(BufferedImage image, int orientation) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertThat(ImageIO.write(image, "jpeg", out)).isTrue();
+        byte[] jpeg = out.toByteArray();
+        int app0End = 4 + ((jpeg[4] & 0xff) << 8 | (jpeg[5] & 0xff)); // SOI, then APP0's marker and length
+        byte[] exif = {'E', 'x', 'i', 'f', 0, 0, 'M', 'M', 0, 42, 0, 0, 0, 8, // big-endian TIFF, IFD0 at 8
+            0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, (byte) orientation, 0, 0, 0, 0, 0, 0}; // one SHORT entry
+        ByteArrayOutputStream spliced = new ByteArrayOutputStream();
+        spliced.write(jpeg, 0, app0End);
+        spliced.write(new byte[] {(byte) 0xFF, (byte) 0xE1, 0, (byte) (exif.length + 2)});
+        spliced.write(exif);
+        spliced.write(jpeg, app0End, jpeg.length - app0End);
+        return ByteString.copyFrom(spliced.toByteArray());
+    }
+
+    @Test
+    void aPhoneJpegStoredSidewaysIsTurnedUprightByItsExifOrientation() throws IOException {
+        // seen upright: 120 wide, 240 tall, a dark garment in the top-left quarter's area
+        BufferedImage upright = new BufferedImage(120, 240, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = upright.createGraphics();
+        g.setColor(new Color(235, 235, 235));
+        g.fillRect(0, 0, 120, 240);
+        g.setColor(new Color(20, 20, 20));
+        g.fillRect(10, 20, 60, 100);
+        g.dispose();
+        // stored as a phone stores it: turned a quarter anticlockwise, with orientation 6 (turn clockwise to see)
+        BufferedImage stored = new BufferedImage(240, 120, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 240; y++) {
+            for (int x = 0; x < 120; x++) {
+                stored.setRGB(y, 119 - x, upright.getRGB(x, y));
+            }
+        }
+        ModelInput seen = EncodedImage.decode(jpegWithOrientation(stored, 6), Conversion.CONVERSION_AUTO, false,
+                MAX_SIDE, "image");
+        ModelInput plain = EncodedImage.decode(jpegWithOrientation(upright, 1), Conversion.CONVERSION_AUTO, false,
+                MAX_SIDE, "image");
+        assertThat(seen.sourceWidth()).as("as sent").isEqualTo(240);
+        assertThat(seen.garment().width()).isCloseTo(60, within(2));
+        assertThat(seen.garment().height()).isCloseTo(100, within(2));
+        int differences = 0;
+        for (int i = 0; i < FashionMnist.PIXELS; i++) {
+            differences += Math.abs((seen.levels()[i] & 0xff) - (plain.levels()[i] & 0xff));
+        }
+        assertThat(differences / (double) FashionMnist.PIXELS).as("mean level difference from the upright photo")
+                .isLessThan(4);
+        ModelInput sideways = EncodedImage.decode(jpegWithOrientation(stored, 1), Conversion.CONVERSION_AUTO, false,
+                MAX_SIDE, "image");
+        assertThat(sideways.garment().width()).as("without the tag it stays on its side").isCloseTo(100,
+                within(2));
     }
 
     @Test
