@@ -13,7 +13,6 @@ import java.util.Iterator;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
 import javax.imageio.ImageIO;
-import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
@@ -150,10 +149,7 @@ public final class ConversionBenchmark implements Callable<Integer> {
                 if (width > MAX_SIDE || height > MAX_SIDE) {
                     throw new IOException("the image is " + width + "x" + height + "; at most " + MAX_SIDE + " a side");
                 }
-                int step = PhotoConversion.decodeStep(width, height);
-                ImageReadParam param = reader.getDefaultReadParam();
-                param.setSourceSubsampling(step, step, 0, 0);
-                return reader.read(0, param);
+                return PhotoConversion.readSubsampled(reader);
             } finally {
                 reader.dispose();
             }

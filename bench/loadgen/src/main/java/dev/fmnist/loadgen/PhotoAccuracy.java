@@ -9,18 +9,11 @@ import dev.fmnist.contract.images.PhotoRenders;
 import dev.fmnist.contract.images.Pixels;
 import dev.fmnist.engine.inference.InferenceModel;
 import dev.fmnist.engine.runtime.ComputeEngine;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReadParam;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
-import javax.imageio.stream.MemoryCacheImageInputStream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -74,29 +67,13 @@ public final class PhotoAccuracy implements Callable<Integer> {
                 for (int i = 0; i < n; i++) {
                     byte[] photo = PhotoRenders.encoded(chosen.images(), i * FashionMnist.PIXELS, style,
                             photoSeed + i);
-                    byte[] levels = PhotoConversion.convert(GrayImage.of(decode(photo))).levels();
+                    byte[] levels = PhotoConversion.convert(GrayImage.of(PhotoConversion.decode(photo))).levels();
                     Pixels.scale(levels, 0, pixels, i * FashionMnist.PIXELS, FashionMnist.PIXELS);
                 }
                 System.out.printf(Locale.ROOT, "%-12s %.4f%n", style.id(), accuracy(model.classify(pixels, n), chosen));
             }
         }
         return 0;
-    }
-
-    /** Decoded as the inference service decodes a photo: subsampled by one step on both axes. */
-    private static BufferedImage decode(byte[] encoded) throws IOException {
-        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
-            ImageReader reader = ImageIO.getImageReaders(in).next();
-            try {
-                reader.setInput(in, true, true);
-                int step = PhotoConversion.decodeStep(reader.getWidth(0), reader.getHeight(0));
-                ImageReadParam param = reader.getDefaultReadParam();
-                param.setSourceSubsampling(step, step, 0, 0);
-                return reader.read(0, param);
-            } finally {
-                reader.dispose();
-            }
-        }
     }
 
     private static double accuracy(float[][] probabilities, FashionMnist.Split split) {

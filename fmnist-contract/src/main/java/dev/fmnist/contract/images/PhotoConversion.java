@@ -1,6 +1,15 @@
 package dev.fmnist.contract.images;
 
 import dev.fmnist.contract.data.FashionMnist;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.Iterator;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Turns a photograph of a garment into the 28x28 gray levels Fashion-MNIST is made of, by the steps its
@@ -96,6 +105,37 @@ public final class PhotoConversion {
     /** The subsampling step, on both axes, of a photo of {@code width x height}: see {@link #DECODE_SIDE}. */
     public static int decodeStep(int width, int height) {
         return Math.max(1, Math.max(width, height) / DECODE_SIDE);
+    }
+
+    /**
+     * The photo's pixels from {@code reader} (its input set, the size checked by the caller), subsampled
+     * by {@link #decodeStep} on both axes: the one decode of a photo, the service's and the tools'.
+     */
+    public static BufferedImage readSubsampled(ImageReader reader) throws IOException {
+        int step = decodeStep(reader.getWidth(0), reader.getHeight(0));
+        ImageReadParam param = reader.getDefaultReadParam();
+        param.setSourceSubsampling(step, step, 0, 0);
+        return reader.read(0, param);
+    }
+
+    /**
+     * An encoded photo decoded as the inference service decodes it ({@link #readSubsampled}, from
+     * memory), for tools and tests that send trusted bytes: no size check, no refusal naming a field.
+     */
+    public static BufferedImage decode(byte[] encoded) throws IOException {
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new IOException("not a decodable image (" + encoded.length + " bytes)");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                return readSubsampled(reader);
+            } finally {
+                reader.dispose();
+            }
+        }
     }
 
     /** All the steps: background, intensity, trim, fit and centre, stretch. */

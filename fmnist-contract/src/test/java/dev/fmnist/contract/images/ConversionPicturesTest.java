@@ -14,9 +14,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import javax.imageio.ImageIO;
-import javax.imageio.ImageReadParam;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -61,30 +58,11 @@ class ConversionPicturesTest {
         }
     }
 
-    /**
-     * Read as the inference service reads a photo: subsampled by one step on both axes so the long side
-     * is near {@link PhotoConversion#DECODE_SIDE} pixels (its {@code EncodedImage}).
-     */
-    private static BufferedImage decodeAsTheServiceDoes(byte[] encoded) throws IOException {
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(encoded))) {
-            ImageReader reader = ImageIO.getImageReaders(in).next();
-            try {
-                reader.setInput(in, true, true);
-                int step = PhotoConversion.decodeStep(reader.getWidth(0), reader.getHeight(0));
-                ImageReadParam param = reader.getDefaultReadParam();
-                param.setSourceSubsampling(step, step, 0, 0);
-                return reader.read(0, param);
-            } finally {
-                reader.dispose();
-            }
-        }
-    }
-
     static Map<String, BufferedImage> pictures() throws IOException {
         byte[] images = IdxFixtures.realData().test().images();
         byte[] photo = PhotoRenders.encoded(images, TEST_IMAGE * FashionMnist.PIXELS, PhotoRenders.Style.JPEG, SEED,
                 PHOTO_WIDTH, PHOTO_HEIGHT);
-        BufferedImage decoded = decodeAsTheServiceDoes(photo);
+        BufferedImage decoded = PhotoConversion.decode(photo);
         GrayImage gray = GrayImage.of(decoded);
         PhotoConversion.Background background = PhotoConversion.background(gray);
         int[] intensity = PhotoConversion.intensity(gray, background);

@@ -86,20 +86,19 @@ final class EncodedImage {
                     throw ImageInput.invalid(where + ": the image is " + width + "x" + height
                             + " pixels; at most " + maxSide + "x" + maxSide + " are accepted");
                 }
-                ImageReadParam param = reader.getDefaultReadParam();
                 if (conversion == Conversion.CONVERSION_NONE) {
                     if (!resize && (width != SIDE || height != SIDE)) {
                         throw ImageInput.invalid(where + ": expected a 28x28 image, got " + width + "x" + height
                                 + " (set resize to scale it, or conversion to CONVERSION_AUTO or CONVERSION_PHOTO)");
                     }
                     // each axis subsampled on its own, then stretched to 28x28: the service before conversion existed
+                    ImageReadParam param = reader.getDefaultReadParam();
                     param.setSourceSubsampling(Math.max(1, width / DECODE_SIDE), Math.max(1, height / DECODE_SIDE), 0, 0);
                     return new Decoded(reader.read(0, param), width, height, 1, ExifOrientation.NORMAL);
                 }
                 // both axes by one step, so a photo keeps its aspect
-                int step = PhotoConversion.decodeStep(width, height);
-                param.setSourceSubsampling(step, step, 0, 0);
-                return new Decoded(reader.read(0, param), width, height, step, orientation(reader));
+                return new Decoded(PhotoConversion.readSubsampled(reader), width, height,
+                        PhotoConversion.decodeStep(width, height), orientation(reader));
             } finally {
                 reader.dispose();
             }
