@@ -8,7 +8,7 @@ public final class ExitCode {
     public static final int ERROR = 1;
     /** Unknown flag, bad value or invalid experiment request. */
     public static final int USAGE = 2;
-    /** The broker or the inference service could not be reached. */
+    /** The broker, the inference service or Prometheus could not be reached. */
     public static final int UNREACHABLE = 3;
     /** No such experiment, report or model. */
     public static final int NOT_FOUND = 4;
@@ -20,7 +20,7 @@ public final class ExitCode {
     public static final int REJECTED = 12;
 
     public static final String HELP_FOOTER = "%nExit status: 0 ok, 1 unexpected error, 2 bad usage or invalid request, "
-            + "3 broker or inference service unreachable, 4 not found, 10 experiment FAILED, 11 CANCELLED, 12 REJECTED.";
+            + "3 broker, inference service or Prometheus unreachable, 4 not found, 10 experiment FAILED, 11 CANCELLED, 12 REJECTED.";
 
     private ExitCode() {}
 }

@@ -1,0 +1,91 @@
+package dev.fmnist.charts.dashboards;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * A Grafana dashboard as read from its JSON model (deploy/grafana/dashboards/*.json): what is needed to
+ * query its panels and lay them out, nothing of Grafana's styling.
+ *
+ * @param name  the file name without {@code .json}: how the CLI and the pictures name it
+ * @param title the dashboard's title
+ * @param panels its panels in file order
+ */
+public record Dashboard(String name, String title, List<Panel> panels) {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String SUFFIX = ".json";
+
+    public Dashboard {
+        panels = List.copyOf(panels);
+    }
+
+    /** One panel: its type ("timeseries", "stat", ...), title, place on the grid, unit and queries. */
+    public record Panel(String type, String title, GridPos gridPos, String unit, List<Target> targets) {
+        public Panel {
+            targets = List.copyOf(targets);
+        }
+    }
+
+    /** Where a panel sits on Grafana's 24-column grid, in grid units (one unit 30 px high). */
+    public record GridPos(int x, int y, int w, int h) {
+        public int bottom() {
+            return y + h;
+        }
+    }
+
+    /** One query of a panel: its PromQL expression (with dashboard variables) and legend format. */
+    public record Target(String refId, String expr, String legendFormat) {}
+
+    /** Reads one dashboard file; a file that is not a dashboard is refused naming the file and what is missing. */
+    public static Dashboard read(Path file) throws IOException {
+        JsonNode root = JSON.readTree(file.toFile());
+        String fileName = file.getFileName().toString();
+        JsonNode panelNodes = root.path("panels");
+        if (!panelNodes.isArray()) {
+            throw new IOException(file + ": not a Grafana dashboard (no \"panels\" array)");
+        }
+        List<Panel> panels = new ArrayList<>();
+        for (JsonNode p : panelNodes) {
+            JsonNode grid = p.path("gridPos");
+            if (!grid.path("w").isInt() || !grid.path("h").isInt()) {
+                throw new IOException(file + ": panel '" + p.path("title").asText() + "' has no gridPos w and h");
+            }
+            List<Target> targets = new ArrayList<>();
+            for (JsonNode t : p.path("targets")) {
+                if (t.hasNonNull("expr")) {
+                    targets.add(new Target(t.path("refId").asText(""), t.get("expr").asText(),
+                            t.path("legendFormat").asText("")));
+                }
+            }
+            String unit = p.path("fieldConfig").path("defaults").path("unit").asText("");
+            panels.add(new Panel(p.path("type").asText(""), p.path("title").asText(""),
+                    new GridPos(grid.path("x").asInt(0), grid.path("y").asInt(0), grid.get("w").asInt(),
+                            grid.get("h").asInt()), unit, targets));
+        }
+        String name = fileName.endsWith(SUFFIX) ? fileName.substring(0, fileName.length() - SUFFIX.length()) : fileName;
+        return new Dashboard(name, root.path("title").asText(name), panels);
+    }
+
+    /** Every {@code *.json} dashboard of a folder, sorted by name. */
+    public static List<Dashboard> readAll(Path dir) throws IOException {
+        List<Dashboard> dashboards = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : files.filter(f -> f.getFileName().toString().endsWith(SUFFIX)).sorted().toList()) {
+                dashboards.add(read(file));
+            }
+        }
+        return dashboards;
+    }
+
+    /** The grid rows the dashboard fills: the lowest panel's bottom edge. */
+    public int gridHeight() {
+        return panels.stream().mapToInt(p -> p.gridPos().bottom()).max().orElse(0);
+    }
+}
