@@ -11,6 +11,7 @@ import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.Shape;
+import java.awt.geom.Ellipse2D;
 import java.awt.geom.Rectangle2D;
 import java.awt.geom.RoundRectangle2D;
 import java.awt.image.BufferedImage;
@@ -47,6 +48,7 @@ import org.jfree.chart.title.LegendTitle;
 import org.jfree.chart.ui.HorizontalAlignment;
 import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.chart.ui.RectangleInsets;
+import org.jfree.data.xy.XYDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
@@ -339,11 +341,13 @@ public final class DashboardRenderer {
         plot.setRangeGridlinePaint(GRID);
         plot.setDomainGridlineStroke(new BasicStroke(1));
         plot.setRangeGridlineStroke(new BasicStroke(1));
-        XYLineAndShapeRenderer lines = new XYLineAndShapeRenderer(true, false);
+        XYLineAndShapeRenderer lines = new IsolatedPointsRenderer();
         for (int i = 0; i < plot.getDataset().getSeriesCount(); i++) {
             lines.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
             lines.setSeriesStroke(i, new BasicStroke(LINE_WIDTH, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
+            lines.setSeriesShape(i, new Ellipse2D.Double(-2.5, -2.5, 5, 5));
         }
+        lines.setDefaultShapesFilled(true);
         plot.setRenderer(lines);
 
         Font ticks = new Font(FONT, Font.PLAIN, 12);
@@ -528,6 +532,27 @@ public final class DashboardRenderer {
             cut = cut.substring(0, cut.length() - 1);
         }
         return cut + "…";
+    }
+
+    /**
+     * Lines, and a dot where a point has no neighbour to draw a line to (a short burst of requests between
+     * steps without any): Grafana's "show points: auto" for sparse data, which a line alone would hide.
+     */
+    private static final class IsolatedPointsRenderer extends XYLineAndShapeRenderer {
+        IsolatedPointsRenderer() {
+            super(true, false);
+        }
+
+        @Override
+        public boolean getItemShapeVisible(int series, int item) {
+            XYDataset data = getPlot().getDataset();
+            return !Double.isNaN(data.getYValue(series, item)) && missing(data, series, item - 1)
+                    && missing(data, series, item + 1);
+        }
+
+        private static boolean missing(XYDataset data, int series, int item) {
+            return item < 0 || item >= data.getItemCount(series) || Double.isNaN(data.getYValue(series, item));
+        }
     }
 
     /** The y axis' tick labels in the panel's unit, with the decimals that tell the ticks apart. */
