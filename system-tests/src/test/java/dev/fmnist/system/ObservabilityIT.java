@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.fmnist.charts.dashboards.DashboardVariables;
 import dev.fmnist.cli.CapturedRun;
 import dev.fmnist.contract.data.FashionMnistFile;
 import dev.fmnist.contract.data.IdxFixtures;
 import dev.fmnist.contract.kafka.NeedsBroker;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,7 +36,8 @@ class ObservabilityIT {
     private static final Path TEST_IMAGES = IdxFixtures.realFile(FashionMnistFile.TEST_IMAGES);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** What Grafana would put for its variables: a window of several 1 s scrapes, every experiment. */
-    private static final Map<String, String> VARIABLES = Map.of("$__rate_interval", "15s", "$experiment", ".*");
+    private static final DashboardVariables VARIABLES = new DashboardVariables(Duration.ofSeconds(15),
+            DashboardVariables.ALL);
     private static final long DATA_TIMEOUT_MS = 90_000;
 
     private static TestStack stack;
@@ -99,7 +102,7 @@ class ObservabilityIT {
         while (!pending.isEmpty() && System.currentTimeMillis() < deadline) {
             failing.clear();
             for (String panel : new ArrayList<>(pending)) {
-                JsonNode answer = prometheus.query(substitute(queries.get(panel)));
+                JsonNode answer = prometheus.query(VARIABLES.substitute(queries.get(panel)));
                 if ("success".equals(answer.path("status").asText()) && !answer.path("data").path("result").isEmpty()) {
                     pending.remove(panel);
                 } else {
@@ -160,11 +163,34 @@ class ObservabilityIT {
                 "FmnistTrainerDown", "FmnistInferenceDown");
     }
 
-    private static String substitute(String expr) {
-        String result = expr;
-        for (Map.Entry<String, String> v : VARIABLES.entrySet()) {
-            result = result.replace(v.getKey(), v.getValue());
-        }
-        return result;
+    /** fmnist dashboards against the real Prometheus: every time-series panel of every dashboard draws a line. */
+    @Test
+    void everyDashboardIsDrawnWithASeriesInEveryTimeSeriesPanel() throws Exception {
+        Path out = Files.createDirectories(Path.of("target", "dashboards-" + stack.prefix));
+        Map<String, List<String>> empty = new LinkedHashMap<>(); // dashboard -> time-series panels without a series
+        CapturedRun run = null;
+        long deadline = System.currentTimeMillis() + DATA_TIMEOUT_MS;
+        do {
+            empty.clear();
+            run = CapturedRun.of("dashboards", "--prometheus", prometheus.url(), "--since", "5m", "--scrape-interval", "1s",
+                    "--dashboards-dir", PrometheusServer.ROOT.resolve("deploy/grafana/dashboards").toString(),
+                    "--out", out.toString(), "-o", "json");
+            assertThat(run.exitCode()).as(run.toString()).isZero();
+            for (JsonNode dashboard : JSON.readTree(run.out()).path("dashboards")) {
+                for (JsonNode panel : dashboard.path("panels")) {
+                    if ("timeseries".equals(panel.path("type").asText()) && panel.path("series").asInt() < 1) {
+                        empty.computeIfAbsent(dashboard.path("dashboard").asText(), d -> new ArrayList<>())
+                                .add(panel.path("title").asText());
+                    }
+                }
+            }
+            if (!empty.isEmpty()) {
+                Thread.sleep(1000);
+            }
+        } while (!empty.isEmpty() && System.currentTimeMillis() < deadline);
+        assertThat(empty).as("time-series panels drawn without a series; " + run).isEmpty();
+        assertThat(out.resolve("training.png")).isNotEmptyFile();
+        assertThat(out.resolve("serving.png")).isNotEmptyFile();
+        assertThat(out.resolve("triton-compat.png")).isNotEmptyFile();
     }
 }

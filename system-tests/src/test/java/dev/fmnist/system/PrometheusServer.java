@@ -58,6 +58,11 @@ final class PrometheusServer implements AutoCloseable {
         throw new IllegalStateException("Prometheus not ready; see " + dir.resolve("prometheus.log"));
     }
 
+    /** Its address, for clients such as fmnist dashboards. */
+    String url() {
+        return "http://127.0.0.1:" + port;
+    }
+
     /** An instant query through the HTTP API: the whole answer (status, data.result or error). */
     JsonNode query(String promql) throws IOException, InterruptedException {
         return JSON.readTree(get("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8)).body());

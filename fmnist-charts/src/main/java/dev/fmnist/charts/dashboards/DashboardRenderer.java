@@ -360,7 +360,8 @@ public final class DashboardRenderer {
         time.setTickUnit(timeTick(Duration.between(start, end), body.width() / TIME_TICK_PX), false, true);
         NumberAxis values = (NumberAxis) plot.getRangeAxis();
         // Grafana's y range: the data's, with a little room; never below zero for data that never is
-        double pad = hi > lo ? (hi - lo) * 0.05 : (lo == 0 ? 1 : Math.abs(lo) * 0.1);
+        boolean flat = hi - lo <= Math.max(Math.abs(lo), Math.abs(hi)) * 1e-9; // rounding apart: one value
+        double pad = !flat ? (hi - lo) * 0.05 : (lo == 0 ? 1 : Math.abs(lo) * 0.1);
         double lower = lo >= 0 && lo - pad < 0 ? 0 : lo - pad;
         values.setRange(lower, hi + pad);
         Units.Scale scale = Units.scale(unit, Math.max(Math.abs(lower), Math.abs(hi + pad)));
@@ -539,6 +540,9 @@ public final class DashboardRenderer {
      * steps without any): Grafana's "show points: auto" for sparse data, which a line alone would hide.
      */
     private static final class IsolatedPointsRenderer extends XYLineAndShapeRenderer {
+        /** While the legend's item is made: a line, as Grafana's legend shows, whatever the first point. */
+        private boolean legend;
+
         IsolatedPointsRenderer() {
             super(true, false);
         }
@@ -546,8 +550,18 @@ public final class DashboardRenderer {
         @Override
         public boolean getItemShapeVisible(int series, int item) {
             XYDataset data = getPlot().getDataset();
-            return !Double.isNaN(data.getYValue(series, item)) && missing(data, series, item - 1)
+            return !legend && !Double.isNaN(data.getYValue(series, item)) && missing(data, series, item - 1)
                     && missing(data, series, item + 1);
+        }
+
+        @Override
+        public LegendItem getLegendItem(int datasetIndex, int series) {
+            legend = true;
+            try {
+                return super.getLegendItem(datasetIndex, series);
+            } finally {
+                legend = false;
+            }
         }
 
         private static boolean missing(XYDataset data, int series, int item) {
