@@ -1,12 +1,12 @@
 package dev.fmnist.cli.prometheus;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fmnist.charts.dashboards.MetricSource;
 import dev.fmnist.cli.CliException;
 import dev.fmnist.cli.ExitCode;
 import java.io.IOException;
+import java.io.InputStream;
 import java.math.BigDecimal;
 import java.net.ConnectException;
 import java.net.URI;
@@ -33,8 +33,8 @@ public final class PrometheusClient implements MetricSource {
 
     public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration QUERY_TIMEOUT = Duration.ofSeconds(30);
-    /** Prometheus's answers for a dashboard's queries are small; a bigger one is not Prometheus's API. */
-    private static final int MAX_ANSWER_CHARS = 64 * 1024 * 1024;
+    /** A panel's answer is a few hundred points per series: more than this is refused, not read into memory. */
+    private static final int MAX_ANSWER_BYTES = 64 * 1024 * 1024;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final URI base;
@@ -74,9 +74,13 @@ public final class PrometheusClient implements MetricSource {
     private JsonNode answer(String expr, String pathAndQuery) {
         HttpRequest request = HttpRequest.newBuilder(URI.create(base + pathAndQuery)).timeout(QUERY_TIMEOUT)
                 .header("Accept", "application/json").GET().build();
-        HttpResponse<String> response;
+        HttpResponse<InputStream> response;
+        byte[] body;
         try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream in = response.body()) {
+                body = in.readNBytes(MAX_ANSWER_BYTES + 1);
+            }
         } catch (HttpConnectTimeoutException | ConnectException e) {
             throw unreachable(e);
         } catch (HttpTimeoutException e) {
@@ -88,11 +92,14 @@ public final class PrometheusClient implements MetricSource {
             Thread.currentThread().interrupt();
             throw new CliException(ExitCode.ERROR, "interrupted while querying Prometheus at " + base, e);
         }
-        String body = response.body();
+        if (body.length > MAX_ANSWER_BYTES) {
+            throw new CliException(ExitCode.ERROR, "Prometheus at " + base + " answered more than "
+                    + MAX_ANSWER_BYTES / (1024 * 1024) + " MiB for the query " + expr);
+        }
         JsonNode answer;
         try {
-            answer = body.length() > MAX_ANSWER_CHARS ? null : JSON.readTree(body);
-        } catch (JsonProcessingException e) {
+            answer = JSON.readTree(body);
+        } catch (IOException e) {
             answer = null;
         }
         if (answer == null || !answer.has("status")) {
