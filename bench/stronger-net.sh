@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
     *) echo "usage: $0 [--threads N] [--report-only]" >&2; exit 2 ;;
   esac
 done
-# The recipe, written down once: README and RESULTS.md quote it.
+# The recipe, written down once: docs/using/experiments.md, docs/using/cli.md and docs/RESULTS.md quote it.
 BETTER_BN_RECIPE=(--architecture better-bn --epochs 11 --batch-size 250 --learning-rate 0.003 --lr-schedule onecycle
   --weight-decay 0.05 --label-smoothing 0.1 --dropout 0.3 --flip --train-accuracy none)
 SEED_RECIPE=(--architecture better)  # the defaults are the seed's recipe
