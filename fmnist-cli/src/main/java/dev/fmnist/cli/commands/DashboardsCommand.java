@@ -42,9 +42,10 @@ import picocli.CommandLine.Spec;
  * from a real Prometheus over a time window and drawn where Grafana puts it, one PNG per dashboard.
  */
 @Command(name = "dashboards", mixinStandardHelpOptions = true,
-        description = {"Draw the Grafana dashboards as PNGs from Prometheus, without Grafana: one DIR/NAME.png per",
-            "dashboard, its panels on Grafana's grid; time series as line charts (one line per series, named by",
-            "the legend format), stat panels as their last values, other panel types as titled boxes."},
+        description = {"Pictures of the Grafana dashboards from Prometheus, without Grafana.",
+            "One DIR/NAME.png per dashboard, its panels on Grafana's grid: time series",
+            "as line charts (one line per series, named by the legend format), stat",
+            "panels as their last values, other panel types as titled boxes."},
         footer = ExitCode.HELP_FOOTER)
 public final class DashboardsCommand implements Callable<Integer> {
 
