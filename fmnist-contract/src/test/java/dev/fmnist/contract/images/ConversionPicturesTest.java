@@ -17,10 +17,10 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 
 /**
- * The README's pictures of the photo conversion, made by the conversion itself from a render of a test
- * image: the photo, its gray levels, the garment found (its box drawn), and the 28x28 the model reads
- * beside the dataset's own. The test fails when the committed pictures are not what the code makes
- * now; {@code -Dfmnist.docs.update=true} writes them anew.
+ * The docs' pictures of the photo conversion (docs/using/photos.md), made by the conversion itself from a
+ * render of a test image: the photo, its gray levels, the garment found (its box drawn), and the 28x28 the
+ * model reads beside the dataset's own. The test fails when the committed pictures are not what the code
+ * makes now; {@code -Dfmnist.docs.update=true} writes them anew.
  */
 class ConversionPicturesTest {
 
@@ -36,7 +36,7 @@ class ConversionPicturesTest {
     private static final int SIDE = FashionMnist.IMAGE_SIDE;
 
     @Test
-    void theReadmesPicturesAreWhatTheConversionMakes() throws IOException {
+    void theDocsPicturesAreWhatTheConversionMakes() throws IOException {
         Map<String, BufferedImage> pictures = pictures();
         boolean update = Boolean.getBoolean("fmnist.docs.update");
         if (update) {
