@@ -83,6 +83,10 @@ final class ContractExamples {
     private void checkJsonBlock(String file, MarkdownPage.Block block) {
         String text = String.join("\n", block.lines());
         int line = block.lineOf(0);
+        if (text.isBlank()) {
+            problems.add(file + ":" + block.line() + ": an empty json block");
+            return;
+        }
         Optional<JsonNode> whole = tryRead(text);
         if (whole.isPresent()) {
             if (whole.get().isObject()) {

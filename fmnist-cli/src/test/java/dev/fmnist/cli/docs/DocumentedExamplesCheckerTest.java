@@ -95,6 +95,8 @@ class DocumentedExamplesCheckerTest {
                 .singleElement().asString().contains("JSON of no contract type");
         assertThat(contract(FENCE + "json\n{\"ready\": \n" + FENCE + "\n").problems())
                 .singleElement().asString().contains("not valid JSON");
+        assertThat(contract("\n" + FENCE + "json\n\n" + FENCE + "\n").problems())
+                .singleElement().asString().isEqualTo("docs/page.md:2: an empty json block");
     }
 
     @Test
@@ -217,6 +219,7 @@ class DocumentedExamplesCheckerTest {
                 - ![a picture](images/a.png) [![nested](images/a.png)](using/cli.md) <img src="images/a.png">
                 - [gone](using/gone.md) [wrong anchor](using/cli.md#exit-codes) [wrong here](#using)
                 - [away](../../outside.md) [web](https://example.com/x.md) `[code](not/a/link.md)`
+                [^note]: a footnote, not a link
 
                 ```
                 [in a block](not/a/link.md)

@@ -34,7 +34,8 @@ final class MarkdownPage {
     private static final Pattern CODE_SPAN = Pattern.compile("(`+)(?:(?!\\1).)+?\\1");
     /** Every {@code ](target)} closes a link or an image, nested ones included ({@code [![alt](a.png)](b.md)}). */
     private static final Pattern INLINE_TARGET = Pattern.compile("\\]\\(\\s*(<[^>]*>|[^)\\s]*)(?:\\s+\"[^\"]*\")?\\s*\\)");
-    private static final Pattern REFERENCE_DEFINITION = Pattern.compile("^ {0,3}\\[[^\\]]+\\]:\\s*(<[^>]*>|\\S+)");
+    /** {@code [name]: target}; a footnote ({@code [^1]: text}) is not one. */
+    private static final Pattern REFERENCE_DEFINITION = Pattern.compile("^ {0,3}\\[(?!\\^)[^\\]]+\\]:\\s*(<[^>]*>|\\S+)");
     private static final Pattern HTML_TARGET = Pattern.compile("<(?:img|a)\\b[^>]*?\\s(?:src|href)=\"([^\"]*)\"");
 
     /** A fenced code block: {@code line} is the 1-based line of its opening fence; {@code lines} its content, unindented. */
