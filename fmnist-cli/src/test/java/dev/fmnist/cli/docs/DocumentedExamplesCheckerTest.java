@@ -43,6 +43,12 @@ class DocumentedExamplesCheckerTest {
         assertThat(noSplit.problems()).singleElement().asString()
                 .startsWith("docs/page.md:4: request refused by the trainer's parser: ").contains("earlyStopping");
 
+        ContractExamples yaml = contract(FENCE + "yaml\narchitecture: better\nepochs: 10\ntags:\n  purpose: yaml\n" + FENCE + "\n"
+                + FENCE + "yaml\narchitecture: better\nepoch: 10\n" + FENCE + "\n"
+                + FENCE + "yaml\ngroups:\n  - name: fmnist\n" + FENCE + "\n");
+        assertThat(yaml.count(Kind.REQUEST)).isEqualTo(2);
+        assertThat(yaml.problems()).singleElement().asString().startsWith("docs/page.md:8: ").contains("epoch");
+
         ContractExamples unknownField = contract(FENCE + "json\n{\"architecture\": \"better\", \"epoch\": 3}\n" + FENCE + "\n");
         assertThat(unknownField.problems()).singleElement().asString().contains("epoch").contains("not a known field");
     }
