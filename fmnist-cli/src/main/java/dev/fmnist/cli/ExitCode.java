@@ -12,6 +12,8 @@ public final class ExitCode {
     public static final int UNREACHABLE = 3;
     /** No such experiment, report or model. */
     public static final int NOT_FOUND = 4;
+    /** Kafka refused this client: its login failed, or no ACL lets it read or write what it asked for. */
+    public static final int REFUSED = 5;
     /** The experiment ended FAILED (watch, submit --watch). */
     public static final int FAILED = 10;
     /** The experiment ended CANCELLED. */
@@ -20,7 +22,8 @@ public final class ExitCode {
     public static final int REJECTED = 12;
 
     public static final String HELP_FOOTER = "%nExit status: 0 ok, 1 unexpected error, 2 bad usage or invalid request, "
-            + "3 broker, inference service or Prometheus unreachable, 4 not found, 10 experiment FAILED, 11 CANCELLED, 12 REJECTED.";
+            + "3 broker, inference service or Prometheus unreachable, 4 not found, 5 refused by Kafka (login or ACL), "
+            + "10 experiment FAILED, 11 CANCELLED, 12 REJECTED.";
 
     private ExitCode() {}
 }

@@ -30,6 +30,7 @@ import picocli.CommandLine;
 public final class FmnistCli implements Runnable {
 
     private static final String LOG_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
+    private static final String KAFKA_LOG_LEVEL = "org.slf4j.simpleLogger.log.org.apache.kafka";
 
     @Spec
     CommandSpec spec;
@@ -51,6 +52,8 @@ public final class FmnistCli implements Runnable {
         boolean verbose = Arrays.asList(args).contains("--verbose") || Arrays.asList(args).contains("-v");
         // the Kafka client logs every failed connection attempt: only the one-line error by default
         System.setProperty(LOG_LEVEL, verbose ? "info" : "error");
+        // and at ERROR what the one line already says (a refused login or topic, through Broker's BrokerFailure)
+        System.setProperty(KAFKA_LOG_LEVEL, verbose ? "info" : "off");
         CommandLine cli = new CommandLine(new FmnistCli());
         cli.setOut(out);
         cli.setErr(err);

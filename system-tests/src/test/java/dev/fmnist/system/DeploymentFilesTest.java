@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.fmnist.contract.kafka.KafkaSecurity;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +24,7 @@ import javax.xml.xpath.XPathFactory;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Document;
+import org.yaml.snakeyaml.Yaml;
 
 /**
  * The deployment files agree with the services: ports, probe paths, environment variable names and
@@ -138,8 +140,7 @@ class DeploymentFilesTest {
 
     @Test
     void composeMatchesTheServicesAndPrometheusScrapesThem() throws IOException {
-        JsonNode compose = YAML.readTree(ROOT.resolve("docker-compose.yml").toFile());
-        JsonNode services = compose.get("services");
+        JsonNode services = compose().get("services");
         assertThat(services.get("trainer-service").get("ports").toString()).contains(":" + trainerEnv.get("HTTP_PORT") + "\"");
         assertThat(services.get("inference-service").get("ports").toString())
                 .contains(":" + inferenceEnv.get("GRPC_PORT") + "\"", ":" + inferenceEnv.get("HTTP_PORT") + "\"");
@@ -153,6 +154,36 @@ class DeploymentFilesTest {
         prometheus.get("scrape_configs").forEach(job -> job.at("/static_configs/0/targets").forEach(t -> targets.add(t.asText())));
         assertThat(targets).containsExactlyInAnyOrder("trainer-service:" + trainerEnv.get("HTTP_PORT"),
                 "inference-service:" + inferenceEnv.get("HTTP_PORT"));
+    }
+
+    /**
+     * TopicSetup connects as the services do: compose's kafka-topics service and the Kubernetes
+     * topics job are given every Kafka connection variable the services are given, and compose
+     * passes every SASL/SSL variable of the contract's KafkaSecurity (which the services read too).
+     */
+    @Test
+    void theTopicSetupIsGivenTheServicesKafkaConnection() throws IOException {
+        JsonNode services = compose().get("services");
+        List<String> topics = variables(services.get("kafka-topics").get("environment"));
+        for (String name : List.of("trainer-service", "inference-service")) {
+            List<String> kafka = variables(services.get(name).get("environment")).stream()
+                    .filter(v -> v.startsWith("KAFKA_")).toList();
+            assertThat(kafka).as(name).containsAll(KafkaSecurity.VARIABLES.keySet());
+            assertThat(topics).as("compose kafka-topics, like " + name).containsAll(kafka);
+        }
+        List<String> jobMaps = new ArrayList<>();
+        k8s.get("Job/fmnist-topics").at("/spec/template/spec/containers/0/envFrom")
+                .forEach(ref -> jobMaps.add(ref.at("/configMapRef/name").asText()));
+        for (String deployment : List.of("fmnist-trainer", "fmnist-inference")) {
+            container(deployment).path("envFrom").forEach(ref -> {
+                String map = ref.at("/configMapRef/name").asText();
+                if (k8s.get("ConfigMap/" + map).get("data").has("KAFKA_BOOTSTRAP_SERVERS")) {
+                    assertThat(jobMaps).as("the topics job's ConfigMaps, like " + deployment + "'s").contains(map);
+                }
+            });
+            assertThat(container(deployment).path("env").findValuesAsText("name")).as(deployment + ": Kafka settings only "
+                    + "from ConfigMaps the topics job shares").noneMatch(v -> v.startsWith("KAFKA_"));
+        }
     }
 
     @Test
@@ -218,6 +249,17 @@ class DeploymentFilesTest {
         String out = new String(p.getInputStream().readAllBytes()).strip();
         assertThat(p.waitFor()).as(String.join(" ", command)).isZero();
         return out;
+    }
+
+    /**
+     * docker-compose.yml with its YAML merge keys ({@code <<: *kafka-client}) resolved: Jackson reads an
+     * alias as the anchor's name, so SnakeYAML (Jackson's YAML parser underneath) loads it.
+     */
+    private static JsonNode compose() throws IOException {
+        try (var in = Files.newBufferedReader(ROOT.resolve("docker-compose.yml"))) {
+            Object loaded = new Yaml().load(in);
+            return YAML.valueToTree(loaded);
+        }
     }
 
     /** The variable names of a compose environment map, with YAML merge keys (<<: *anchor) followed. */

@@ -3,6 +3,7 @@ package dev.fmnist.cli.kafka;
 import dev.fmnist.cli.CliException;
 import dev.fmnist.cli.ExitCode;
 import dev.fmnist.contract.kafka.CompactedTopicView;
+import dev.fmnist.contract.kafka.KafkaSecurity;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -64,7 +65,7 @@ public final class Broker {
             Thread.currentThread().interrupt();
             throw new CliException(ExitCode.ERROR, "interrupted while sending to " + topic, e);
         } catch (ExecutionException | java.util.concurrent.TimeoutException | KafkaException e) {
-            throw unreachable(e);
+            throw failure(e, BrokerFailure.Access.WRITE, List.of(topic));
         }
     }
 
@@ -105,7 +106,7 @@ public final class Broker {
         } catch (UnknownTopicOrPartitionException e) {
             throw new CliException(ExitCode.NOT_FOUND, e.getMessage() + " on " + options.bootstrapServers + MISSING_TOPIC);
         } catch (KafkaException e) {
-            throw unreachable(e);
+            throw failure(e, BrokerFailure.Access.READ, topics);
         }
     }
 
@@ -124,7 +125,7 @@ public final class Broker {
         p.put(CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout().toMillis());
         p.put(CommonClientConfigs.CLIENT_ID_CONFIG, "fmnist-cli");
         // SASL/SSL the same way as the services: KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM, ...
-        SecuritySettings.fromEnvironment(System.getenv()).forEach(p::put);
+        KafkaSecurity.fromEnvironment(System.getenv()).forEach(p::put);
         return p;
     }
 
@@ -140,10 +141,8 @@ public final class Broker {
         return partitions;
     }
 
-    private CliException unreachable(Exception e) {
-        Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-        return new CliException(ExitCode.UNREACHABLE, "cannot reach Kafka at " + options.bootstrapServers + " within "
-                + options.timeoutSeconds + " s (" + cause.getClass().getSimpleName() + "); start it with 'bin/up' or "
-                + "'deploy/kafka/kafka.sh start', or point --bootstrap-servers at it", cause);
+    /** Refused (login or ACL: exit 5) or out of reach (exit 3). */
+    private CliException failure(Exception e, BrokerFailure.Access access, List<String> topics) {
+        return BrokerFailure.of(e, options.bootstrapServers, options.timeoutSeconds, access, topics);
     }
 }

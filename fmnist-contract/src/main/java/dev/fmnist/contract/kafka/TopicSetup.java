@@ -56,13 +56,15 @@ public final class TopicSetup {
 
     /**
      * {@code TopicSetup BOOTSTRAP [--prefix P]}; partitions, replication and min in-sync replicas come
-     * from {@code FMNIST_KAFKA_*} ({@link TopicLayout#fromEnvironment}).
+     * from {@code FMNIST_KAFKA_*} ({@link TopicLayout#fromEnvironment}), SASL/SSL from {@code KAFKA_*}
+     * ({@link KafkaSecurity}), as for the services.
      */
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || args[0].startsWith("-")) {
             System.err.println("usage: TopicSetup BOOTSTRAP [--prefix " + Topic.DEFAULT_PREFIX + "]  (layout from "
                     + TopicLayout.PARTITIONS_VARIABLE + ", " + TopicLayout.REPLICATION_VARIABLE + ", "
-                    + TopicLayout.MIN_INSYNC_VARIABLE + ")");
+                    + TopicLayout.MIN_INSYNC_VARIABLE + "; SASL/SSL from " + String.join(", ", KafkaSecurity.VARIABLES.keySet())
+                    + ")");
             System.exit(2);
         }
         String prefix = option(args, "--prefix", Topic.DEFAULT_PREFIX);
@@ -74,7 +76,7 @@ public final class TopicSetup {
             System.exit(2);
             return;
         }
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, args[0]))) {
+        try (Admin admin = Admin.create(adminSettings(args[0], System.getenv()))) {
             List<String> created = create(admin, prefix, layout);
             System.err.println("topics: " + (created.isEmpty() ? "all " + Topic.values().length + " exist"
                     : "created " + String.join(", ", created)) + " (" + prefix + ".*, " + layout.partitions()
@@ -84,6 +86,13 @@ public final class TopicSetup {
             System.err.println("topics: could not create them on " + args[0] + ": " + e.getMessage());
             System.exit(1);
         }
+    }
+
+    /** The admin client's settings: the bootstrap address and the SASL/SSL settings {@code environment} gives. */
+    static Map<String, Object> adminSettings(String bootstrap, Map<String, String> environment) {
+        Map<String, Object> settings = new HashMap<>(KafkaSecurity.fromEnvironment(environment));
+        settings.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        return settings;
     }
 
     private static String option(String[] args, String name, String otherwise) {
