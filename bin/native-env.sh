@@ -6,8 +6,9 @@
 #   epoch 2-3x faster here, and a trainer's batches are all the same size.
 # - serving: give pages back a second after they are freed (a background thread does it even when
 #   idle). Request sizes vary, so a kept page is a burst's high-water mark held for ever: after a
-#   burst of 1024-image batches RSS stayed 1.1 GB above rest with pages kept, and came back to within
-#   3% of rest within 30 s with this policy, at the same throughput (docs/BENCHMARKS.md).
+#   burst of 1024-image batches RSS stayed 1.25 GB above rest with pages kept; with this policy and
+#   bin/inference's heap-shrinking JVM flags it came back to within 9% of rest after 10 s and 1.4%
+#   after 60 s, at the same throughput (docs/BENCHMARKS.md, "Memory after a burst").
 # Debian: apt-get install libjemalloc2. Set FMNIST_NO_JEMALLOC=1 to opt out.
 case "${FMNIST_NATIVE_ROLE:-training}" in
   serving) fmnist_malloc_conf="background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:1000" ;;
