@@ -29,7 +29,7 @@ import java.util.function.Supplier;
  * nowhere else, since the Grafana dashboards ({@code deploy/grafana}), the alert rules
  * ({@code deploy/prometheus}) and the system tests read these names. The batcher, the gRPC front
  * ends, the model selector and the model-control reader record through it. Request latency and codes
- * come from Quarkus's own gRPC server timer, given histogram buckets here. Beside them, Triton's
+ * come from Quarkus's own gRPC server and HTTP server timers, given histogram buckets here. Beside them, Triton's
  * per-model series under Triton's own names ({@code nv_inference_*}, see {@link #tritonSeries}), so
  * dashboards and alerts written for Triton work against this service unchanged.
  */
@@ -48,6 +48,13 @@ public class ServingMetrics {
     static final String GRPC_CALLS = "fmnist.inference.grpc.calls";
     /** Quarkus's timer of every gRPC call (by service, method and status code); only its buckets are set here. */
     static final String GRPC_SERVER_DURATION = "grpc.server.processing.duration";
+    /**
+     * Quarkus's timer of every HTTP request (KServe v2 REST and Triton's HTTP extensions), by method,
+     * status and {@code uri}: the route's template ({@code /v2/models/{name}/infer}), {@code NOT_FOUND}
+     * for a path no route matches, so its series stay bounded whatever clients send; only its buckets
+     * are set here. /q/ endpoints (metrics, health) are not timed.
+     */
+    static final String HTTP_SERVER_REQUESTS = "http.server.requests";
     /**
      * Triton's names, labels {@code model} and {@code version} (failures also {@code reason}), counted
      * per request as Triton counts them: requests answered and failed, images answered, forward passes,
@@ -87,14 +94,17 @@ public class ServingMetrics {
                 .register(registry);
     }
 
-    /** Quarkus times gRPC calls as a plain summary; buckets let dashboards take p50/p95/p99 across replicas. */
+    /**
+     * Quarkus times gRPC calls and HTTP requests as plain summaries; buckets let dashboards take
+     * p50/p95/p99 across replicas, for both front ends on the same scale.
+     */
     @Produces
     @Singleton
-    static MeterFilter grpcLatencyBuckets() {
+    static MeterFilter requestLatencyBuckets() {
         return new MeterFilter() {
             @Override
             public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
-                if (!id.getName().equals(GRPC_SERVER_DURATION)) {
+                if (!id.getName().equals(GRPC_SERVER_DURATION) && !id.getName().equals(HTTP_SERVER_REQUESTS)) {
                     return config;
                 }
                 return DistributionStatisticConfig.builder().percentilesHistogram(true)

@@ -10,6 +10,9 @@ import dev.fmnist.contract.training.HyperParameters;
 import io.grpc.Status;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -172,5 +175,23 @@ class ServingMetricsTest {
                 .isEqualTo(1);
         assertThat(registry.getMeters()).extracting(Meter::getId).filteredOn(id -> id.getName()
                 .equals(ServingMetrics.GRPC_CALLS)).hasSize(2);
+    }
+
+    @Test
+    void grpcAndHttpRequestTimersGetLatencyBucketsAndNoOtherTimerDoes() {
+        MeterFilter buckets = ServingMetrics.requestLatencyBuckets();
+
+        for (String name : List.of(ServingMetrics.GRPC_SERVER_DURATION, ServingMetrics.HTTP_SERVER_REQUESTS)) {
+            DistributionStatisticConfig config = buckets.configure(timer(name), DistributionStatisticConfig.DEFAULT);
+            assertThat(config.isPercentileHistogram()).as(name).isTrue();
+            assertThat(config.getMinimumExpectedValueAsDouble()).as(name).isEqualTo(100_000.0); // 100 us in ns
+            assertThat(config.getMaximumExpectedValueAsDouble()).as(name).isEqualTo(10e9); // 10 s
+        }
+        assertThat(buckets.configure(timer("some.other.timer"), DistributionStatisticConfig.DEFAULT)
+                .isPercentileHistogram()).isNotEqualTo(Boolean.TRUE);
+    }
+
+    private static Meter.Id timer(String name) {
+        return new Meter.Id(name, Tags.empty(), null, null, Meter.Type.TIMER);
     }
 }
