@@ -201,6 +201,7 @@ class DeploymentFilesTest {
     @Test
     void theToolsAcceptTheirFiles() throws Exception {
         run("promtool", "check", "rules", "deploy/prometheus/alerts.yml");
+        run("promtool", "test", "rules", "deploy/prometheus/alerts-test.yml"); // the alerts fire when they should
         run("promtool", "check", "config", "deploy/prometheus/prometheus.yml");
         run("promtool", "check", "config", "deploy/prometheus/prometheus-compose.yml");
         run("docker-compose", "-f", "docker-compose.yml", "config", "-q");

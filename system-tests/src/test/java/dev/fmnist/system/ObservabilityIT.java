@@ -10,6 +10,11 @@ import dev.fmnist.cli.CapturedRun;
 import dev.fmnist.contract.data.FashionMnistFile;
 import dev.fmnist.contract.data.IdxFixtures;
 import dev.fmnist.contract.kafka.NeedsBroker;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,6 +61,7 @@ class ObservabilityIT {
             while (running.get()) {
                 CliRun.with(stack.grpcOnly(), "classify", TEST_IMAGES.toString(), "--limit", "50");
                 CliRun.with(stack.grpcOnly(), "classify", "/nonexistent.png"); // a client-side error, not sent
+                restInfer(); // the serving dashboard's REST series
                 try {
                     Thread.sleep(200);
                 } catch (InterruptedException e) {
@@ -64,6 +70,26 @@ class ObservabilityIT {
             }
         }, "inference-traffic");
         traffic.start();
+    }
+
+    /** One KServe v2 REST inference of a blank image; its answer does not matter, its request is measured. */
+    private static void restInfer() {
+        String body = "{\"inputs\":[{\"name\":\"images\",\"datatype\":\"UINT8\",\"shape\":[1,784],\"data\":["
+                + "0,".repeat(783) + "0]}]}";
+        try {
+            HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + stack.inferenceHttp
+                    + "/v2/models/mlp/infer").toURL().openConnection();
+            c.setRequestMethod("POST");
+            c.setDoOutput(true);
+            c.setRequestProperty("Content-Type", "application/json");
+            try (OutputStream out = c.getOutputStream()) {
+                out.write(body.getBytes(StandardCharsets.UTF_8));
+            }
+            c.getResponseCode();
+            c.disconnect();
+        } catch (IOException e) {
+            // the service is still starting or already stopping: the next round tries again
+        }
     }
 
     @AfterAll

@@ -144,10 +144,12 @@ class DashboardsCommandTest {
         JsonNode panels = result.path("dashboards").path(0).path("panels");
         Map<String, JsonNode> byTitle = new HashMap<>();
         panels.forEach(p -> byTitle.put(p.path("title").asText(), p));
-        assertThat(byTitle.get("Requests / s by rpc and code").path("outcome").asText()).isEqualTo("DRAWN");
-        assertThat(byTitle.get("Requests / s by rpc and code").path("names").toString()).isEqualTo("[\"Classify OK\"]");
+        JsonNode requests = byTitle.get("Requests / s: gRPC by rpc and code, REST by route and status");
+        assertThat(requests.path("outcome").asText()).isEqualTo("DRAWN");
+        assertThat(requests.path("names").toString()).isEqualTo("[\"gRPC Classify OK\"]");
         assertThat(byTitle.get("Live model").path("names").toString()).isEqualTo("[\"h:8081: better v1\"]");
-        assertThat(byTitle.get("Latency p50 / p95 / p99 by rpc").path("outcome").asText()).isEqualTo("NO_DATA");
+        assertThat(byTitle.get("Latency p50 / p95 / p99: gRPC by rpc, REST infer").path("outcome").asText())
+                .isEqualTo("NO_DATA");
         assertThat(panels.size()).isEqualTo(11);
 
         // what Prometheus received: the window, a 9 s step, the variables replaced
