@@ -123,6 +123,19 @@ class KafkaCommandsTest {
     }
 
     @Test
+    void watchSaysASweepQueuesItsRunsRatherThanNamingADevice() {
+        for (ExperimentEvent event : List.of(queued("sweep-1"), Running.of("sweep-1", MLP, Running.SWEEP_DEVICE,
+                "trainer-1"), Cancelled.of("sweep-1", MLP, "cancelled by the test"))) {
+            write(Topic.EXPERIMENT_EVENTS, event.experimentId(), event.toJson());
+        }
+
+        CapturedRun watch = cli("watch", "sweep-1", "--progress", "never");
+
+        assertThat(watch.out()).as(watch.toString()).contains("RUNNING   its runs queued by trainer-1")
+                .doesNotContain("RUNNING   on");
+    }
+
+    @Test
     void watchFollowsARunningExperimentUntilItEnds() throws Exception {
         for (ExperimentEvent event : List.of(queued("exp-1"), running("exp-1"))) {
             write(Topic.EXPERIMENT_EVENTS, event.experimentId(), event.toJson());

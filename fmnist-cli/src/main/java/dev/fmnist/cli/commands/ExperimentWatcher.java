@@ -114,7 +114,9 @@ final class ExperimentWatcher {
                     + (record.getTags() == null ? "" : ", tags " + record.getTags()));
         } else if (e instanceof Running running) {
             epochStarted.put(e.experimentId(), at);
-            line(who + "RUNNING   on " + running.device() + " (" + running.worker() + ")");
+            line(who + (Running.SWEEP_DEVICE.equals(running.device())
+                    ? "RUNNING   its runs queued by " + running.worker()
+                    : "RUNNING   on " + running.device() + " (" + running.worker() + ")"));
         } else if (e instanceof Progress progress) {
             progress(who, progress, at);
         } else if (e instanceof ExperimentEvent.Epoch) {

@@ -125,6 +125,9 @@ public sealed interface ExperimentEvent {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record Running(String experimentId, String at, @JsonUnwrapped Subject subject, String device, String worker)
             implements ExperimentEvent {
+        /** The device of a sweep's own RUNNING: the sweep computes nothing itself, it queues its runs. */
+        public static final String SWEEP_DEVICE = "sweep";
+
         public Running {
             checkCommon(experimentId, at);
             subject = orNone(subject);

@@ -75,7 +75,7 @@ public class SweepCoordinator {
             Records.send(children, child.experimentId(), (first + i % lanes) % partitions, sweepBody,
                     Map.of(Headers.SWEEP_CHILD, Integer.toString(i)));
         }
-        sweep.record(Running.of(request.experimentId(), Subject.of(request, null), "sweep", runner.worker()),
+        sweep.record(Running.of(request.experimentId(), Subject.of(request, null), Running.SWEEP_DEVICE, runner.worker()),
                 events::publish);
         sweep.fanOut();
         LOG.infof("sweep %s: %d children queued for the trainer group", request.experimentId(), childRequests.size());
