@@ -29,6 +29,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.TimeZone;
 import javax.imageio.ImageIO;
@@ -56,8 +57,10 @@ import org.jfree.data.xy.XYSeriesCollection;
  * A picture of a Grafana dashboard without Grafana: its panels laid out on Grafana's grid by their
  * gridPos, each queried from a {@link MetricSource} over one time window. {@code timeseries} panels are
  * line charts (one line per returned series, named by the target's legendFormat), {@code stat} panels
- * the last value of each series at the window's end; other panel types are drawn as titled boxes.
- * Dark, as Grafana's default theme.
+ * the last finite value of each series over the window (Grafana's "lastNotNull"); other panel types, and
+ * panels whose queries use a variable this renderer does not fill in, are drawn as titled boxes.
+ * Dark, as Grafana's default theme. Drawing needs no display: the CLI runs with
+ * {@code -Djava.awt.headless=true}.
  */
 public final class DashboardRenderer {
 
@@ -115,7 +118,7 @@ public final class DashboardRenderer {
     public static final class Builder {
         private final Instant start;
         private final Instant end;
-        private Duration scrapeInterval = Duration.ofSeconds(5);
+        private Duration scrapeInterval = DashboardVariables.defaultScrapeInterval();
         private String experiment = DashboardVariables.ALL;
         private ZoneId zone = ZoneId.systemDefault();
         private int points = POINTS;
@@ -128,7 +131,7 @@ public final class DashboardRenderer {
             this.end = end;
         }
 
-        /** Prometheus's scrape interval, for {@code $__rate_interval} (deploy/prometheus/prometheus.yml: 5 s). */
+        /** Prometheus's scrape interval, for {@code $__rate_interval} ({@link DashboardVariables#DEFAULT_SCRAPE_INTERVAL}). */
         public Builder optScrapeInterval(Duration scrapeInterval) {
             if (scrapeInterval.isNegative() || scrapeInterval.isZero()) {
                 throw new IllegalArgumentException("scrapeInterval: must be positive, was " + scrapeInterval);
@@ -182,7 +185,7 @@ public final class DashboardRenderer {
         DRAWN,
         /** Its queries returned nothing to draw: the panel says "No data". */
         NO_DATA,
-        /** A panel type this renderer does not draw: a titled box that says so. */
+        /** A panel type this renderer does not draw, or a query it cannot fill in: a titled box that says why. */
         NOT_DRAWN
     }
 
@@ -194,8 +197,14 @@ public final class DashboardRenderer {
      *
      * @param series the series drawn: lines with at least one finite point, or the stat's values
      * @param names  their names, as in the legend or above the stat's values
+     * @param reason why a panel was not drawn; empty for the others
      */
-    public record PanelResult(String title, String type, Outcome outcome, int series, List<String> names, Box box) {}
+    public record PanelResult(String title, String type, Outcome outcome, int series, List<String> names, Box box,
+            String reason) {
+        public PanelResult(String title, String type, Outcome outcome, int series, List<String> names, Box box) {
+            this(title, type, outcome, series, names, box, "");
+        }
+    }
 
     /** The picture and what was drawn in it. */
     public record Rendering(String dashboard, byte[] png, int width, int height, List<PanelResult> panels) {}
@@ -218,7 +227,6 @@ public final class DashboardRenderer {
 
     /** Queries every panel of {@code dashboard} from {@code source} and draws the picture. */
     public Rendering render(Dashboard dashboard, MetricSource source) {
-        System.setProperty("java.awt.headless", "true");
         int width = width();
         int height = height(dashboard);
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
@@ -272,12 +280,20 @@ public final class DashboardRenderer {
         g.setColor(TEXT);
         g.drawString(fit(g.getFontMetrics(), panel.title(), box.width() - 16), box.x() + 8, box.y() + 20);
         Box body = new Box(box.x() + 6, box.y() + TITLE_BAR, box.width() - 12, box.height() - TITLE_BAR - 6);
+        List<String> unknown = panel.targets().stream().flatMap(t -> DashboardVariables.unknown(t.expr()).stream())
+                .distinct().toList();
+        if (!unknown.isEmpty() && List.of("timeseries", "stat").contains(panel.type())) {
+            String reason = "its queries use " + String.join(", ", unknown) + ", which this renderer does not fill in";
+            centred(g, body, "(not drawn: " + String.join(", ", unknown) + ")", TEXT_DIM, 14);
+            return new PanelResult(panel.title(), panel.type(), Outcome.NOT_DRAWN, 0, List.of(), box, reason);
+        }
         return switch (panel.type()) {
             case "timeseries" -> timeseries(g, panel, body, box, source);
             case "stat" -> stat(g, panel, body, box, source);
             default -> {
                 centred(g, body, "(" + panel.type() + " panel not drawn)", TEXT_DIM, 14);
-                yield new PanelResult(panel.title(), panel.type(), Outcome.NOT_DRAWN, 0, List.of(), box);
+                yield new PanelResult(panel.title(), panel.type(), Outcome.NOT_DRAWN, 0, List.of(), box,
+                        "a " + panel.type() + " panel");
             }
         };
     }
@@ -353,7 +369,8 @@ public final class DashboardRenderer {
         Font ticks = new Font(FONT, Font.PLAIN, 12);
         DateAxis time = (DateAxis) plot.getDomainAxis();
         time.setTimeZone(TimeZone.getTimeZone(zone));
-        SimpleDateFormat format = new SimpleDateFormat(Duration.between(start, end).toHours() >= 24 ? "MM-dd HH:mm" : "HH:mm");
+        SimpleDateFormat format = new SimpleDateFormat(Duration.between(start, end).toHours() >= 24 ? "MM-dd HH:mm" : "HH:mm",
+                Locale.ROOT);
         format.setTimeZone(TimeZone.getTimeZone(zone));
         time.setDateFormatOverride(format);
         time.setRange(start.toEpochMilli(), end.toEpochMilli());
@@ -430,9 +447,11 @@ public final class DashboardRenderer {
     private PanelResult stat(Graphics2D g, Panel panel, Box body, Box box, MetricSource source) {
         List<Value> values = new ArrayList<>();
         for (Target target : panel.targets()) {
-            for (Series s : source.instant(variables.substitute(target.expr()), end)) {
-                if (s.size() > 0) {
-                    values.add(new Value(Legend.name(target.legendFormat(), s.labels(), target.expr()), s.last()));
+            // Grafana's stat: the last non-null point of a range query over the window, not an instant query
+            for (Series s : source.range(variables.substitute(target.expr()), start, end, step)) {
+                double last = lastFinite(s);
+                if (!Double.isNaN(last)) {
+                    values.add(new Value(Legend.name(target.legendFormat(), s.labels(), target.expr()), last));
                 }
             }
         }
@@ -504,6 +523,16 @@ public final class DashboardRenderer {
             }
         }
         return new DateTickUnit(DateTickUnitType.DAY, (int) Math.max(1, wanted / 86400));
+    }
+
+    /** The last finite value of {@code s}, or NaN where there is none. */
+    static double lastFinite(Series s) {
+        for (int i = s.size() - 1; i >= 0; i--) {
+            if (Double.isFinite(s.values()[i])) {
+                return s.values()[i];
+            }
+        }
+        return Double.NaN;
     }
 
     private static boolean hasFinite(Series s) {

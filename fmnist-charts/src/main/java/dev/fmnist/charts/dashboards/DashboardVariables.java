@@ -1,6 +1,11 @@
 package dev.fmnist.charts.dashboards;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The values Grafana puts for the dashboards' variables before a panel's query reaches Prometheus:
@@ -17,6 +22,13 @@ public record DashboardVariables(Duration rateInterval, String experiment) {
     public static final String ALL = ".*";
     public static final String RATE_INTERVAL = "$__rate_interval";
     public static final String EXPERIMENT = "$experiment";
+    /**
+     * Prometheus's scrape interval in deploy/prometheus/prometheus.yml (and Grafana's datasource timeInterval):
+     * the CLI's {@code --scrape-interval} default, as Prometheus writes a duration.
+     */
+    public static final String DEFAULT_SCRAPE_INTERVAL = "5s";
+    /** A dashboard variable as Grafana writes one: $name or ${name}, name a word. */
+    private static final Pattern VARIABLE = Pattern.compile("\\$(?:\\{([A-Za-z_]\\w*)}|([A-Za-z_]\\w*))");
 
     public DashboardVariables {
         if (rateInterval.isNegative() || rateInterval.isZero()) {
@@ -40,10 +52,46 @@ public record DashboardVariables(Duration rateInterval, String experiment) {
         return stepAndScrape.compareTo(fourScrapes) > 0 ? stepAndScrape : fourScrapes;
     }
 
-    /** The expression with the variables replaced, as Grafana sends it. */
+    /** {@link #DEFAULT_SCRAPE_INTERVAL} as a duration. */
+    public static Duration defaultScrapeInterval() {
+        return Duration.parse("PT" + DEFAULT_SCRAPE_INTERVAL.toUpperCase(Locale.ROOT));
+    }
+
+    /**
+     * The expression with the variables replaced, as Grafana sends it: whole names only ({@code $experiment_x}
+     * is another variable), and {@code $experiment} escaped for the PromQL string literal it sits in
+     * ({@code \} and {@code "}).
+     */
     public String substitute(String expr) {
-        return expr.replace(RATE_INTERVAL, promDuration(rateInterval))
-                .replace("${experiment}", experiment).replace(EXPERIMENT, experiment);
+        Matcher m = VARIABLE.matcher(expr);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String name = m.group(1) != null ? m.group(1) : m.group(2);
+            String value = switch (name) {
+                case "__rate_interval" -> promDuration(rateInterval);
+                case "experiment" -> experiment.replace("\\", "\\\\").replace("\"", "\\\"");
+                default -> m.group(); // unknown: left as it is, see unknown()
+            };
+            m.appendReplacement(out, Matcher.quoteReplacement(value));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    /**
+     * The variables of {@code expr} that {@link #substitute} does not replace ({@code $__interval},
+     * {@code $__range}, a dashboard's own), as written; empty where there are none.
+     */
+    public static List<String> unknown(String expr) {
+        List<String> unknown = new ArrayList<>();
+        Matcher m = VARIABLE.matcher(expr);
+        while (m.find()) {
+            String name = m.group(1) != null ? m.group(1) : m.group(2);
+            if (!name.equals("__rate_interval") && !name.equals("experiment") && !unknown.contains(m.group())) {
+                unknown.add(m.group());
+            }
+        }
+        return unknown;
     }
 
     /** A duration as PromQL writes one: whole seconds as "20s", else milliseconds. */

@@ -26,6 +26,10 @@ import org.junit.jupiter.api.Test;
 /** The real dashboards of deploy/ drawn from canned series: the layout, the lines, the values, "No data". */
 class DashboardRendererTest {
 
+    static {
+        System.setProperty("java.awt.headless", "true"); // as bin/fmnist runs the CLI: no display needed
+    }
+
     private static final Path DASHBOARDS = Path.of(System.getProperty("fmnist.root", ".."), "deploy/grafana/dashboards");
     private static final Instant END = Instant.parse("2026-12-06T08:30:00Z");
     private static final Instant START = END.minus(Duration.ofMinutes(30));
@@ -60,9 +64,7 @@ class DashboardRendererTest {
 
         @Override
         public List<Series> instant(String expr, Instant at) {
-            queries.add(expr);
-            return answers.test(expr) ? List.of(new Series(Map.of("status", "COMPLETED", "instance", "h:8080",
-                    "device", "cpu()"), new long[] {at.toEpochMilli()}, new double[] {85})) : List.of();
+            throw new AssertionError("stat panels are range queries too, as Grafana's: " + expr);
         }
     }
 
@@ -91,7 +93,7 @@ class DashboardRendererTest {
         assertThat(accuracy.names()).containsExactly("test exp-a", "test exp-b", "train exp-a", "train exp-b");
         PanelResult ended = panel(rendering, "Experiments ended, by status");
         assertThat(ended.outcome()).isEqualTo(Outcome.DRAWN);
-        assertThat(ended.names()).containsExactly("COMPLETED");
+        assertThat(ended.names()).containsExactly("COMPLETED", "FAILED");
         PanelResult memory = panel(rendering, "Resident memory (native included)");
         assertThat(memory.outcome()).isEqualTo(Outcome.NO_DATA);
         assertThat(panel(rendering, "Queue depth").outcome()).isEqualTo(Outcome.NO_DATA);
@@ -143,6 +145,41 @@ class DashboardRendererTest {
 
         assertThat(rendering.panels()).extracting(PanelResult::outcome).containsExactly(Outcome.NOT_DRAWN, Outcome.NO_DATA);
         assertThat(rendering.height()).isEqualTo(DashboardRenderer.HEADER + 6 * 38 - 8 + DashboardRenderer.PAD);
+    }
+
+    @Test
+    void aStatIsTheLastFinitePointOfTheWindowAndAnUnfilledVariableIsNotDrawn() {
+        Dashboard dashboard = new Dashboard("test", "Test", List.of(
+                new Panel("stat", "Last", new GridPos(0, 0, 12, 4), "", List.of(new Target("A", "x", "{{job}}"))),
+                new Panel("stat", "Per range", new GridPos(12, 0, 12, 4), "",
+                        List.of(new Target("A", "increase(x[$__range])", "")))));
+        List<String> queries = new ArrayList<>();
+        MetricSource source = new MetricSource() {
+            @Override
+            public List<Series> range(String expr, Instant start, Instant end, Duration step) {
+                queries.add(expr);
+                return List.of(new Series(Map.of("job", "a"), new long[] {1, 2, 3}, new double[] {1, 2, Double.NaN}),
+                        new Series(Map.of("job", "b"), new long[] {1, 2}, new double[] {Double.NaN, Double.NaN}));
+            }
+
+            @Override
+            public List<Series> instant(String expr, Instant at) {
+                throw new AssertionError("a range query, not an instant one");
+            }
+        };
+
+        Rendering rendering = DashboardRenderer.builder(START, END).build().render(dashboard, source);
+
+        PanelResult last = panel(rendering, "Last");
+        assertThat(last.outcome()).isEqualTo(Outcome.DRAWN);
+        assertThat(last.names()).as("b has no finite point").containsExactly("a");
+        assertThat(DashboardRenderer.lastFinite(new Series(Map.of(), new long[] {1, 2, 3},
+                new double[] {1, 2, Double.NaN}))).isEqualTo(2);
+        assertThat(DashboardRenderer.lastFinite(new Series(Map.of(), new long[] {1}, new double[] {Double.NaN}))).isNaN();
+        PanelResult range = panel(rendering, "Per range");
+        assertThat(range.outcome()).isEqualTo(Outcome.NOT_DRAWN);
+        assertThat(range.reason()).isEqualTo("its queries use $__range, which this renderer does not fill in");
+        assertThat(queries).containsExactly("x");
     }
 
     @Test

@@ -48,6 +48,13 @@ class LegendAndVariablesTest {
                 .isEqualTo("sum(rate(a{x=~\".*\"}[20s])) / sum(rate(b{x=~\".*\"}[20s]))");
         assertThat(new DashboardVariables(Duration.ofMillis(1500), "exp-1").substitute("rate(a{e=~\"$experiment\"}[$__rate_interval])"))
                 .isEqualTo("rate(a{e=~\"exp-1\"}[1500ms])");
+        // whole names only; the experiment escaped for the PromQL string it sits in
+        assertThat(new DashboardVariables(Duration.ofSeconds(20), "a\\.b|\"c\"")
+                .substitute("x{e=~\"$experiment\", f=\"$experiment_x\"}[$__rate_interval]"))
+                .isEqualTo("x{e=~\"a\\\\.b|\\\"c\\\"\", f=\"$experiment_x\"}[20s]");
+        assertThat(DashboardVariables.unknown("rate(x[$__interval]) / $__range + y{e=~\"$experiment\"}[${__rate_interval}]"))
+                .containsExactly("$__interval", "$__range");
+        assertThat(DashboardVariables.defaultScrapeInterval()).isEqualTo(Duration.ofSeconds(5));
         assertThatThrownBy(() -> new DashboardVariables(Duration.ZERO, ".*")).hasMessageContaining("rateInterval");
         assertThatThrownBy(() -> new DashboardVariables(Duration.ofSeconds(1), "")).hasMessageContaining("experiment");
     }
