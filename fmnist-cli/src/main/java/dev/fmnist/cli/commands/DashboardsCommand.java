@@ -5,6 +5,7 @@ import dev.fmnist.charts.dashboards.DashboardRenderer;
 import dev.fmnist.charts.dashboards.DashboardRenderer.Outcome;
 import dev.fmnist.charts.dashboards.DashboardRenderer.PanelResult;
 import dev.fmnist.charts.dashboards.DashboardRenderer.Rendering;
+import dev.fmnist.charts.dashboards.DashboardVariables;
 import dev.fmnist.cli.CliException;
 import dev.fmnist.cli.ExitCode;
 import dev.fmnist.cli.FmnistCli;
@@ -15,6 +16,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.CodeSource;
@@ -82,13 +85,14 @@ public final class DashboardsCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", required = true, description = "folder for the PNGs (created)")
     Path out;
 
-    @Option(names = "--scrape-interval", paramLabel = "DURATION", defaultValue = "5s",
+    @Option(names = "--scrape-interval", paramLabel = "DURATION", defaultValue = DashboardVariables.DEFAULT_SCRAPE_INTERVAL,
             description = "Prometheus's scrape interval, for $__rate_interval (default: ${DEFAULT-VALUE}, "
                     + "deploy/prometheus/prometheus.yml's)")
     String scrapeInterval;
 
-    @Option(names = "--experiment", paramLabel = "REGEX", defaultValue = ".*",
-            description = "$experiment: the experiments to show (default: ${DEFAULT-VALUE}, all)")
+    @Option(names = "--experiment", paramLabel = "REGEX", defaultValue = DashboardVariables.ALL,
+            description = "$experiment: the experiments to show, a regular expression as Prometheus's (RE2: no "
+                    + "lookaround, no backreferences) (default: ${DEFAULT-VALUE}, all)")
     String experiment;
 
     @Option(names = "--timezone", paramLabel = "ZONE",
@@ -106,23 +110,27 @@ public final class DashboardsCommand implements Callable<Integer> {
         Instant end = instant();
         Duration scrape = duration("--scrape-interval", scrapeInterval);
         ZoneId zone = zone();
-        try {
-            Pattern.compile(experiment);
-        } catch (PatternSyntaxException e) {
-            throw new CliException(ExitCode.USAGE, "--experiment: not a regular expression: " + e.getDescription());
-        }
+        experiment(experiment);
         List<Dashboard> dashboards = selected(dashboards());
 
         DashboardRenderer renderer = DashboardRenderer.builder(end.minus(window), end).optScrapeInterval(scrape)
                 .optExperiment(experiment).optZone(zone).build();
         PrometheusClient client = new PrometheusClient(url);
-        Files.createDirectories(out);
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            throw new CliException(ExitCode.USAGE, "--out: cannot create the folder " + out + ": " + why(e), e);
+        }
         List<Map<String, Object>> written = new ArrayList<>();
         PrintWriter stdout = spec.commandLine().getOut();
         for (Dashboard dashboard : dashboards) {
             Rendering rendering = renderer.render(dashboard, client);
             Path file = out.resolve(dashboard.name() + ".png");
-            Files.write(file, rendering.png());
+            try {
+                Files.write(file, rendering.png());
+            } catch (IOException e) {
+                throw new CliException(ExitCode.USAGE, "--out: cannot write " + file + ": " + why(e), e);
+            }
             if (output.json()) {
                 written.add(summary(file, rendering));
             } else {
@@ -140,6 +148,46 @@ public final class DashboardsCommand implements Callable<Integer> {
             Json.print(stdout, result);
         }
         return ExitCode.OK;
+    }
+
+    /** What went wrong with a file, in words: the JDK's exceptions say little more than the path. */
+    private static String why(IOException e) {
+        if (e instanceof FileAlreadyExistsException) {
+            return "a file of that name is in the way";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage());
+    }
+
+    /**
+     * {@code --experiment}: a Java regular expression that Prometheus's RE2 also takes: no lookaround, no
+     * backreferences, no atomic groups (RE2 refuses them, so every query of the dashboards would fail).
+     */
+    static void experiment(String regex) {
+        try {
+            Pattern.compile(regex);
+        } catch (PatternSyntaxException e) {
+            throw new CliException(ExitCode.USAGE, "--experiment: not a regular expression: " + e.getDescription());
+        }
+        for (int i = 0; i < regex.length(); i++) {
+            char c = regex.charAt(i);
+            if (c == '\\' && i + 1 < regex.length()) {
+                char next = regex.charAt(++i);
+                if ((next >= '1' && next <= '9') || next == 'k') {
+                    throw new CliException(ExitCode.USAGE, "--experiment: backreferences (\\" + next
+                            + ") are not in Prometheus's regular expressions (RE2), got '" + regex + "'");
+                }
+            } else if (c == '(' && regex.startsWith("(?", i)) {
+                for (String group : List.of("(?=", "(?!", "(?<=", "(?<!", "(?>")) {
+                    if (regex.startsWith(group, i)) {
+                        throw new CliException(ExitCode.USAGE, "--experiment: " + group + "...) (lookaround or atomic "
+                                + "group) is not in Prometheus's regular expressions (RE2), got '" + regex + "'");
+                    }
+                }
+            }
+        }
     }
 
     private URI prometheusUrl() {
@@ -289,8 +337,11 @@ public final class DashboardsCommand implements Callable<Integer> {
         }
         List<PanelResult> other = panels.stream().filter(p -> p.outcome() == Outcome.NOT_DRAWN).toList();
         if (!other.isEmpty()) {
+            // a panel type not drawn is named by its type; a drawable panel by its title and why
             text.append(", ").append(other.size()).append(" not drawn (")
-                    .append(other.stream().map(PanelResult::type).distinct().collect(Collectors.joining(", "))).append(")");
+                    .append(other.stream().map(p -> List.of("timeseries", "stat").contains(p.type())
+                            ? p.title() + ": " + p.reason() : p.type()).distinct().collect(Collectors.joining("; ")))
+                    .append(")");
         }
         return text.toString();
     }
@@ -309,6 +360,9 @@ public final class DashboardsCommand implements Callable<Integer> {
             panel.put("outcome", p.outcome().name());
             panel.put("series", p.series());
             panel.put("names", p.names());
+            if (!p.reason().isEmpty()) {
+                panel.put("reason", p.reason());
+            }
             panels.add(panel);
         }
         d.put("panels", panels);

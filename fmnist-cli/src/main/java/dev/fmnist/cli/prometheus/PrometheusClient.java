@@ -5,10 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fmnist.charts.dashboards.MetricSource;
 import dev.fmnist.cli.CliException;
 import dev.fmnist.cli.ExitCode;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.math.BigDecimal;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -16,6 +15,7 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,6 +23,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Prometheus's HTTP query API ({@code /api/v1/query_range}, {@code /api/v1/query}) for the dashboards'
@@ -33,18 +39,28 @@ public final class PrometheusClient implements MetricSource {
 
     public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration QUERY_TIMEOUT = Duration.ofSeconds(30);
-    /** A panel's answer is a few hundred points per series: more than this is refused, not read into memory. */
-    private static final int MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+    /**
+     * A panel's answer is a few hundred points per series: more than this is refused while it arrives, not
+     * read into memory (its JSON tree takes several times the bytes).
+     */
+    static final int MAX_ANSWER_BYTES = 16 * 1024 * 1024;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final URI base;
     private final HttpClient http;
+    private final Duration queryTimeout;
 
     /** @param base Prometheus's address, such as {@code http://127.0.0.1:9090} */
     public PrometheusClient(URI base) {
+        this(base, QUERY_TIMEOUT);
+    }
+
+    /** @param queryTimeout the whole exchange's deadline, headers and body: shorter in tests */
+    PrometheusClient(URI base, Duration queryTimeout) {
         String text = base.toString();
         this.base = URI.create(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
         this.http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+        this.queryTimeout = queryTimeout;
     }
 
     @Override
@@ -72,30 +88,33 @@ public final class PrometheusClient implements MetricSource {
     }
 
     private JsonNode answer(String expr, String pathAndQuery) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(base + pathAndQuery)).timeout(QUERY_TIMEOUT)
+        // HttpRequest.timeout stops counting once the headers are in: the deadline is the whole exchange's
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base + pathAndQuery)).timeout(queryTimeout)
                 .header("Accept", "application/json").GET().build();
-        HttpResponse<InputStream> response;
-        byte[] body;
+        CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request,
+                info -> new CappedBody(MAX_ANSWER_BYTES));
+        HttpResponse<byte[]> response;
         try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-            try (InputStream in = response.body()) {
-                body = in.readNBytes(MAX_ANSWER_BYTES + 1);
-            }
-        } catch (HttpConnectTimeoutException | ConnectException e) {
-            throw unreachable(e);
-        } catch (HttpTimeoutException e) {
-            throw new CliException(ExitCode.UNREACHABLE, "Prometheus at " + base + " did not answer within "
-                    + QUERY_TIMEOUT.toSeconds() + " s the query " + expr, e);
-        } catch (IOException e) {
-            throw unreachable(e);
+            response = exchange.get(queryTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            exchange.cancel(true);
+            throw timedOut(expr, e);
         } catch (InterruptedException e) {
+            exchange.cancel(true);
             Thread.currentThread().interrupt();
             throw new CliException(ExitCode.ERROR, "interrupted while querying Prometheus at " + base, e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof TooLarge) {
+                throw new CliException(ExitCode.ERROR, "Prometheus at " + base + " answered more than "
+                        + MAX_ANSWER_BYTES / (1024 * 1024) + " MiB (the limit) for the query " + expr, cause);
+            }
+            if (cause instanceof HttpTimeoutException && !(cause instanceof HttpConnectTimeoutException)) {
+                throw timedOut(expr, cause);
+            }
+            throw unreachable(cause);
         }
-        if (body.length > MAX_ANSWER_BYTES) {
-            throw new CliException(ExitCode.ERROR, "Prometheus at " + base + " answered more than "
-                    + MAX_ANSWER_BYTES / (1024 * 1024) + " MiB for the query " + expr);
-        }
+        byte[] body = response.body();
         JsonNode answer;
         try {
             answer = JSON.readTree(body);
@@ -113,7 +132,13 @@ public final class PrometheusClient implements MetricSource {
         return answer;
     }
 
-    private CliException unreachable(Exception e) {
+    private CliException timedOut(String expr, Throwable e) {
+        return new CliException(ExitCode.UNREACHABLE, "Prometheus at " + base + " did not answer within "
+                + (queryTimeout.toMillis() % 1000 == 0 ? queryTimeout.toSeconds() + " s" : queryTimeout.toMillis() + " ms")
+                + " the query " + expr, e);
+    }
+
+    private CliException unreachable(Throwable e) {
         return new CliException(ExitCode.UNREACHABLE, "cannot reach Prometheus at " + base + " ("
                 + e.getClass().getSimpleName() + "); start the stack with 'bin/up', or point --prometheus at it", e);
     }
@@ -152,6 +177,65 @@ public final class PrometheusClient implements MetricSource {
                 }
             }
         };
+    }
+
+    /** More bytes than the limit: the body's subscriber stops reading at the first buffer past it. */
+    private static final class TooLarge extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        TooLarge(int limit) {
+            super("more than " + limit + " bytes");
+        }
+    }
+
+    /** The body as bytes, refused (and the exchange cancelled) as soon as it passes {@code limit}. */
+    private static final class CappedBody implements HttpResponse.BodySubscriber<byte[]> {
+        private final int limit;
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        private final CompletableFuture<byte[]> body = new CompletableFuture<>();
+        private Flow.Subscription subscription;
+
+        CappedBody(int limit) {
+            this.limit = limit;
+        }
+
+        @Override
+        public CompletionStage<byte[]> getBody() {
+            return body;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            this.subscription = subscription;
+            subscription.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> buffers) {
+            if (body.isDone()) {
+                return;
+            }
+            for (ByteBuffer buffer : buffers) {
+                if ((long) bytes.size() + buffer.remaining() > limit) {
+                    subscription.cancel();
+                    body.completeExceptionally(new TooLarge(limit));
+                    return;
+                }
+                byte[] chunk = new byte[buffer.remaining()];
+                buffer.get(chunk);
+                bytes.write(chunk, 0, chunk.length);
+            }
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            body.completeExceptionally(error);
+        }
+
+        @Override
+        public void onComplete() {
+            body.complete(bytes.toByteArray());
+        }
     }
 
     private static String encode(String expr) {

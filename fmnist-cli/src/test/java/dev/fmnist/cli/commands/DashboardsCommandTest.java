@@ -136,7 +136,9 @@ class DashboardsCommandTest {
         BufferedImage image = ImageIO.read(png.toFile());
         assertThat(image.getWidth()).isEqualTo(1544); // 24 columns of 64 px, less a gap, and 8 px either side
         assertThat(image.getHeight()).isEqualTo(40 + 39 * 38 - 8 + 8); // the lowest panel ends at grid row 39
-        assertThat(Files.list(dir.resolve("pictures")).toList()).containsExactly(png);
+        try (var files = Files.list(dir.resolve("pictures"))) {
+            assertThat(files.toList()).containsExactly(png);
+        }
 
         JsonNode result = Json.MAPPER.readTree(run.out());
         assertThat(result.path("step").asText()).isEqualTo("PT9S");
@@ -159,8 +161,73 @@ class DashboardsCommandTest {
         assertThat(rates.get("end")).isEqualTo(END_SECONDS + ".000");
         assertThat(rates.get("step")).isEqualTo("9.000");
         assertThat(rates.get("query")).contains("[20s]").doesNotContain("$");
-        assertThat(received.stream().filter(q -> q.get("path").endsWith("/api/v1/query")))
-                .allMatch(q -> q.get("time").equals(END_SECONDS + ".000"));
+        // stat panels too are range queries over the window, drawn from their last point (Grafana's lastNotNull)
+        assertThat(received).allMatch(q -> q.get("path").endsWith("/query_range"));
+        assertThat(received).anyMatch(q -> q.get("query").contains("fmnist_inference_model_info"));
+    }
+
+    @Test
+    void theExperimentIsEscapedForPromQLsStringAndNotPastedIntoLongerNames() {
+        CapturedRun run = dashboards("--dashboard", "training", "--experiment", "exp\\.1|\"q\"");
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        // the regular expression exp\.1|"q" inside PromQL's "...": the backslash and the quotes escaped
+        assertThat(received).anyMatch(q -> q.get("query").contains("experiment=~\"exp\\\\.1|\\\"q\\\"\""));
+        assertThat(received).noneMatch(q -> q.get("query").contains("$"));
+    }
+
+    @Test
+    void lookaroundAndBackreferencesAreRefusedAsPrometheusWould() {
+        for (String regex : List.of("(?!tmp).*", "(?<=a)b", "(a)\\1", "(?>a)")) {
+            CapturedRun run = dashboards("--experiment", regex);
+            assertThat(run.exitCode()).as(regex).isEqualTo(ExitCode.USAGE);
+            assertThat(run.err()).as(regex).contains("--experiment: ", "RE2");
+        }
+        assertThat(received).isEmpty();
+    }
+
+    @Test
+    void anOutThatCannotBeAFolderIsAUsageErrorNamingTheOption() throws IOException {
+        Path file = Files.writeString(dir.resolve("a-file"), "not a folder");
+
+        CapturedRun run = dashboards("--dashboard", "training", "--out", file.toString());
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(ExitCode.USAGE);
+        assertThat(run.err()).contains("--out: cannot create the folder " + file);
+        CapturedRun below = dashboards("--dashboard", "training", "--out", file.resolve("pictures").toString());
+        assertThat(below.exitCode()).as(below.toString()).isEqualTo(ExitCode.USAGE);
+        assertThat(below.err()).contains("--out: ");
+    }
+
+    @Test
+    void aBrokenDashboardFileIsAUsageErrorNamingIt() throws IOException {
+        Path broken = Files.createDirectories(dir.resolve("broken"));
+        Files.writeString(broken.resolve("half.json"), "{\"panels\": [");
+
+        CapturedRun run = dashboards("--dashboards-dir", broken.toString());
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(ExitCode.USAGE);
+        assertThat(run.err()).contains("--dashboards-dir: ", broken.resolve("half.json") + ": not JSON");
+    }
+
+    @Test
+    void aPanelWithAVariableThatIsNotFilledInIsNotDrawnAndSaysWhy() throws IOException {
+        Path own = Files.createDirectories(dir.resolve("own"));
+        Files.writeString(own.resolve("mine.json"), """
+                {"title": "Mine", "panels": [
+                  {"type": "timeseries", "title": "Per interval", "gridPos": {"x": 0, "y": 0, "w": 12, "h": 6},
+                   "targets": [{"refId": "A", "expr": "increase(up[$__interval])"}]},
+                  {"type": "timeseries", "title": "Up", "gridPos": {"x": 12, "y": 0, "w": 12, "h": 6},
+                   "targets": [{"refId": "A", "expr": "up"}]}]}
+                """);
+        answer = expr -> "{\"job\":\"a\"}";
+
+        CapturedRun run = dashboards("--dashboards-dir", own.toString());
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.out()).contains("mine.png: 2 panels: 1 drawn, 1 not drawn (Per interval: its queries use "
+                + "$__interval, which this renderer does not fill in)");
+        assertThat(received).extracting(q -> q.get("query")).containsExactly("up");
     }
 
     @Test
