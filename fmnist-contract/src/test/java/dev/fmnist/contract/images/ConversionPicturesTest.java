@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Test;
  */
 class ConversionPicturesTest {
 
-    /** The pictures' folder, from the contract module's directory. */
-    static final Path PICTURES = Path.of("..", "docs", "images", "conversion");
+    /** The pictures' folder: under -Dfmnist.root, else the contract module's parent (Maven runs tests there). */
+    static final Path PICTURES = Path.of(System.getProperty("fmnist.root", ".."), "docs", "images", "conversion");
     /** A coat (test image 6) rendered as a JPEG product photo. */
     static final int TEST_IMAGE = 6;
     static final long SEED = 7;

@@ -17,13 +17,14 @@ import org.junit.jupiter.api.Test;
 /**
  * The example photos the docs tell a newcomer to classify ({@code fmnist classify docs/examples/photos/*}):
  * renders of test images, each named after its image's class, made by {@link PhotoRenders} with fixed
- * seeds. The test fails when a committed photo is not what the renders make now or is not of the class
- * its name says; {@code -Dfmnist.docs.update=true} writes them anew.
+ * seeds. The test fails when a committed photo is not what the renders make now, when its name is not the
+ * labelled class of the test image it renders, or when the folder holds a photo it does not make; {@code
+ * -Dfmnist.docs.update=true} writes them anew.
  */
 class ExamplePhotosTest {
 
-    /** The photos' folder, from the contract module's directory. */
-    static final Path PHOTOS = Path.of("..", "docs", "examples", "photos");
+    /** The photos' folder: under -Dfmnist.root, else the contract module's parent (Maven runs tests there). */
+    static final Path PHOTOS = Path.of(System.getProperty("fmnist.root", ".."), "docs", "examples", "photos");
     /** Kept small: they are in the repository and a newcomer's first download. */
     static final long MAX_BYTES = 60 * 1024;
 
