@@ -44,6 +44,8 @@ class ObservabilityIT {
     private static final DashboardVariables VARIABLES = new DashboardVariables(Duration.ofSeconds(15),
             DashboardVariables.ALL);
     private static final long DATA_TIMEOUT_MS = 90_000;
+    /** How long one REST inference may take to connect, and then to answer. */
+    private static final int REST_TIMEOUT_MS = 5_000;
 
     private static TestStack stack;
     private static PrometheusServer prometheus;
@@ -76,9 +78,13 @@ class ObservabilityIT {
     private static void restInfer() {
         String body = "{\"inputs\":[{\"name\":\"images\",\"datatype\":\"UINT8\",\"shape\":[1,784],\"data\":["
                 + "0,".repeat(783) + "0]}]}";
+        HttpURLConnection c = null;
         try {
-            HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + stack.inferenceHttp
+            c = (HttpURLConnection) URI.create("http://127.0.0.1:" + stack.inferenceHttp
                     + "/v2/models/mlp/infer").toURL().openConnection();
+            // a service that hangs must not hang the traffic thread, which stop() waits for
+            c.setConnectTimeout(REST_TIMEOUT_MS);
+            c.setReadTimeout(REST_TIMEOUT_MS);
             c.setRequestMethod("POST");
             c.setDoOutput(true);
             c.setRequestProperty("Content-Type", "application/json");
@@ -86,9 +92,12 @@ class ObservabilityIT {
                 out.write(body.getBytes(StandardCharsets.UTF_8));
             }
             c.getResponseCode();
-            c.disconnect();
         } catch (IOException e) {
-            // the service is still starting or already stopping: the next round tries again
+            // the service is still starting or already stopping, or timed out: the next round tries again
+        } finally {
+            if (c != null) {
+                c.disconnect();
+            }
         }
     }
 
