@@ -38,6 +38,9 @@ public class ServingMetrics {
 
     static final String MODEL_INFO = "fmnist.inference.model.info";
     static final String MODEL_LOADS = "fmnist.inference.model.loads";
+    /** The {@code result} of a model load: the artefact serves, or was refused and the previous one keeps serving. */
+    static final String LOADED = "loaded";
+    static final String REFUSED = "refused";
     static final String RESIDENT_MEMORY = "fmnist.process.resident.memory";
     static final String PREDICTIONS = "fmnist.inference.predictions";
     static final String BATCH_SIZE = "fmnist.inference.batch.size";
@@ -120,6 +123,8 @@ public class ServingMetrics {
      */
     public ModelMeters servedModel(String model) {
         return models.computeIfAbsent(model, name -> {
+            modelLoads(name, LOADED);
+            modelLoads(name, REFUSED);
             Counter[] predictions = new Counter[FashionMnist.CLASSES];
             for (int c = 0; c < FashionMnist.CLASSES; c++) {
                 predictions[c] = Counter.builder(PREDICTIONS).tag("model", name)
@@ -175,6 +180,11 @@ public class ServingMetrics {
         return counters;
     }
 
+    private Counter modelLoads(String model, String result) {
+        return Counter.builder(MODEL_LOADS).tag("model", model).tag("result", result)
+                .description("artefacts loaded, or refused (the previous model keeps serving)").register(registry);
+    }
+
     private Meter tritonGauge(String name, Tags tags, Supplier<Number> value, String description) {
         return Gauge.builder(name, value).tags(tags).description(description).strongReference(true).register(registry);
     }
@@ -197,7 +207,7 @@ public class ServingMetrics {
 
     /** {@code model} now serves {@code manifest}: one info row per served model. */
     public synchronized void modelLoaded(String model, ModelManifest manifest) {
-        registry.counter(MODEL_LOADS, "model", model, "result", "loaded").increment();
+        modelLoads(model, LOADED).increment();
         ModelMeters meters = models.get(model);
         if (meters != null) {
             meters.version(manifest.version()); // its Triton series at 0 from the start, as Triton has them
@@ -208,7 +218,7 @@ public class ServingMetrics {
     }
 
     public void modelRefused(String model) {
-        registry.counter(MODEL_LOADS, "model", model, "result", "refused").increment();
+        modelLoads(model, REFUSED).increment();
     }
 
     /** A model-control record that could not be read. */

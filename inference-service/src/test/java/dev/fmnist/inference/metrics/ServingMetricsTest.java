@@ -1,6 +1,7 @@
 package dev.fmnist.inference.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.fmnist.contract.artefacts.ModelManifest;
 import dev.fmnist.contract.data.FashionMnist;
@@ -77,6 +78,21 @@ class ServingMetricsTest {
         assertThat(registry.get(ServingMetrics.PREDICTIONS).tag("model", "mlp").tag("class", FashionMnist.CLASS_NAMES[3])
                 .counter().count()).isEqualTo(2);
         assertThat(registry.find(ServingMetrics.PREDICTIONS).tag("model", "resnet").counters()).isEmpty();
+    }
+
+    @Test
+    void aServedModelsLoadsAndRefusalsExistAtZeroBeforeItsFirstArtefact() {
+        metrics.servedModel("mlp");
+
+        assertThat(registry.get(ServingMetrics.MODEL_LOADS).tag("model", "mlp").counters())
+                .extracting(c -> c.getId().getTag("result"), c -> c.count())
+                .containsExactlyInAnyOrder(tuple(ServingMetrics.LOADED, 0.0), tuple(ServingMetrics.REFUSED, 0.0));
+
+        metrics.modelRefused("mlp");
+
+        assertThat(registry.get(ServingMetrics.MODEL_LOADS).tag("model", "mlp").counters()).hasSize(2);
+        assertThat(registry.get(ServingMetrics.MODEL_LOADS).tag("model", "mlp").tag("result", ServingMetrics.REFUSED)
+                .counter().count()).isEqualTo(1);
     }
 
     @Test

@@ -1,7 +1,9 @@
 package dev.fmnist.trainer.metrics;
 
+import dev.fmnist.contract.experiments.ExperimentEvent;
 import dev.fmnist.contract.experiments.ExperimentEvent.Terminal;
 import dev.fmnist.contract.experiments.ExperimentRequest;
+import dev.fmnist.contract.networks.Architecture;
 import dev.fmnist.contract.training.EpochMetrics;
 import dev.fmnist.engine.util.ProcessMemory;
 import io.micrometer.core.instrument.Counter;
@@ -32,6 +34,9 @@ public class TrainerMetrics {
     /** Histogram range for epoch durations: an MLP epoch on a subset up to a long GPU-less epoch. */
     private static final Duration MIN_EPOCH = Duration.ofMillis(100);
     private static final Duration MAX_EPOCH = Duration.ofHours(2);
+    static final String EXPERIMENTS = "fmnist.experiments";
+    /** The architecture label of an experiment that names none (a REJECTED request describes nothing). */
+    static final String UNKNOWN_ARCHITECTURE = "unknown";
 
     @Inject
     MeterRegistry registry;
@@ -58,6 +63,22 @@ public class TrainerMetrics {
                 .description("training throughput of the last epoch").register(registry);
         Gauge.builder("fmnist.process.resident.memory", ProcessMemory::rssBytes).baseUnit("bytes")
                 .description("resident set size, native memory included").register(registry);
+        // every status an experiment can end with, for every architecture, at 0 from the start: increase()
+        // then counts an experiment's first end, which it cannot for a series that appears at 1
+        for (ExperimentEvent.Type type : ExperimentEvent.Type.values()) {
+            if (type.isTerminal()) {
+                experiments(type, UNKNOWN_ARCHITECTURE);
+                for (Architecture architecture : Architecture.values()) {
+                    experiments(type, architecture.id());
+                }
+            }
+        }
+    }
+
+    private Counter experiments(ExperimentEvent.Type status, String architecture) {
+        return Counter.builder(EXPERIMENTS).description("experiments ended, by terminal status")
+                .tag("status", status.name().toLowerCase(Locale.ROOT)).tag("architecture", architecture)
+                .register(registry);
     }
 
     public void trainingStarted(ExperimentRequest request, String deviceName, int batchesPerEpoch) {
@@ -120,11 +141,8 @@ public class TrainerMetrics {
     }
 
     public void experimentEnded(Terminal terminal) {
-        Counter.builder("fmnist.experiments").description("experiments ended, by terminal status")
-                .tag("status", terminal.type().name().toLowerCase(Locale.ROOT))
-                .tag("architecture", terminal.subject().architecture() == null ? "unknown"
-                        : terminal.subject().architecture())
-                .register(registry).increment();
+        String architecture = terminal.subject().architecture();
+        experiments(terminal.type(), architecture == null ? UNKNOWN_ARCHITECTURE : architecture).increment();
     }
 
     public void duplicateSkipped() {
