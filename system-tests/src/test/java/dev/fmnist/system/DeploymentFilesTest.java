@@ -186,6 +186,22 @@ class DeploymentFilesTest {
         }
     }
 
+    /**
+     * One scrape interval: Prometheus's, the one Grafana's datasource is told (else it assumes 15 s for
+     * $__rate_interval) and the default of {@code fmnist dashboards --scrape-interval}.
+     */
+    @Test
+    void grafanaAndTheCliKnowPrometheussScrapeInterval() throws IOException {
+        String grafana = YAML.readTree(ROOT.resolve("deploy/grafana/provisioning/datasources/prometheus.yml").toFile())
+                .at("/datasources/0/jsonData/timeInterval").asText();
+        for (String file : List.of("prometheus.yml", "prometheus-compose.yml")) {
+            String prometheus = YAML.readTree(ROOT.resolve("deploy/prometheus/" + file).toFile())
+                    .at("/global/scrape_interval").asText();
+            assertThat(grafana).as("Grafana's timeInterval vs " + file).isEqualTo(prometheus);
+        }
+        assertThat(dev.fmnist.charts.dashboards.DashboardVariables.DEFAULT_SCRAPE_INTERVAL).isEqualTo(grafana);
+    }
+
     @Test
     void grafanaDashboardsUseTheProvisionedDatasource() throws IOException {
         String uid = YAML.readTree(ROOT.resolve("deploy/grafana/provisioning/datasources/prometheus.yml").toFile())
