@@ -146,6 +146,37 @@ public sealed interface ExperimentEvent {
     }
 
     /**
+     * A run continues from its last checkpoint instead of from epoch 0 (it was taken over, or its
+     * trainer restarted): follows the RUNNING of the trainer that resumed it. The epochs before
+     * {@code epoch} are not trained again and their EPOCH events are not written again.
+     *
+     * @param epoch epochs finished before the checkpoint: the 0-based epoch training continues in
+     * @param batch batches of that epoch done before the checkpoint; 0 for a checkpoint at an epoch's end
+     * @param worker which trainer process resumed it
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Resumed(String experimentId, String at, @JsonUnwrapped Subject subject,
+            @JsonProperty(required = true) int epoch, @JsonProperty(required = true) int batch, String worker)
+            implements ExperimentEvent {
+        public Resumed {
+            checkCommon(experimentId, at);
+            subject = orNone(subject);
+            atLeast(epoch, 0, "epoch");
+            atLeast(batch, 0, "batch");
+            required(worker, "worker");
+        }
+
+        public static Resumed of(String experimentId, Subject subject, int epoch, int batch, String worker) {
+            return new Resumed(experimentId, now(), subject, epoch, batch, worker);
+        }
+
+        @Override
+        public Type type() {
+            return Type.RESUMED;
+        }
+    }
+
+    /**
      * Where an epoch stands, every few seconds: written to the state topic only, for live progress bars.
      *
      * @param epoch 0-based epoch
@@ -331,10 +362,12 @@ public sealed interface ExperimentEvent {
     /**
      * The kinds, as {@code type} names them on the topic, each with its record. SUCCEEDED, FAILED,
      * CANCELLED and REJECTED end an experiment, exactly one of them per experiment. PROGRESS comes every
-     * few seconds within an epoch, for live progress bars.
+     * few seconds within an epoch, for live progress bars. RESUMED follows a RUNNING when the run
+     * continues from a checkpoint.
      */
     enum Type {
-        QUEUED(Queued.class), RUNNING(Running.class), PROGRESS(Progress.class), EPOCH(Epoch.class),
+        QUEUED(Queued.class), RUNNING(Running.class), RESUMED(Resumed.class), PROGRESS(Progress.class),
+        EPOCH(Epoch.class),
         SUCCEEDED(Succeeded.class), FAILED(Failed.class), CANCELLED(Cancelled.class), REJECTED(Rejected.class),
         SWEEP_SUMMARY(SweepSummary.class);
 

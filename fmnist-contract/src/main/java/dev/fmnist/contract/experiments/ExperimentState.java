@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.fmnist.contract.experiments.ExperimentEvent.Epoch;
 import dev.fmnist.contract.experiments.ExperimentEvent.Progress;
 import dev.fmnist.contract.experiments.ExperimentEvent.Queued;
+import dev.fmnist.contract.experiments.ExperimentEvent.Resumed;
 import dev.fmnist.contract.experiments.ExperimentEvent.Running;
 import dev.fmnist.contract.experiments.ExperimentEvent.Subject;
 import dev.fmnist.contract.experiments.ExperimentEvent.Succeeded;
@@ -189,6 +190,14 @@ public record ExperimentState(
             curve = withValidation(curve, e.epoch(), last);
             batchNow = null;
             batchesNow = null;
+        } else if (event instanceof Resumed r) {
+            // like RUNNING (the resuming trainer's RUNNING came first), and the epochs after the checkpoint undone
+            newStatus = Type.RUNNING;
+            done = r.epoch();
+            curve = curve == null || curve.size() <= r.epoch() ? curve : List.copyOf(curve.subList(0, r.epoch()));
+            batchNow = null;
+            batchesNow = null;
+            rate = null;
             rate = null;
         } else if (event instanceof SweepSummary s) {
             rows = s.summary();

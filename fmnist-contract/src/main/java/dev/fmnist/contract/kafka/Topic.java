@@ -42,7 +42,16 @@ public enum Topic {
     /** Control commands (cancels), keyed by experiment id; every trainer reads all of them. */
     EXPERIMENT_CONTROL("experiment-control", Width.ONE, "retention.ms", "86400000"),
     /** Sweep plots (PNG), keyed by {@code sweepId/sweep.png}. */
-    REPORTS("reports", Width.ONE, "max.message.bytes", "8388608", "retention.ms", "-1");
+    REPORTS("reports", Width.ONE, "max.message.bytes", "8388608", "retention.ms", "-1"),
+    /**
+     * Training checkpoints, every record on the partition of its experiment's id, keyed under that id
+     * ({@code dev.fmnist.contract.checkpoints.CheckpointManifest}): a checkpoint's chunks, then the
+     * manifest that makes it current. Compacted (the newest manifest of each run is kept) and deleted
+     * after 7 days (a checkpoint its run never tombstoned dies); records stay under the broker's
+     * default limit, so a cluster needs no setting of its own for them.
+     */
+    CHECKPOINTS("checkpoints", Width.SHARED, "cleanup.policy", "compact,delete", "retention.ms", "604800000",
+            "segment.ms", "3600000", "max.message.bytes", "1048588");
 
     /** Shared topics take the layout's partition count; the others need one (total order, few records). */
     enum Width { SHARED, ONE }

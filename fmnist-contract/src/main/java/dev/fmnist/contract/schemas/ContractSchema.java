@@ -20,7 +20,9 @@ public enum ContractSchema {
     /** A command on {@code fmnist.experiment-control}. */
     CONTROL_COMMAND("control-command.schema.json"),
     /** A record on the compacted {@code fmnist.model-control}. */
-    MODEL_CONTROL("model-control.schema.json");
+    MODEL_CONTROL("model-control.schema.json"),
+    /** A checkpoint's manifest on {@code fmnist.checkpoints} (its chunks are bytes). */
+    CHECKPOINT_MANIFEST("checkpoint-manifest.schema.json");
 
     private final String fileName;
 

@@ -11,6 +11,7 @@ import dev.fmnist.contract.experiments.ExperimentEvent.Failed;
 import dev.fmnist.contract.experiments.ExperimentEvent.Progress;
 import dev.fmnist.contract.experiments.ExperimentEvent.Queued;
 import dev.fmnist.contract.experiments.ExperimentEvent.Rejected;
+import dev.fmnist.contract.experiments.ExperimentEvent.Resumed;
 import dev.fmnist.contract.experiments.ExperimentEvent.Running;
 import dev.fmnist.contract.experiments.ExperimentEvent.Subject;
 import dev.fmnist.contract.experiments.ExperimentEvent.Succeeded;
@@ -42,6 +43,7 @@ class ExperimentEventTest {
         return switch (kind) {
             case QUEUED -> new Queued(id, AT, CHILD);
             case RUNNING -> new Running(id, AT, CHILD, "cpu()", "host-1-4242");
+            case RESUMED -> new Resumed(id, AT, CHILD, 1, 0, "host-2-4343");
             case PROGRESS -> new Progress(id, AT, CHILD, 1, 3, 10, EventMetrics.progress(99.5));
             case EPOCH -> new Epoch(id, AT, CHILD, 1, EPOCH_FIGURES);
             case SUCCEEDED -> new Succeeded(id, AT, CHILD, "7daa286411a7", EPOCH_FIGURES, "early stopping: no gain");
@@ -100,6 +102,11 @@ class ExperimentEventTest {
                     + "\"architecture\":\"compare\",\"k\":3,\"tags\":{\"suite\":\"a\"},"
                     + "\"sweep\":{\"type\":\"grid\",\"parameter\":\"k\",\"values\":[3.0,5.0]},\"device\":\"cpu()\","
                     + "\"worker\":\"host-1-4242\",\"epochs\":2}",
+            // RESUMED came after the one-record writer: its line is as written now
+            Type.RESUMED, "{\"type\":\"RESUMED\",\"experimentId\":\"exp-1/k=3\",\"parentId\":\"exp-1\",\"at\":\"" + AT + "\","
+                    + "\"architecture\":\"compare\",\"k\":3,\"tags\":{\"suite\":\"a\"},"
+                    + "\"sweep\":{\"type\":\"grid\",\"parameter\":\"k\",\"values\":[3.0,5.0]},\"epochs\":2,"
+                    + "\"epoch\":1,\"batch\":0,\"worker\":\"host-2-4343\"}",
             // the state's progress, as the CLI made it: with the worker, which PROGRESS no longer carries
             Type.PROGRESS, "{\"type\":\"PROGRESS\",\"experimentId\":\"exp-1/k=3\",\"parentId\":\"exp-1\",\"at\":\"" + AT + "\","
                     + "\"architecture\":\"compare\",\"k\":3,\"tags\":{\"suite\":\"a\"},"
@@ -191,6 +198,24 @@ class ExperimentEventTest {
                 + "\"worker\":\"w\",\"gpuMemory\":123}";
         assertThat(ExperimentEvent.parse(newer.getBytes(StandardCharsets.UTF_8)))
                 .isEqualTo(new Running("x", AT, Subject.NONE, "gpu(0)", "w"));
+    }
+
+    @Test
+    void aResumedRunIsRunningAgainWithTheEpochsAfterItsCheckpointUndone() {
+        ExperimentState state = ExperimentState.of("exp-1/k=3").next(sample(Type.QUEUED)).next(sample(Type.RUNNING));
+        for (int epoch = 0; epoch < 3; epoch++) { // epoch 2 ended, but its checkpoint was never written
+            state = state.next(new Epoch("exp-1/k=3", AT, CHILD, epoch, EPOCH_FIGURES));
+        }
+        assertThat(state.valAccuracies()).hasSize(3);
+        state = state.next(new Running("exp-1/k=3", AT, CHILD, "cpu()", "host-2-4343"))
+                .next(new Resumed("exp-1/k=3", AT, CHILD, 2, 0, "host-2-4343"));
+        assertThat(state.status()).isEqualTo(Type.RUNNING);
+        assertThat(state.epochsDone()).isEqualTo(2);
+        assertThat(state.valAccuracies()).as("epoch 2 is trained again").hasSize(2);
+        assertThat(state.device()).isEqualTo("cpu()");
+        assertThatThrownBy(() -> new Resumed("x", AT, CHILD, -1, 0, "w")).hasMessageContaining("epoch");
+        assertThatThrownBy(() -> new Resumed("x", AT, CHILD, 0, -1, "w")).hasMessageContaining("batch");
+        assertThatThrownBy(() -> new Resumed("x", AT, CHILD, 0, 0, null)).hasMessageContaining("worker");
     }
 
     @Test
