@@ -76,6 +76,21 @@ public final class FashionMnistTrainer {
 
     /** Runs training to the end, or until the observer cancels or the loss diverges. */
     public TrainingResult train(NetworkSpec spec, HyperParameters hp, FashionMnist data, TrainingObserver observer) {
+        return train(spec, hp, data, observer, null);
+    }
+
+    /**
+     * Runs training from {@code resumeFrom} (null: from the start) to the end, or until the observer
+     * cancels or the loss diverges.
+     *
+     * @throws IllegalArgumentException when {@code resumeFrom} belongs to another network or recipe, or
+     *     does not fit this run (its parameters, its position)
+     */
+    public TrainingResult train(NetworkSpec spec, HyperParameters hp, FashionMnist data, TrainingObserver observer,
+            TrainingCheckpoint resumeFrom) {
+        if (resumeFrom != null) {
+            throw new UnsupportedOperationException("resume: not built yet");
+        }
         FashionMnist used = data.limitTrain(hp.trainLimit());
         FashionMnist.Split trainSplit = used.train();
         FashionMnist.Split validationSplit = null;

@@ -31,4 +31,22 @@ public interface TrainingObserver {
     default boolean cancelRequested() {
         return false;
     }
+
+    /**
+     * Asked after each batch but an epoch's last (whose checkpoint follows at the epoch's end) whether
+     * to take a checkpoint now; {@code batchesDone} counts the epoch's batches done, from 1.
+     */
+    default boolean checkpointDue(int epoch, int batchesDone) {
+        return false;
+    }
+
+    /**
+     * A checkpoint the run can continue from: at every epoch's end (after {@link #onEpochEnd} and before
+     * {@link #stopAfter}), and mid-epoch when {@link #checkpointDue} said so. Taking one copies the
+     * weights and the optimiser's state to the host; writing it out is the observer's.
+     */
+    default void onCheckpoint(TrainingCheckpoint checkpoint) {}
+
+    /** Before the first batch of a run resumed from {@code from} (after {@link #onStart}). */
+    default void onResume(TrainingCheckpoint from) {}
 }
