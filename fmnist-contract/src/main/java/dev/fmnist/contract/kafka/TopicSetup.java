@@ -13,12 +13,17 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
  * Creates the project's topics ({@link Topic}) with their settings; topics that exist are left as
  * they are. The library call is what tests use; {@link #main} is what {@code deploy/kafka/kafka.sh
  * topics}, docker-compose and a Kubernetes job run.
+ *
+ * <p>Opt-in: given the principals of {@link TopicAccess}'s roles ({@code FMNIST_ACL_*}), it also grants
+ * them the access table as ACLs, for a cluster with an authorizer; without them it grants nothing.
  */
 public final class TopicSetup {
 
@@ -54,6 +59,26 @@ public final class TopicSetup {
         return created;
     }
 
+    /** What {@link #grant} did: ACLs it added and those the cluster already had. */
+    public record Grants(int added, int existed) {}
+
+    /**
+     * Grants {@link TopicAccess#bindings} under {@code prefix} to {@code principals}, adding only those
+     * the cluster lacks (so a second run adds none) and removing nothing: ACLs an admin added by hand
+     * stay. The admin's principal needs Describe and Alter on the cluster.
+     */
+    public static Grants grant(Admin admin, String prefix, Map<TopicAccess.Role, List<String>> principals)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        List<AclBinding> wanted = TopicAccess.bindings(prefix, principals);
+        Set<AclBinding> existing = Set.copyOf(admin.describeAcls(AclBindingFilter.ANY).values()
+                .get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+        List<AclBinding> missing = wanted.stream().filter(b -> !existing.contains(b)).distinct().toList();
+        if (!missing.isEmpty()) {
+            admin.createAcls(missing).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        }
+        return new Grants(missing.size(), wanted.size() - missing.size());
+    }
+
     /**
      * {@code TopicSetup BOOTSTRAP [--prefix P]}; partitions, replication and min in-sync replicas come
      * from {@code FMNIST_KAFKA_*} ({@link TopicLayout#fromEnvironment}), SASL/SSL from {@code KAFKA_*}
@@ -64,13 +89,15 @@ public final class TopicSetup {
             System.err.println("usage: TopicSetup BOOTSTRAP [--prefix " + Topic.DEFAULT_PREFIX + "]  (layout from "
                     + TopicLayout.PARTITIONS_VARIABLE + ", " + TopicLayout.REPLICATION_VARIABLE + ", "
                     + TopicLayout.MIN_INSYNC_VARIABLE + "; SASL/SSL from " + String.join(", ", KafkaSecurity.VARIABLES.keySet())
-                    + ")");
+                    + "; ACLs granted only when given principals in " + TopicAccess.variables() + ")");
             System.exit(2);
         }
         String prefix = option(args, "--prefix", Topic.DEFAULT_PREFIX);
         TopicLayout layout;
+        Map<TopicAccess.Role, List<String>> principals;
         try {
             layout = TopicLayout.fromEnvironment(System.getenv());
+            principals = TopicAccess.principals(System.getenv());
         } catch (IllegalArgumentException e) {
             System.err.println("topics: " + e.getMessage());
             System.exit(2);
@@ -82,8 +109,27 @@ public final class TopicSetup {
                     : "created " + String.join(", ", created)) + " (" + prefix + ".*, " + layout.partitions()
                     + " partitions where shared, replication " + layout.replicationFactor() + ", min in-sync "
                     + layout.minInsyncReplicas() + ")");
+            if (!principals.isEmpty()) {
+                grantAndSay(admin, args[0], prefix, principals);
+            }
         } catch (ExecutionException | TimeoutException e) {
             System.err.println("topics: could not create them on " + args[0] + ": " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    private static void grantAndSay(Admin admin, String bootstrap, String prefix,
+            Map<TopicAccess.Role, List<String>> principals) throws InterruptedException {
+        try {
+            Grants grants = grant(admin, prefix, principals);
+            List<String> who = new ArrayList<>();
+            principals.forEach((role, names) -> who.add(role.label() + " " + String.join(",", names)));
+            System.err.println("acls: added " + grants.added() + ", " + grants.existed() + " already there (" + prefix
+                    + ".*; " + String.join("; ", who) + ")");
+        } catch (ExecutionException | TimeoutException e) {
+            // SecurityDisabledException: the broker has no authorizer; ClusterAuthorizationException: not an admin
+            System.err.println("acls: could not grant them on " + bootstrap + ": " + e.getMessage()
+                    + " (needs a broker with an authorizer and a principal that may alter its ACLs)");
             System.exit(1);
         }
     }
