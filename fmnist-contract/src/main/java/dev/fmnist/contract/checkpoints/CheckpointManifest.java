@@ -49,8 +49,11 @@ public record CheckpointManifest(
 
     /** A chunk's size: half the broker's default record limit, so a cluster needs no setting for it. */
     public static final int CHUNK_BYTES = 512 * 1024;
-    /** The largest checkpoint read or written: a BetterNet's weights, optimiser moments and best copy fit many times. */
-    public static final long MAX_BYTES = 256L * 1024 * 1024;
+    /**
+     * The largest checkpoint read or written: a BetterNet's weights (10 MB), its optimiser's moments and
+     * a kept best copy fit three times; a reader holds at most this much (twice, while it decodes).
+     */
+    public static final long MAX_BYTES = 128L * 1024 * 1024;
     /** So many chunks at most: {@link #MAX_BYTES} in {@link #CHUNK_BYTES}. */
     public static final int MAX_CHUNKS = (int) (MAX_BYTES / CHUNK_BYTES);
     /** Separates the experiment id from the rest of a key; no experiment id contains it. */
