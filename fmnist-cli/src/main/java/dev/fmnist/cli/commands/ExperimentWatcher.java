@@ -11,6 +11,7 @@ import dev.fmnist.cli.output.Json;
 import dev.fmnist.cli.output.Table;
 import dev.fmnist.contract.experiments.ExperimentEvent;
 import dev.fmnist.contract.experiments.ExperimentEvent.Progress;
+import dev.fmnist.contract.experiments.ExperimentEvent.Resumed;
 import dev.fmnist.contract.experiments.ExperimentEvent.Running;
 import dev.fmnist.contract.experiments.ExperimentEvent.Succeeded;
 import dev.fmnist.contract.experiments.ExperimentEvent.SweepSummary;
@@ -117,12 +118,21 @@ final class ExperimentWatcher {
             line(who + (Running.SWEEP_DEVICE.equals(running.device())
                     ? "RUNNING   its runs queued by " + running.worker()
                     : "RUNNING   on " + running.device() + " (" + running.worker() + ")"));
+        } else if (e instanceof Resumed resumed) {
+            epochStarted.put(e.experimentId(), at);
+            String of = record.getEpochs() == null ? "" : " of " + record.getEpochs();
+            line(who + "RESUMED   from epoch " + resumed.epoch() + (resumed.batch() == 0
+                    ? " (its checkpoint after " + resumed.epoch() + of + " epochs)"
+                    : ", batch " + resumed.batch() + " (its checkpoint " + resumed.batch() + " batches into epoch "
+                            + (resumed.epoch() + 1) + of + ")") + " on " + resumed.worker());
         } else if (e instanceof Progress progress) {
             progress(who, progress, at);
-        } else if (e instanceof ExperimentEvent.Epoch) {
+        } else if (e instanceof ExperimentEvent.Epoch epoch) {
             bars.remove(e.experimentId());
             epochStarted.put(e.experimentId(), at);
-            ExperimentRecord.Epoch m = record.getEpochMetrics().get(record.getEpochMetrics().size() - 1);
+            // a run trained again from epoch 0 (taken over without a checkpoint) replaces its epochs in place
+            List<ExperimentRecord.Epoch> epochs = record.getEpochMetrics();
+            ExperimentRecord.Epoch m = epochs.get(Math.min(epoch.epoch(), epochs.size() - 1));
             line(String.format("%s  epoch %d/%d  loss %.4f  train %s%s  test %s  %.1f s  %.0f img/s", who, m.epoch(),
                     record.getEpochs(), m.loss(), Formats.accuracy(m.trainAccuracy()),
                     m.valAccuracy() == null ? "" : "  val " + Formats.accuracy(m.valAccuracy())

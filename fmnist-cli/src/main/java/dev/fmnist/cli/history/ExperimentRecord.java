@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.fmnist.contract.experiments.EventMetrics;
 import dev.fmnist.contract.experiments.ExperimentEvent;
+import dev.fmnist.contract.experiments.ExperimentEvent.Resumed;
 import dev.fmnist.contract.experiments.ExperimentEvent.Running;
 import dev.fmnist.contract.experiments.ExperimentEvent.Type;
 import dev.fmnist.contract.experiments.ExperimentState;
@@ -40,10 +41,21 @@ public final class ExperimentRecord {
         state = state.next(event);
         if (event instanceof Running running) {
             worker = running.worker();
+        } else if (event instanceof Resumed resumed) {
+            worker = resumed.worker();
+            // the epochs after the checkpoint are trained again: their first figures are no longer the run's
+            while (epochMetrics.size() > resumed.epoch()) {
+                epochMetrics.remove(epochMetrics.size() - 1);
+            }
         } else if (event instanceof ExperimentEvent.Epoch epoch) {
             EventMetrics m = epoch.metrics();
-            epochMetrics.add(new Epoch(epoch.epoch() + 1, m.loss(), m.trainAccuracy(), m.testAccuracy(),
-                    m.epochSeconds(), m.imagesPerSecond(), m.valAccuracy(), m.valLoss()));
+            Epoch figures = new Epoch(epoch.epoch() + 1, m.loss(), m.trainAccuracy(), m.testAccuracy(),
+                    m.epochSeconds(), m.imagesPerSecond(), m.valAccuracy(), m.valLoss());
+            if (epoch.epoch() < epochMetrics.size()) {
+                epochMetrics.set(epoch.epoch(), figures); // trained again (taken over without a checkpoint)
+            } else {
+                epochMetrics.add(figures);
+            }
         }
     }
 
