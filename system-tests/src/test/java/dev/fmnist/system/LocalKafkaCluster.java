@@ -51,6 +51,11 @@ final class LocalKafkaCluster implements AutoCloseable {
         script("kill", Integer.toString(node));
     }
 
+    /** Starts the nodes that are not running (one {@link #kill}ed) and waits until every node answers. */
+    void restart() throws IOException, InterruptedException {
+        script("start");
+    }
+
     private void script(String... args) throws IOException, InterruptedException {
         String[] command = Stream.concat(Stream.of("bash", SCRIPT.toString()), Stream.of(args)).toArray(String[]::new);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)

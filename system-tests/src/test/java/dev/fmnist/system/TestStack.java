@@ -57,19 +57,21 @@ final class TestStack implements AutoCloseable {
         startTrainer("trainer", trainerHttp, List.of());
     }
 
-    /** Another trainer of the same group, named {@code worker}, with one PyTorch thread. */
-    void startTrainer(String worker, int httpPort) throws IOException {
-        startTrainer(worker, httpPort, List.of("-Dfmnist.trainer.worker=" + worker, "-Dfmnist.trainer.threads=1"));
+    /** Another trainer of the same group, named {@code worker}, with one PyTorch thread; started again after a kill, the same one. */
+    Process startTrainer(String worker, int httpPort) throws IOException {
+        return startTrainer(worker, httpPort, List.of("-Dfmnist.trainer.worker=" + worker, "-Dfmnist.trainer.threads=1"));
     }
 
-    private void startTrainer(String name, int httpPort, List<String> extra) throws IOException {
+    private Process startTrainer(String name, int httpPort, List<String> extra) throws IOException {
         List<String> properties = new ArrayList<>(List.of(
                 "-Dquarkus.http.port=" + httpPort,
                 "-D" + TestTopics.PREFIX_PROPERTY + "=" + prefix,
                 "-Dkafka.bootstrap.servers=" + bootstrap,
                 "-Dfmnist.trainer.progress-interval-ms=100"));
         properties.addAll(extra);
-        processes.add(start(name, System.getProperty("trainer.app"), properties));
+        Process process = start(name, System.getProperty("trainer.app"), properties);
+        processes.add(process);
+        return process;
     }
 
     /** The inference service serving the MLPs the tests train; {@code extra} adds or overrides settings. */
@@ -100,6 +102,12 @@ final class TestStack implements AutoCloseable {
         processes.remove(process);
     }
 
+    /** SIGKILLs one of the stack's processes (a crash: no shutdown hook runs) and forgets it. */
+    void kill(Process process) throws InterruptedException {
+        process.destroyForcibly().waitFor();
+        processes.remove(process);
+    }
+
     /** The flags that point the CLI at this stack. */
     List<String> connection() {
         return List.of("--bootstrap-servers", bootstrap, "--topic-prefix", prefix, "--target", "127.0.0.1:" + grpcPort);
@@ -122,7 +130,7 @@ final class TestStack implements AutoCloseable {
         command.addAll(List.of("-jar", jar));
         Path logs = Files.createDirectories(Path.of("target", "it-logs"));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(logs.resolve(prefix + "-" + name + ".log").toFile());
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logs.resolve(prefix + "-" + name + ".log").toFile()));
         // the services read this variable too, and it would win over the property: the stack's broker
         builder.environment().put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
         return builder.start();
