@@ -1,5 +1,8 @@
 package dev.fmnist.contract.kafka;
 
+import dev.fmnist.contract.artefacts.ModelManifest;
+import java.util.Map;
+
 /** Record headers the project writes, and what they carry. */
 public final class Headers {
 
@@ -15,6 +18,14 @@ public final class Headers {
     public static final String VERSION = "fmnist-version";
     /** On {@link Topic#MODELS}: the experiment that trained it (empty for a local run). */
     public static final String EXPERIMENT_ID = "fmnist-experiment-id";
+    /**
+     * On {@link Topic#MODELS}: the artefact's test accuracy as its manifest says, in Java's
+     * {@code Double.toString} form (e.g. {@code 0.9041}), so a replica judges its accuracy floor from the
+     * index without fetching the artefact.
+     */
+    public static final String TEST_ACCURACY = "fmnist-test-accuracy";
+    /** On {@link Topic#MODELS}: when the artefact was written (ISO-8601), as its manifest says. */
+    public static final String CREATED_AT = "fmnist-created-at";
     /** On {@link Topic#MODELS} and {@link Topic#REPORTS}: the media type of the value, e.g. {@code image/png}. */
     public static final String CONTENT_TYPE = "content-type";
 
@@ -25,4 +36,17 @@ public final class Headers {
     public static final String SWEEP_CHILD = "fmnist-sweep-child";
 
     private Headers() {}
+
+    /**
+     * The headers of an artefact's record on {@link Topic#MODELS}, from its manifest: what a serving
+     * replica indexes the topic by without reading the artefacts.
+     */
+    public static Map<String, String> forArtefact(ModelManifest manifest) {
+        return Map.of(PARAMETERS_SHA256, manifest.parametersSha256(),
+                VERSION, manifest.version(),
+                EXPERIMENT_ID, manifest.experimentId() == null ? "" : manifest.experimentId(),
+                TEST_ACCURACY, Double.toString(manifest.testAccuracy()),
+                CREATED_AT, manifest.createdAt() == null ? "" : manifest.createdAt(),
+                CONTENT_TYPE, "application/zip");
+    }
 }

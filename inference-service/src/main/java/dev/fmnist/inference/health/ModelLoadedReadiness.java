@@ -9,7 +9,11 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Ready only once every served model has a version live (Triton's strict readiness); liveness does not depend on it. */
+/**
+ * Ready only once every served model has a version live (Triton's strict readiness); liveness does not
+ * depend on it. A version goes live only once start-up has indexed the models topic and chosen (see
+ * {@code messaging.ModelsStartUp}), so ready never means an older version than the newest or pinned one.
+ */
 @Readiness
 @ApplicationScoped
 public class ModelLoadedReadiness implements HealthCheck {
@@ -20,6 +24,7 @@ public class ModelLoadedReadiness implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         HealthCheckResponseBuilder response = HealthCheckResponse.named("models").status(repository.ready());
+        response.withData("start-up", repository.startedUp() ? "done" : "indexing the models topic");
         for (ModelSlot slot : repository.all()) {
             response.withData(slot.name(), slot.manifest().map(m -> m.version())
                     .orElse("no artefact loaded yet") + slot.problem().map(p -> "; " + p).orElse(""));

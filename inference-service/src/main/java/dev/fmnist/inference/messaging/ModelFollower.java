@@ -6,43 +6,41 @@ import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.jboss.logging.Logger;
 
 /**
- * Follows {@code fmnist.models} from the beginning and hands each artefact (the key is its
- * architecture label) to the {@link ModelRepository}, which considers those of the models served
- * here. The model-control topic is read first, so a pinned model never serves the newest artefact in
- * between.
+ * Follows {@code fmnist.models} after start-up and hands each new artefact (the key is its architecture
+ * label) to the {@link ModelRepository}, which considers those of the models served here. The channel
+ * starts at the end offset start-up indexed up to ({@link FollowFromIndexedEnd}), so what was on the
+ * topic before is never read twice; a record before it (a channel that started without that seek, when
+ * the application stops during start-up) is not handed over.
  */
 @ApplicationScoped
 public class ModelFollower {
-
-    private static final Logger LOG = Logger.getLogger(ModelFollower.class);
-    static final Duration CONTROL_CATCH_UP = Duration.ofSeconds(30);
 
     @Inject
     ModelRepository repository;
 
     @Inject
-    ModelControlTopic control;
+    ModelsStartUp startUp;
 
-    private volatile boolean controlRead;
+    /** The offset of the next record to hand over: where a later assignment resumes. */
+    private volatile long next;
 
     @Incoming("models")
     @Blocking
-    public CompletionStage<Void> onArtefact(KafkaRecord<String, byte[]> record) throws InterruptedException {
-        if (!controlRead) {
-            if (!control.awaitCaughtUp(CONTROL_CATCH_UP)) {
-                LOG.warnf("model control not read within %d s; following the newest artefacts meanwhile",
-                        CONTROL_CATCH_UP.toSeconds());
-            }
-            controlRead = true;
-        }
+    public CompletionStage<Void> onArtefact(KafkaRecord<String, byte[]> record) {
         long offset = record.getMetadata(IncomingKafkaRecordMetadata.class).map(m -> m.getOffset()).orElse(-1L);
-        repository.published(record.getKey() == null ? "" : record.getKey(), offset, record.getPayload());
+        if (startUp.done() && offset >= next) {
+            repository.published(record.getKey() == null ? "" : record.getKey(), offset, record.getPayload());
+            next = offset + 1;
+        }
         return record.ack();
+    }
+
+    /** The offset of the next record to hand over (0 before any). */
+    public long next() {
+        return next;
     }
 }

@@ -179,6 +179,44 @@ public class ModelRepository {
         return slot.isPresent();
     }
 
+    /** Whether a model served here takes the artefacts published under {@code artefactKey}. */
+    public boolean servesArtefactKey(String artefactKey) {
+        return slots.forArtefactKey(artefactKey).isPresent();
+    }
+
+    /** Whether start-up has chosen what every served model serves (see {@link #startUp}). */
+    public boolean startedUp() {
+        return slots.all().stream().allMatch(selector::startedUp);
+    }
+
+    /**
+     * An artefact indexed at start-up from its record on the models topic under {@code artefactKey}:
+     * recorded for the model served under that key, if any (true), not fetched.
+     */
+    public boolean indexed(String artefactKey, PublishedVersions.Entry entry) {
+        Optional<ModelSlot> slot = slots.forArtefactKey(artefactKey);
+        slot.ifPresent(s -> selector.indexed(s, entry));
+        return slot.isPresent();
+    }
+
+    /**
+     * A record under {@code artefactKey} that cannot be indexed (a tombstone, unreadable or lying
+     * headers, an unreadable artefact): refused for the model served under that key, if any (true).
+     */
+    public boolean unindexable(String artefactKey, String reason) {
+        Optional<ModelSlot> slot = slots.forArtefactKey(artefactKey);
+        slot.ifPresent(s -> selector.unindexable(s, reason));
+        return slot.isPresent();
+    }
+
+    /**
+     * The models topic is indexed up to the end it had at start-up: each served model now loads what it
+     * will serve (see {@link ModelSelector#startUp}), and acts on every record from here on.
+     */
+    public void startUp() {
+        slots.all().forEach(selector::startUp);
+    }
+
     /**
      * A model-control record read from the topic: applied if its model is served here (true), else
      * ignored, being for a model another replica set serves.

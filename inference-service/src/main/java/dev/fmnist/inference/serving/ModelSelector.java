@@ -12,6 +12,8 @@ import dev.fmnist.inference.metrics.ServingMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
 /**
@@ -22,6 +24,10 @@ import org.jboss.logging.Logger;
  * (the operator chose it). Anything that cannot be served is refused with its reason and the live
  * version keeps serving. Both topics' readers call in here, through the {@link ModelRepository}; each
  * slot takes one decision at a time.
+ *
+ * <p>At start-up nothing is decided until the models topic is indexed up to its end ({@link #startUp}):
+ * artefacts and control records met before are only recorded, so a replica never serves, even
+ * briefly, a version older than the one it will serve.
  */
 @ApplicationScoped
 public class ModelSelector {
@@ -45,6 +51,53 @@ public class ModelSelector {
     @Inject
     ArtefactFetcher fetcher;
 
+    /** The slots {@link #startUp} has run for: only these act on what they read. */
+    private final Set<ModelSlot> started = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Start-up, once the models topic is indexed up to its end offset: serves the pinned version, or
+     * else the newest indexed artefact at or above the accuracy floor (judged from the index, so those
+     * below it are neither fetched nor counted), fetching only the one it loads. A candidate that cannot
+     * be fetched, fails verification or does not load is refused (counted, listed with its reason) and
+     * the next older one is tried.
+     */
+    public void startUp(ModelSlot slot) {
+        synchronized (slot) {
+            started.add(slot);
+            Optional<String> pin = slot.pinned();
+            if (pin.isPresent()) {
+                servePinned(slot, pin.get());
+            } else {
+                double floor = config.serving().minTestAccuracy();
+                for (PublishedVersions.Entry entry : slot.published().newestFirst()) {
+                    if (entry.testAccuracy() < floor || slot.refused().contains(entry.version())) {
+                        continue;
+                    }
+                    Optional<ModelArtefact> artefact = fetch(slot, entry);
+                    if (artefact.isPresent() && load(slot, artefact.get(), true)) {
+                        break;
+                    }
+                }
+            }
+            servingStatus.update();
+        }
+    }
+
+    /** Whether {@link #startUp} has run for {@code slot}. */
+    public boolean startedUp(ModelSlot slot) {
+        return started.contains(slot);
+    }
+
+    /** An artefact indexed from its record's headers before start-up: recorded, not fetched. */
+    public void indexed(ModelSlot slot, PublishedVersions.Entry entry) {
+        slot.published().add(entry);
+    }
+
+    /** A record under {@code slot}'s key that cannot be indexed: refused (counted) with {@code reason}. */
+    public void unindexable(ModelSlot slot, String reason) {
+        refuse(slot, null, null, reason);
+    }
+
     /** An artefact read at {@code offset} on the models topic under {@code slot}'s key. */
     public void published(ModelSlot slot, long offset, byte[] bytes) {
         synchronized (slot) {
@@ -62,6 +115,9 @@ public class ModelSelector {
                 return;
             }
             slot.published().add(manifest, offset);
+            if (!started.contains(slot)) {
+                return; // indexed only: start-up chooses
+            }
             Optional<String> pin = slot.pinned();
             if (pin.isEmpty()) {
                 load(slot, artefact, true);
@@ -78,6 +134,9 @@ public class ModelSelector {
         synchronized (slot) {
             slot.control(control);
             slot.problem(null);
+            if (!started.contains(slot)) {
+                return; // start-up serves what it says, from the whole index
+            }
             Optional<String> pin = control.pinnedVersion();
             if (pin.isPresent()) {
                 servePinned(slot, pin.get());
@@ -127,15 +186,22 @@ public class ModelSelector {
 
     private Optional<ModelArtefact> fetch(ModelSlot slot, PublishedVersions.Entry entry) {
         try {
+            // decoding verifies the parameters against the manifest's sha256; the entry (the record's
+            // headers) must then agree with the manifest
             ModelArtefact artefact = ArtefactCodec.decode(fetcher.fetch(entry.offset()));
-            if (!artefact.manifest().version().equals(entry.version())) {
-                throw new ArtefactException("offset " + entry.offset() + " now holds " + artefact.manifest().version());
+            String label = artefact.manifest().networkSpec().label();
+            if (!label.equals(slot.artefactKey())) {
+                throw new ArtefactException("offset " + entry.offset() + ": manifest says " + label
+                        + " but it was published as " + slot.artefactKey());
+            }
+            Optional<String> disagreement = entry.disagreement(artefact.manifest());
+            if (disagreement.isPresent()) {
+                throw new ArtefactException("offset " + entry.offset() + ": " + disagreement.get());
             }
             return Optional.of(artefact);
         } catch (ArtefactException | IllegalStateException e) {
-            slot.refused().add(entry.version(), entry.experimentId(), "cannot be read again from the models topic: "
+            refuse(slot, entry.version(), entry.experimentId(), "cannot be read again from the models topic: "
                     + e.getMessage());
-            LOG.warnf("%s: artefact %s cannot be read again: %s", slot.name(), entry.version(), e.getMessage());
             return Optional.empty();
         }
     }
@@ -169,9 +235,12 @@ public class ModelSelector {
     }
 
     private void refuse(ModelSlot slot, ModelManifest manifest, String reason) {
+        refuse(slot, manifest == null ? null : manifest.version(), manifest == null ? null : manifest.experimentId(),
+                reason);
+    }
+
+    private void refuse(ModelSlot slot, String version, String experiment, String reason) {
         metrics.modelRefused(slot.name());
-        String version = manifest == null ? null : manifest.version();
-        String experiment = manifest == null ? null : manifest.experimentId();
         slot.refused().add(version, experiment, reason);
         LOG.warnf("%s: artefact refused, the live version keeps serving: %s%s", slot.name(),
                 version == null ? "" : version + " (" + experiment + "): ", reason);

@@ -60,11 +60,7 @@ class ModelSelectorTest {
     @BeforeEach
     void newSelector() {
         ServingMetrics metrics = new ServingMetrics(registry);
-        NetworkSpec network = NetworkSpec.of(Architecture.MLP);
-        LiveModel live = new LiveModel(network.servingName());
-        InferenceStats stats = new InferenceStats(network.servingName());
-        slot = new ModelSlot(network, live, new DynamicBatcher(network.servingName(), live, stats,
-                TinyArtefacts.BATCHING, metrics.servedModel(network.servingName())), stats);
+        slot = newSlot(metrics);
         ServingEngine engine = new ServingEngine();
         engine.engine = TinyArtefacts.ENGINE;
         selector = new ModelSelector();
@@ -87,6 +83,16 @@ class ModelSelectorTest {
                 return value;
             }
         };
+        selector.startUp(slot); // an empty topic at start: every test publishes after
+        statusUpdates.set(0);
+    }
+
+    private static ModelSlot newSlot(ServingMetrics metrics) {
+        NetworkSpec network = NetworkSpec.of(Architecture.MLP);
+        LiveModel live = new LiveModel(network.servingName());
+        InferenceStats stats = new InferenceStats(network.servingName());
+        return new ModelSlot(network, live, new DynamicBatcher(network.servingName(), live, stats,
+                TinyArtefacts.BATCHING, metrics.servedModel(network.servingName())), stats);
     }
 
     @AfterEach
@@ -117,6 +123,32 @@ class ModelSelectorTest {
 
     private double loads(String result) {
         return registry.counter("fmnist.inference.model.loads", "model", "mlp", "result", result).count();
+    }
+
+    @Test
+    void beforeStartUpArtefactsAndControlRecordsAreOnlyRecordedThenTheNewestServesAlone() {
+        ModelSlot starting = newSlot(new ServingMetrics(registry));
+        try {
+            byte[] first = ArtefactCodec.encode(a);
+            byte[] second = ArtefactCodec.encode(b);
+            modelsTopic.put(0L, first);
+            modelsTopic.put(1L, second);
+            selector.published(starting, 0, first);
+            selector.controlled(starting, ModelControl.followNewest("mlp", "unpin"));
+            selector.published(starting, 1, second);
+
+            assertThat(starting.ready()).as("nothing decided before start-up").isFalse();
+            assertThat(selector.startedUp(starting)).isFalse();
+
+            selector.startUp(starting);
+
+            assertThat(starting.manifest().map(m -> m.version())).contains(version(b));
+            assertThat(starting.previousVersions()).as("never served the older one").isEmpty();
+            assertThat(loads("loaded")).isEqualTo(1);
+        } finally {
+            starting.stop();
+            starting.live().peek().ifPresent(ServedModel::retire);
+        }
     }
 
     @Test

@@ -8,12 +8,12 @@ import dev.fmnist.trainer.messaging.Records;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.util.Map;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 
 /**
  * Publishes trained artefacts to {@code fmnist.models}, keyed by architecture so compaction keeps the
- * latest of each; the headers carry the sha256 and version so a consumer can skip what it has.
+ * latest of each; the headers carry what a serving replica indexes the topic by without reading the
+ * artefacts (sha256, version, experiment, test accuracy, creation time), so it fetches only what it serves.
  */
 @ApplicationScoped
 public class ArtefactPublisher {
@@ -24,10 +24,7 @@ public class ArtefactPublisher {
 
     public void publish(ModelArtefact artefact) {
         ModelManifest manifest = artefact.manifest();
-        Records.send(models, manifest.networkSpec().label(), ArtefactCodec.encode(artefact), Map.of(
-                Headers.PARAMETERS_SHA256, manifest.parametersSha256(),
-                Headers.VERSION, manifest.version(),
-                Headers.EXPERIMENT_ID, manifest.experimentId() == null ? "" : manifest.experimentId(),
-                Headers.CONTENT_TYPE, "application/zip"));
+        Records.send(models, manifest.networkSpec().label(), ArtefactCodec.encode(artefact),
+                Headers.forArtefact(manifest));
     }
 }
