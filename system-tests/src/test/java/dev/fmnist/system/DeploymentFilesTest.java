@@ -222,6 +222,7 @@ class DeploymentFilesTest {
         run("promtool", "check", "config", "deploy/prometheus/prometheus-compose.yml");
         run("docker-compose", "-f", "docker-compose.yml", "config", "-q");
         run("docker-compose", "-f", "docker-compose.yml", "-f", "docker-compose.gpu.yml", "config", "-q");
+        run("docker-compose", "-f", "docker-compose.yml", "-f", "docker-compose.sasl.yml", "config", "-q");
     }
 
     /**
@@ -324,6 +325,9 @@ class DeploymentFilesTest {
     private static void run(String... command) throws Exception {
         ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true);
         builder.environment().put("GRAFANA_ADMIN_PASSWORD", "checked-only");
+        for (String login : List.of("ADMIN", "TRAINER", "INFERENCE", "CLIENT", "OPERATOR")) {
+            builder.environment().put("FMNIST_KAFKA_" + login + "_PASSWORD", "checked-only"); // docker-compose.sasl.yml's
+        }
         Process p = builder.start();
         String output = new String(p.getInputStream().readAllBytes());
         assertThat(p.waitFor()).as(String.join(" ", command) + ":\n" + output).isZero();
