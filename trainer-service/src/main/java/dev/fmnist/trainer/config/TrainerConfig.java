@@ -2,6 +2,7 @@ package dev.fmnist.trainer.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -46,5 +47,26 @@ public interface TrainerConfig {
 
         /** This trainer's name in RUNNING events; unset: {@code host-pid}, unique among trainers. */
         Optional<String> worker();
+
+        /**
+         * A checkpoint within an epoch at most this often, besides the one at every epoch's end (but the
+         * last); 0: at epoch ends only. What a run taken over mid-epoch loses at most.
+         */
+        @WithDefault("5m")
+        Duration checkpointInterval();
+
+        /**
+         * FOR TESTS ONLY: added to every instant this trainer writes on the state topic, to play a
+         * machine whose wall clock is off (leases never compare written instants, so it must not matter).
+         */
+        @WithDefault("0s")
+        Duration clockOffset();
+
+        /**
+         * At most this many requests parked un-acked while another trainer holds their experiment;
+         * beyond it, intake waits on the next one (a log line and a metric say so).
+         */
+        @WithDefault("1000")
+        int parkedMax();
     }
 }

@@ -3,9 +3,11 @@ package dev.fmnist.trainer.metrics;
 import dev.fmnist.contract.experiments.ExperimentEvent;
 import dev.fmnist.contract.experiments.ExperimentEvent.Terminal;
 import dev.fmnist.contract.experiments.ExperimentRequest;
+import dev.fmnist.contract.experiments.StateTable;
 import dev.fmnist.contract.networks.Architecture;
 import dev.fmnist.contract.training.EpochMetrics;
 import dev.fmnist.engine.util.ProcessMemory;
+import dev.fmnist.trainer.checkpoints.Refusal;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -22,6 +24,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntSupplier;
 
 /**
  * The trainer's Prometheus metrics (served at /q/metrics). Per-experiment gauges are kept for the
@@ -35,6 +38,13 @@ public class TrainerMetrics {
     private static final Duration MIN_EPOCH = Duration.ofMillis(100);
     private static final Duration MAX_EPOCH = Duration.ofHours(2);
     static final String EXPERIMENTS = "fmnist.experiments";
+    static final String CHECKPOINTS_REFUSED = "fmnist.trainer.checkpoints.refused";
+    static final String CHECKPOINTS_WRITTEN = "fmnist.trainer.checkpoints.written";
+    static final String CHECKPOINT_BYTES = "fmnist.trainer.checkpoints.written.bytes";
+    static final String CHECKPOINTS_FAILED = "fmnist.trainer.checkpoints.failed";
+    static final String RESUMES = "fmnist.trainer.resumes";
+    static final String STATE_RECORDS_REFUSED = "fmnist.trainer.state.records.refused";
+    static final String PARKED_OVERFLOW = "fmnist.trainer.parked.overflow";
     /** The architecture label of an experiment that names none (a REJECTED request describes nothing). */
     static final String UNKNOWN_ARCHITECTURE = "unknown";
 
@@ -63,6 +73,7 @@ public class TrainerMetrics {
                 .description("training throughput of the last epoch").register(registry);
         Gauge.builder("fmnist.process.resident.memory", ProcessMemory::rssBytes).baseUnit("bytes")
                 .description("resident set size, native memory included").register(registry);
+        registerCheckpoints();
         // every status an experiment can end with, for every architecture, at 0 from the start: increase()
         // then counts an experiment's first end, which it cannot for a series that appears at 1
         for (ExperimentEvent.Type type : ExperimentEvent.Type.values()) {
@@ -73,6 +84,76 @@ public class TrainerMetrics {
                 }
             }
         }
+        for (StateTable.Refusal reason : StateTable.Refusal.values()) {
+            stateRecordsRefused(reason);
+        }
+        Counter.builder(PARKED_OVERFLOW).description("requests waited on because the parked set was full")
+                .register(registry);
+    }
+
+    private Counter stateRecordsRefused(StateTable.Refusal reason) {
+        return Counter.builder(STATE_RECORDS_REFUSED)
+                .description("records on the experiment-state topic refused: unreadable, under a wrong key, or an "
+                        + "end the experiment's holder did not write")
+                .tag("reason", reason.label()).register(registry);
+    }
+
+    /** A record on the state topic that this trainer refused. */
+    public void stateRecordRefused(StateTable.Refusal reason) {
+        stateRecordsRefused(reason).increment();
+    }
+
+    /** The parked requests' count, read when scraped. */
+    public void parkedRequests(IntSupplier count) {
+        Gauge.builder("fmnist.trainer.parked.requests", count::getAsInt)
+                .description("requests parked un-acked while another trainer holds their experiment")
+                .register(registry);
+    }
+
+    /** A request waited on (head-of-line) because the parked set was full. */
+    public void parkedOverflow() {
+        registry.counter(PARKED_OVERFLOW).increment();
+    }
+
+    /** The checkpoint counters, at 0 from the start like the others. */
+    private void registerCheckpoints() {
+        for (Refusal reason : Refusal.values()) {
+            checkpointsRefused(reason);
+        }
+        Counter.builder(CHECKPOINTS_WRITTEN).description("checkpoints written to the checkpoints topic")
+                .register(registry);
+        Counter.builder(CHECKPOINT_BYTES).baseUnit("bytes").description("bytes of the checkpoints written")
+                .register(registry);
+        Counter.builder(CHECKPOINTS_FAILED).description("checkpoints not written (the run goes on)")
+                .register(registry);
+        Counter.builder(RESUMES).description("runs resumed from a checkpoint instead of epoch 0").register(registry);
+    }
+
+    private Counter checkpointsRefused(Refusal reason) {
+        return Counter.builder(CHECKPOINTS_REFUSED)
+                .description("stored checkpoints not resumed from (the run started from epoch 0), by reason")
+                .tag("reason", reason.label()).register(registry);
+    }
+
+    /** A checkpoint of {@code bytes} written. */
+    public void checkpointWritten(long bytes) {
+        registry.counter(CHECKPOINTS_WRITTEN).increment();
+        registry.counter(CHECKPOINT_BYTES).increment(bytes);
+    }
+
+    /** A checkpoint that could not be written. */
+    public void checkpointFailed() {
+        registry.counter(CHECKPOINTS_FAILED).increment();
+    }
+
+    /** A stored checkpoint refused. */
+    public void checkpointRefused(Refusal reason) {
+        checkpointsRefused(reason).increment();
+    }
+
+    /** A run resumed from its checkpoint. */
+    public void resumed() {
+        registry.counter(RESUMES).increment();
     }
 
     private Counter experiments(ExperimentEvent.Type status, String architecture) {

@@ -6,6 +6,7 @@ import dev.fmnist.contract.experiments.ExperimentEvent.Cancelled;
 import dev.fmnist.contract.experiments.ExperimentEvent.Epoch;
 import dev.fmnist.contract.experiments.ExperimentEvent.Failed;
 import dev.fmnist.contract.experiments.ExperimentEvent.Progress;
+import dev.fmnist.contract.experiments.ExperimentEvent.Resumed;
 import dev.fmnist.contract.experiments.ExperimentEvent.Running;
 import dev.fmnist.contract.experiments.ExperimentEvent.Subject;
 import dev.fmnist.contract.experiments.ExperimentEvent.Succeeded;
@@ -13,15 +14,18 @@ import dev.fmnist.contract.experiments.ExperimentEvent.Terminal;
 import dev.fmnist.contract.experiments.ExperimentRequest;
 import dev.fmnist.contract.experiments.ExperimentState;
 import dev.fmnist.contract.experiments.Sweep;
+import dev.fmnist.contract.kafka.Topic;
 import dev.fmnist.contract.training.EpochMetrics;
 import dev.fmnist.engine.artefacts.ArtefactModels;
 import dev.fmnist.engine.runtime.ComputeEngine;
 import dev.fmnist.engine.sweeps.MedianStoppingRule;
 import dev.fmnist.engine.training.FashionMnistTrainer;
 import dev.fmnist.engine.training.TrainingCancelledException;
+import dev.fmnist.engine.training.TrainingCheckpoint;
 import dev.fmnist.engine.training.TrainingObserver;
 import dev.fmnist.engine.training.TrainingResult;
 import dev.fmnist.trainer.artefacts.ArtefactPublisher;
+import dev.fmnist.trainer.checkpoints.Checkpoints;
 import dev.fmnist.trainer.config.TrainerConfig;
 import dev.fmnist.trainer.coordination.Claim;
 import dev.fmnist.trainer.coordination.ExperimentStates;
@@ -41,6 +45,8 @@ import org.jboss.logging.Logger;
 /**
  * Trains one experiment that this trainer holds ({@link Claim}) and publishes its lifecycle: RUNNING,
  * one EPOCH per epoch, then exactly one terminal event, after the artefact when it succeeded. A run
+ * with a checkpoint ({@link Checkpoints}) continues from it, with RESUMED after RUNNING; it writes
+ * checkpoints as it trains, and they are deleted when it ends. A run
  * whose claim was taken over (its lease lapsed) publishes neither.
  */
 @ApplicationScoped
@@ -73,6 +79,9 @@ public class ExperimentRunner {
 
     @Inject
     ExperimentStates states;
+
+    @Inject
+    Checkpoints checkpoints;
 
     private String worker;
 
@@ -109,10 +118,12 @@ public class ExperimentRunner {
         }
         Observer observer = new Observer(request, parentId, claim);
         try {
+            // a run taken over, or trained again after a restart, continues from its last checkpoint
+            TrainingCheckpoint resumeFrom = checkpoints.resumable(request).orElse(null);
             TrainingResult result = new FashionMnistTrainer(engine).train(request.network(), request.hyperParameters(),
-                    dataset.data(), observer);
+                    dataset.data(), observer, resumeFrom);
             if (!claim.confirm()) {
-                LOG.warnf("experiment %s: trained, but another trainer took it over; not publishing it", id);
+                lost(claim, subject, "trained, but not publishing it");
                 return;
             }
             ModelArtefact artefact = ArtefactModels.of(result, id, Instant.now());
@@ -121,7 +132,7 @@ public class ExperimentRunner {
                     EventMetrics.of(result.publishedMetrics()), result.stopReason())); // the artefact's own figures
         } catch (TrainingCancelledException e) {
             if (claim.isLost()) {
-                LOG.warnf("experiment %s: stopped, another trainer took it over", id);
+                lost(claim, subject, "stopped");
                 return;
             }
             end(claim, Cancelled.of(id, subject, e.getMessage()));
@@ -137,14 +148,37 @@ public class ExperimentRunner {
     /** Publishes a terminal event (durably, then the state that says so), if the claim still holds. */
     public void end(Claim claim, Terminal terminal) {
         if (!claim.confirm()) {
-            LOG.warnf("experiment %s: not ending it %s, another trainer took it over", terminal.experimentId(),
-                    terminal.type());
+            lost(claim, terminal.subject(), "not ending it " + terminal.type());
             return;
         }
         claim.record(terminal, events::publish);
         metrics.experimentEnded(terminal);
+        if (terminal.subject().sweep() == null || terminal.subject().parentId() != null) { // a sweep trains nothing
+            checkpoints.delete(terminal.experimentId());
+        }
         LOG.infof("experiment %s %s%s", terminal.experimentId(), terminal.type(),
                 terminal.reason() == null ? "" : ": " + terminal.reason());
+    }
+
+    /**
+     * The claim was lost. Taken over by a higher attempt: silent, the new holder ends the experiment.
+     * Ended by a record its holder did not write: nobody else will say it ended, so this holder
+     * publishes a FAILED event that says so (and no artefact); the state topic already holds an end.
+     */
+    private void lost(Claim claim, Subject subject, String what) {
+        String id = claim.state().experimentId();
+        Optional<ExperimentState> forged = claim.foreignEnd();
+        if (forged.isEmpty()) {
+            LOG.warnf("experiment %s: %s, another trainer took it over", id, what);
+            return;
+        }
+        ExperimentState end = forged.get();
+        Failed failed = Failed.of(id, subject, "stopped by an end record on "
+                + Topic.EXPERIMENT_STATE.name(config.kafka().topicPrefix()) + " that its holder did not write (status "
+                + end.status() + ", worker " + end.worker() + ", attempt " + end.attempt() + ")");
+        events.publish(failed);
+        metrics.experimentEnded(failed);
+        LOG.warnf("experiment %s: %s; %s", id, what, failed.reason());
     }
 
     /** Turns training progress into events and metrics, and relays cancels. */
@@ -155,6 +189,7 @@ public class ExperimentRunner {
         private final Claim claim;
         private long epochStartNanos = System.nanoTime();
         private long lastProgressNanos = System.nanoTime();
+        private long lastCheckpointNanos = System.nanoTime();
 
         Observer(ExperimentRequest request, String parentId, Claim claim) {
             this.request = request;
@@ -189,6 +224,36 @@ public class ExperimentRunner {
             EventMetrics values = EventMetrics.of(m);
             metrics.epochDone(request, m);
             claim.record(Epoch.of(request.experimentId(), subject, m.epoch(), values), events::publish);
+        }
+
+        @Override
+        public void onResume(TrainingCheckpoint from) {
+            metrics.resumed();
+            LOG.infof("experiment %s: resumed from epoch %d, batch %d", request.experimentId(), from.epoch(),
+                    from.batchesDone());
+            claim.record(Resumed.of(request.experimentId(), subject, from.epoch(), from.batchesDone(), worker),
+                    events::publish);
+        }
+
+        /** Mid-epoch, every checkpoint interval (none when it is 0), while this trainer holds the run. */
+        @Override
+        public boolean checkpointDue(int epoch, int batchesDone) {
+            long interval = config.trainer().checkpointInterval().toNanos();
+            return interval > 0 && System.nanoTime() - lastCheckpointNanos >= interval && !claim.isLost();
+        }
+
+        /**
+         * Written while the claim holds, but not after the last epoch: the run ends right after it, and
+         * a run that ended has no checkpoint. A failed write leaves the previous one current.
+         */
+        @Override
+        public void onCheckpoint(TrainingCheckpoint checkpoint) {
+            lastCheckpointNanos = System.nanoTime();
+            if (claim.isLost() || checkpoint.epoch() >= request.hyperParameters().epochs()) {
+                return;
+            }
+            Integer attempt = claim.state().attempt();
+            checkpoints.save(request.experimentId(), worker, attempt == null ? 1 : attempt, checkpoint);
         }
 
         /** A random search's trial below the median of its siblings stops, when its sweep asks for that. */
