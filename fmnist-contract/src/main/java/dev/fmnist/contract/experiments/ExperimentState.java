@@ -27,8 +27,11 @@ import java.util.Optional;
  * a trainer's start-up and {@code fmnist list} read one record per experiment, not its whole history.
  *
  * <p>Holding: a trainer may train, end or fan out an experiment only while it holds its <em>claim</em>
- * ({@code worker}, {@code attempt}) with a live lease, renewed by {@code heartbeatAt} every few seconds.
+ * ({@code worker}, {@code attempt}) with a live lease, renewed by a record every {@link #HEARTBEAT}.
  * Which claim holds is decided by the topic's order, the same way for every reader: see {@link StateTable}.
+ * Whether a lease lapsed is judged by each observer on its own monotonic clock (the time since it last
+ * saw a record of the claim), never from {@code heartbeatAt}, which is the writer's clock and is kept
+ * for display only.
  *
  * @param experimentId the experiment
  * @param parentId the sweep, for a child
@@ -41,7 +44,8 @@ import java.util.Optional;
  * @param sweep a sweep's parameter and values (its children's ids follow from them)
  * @param worker the trainer holding the claim; null when nobody holds it
  * @param attempt the claim's number: 1 for the first holder, one more at each take-over
- * @param heartbeatAt when the holder last renewed the lease; null once it let go (a fanned-out sweep, an end)
+ * @param heartbeatAt when the holder last renewed the lease, by its own clock (shown, never compared);
+ *     null once it let go (a fanned-out sweep, an end)
  * @param device where it trains
  * @param queuedAt ISO-8601
  * @param startedAt ISO-8601
@@ -89,7 +93,10 @@ public record ExperimentState(
         String reportKey,
         List<Double> valAccuracies) {
 
-    /** How long a claim holds without a heartbeat; beyond it another trainer may take the experiment over. */
+    /**
+     * How long a claim holds without a record of it: an observer that has itself waited this long since
+     * it last saw one may take the experiment over.
+     */
     public static final Duration LEASE = Duration.ofSeconds(20);
     /** How often a holder renews its lease: a quarter of it, so three missed beats do not lose it. */
     public static final Duration HEARTBEAT = LEASE.dividedBy(4);
@@ -110,9 +117,13 @@ public record ExperimentState(
         return Boolean.TRUE.equals(fannedOut);
     }
 
-    /** True when {@code worker} holds a lease that is still live at {@code now}. */
-    public boolean leaseLiveAt(Instant now) {
-        return worker != null && heartbeatAt != null && Instant.parse(heartbeatAt).plus(LEASE).isAfter(now);
+    /**
+     * True when a claim holds a lease here: someone claimed it and has not let go (no end, not a
+     * fanned-out sweep's released claim). Whether that lease is still live is for the observer's clock.
+     */
+    @JsonIgnore
+    public boolean isHeld() {
+        return worker != null && heartbeatAt != null && !isEnded();
     }
 
     /** The same claim: same holder, same attempt. */

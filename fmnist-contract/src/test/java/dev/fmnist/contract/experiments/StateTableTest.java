@@ -46,20 +46,64 @@ class StateTableTest {
     }
 
     @Test
-    void aHigherAttemptCannotTakeOverWhileTheLeaseIsLiveButCanOnceItLapsed() {
-        apply(queued().claimedBy("a", 1, T0));
-        ExperimentState early = now().claimedBy("b", 2, T0.plus(ExperimentState.LEASE).minusSeconds(1));
-        assertThat(apply(early)).isFalse();
-
-        ExperimentState late = now().claimedBy("b", 2, T0.plus(ExperimentState.LEASE));
-        assertThat(apply(late)).isTrue();
+    void aHigherAttemptTakesOverInTopicOrderWhateverInstantsEitherClaimCarries() {
+        // a lease "until 2099" written by a clock far ahead holds nothing in the table's eyes
+        apply(queued().claimedBy("a", 1, Instant.parse("2099-01-01T00:00:00Z")));
+        ExperimentState takeOver = now().claimedBy("b", 2, T0.minusSeconds(600)); // a clock far behind
+        assertThat(apply(takeOver)).isTrue();
         assertThat(now().worker()).isEqualTo("b");
 
-        // the first holder comes back after its lease lapsed: its beats and its end are not taken
-        ExperimentState stale = queued().claimedBy("a", 1, T0.plus(ExperimentState.LEASE).plusSeconds(1));
+        // the first record of an attempt wins: a second trainer writing attempt 2 too lost the race
+        assertThat(apply(queued().claimedBy("c", 2, T0.plusSeconds(1)))).isFalse();
+        assertThat(now().worker()).isEqualTo("b");
+
+        // the first holder comes back after it was taken over: its beats are not taken, its end is forged
+        ExperimentState stale = queued().claimedBy("a", 1, T0.plusSeconds(30));
         assertThat(apply(stale)).isFalse();
-        assertThat(apply(stale.next(Succeeded.of(ID, Subject.NONE, null, null, null)))).isFalse();
+        assertThatThrownBy(() -> apply(stale.next(Succeeded.of(ID, Subject.NONE, null, null, null))))
+                .isInstanceOf(StateTable.RefusedException.class)
+                .satisfies(e -> assertThat(((StateTable.RefusedException) e).reason())
+                        .isEqualTo(StateTable.Refusal.FOREIGN_END))
+                .hasMessageContaining("by a attempt 1, which does not hold it (b attempt 2 does)");
         assertThat(now().isEnded()).isFalse();
+        assertThat(now().isHeld()).isTrue();
+    }
+
+    @Test
+    void anEndIsTakenOnlyFromTheCurrentClaimOrForAnExperimentNotKnownYet() {
+        ExperimentState held = queued().claimedBy("a", 1, T0);
+        apply(held);
+        ExperimentState forgedUnderEndKey = queued().claimedBy("forger", 9, T0).next(Failed.of(ID, Subject.NONE, "x"));
+        assertThat(refusal(() -> table.apply(StateTable.endKey(ID), forgedUnderEndKey.toJson())))
+                .isEqualTo(StateTable.Refusal.FOREIGN_END);
+        assertThat(refusal(() -> table.apply(ID, forgedUnderEndKey.toJson()))).isEqualTo(StateTable.Refusal.FOREIGN_END);
+        ExperimentState noClaim = queued().next(Failed.of(ID, Subject.NONE, "x"));
+        assertThat(refusal(() -> table.apply(ID, noClaim.toJson()))).isEqualTo(StateTable.Refusal.FOREIGN_END);
+        assertThat(now()).isEqualTo(held);
+
+        // a queued note is no claim either: an end needs one
+        StateTable notes = new StateTable();
+        notes.apply(queued());
+        assertThat(refusal(() -> notes.apply(ID, forgedUnderEndKey.toJson()))).isEqualTo(StateTable.Refusal.FOREIGN_END);
+
+        // an experiment never seen (compaction left its end only): its end is all there is to know
+        StateTable fresh = new StateTable();
+        assertThat(fresh.apply(StateTable.endKey(ID), forgedUnderEndKey.toJson())).isTrue();
+        assertThat(fresh.get(ID).orElseThrow().status()).isEqualTo(Type.FAILED);
+
+        // the holder's own claim copied with an end cannot be told from the holder's: taken (the holder
+        // itself knows it did not write it, and says so on the events topic)
+        assertThat(apply(held.next(Failed.of(ID, Subject.NONE, "copied")))).isTrue();
+        assertThat(now().status()).isEqualTo(Type.FAILED);
+    }
+
+    private static StateTable.Refusal refusal(Runnable apply) {
+        try {
+            apply.run();
+        } catch (StateTable.RefusedException e) {
+            return e.reason();
+        }
+        throw new AssertionError("the record was not refused");
     }
 
     @Test
@@ -68,7 +112,7 @@ class StateTableTest {
         apply(held);
         ExperimentState beat = held.renewedAt(T0.plus(ExperimentState.LEASE).plusSeconds(5));
         assertThat(apply(beat)).isTrue();
-        assertThat(apply(now().claimedBy("b", 2, T0.plus(ExperimentState.LEASE).plusSeconds(6)))).isFalse();
+        assertThat(apply(held.renewedAt(T0.minusSeconds(5)))).as("a beat's instant is not compared").isTrue();
 
         ExperimentState ended = beat.next(Succeeded.of(ID, Subject.NONE, null, null, null));
         assertThat(apply(ended)).isTrue();
@@ -89,10 +133,12 @@ class StateTableTest {
         assertThat(fresh.apply(ID, lateClaim.toJson())).isFalse();
         assertThat(fresh.get(ID).orElseThrow().status()).isEqualTo(Type.SUCCEEDED);
 
-        StateTable otherOrder = new StateTable();
-        otherOrder.apply(ID, lateClaim.toJson());
-        assertThat(otherOrder.apply(StateTable.endKey(ID), ended.toJson())).isTrue();
-        assertThat(otherOrder.get(ID).orElseThrow().status()).isEqualTo(Type.SUCCEEDED);
+        // before compaction: the holder's claim, then its end under the end key, then under the id
+        StateTable full = new StateTable();
+        full.apply(ID, queued().claimedBy("a", 1, T0).toJson());
+        assertThat(full.apply(StateTable.endKey(ID), ended.toJson())).isTrue();
+        assertThat(full.apply(ID, ended.toJson())).as("the same end again").isFalse();
+        assertThat(full.get(ID).orElseThrow().status()).isEqualTo(Type.SUCCEEDED);
 
         assertThatThrownBy(() -> fresh.apply(StateTable.endKey(ID), lateClaim.toJson()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not an end");
@@ -110,7 +156,7 @@ class StateTableTest {
         ExperimentState sweep = queued().claimedBy("a", 1, T0).fannedOutNow();
         apply(sweep);
         assertThat(now().isFannedOut()).isTrue();
-        assertThat(now().leaseLiveAt(T0)).isFalse();
+        assertThat(now().isHeld()).isFalse();
         assertThat(apply(now().claimedBy("b", 2, T0.plusSeconds(1)))).isTrue();
         assertThat(now().worker()).isEqualTo("b");
     }
@@ -120,6 +166,13 @@ class StateTableTest {
         apply(queued());
         assertThatThrownBy(() -> table.apply("exp-2", queued().toJson()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("a state of exp-1 under the key exp-2");
+        assertThat(refusal(() -> table.apply("exp-2", queued().toJson()))).isEqualTo(StateTable.Refusal.WRONG_KEY);
+        assertThat(refusal(() -> table.apply(StateTable.endKey(ID), queued().toJson())))
+                .isEqualTo(StateTable.Refusal.WRONG_KEY);
+        assertThat(refusal(() -> table.apply(null, queued().toJson()))).isEqualTo(StateTable.Refusal.UNREADABLE);
+        assertThat(refusal(() -> table.apply(ID, "{".getBytes(StandardCharsets.UTF_8))))
+                .isEqualTo(StateTable.Refusal.UNREADABLE);
+        assertThat(StateTable.Refusal.FOREIGN_END.label()).isEqualTo("foreign-end");
         for (String hostile : new String[] {"[]", "null", "{}", "{\"experimentId\":\"exp-1\",\"worker\":\"w\"}",
                 "{\"experimentId\":\"exp-1\",\"worker\":\"w\",\"attempt\":1,\"heartbeatAt\":\"soon\"}"}) {
             assertThatThrownBy(() -> table.apply(ID, hostile.getBytes(StandardCharsets.UTF_8))).as(hostile)

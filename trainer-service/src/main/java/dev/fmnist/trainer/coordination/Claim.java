@@ -4,7 +4,7 @@ import dev.fmnist.contract.experiments.ExperimentEvent;
 import dev.fmnist.contract.experiments.ExperimentEvent.Progress;
 import dev.fmnist.contract.experiments.ExperimentEvent.Terminal;
 import dev.fmnist.contract.experiments.ExperimentState;
-import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -16,6 +16,11 @@ import org.jboss.logging.Logger;
  * An experiment this trainer holds: its state, kept current and written on every change and every
  * {@link ExperimentState#HEARTBEAT} (so the lease stays live while a run is long), until the claim is
  * closed. A holder that finds its claim taken over (it missed its lease) stops and writes no end.
+ *
+ * <p>It writes an end only through {@link #record} with a terminal event, so it knows its own: an end
+ * on the topic that it did not write (a record forged, or its own claim copied with an end status)
+ * is a {@link #foreignEnd}, and the holder stops and says so on the events topic, so a run never
+ * disappears without a word.
  */
 public final class Claim implements AutoCloseable {
 
@@ -26,6 +31,8 @@ public final class Claim implements AutoCloseable {
     private final ScheduledExecutorService heartbeat;
     private ExperimentState state;
     private volatile boolean lost;
+    /** The end on the topic that this claim did not write, once one is seen. */
+    private volatile ExperimentState foreignEnd;
     private boolean released;
 
     Claim(ExperimentStates states, ExperimentState claimed) {
@@ -52,7 +59,7 @@ public final class Claim implements AutoCloseable {
         }
         state = state.next(event);
         if (!(event instanceof Terminal)) {
-            state = state.renewedAt(Instant.now());
+            state = state.renewedAt(states.now());
         }
         states.write(state);
     }
@@ -75,21 +82,45 @@ public final class Claim implements AutoCloseable {
             if (lost) {
                 return false;
             }
-            state = state.renewedAt(Instant.now());
+            state = state.renewedAt(states.now());
             mine = state;
             written = states.write(mine);
         }
         states.awaitSeen(written);
-        boolean held = states.get(mine.experimentId()).map(s -> s.sameClaim(mine) && !s.isEnded()).orElse(false);
+        ExperimentState seen = states.get(mine.experimentId()).orElse(null);
+        noteForeignEnd(seen);
+        boolean held = seen != null && seen.sameClaim(mine) && !seen.isEnded();
         if (!held) {
             lost = true;
         }
         return held;
     }
 
-    /** True once the claim was found taken over: the run should stop. */
+    /** True once the claim was found taken over or ended by another: the run should stop. */
     public boolean isLost() {
         return lost;
+    }
+
+    /**
+     * The end this claim found on the topic without having written it; empty when it was not stopped
+     * that way (taken over by a higher attempt, whose new holder ends the experiment, is not).
+     */
+    public Optional<ExperimentState> foreignEnd() {
+        return Optional.ofNullable(foreignEnd);
+    }
+
+    /** Called with what the table holds now: an end there while this claim wrote none is foreign. */
+    private void noteForeignEnd(ExperimentState seen) {
+        boolean endedHere;
+        synchronized (this) {
+            endedHere = state.isEnded();
+        }
+        if (seen != null && seen.isEnded() && !endedHere && foreignEnd == null) {
+            foreignEnd = seen;
+            lost = true;
+            LOG.warnf("experiment %s was ended on the state topic by a record this trainer did not write (%s, "
+                    + "worker %s, attempt %s); stopping it", experimentId, seen.status(), seen.worker(), seen.attempt());
+        }
     }
 
     private void beat() {
@@ -101,11 +132,12 @@ public final class Claim implements AutoCloseable {
                 if (lost || released || state.isEnded()) {
                     return;
                 }
-                state = state.renewedAt(Instant.now());
+                state = state.renewedAt(states.now());
                 mine = state;
                 states.write(mine);
             }
             ExperimentState seen = states.get(mine.experimentId()).orElse(null);
+            noteForeignEnd(seen);
             if (seen != null && !seen.sameClaim(mine) && seen.attempt() != null && seen.attempt() > mine.attempt()) {
                 LOG.warnf("experiment %s was taken over by %s (attempt %d): this trainer's lease lapsed; stopping it",
                         mine.experimentId(), seen.worker(), seen.attempt());

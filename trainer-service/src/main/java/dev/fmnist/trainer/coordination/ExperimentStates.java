@@ -5,6 +5,7 @@ import dev.fmnist.contract.experiments.StateTable;
 import dev.fmnist.contract.kafka.CompactedTopicView;
 import dev.fmnist.contract.kafka.Topic;
 import dev.fmnist.trainer.config.TrainerConfig;
+import dev.fmnist.trainer.metrics.TrainerMetrics;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
@@ -27,6 +28,8 @@ import org.jboss.logging.Logger;
  * the trainer runs ({@link CompactedTopicView}), and its writes to it. Every trainer folds the same
  * records in the same order ({@link StateTable}), so all agree on which experiments ended and who holds
  * the others; a claim is decided by writing it and reading the topic back past it ({@link #tryClaim}).
+ * Whether a holder's lease lapsed is this trainer's own judgement, on its own monotonic clock
+ * ({@link LeaseWatch}): it writes a take-over only then.
  */
 @ApplicationScoped
 public class ExperimentStates {
@@ -35,6 +38,8 @@ public class ExperimentStates {
     private static final Duration CATCH_UP = Duration.ofSeconds(30);
 
     private final StateTable table = new StateTable();
+    /** Replaced by tests with one on a clock of their own. */
+    LeaseWatch leases = new LeaseWatch();
 
     @Inject
     @Identifier("default-kafka-broker")
@@ -43,7 +48,12 @@ public class ExperimentStates {
     @Inject
     TrainerConfig config;
 
+    @Inject
+    TrainerMetrics metrics;
+
     private String topic;
+    /** Added to every instant written (fmnist.trainer.clock-offset, for tests of skewed clocks). */
+    private Duration clockOffset = Duration.ZERO;
     /**
      * Made with the bean, read from at start-up: the Kafka channels start before the StartupEvent,
      * and their consumers already wait on it ({@link #awaitReady}) and ask it ({@link #isReady}).
@@ -56,6 +66,7 @@ public class ExperimentStates {
     @PostConstruct
     void open() {
         topic = Topic.EXPERIMENT_STATE.name(config.kafka().topicPrefix());
+        clockOffset = config.trainer().clockOffset();
         view = CompactedTopicView.builder(kafkaConfig, List.of(topic)).name("experiment-states").writable(CATCH_UP)
                 .build();
     }
@@ -84,10 +95,18 @@ public class ExperimentStates {
 
     private void apply(ConsumerRecord<String, byte[]> record) {
         try {
-            table.apply(record.key(), record.value());
-        } catch (IllegalArgumentException e) {
-            LOG.warnf("experiment state: ignored a record at %s-%d@%d that is not a state (%s)", record.topic(),
-                    record.partition(), record.offset(), e.getMessage());
+            if (table.apply(record.key(), record.value())) {
+                String id = StateTable.experimentIdOf(record.key());
+                if (record.value() == null) {
+                    leases.forget(id);
+                } else {
+                    leases.seen(id); // a record of the claim that holds now: its lease starts over, on our clock
+                }
+            }
+        } catch (StateTable.RefusedException e) {
+            LOG.warnf("experiment state: refused a record at %s-%d@%d (%s: %s)", record.topic(), record.partition(),
+                    record.offset(), e.reason().label(), e.getMessage());
+            metrics.stateRecordRefused(e.reason());
         }
     }
 
@@ -105,6 +124,24 @@ public class ExperimentStates {
     /** Where the experiment stands, as far as this trainer has read. */
     public Optional<ExperimentState> get(String experimentId) {
         return table.get(experimentId);
+    }
+
+    /**
+     * True when a claim holds the experiment with a lease that is live by this trainer's own clock: a
+     * record of it was seen less than {@link ExperimentState#LEASE} ago.
+     */
+    public boolean heldLive(ExperimentState state) {
+        return leases.live(state);
+    }
+
+    /** How long this trainer has waited since it last saw a record of the experiment's current claim. */
+    public Duration sinceSeen(String experimentId) {
+        return leases.sinceSeen(experimentId);
+    }
+
+    /** Now, as this trainer writes it (its wall clock, plus the offset a test of skewed clocks sets). */
+    public Instant now() {
+        return Instant.now().plus(clockOffset);
     }
 
     /** Writes a state and waits for the broker (all in-sync replicas); returns where it landed. */
@@ -143,10 +180,15 @@ public class ExperimentStates {
     /**
      * Claims {@code experimentId} for {@code worker}: writes the claim on top of {@code basis} (what this
      * trainer knows of it) and reads the topic back past it. Empty when the experiment ended or another
-     * trainer's claim came first or still holds.
+     * trainer's claim came first or still holds: a claim whose lease is live by this trainer's clock is
+     * never written over (the table would take a higher attempt whatever the lease).
      */
     public Optional<Claim> tryClaim(ExperimentState basis, String worker) {
-        ExperimentState claim = basis.claimedBy(worker, basis.nextAttempt(), Instant.now());
+        ExperimentState current = get(basis.experimentId()).orElse(basis);
+        if (current.isEnded() || leases.live(current)) {
+            return Optional.empty();
+        }
+        ExperimentState claim = current.claimedBy(worker, current.nextAttempt(), now());
         awaitSeen(write(claim));
         ExperimentState now = get(basis.experimentId()).orElseThrow();
         return now.sameClaim(claim) && !now.isEnded() ? Optional.of(new Claim(this, now)) : Optional.empty();

@@ -19,8 +19,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.common.header.Header;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -32,8 +32,9 @@ import org.jboss.logging.Logger;
  * with it, so its offset is committed only then (at-least-once). Exactly once across the trainer
  * group comes from the experiment state ({@link ExperimentStates}): a request is worked on only by
  * the trainer whose claim on its experiment holds, whatever Kafka key or partition it came by; a
- * request for an experiment that ended is a duplicate and is skipped, one held by a live trainer
- * waits until that trainer ends it (or its lease lapses, when it is taken over).
+ * request for an experiment that ended is a duplicate and is skipped, one held by another trainer
+ * whose lease is live (by this trainer's own clock) is parked un-acked ({@link ParkedRequests}) and the
+ * next request is taken at once: nothing waits behind it.
  *
  * <p>Why a 30-minute run does not get this consumer thrown out of its group: training runs on a
  * worker thread (@Blocking), never on the connector's polling thread. While the one in-flight record
@@ -67,12 +68,18 @@ public class ExperimentConsumer {
     @Inject
     TrainerMetrics metrics;
 
+    @Inject
+    ParkedRequests parked;
+
     @Incoming("experiments")
     @Blocking // ordered: one request after another
     public CompletionStage<Void> consume(Message<byte[]> message) {
         try {
             states.awaitReady();
-            handle(message);
+            if (!handle(message)) {
+                // parked: done with for now, but not acked; ParkedRequests acks it later
+                return CompletableFuture.completedFuture(null);
+            }
             return message.ack();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -85,7 +92,8 @@ public class ExperimentConsumer {
         }
     }
 
-    private void handle(Message<byte[]> message) throws InterruptedException {
+    /** False when the request was parked (not to be acked now). */
+    private boolean handle(Message<byte[]> message) throws InterruptedException {
         IncomingKafkaRecordMetadata<?, ?> kafka = message.getMetadata(IncomingKafkaRecordMetadata.class).orElseThrow();
         String source = kafka.getTopic() + "-" + kafka.getPartition() + "@" + kafka.getOffset();
         ExperimentRequest request;
@@ -106,12 +114,17 @@ public class ExperimentConsumer {
             }
         } catch (RequestRejectedException e) {
             reject(message, kafka, source, e);
-            return;
+            return true;
         }
-        Optional<Claim> claim = acquire(request.experimentId());
+        String sweepToComplete = request.isSweep() ? request.experimentId() : parentId;
+        Acquired acquired = acquire(request.experimentId(), message, source, sweepToComplete);
+        if (acquired.parked()) {
+            return false;
+        }
+        Optional<Claim> claim = acquired.claim();
         if (claim.isEmpty()) {
-            sweeps.completeIfLast(request.isSweep() ? request.experimentId() : parentId);
-            return;
+            sweeps.completeIfLast(sweepToComplete);
+            return true;
         }
         try (Claim held = claim.get()) {
             if (held.state().queuedAt() == null) {
@@ -123,7 +136,8 @@ public class ExperimentConsumer {
                 runner.run(request, parentId, held);
             }
         }
-        sweeps.completeIfLast(request.isSweep() ? request.experimentId() : parentId);
+        sweeps.completeIfLast(sweepToComplete);
+        return true;
     }
 
     /** The 0-based child a fanned-out record names, checked against the sweep in its body. */
@@ -145,11 +159,20 @@ public class ExperimentConsumer {
         throw new RequestRejectedException(field, "must be a child index 0-" + (size - 1) + ", got \"" + text + "\"");
     }
 
+    /** What acquiring an experiment came to: this trainer's claim, a duplicate (no claim), or the request parked. */
+    private record Acquired(Optional<Claim> claim, boolean parked) {
+        static final Acquired DUPLICATE = new Acquired(Optional.empty(), false);
+        static final Acquired PARKED = new Acquired(Optional.empty(), true);
+    }
+
     /**
-     * This trainer's claim on the experiment, once it holds it; empty when the experiment ended or is
-     * a fanned-out sweep (the request is then a duplicate). Waits while another live trainer holds it.
+     * This trainer's claim on the experiment, once it holds it; an empty claim when the experiment
+     * ended or is a fanned-out sweep (the request is then a duplicate); empty when the request was
+     * parked because another trainer holds the experiment with a live lease. Waits instead only when
+     * the parked set is full.
      */
-    private Optional<Claim> acquire(String id) throws InterruptedException {
+    private Acquired acquire(String id, Message<byte[]> message, String source,
+            String sweepToComplete) throws InterruptedException {
         boolean said = false;
         while (true) {
             Optional<ExperimentState> known = states.get(id);
@@ -157,12 +180,18 @@ public class ExperimentConsumer {
                 LOG.infof("experiment %s already %s; not taking it again", id,
                         known.get().isEnded() ? "ended (" + known.get().status() + ")" : "fanned out to its children");
                 metrics.duplicateSkipped();
-                return Optional.empty();
+                return Acquired.DUPLICATE;
             }
-            if (known.isPresent() && known.get().leaseLiveAt(Instant.now())) {
+            if (known.isPresent() && states.heldLive(known.get())) {
+                if (parked.park(message, id, sweepToComplete)) {
+                    LOG.infof("request %s: experiment %s is held by %s (attempt %d); parked, taking the next request",
+                            source, id, known.get().worker(), known.get().attempt());
+                    return Acquired.PARKED;
+                }
                 if (!said) {
-                    LOG.infof("experiment %s is held by %s; waiting until it ends or its lease lapses", id,
-                            known.get().worker());
+                    LOG.warnf("request %s: experiment %s is held by %s and the parked set is full (%d); waiting "
+                            + "until it ends or its lease lapses", source, id, known.get().worker(), parked.size());
+                    metrics.parkedOverflow();
                     said = true;
                 }
                 Thread.sleep(HELD_ELSEWHERE_RECHECK.toMillis());
@@ -170,7 +199,7 @@ public class ExperimentConsumer {
             }
             Optional<Claim> claim = states.tryClaim(known.orElse(ExperimentState.of(id)), runner.worker());
             if (claim.isPresent()) {
-                return claim;
+                return new Acquired(claim, false);
             }
         }
     }

@@ -2,19 +2,33 @@ package dev.fmnist.trainer.coordination;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.fmnist.contract.experiments.ExperimentEvent.Failed;
+import dev.fmnist.contract.experiments.ExperimentEvent.Queued;
+import dev.fmnist.contract.experiments.ExperimentEvent.Subject;
+import dev.fmnist.contract.experiments.ExperimentState;
+import dev.fmnist.contract.experiments.StateTable;
 import dev.fmnist.contract.kafka.NeedsBroker;
 import dev.fmnist.contract.kafka.TestTopics;
 import dev.fmnist.trainer.config.TrainerConfig;
+import dev.fmnist.trainer.metrics.TrainerMetrics;
+import java.time.Duration;
+import java.lang.reflect.Proxy;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
  * The bean as CDI makes it, before and after its StartupEvent: the Kafka channels start earlier and
- * their consumers already wait on it and ask it.
+ * their consumers already wait on it and ask it. Then leases judged on this trainer's own clock (a
+ * fake one here) whatever instants the records carry, and claims that know their own ends.
  */
 @NeedsBroker
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -53,6 +67,109 @@ class ExperimentStatesTest {
         assertThat(states.isReady()).isFalse();
     }
 
+    private static final Instant FAR_FUTURE = Instant.parse("2099-01-01T00:00:00Z");
+
+    /** The lease watch's clock: moved by hand. */
+    private final AtomicLong nanos = new AtomicLong();
+    private final List<StateTable.Refusal> refused = new CopyOnWriteArrayList<>();
+
+    /** Started on a topic of its own, its leases on {@link #nanos}. */
+    private ExperimentStates started() throws InterruptedException {
+        ExperimentStates states = made(TestTopics.fresh("states"));
+        states.leases = new LeaseWatch(nanos::get, ExperimentState.LEASE);
+        states.metrics = new TrainerMetrics() {
+            @Override
+            public void stateRecordRefused(StateTable.Refusal reason) {
+                refused.add(reason);
+            }
+        };
+        states.start(null);
+        states.awaitReady();
+        return states;
+    }
+
+    private static ExperimentState queued(String id) {
+        return ExperimentState.of(id).next(Queued.of(id, Subject.NONE));
+    }
+
+    /** Written by a stranger (another trainer, a forger): straight onto the topic, then read back. */
+    private static void writtenByOther(ExperimentStates states, ExperimentState state) {
+        states.awaitSeen(states.write(state));
+    }
+
+    @Test
+    void aClaimIsLiveForALeaseOfThisTrainersOwnClockWhateverItsHeartbeatSays() throws Exception {
+        ExperimentStates states = started();
+        try {
+            // a claim "until 2099" (a forger, or a clock far ahead) by a worker nobody runs
+            writtenByOther(states, queued("x").claimedBy("forger", 1, FAR_FUTURE));
+            ExperimentState held = states.get("x").orElseThrow();
+            assertThat(states.heldLive(held)).isTrue();
+            assertThat(states.tryClaim(held, "me")).as("not written over a live lease").isEmpty();
+            assertThat(states.get("x").orElseThrow().worker()).isEqualTo("forger");
+
+            nanos.addAndGet(ExperimentState.LEASE.toNanos() - 1);
+            assertThat(states.heldLive(held)).isTrue();
+            nanos.addAndGet(1);
+            assertThat(states.heldLive(held)).as("lapsed after a lease unseen, 2099 or not").isFalse();
+            assertThat(states.sinceSeen("x")).isEqualTo(ExperimentState.LEASE);
+
+            Optional<ExperimentState> taken;
+            try (Claim claim = states.tryClaim(held, "me").orElseThrow()) {
+                taken = states.get("x");
+                assertThat(claim.state().attempt()).isEqualTo(2);
+            }
+            assertThat(taken.orElseThrow().worker()).isEqualTo("me");
+            assertThat(states.heldLive(taken.get())).as("our own record restarts the lease").isTrue();
+
+            // a claim whose beats carry an instant from 1970 (a clock far behind) is live while it beats
+            writtenByOther(states, queued("y").claimedBy("slow", 1, Instant.EPOCH));
+            for (int beat = 0; beat < 6; beat++) { // 30 s of beats, longer than a lease
+                nanos.addAndGet(ExperimentState.HEARTBEAT.toNanos());
+                writtenByOther(states, states.get("y").orElseThrow().renewedAt(Instant.EPOCH));
+            }
+            assertThat(states.heldLive(states.get("y").orElseThrow())).isTrue();
+            assertThat(states.tryClaim(states.get("y").orElseThrow(), "me")).isEmpty();
+            assertThat(refused).isEmpty();
+        } finally {
+            states.stop(null);
+        }
+    }
+
+    @Test
+    void aClaimEndedByARecordItDidNotWriteKnowsItAndOneTakenOverDoesNot() throws Exception {
+        ExperimentStates states = started();
+        try {
+            Claim forged = states.tryClaim(queued("f"), "me").orElseThrow();
+            // its own claim copied with an end: the table takes it, the claim knows it is not its own
+            writtenByOther(states, forged.state().next(Failed.of("f", Subject.NONE, "forged")));
+            assertThat(forged.confirm()).isFalse();
+            assertThat(forged.isLost()).isTrue();
+            assertThat(forged.foreignEnd()).get().satisfies(end -> {
+                assertThat(end.status().name()).isEqualTo("FAILED");
+                assertThat(end.worker()).isEqualTo("me");
+            });
+            forged.close();
+
+            Claim takenOver = states.tryClaim(queued("t"), "me").orElseThrow();
+            writtenByOther(states, takenOver.state().claimedBy("other", 2, FAR_FUTURE));
+            assertThat(takenOver.confirm()).isFalse();
+            assertThat(takenOver.foreignEnd()).as("a take-over: its new holder ends it").isEmpty();
+            takenOver.close();
+
+            // an end by someone who does not hold it: refused, counted, and the holder keeps it
+            Claim mine = states.tryClaim(queued("m"), "me").orElseThrow();
+            writtenByOther(states, queued("m").claimedBy("forger", 7, Instant.now()).next(Failed.of("m", Subject.NONE,
+                    "forged")));
+            assertThat(refused).containsExactly(StateTable.Refusal.FOREIGN_END, StateTable.Refusal.FOREIGN_END);
+            assertThat(mine.confirm()).isTrue();
+            assertThat(mine.foreignEnd()).isEmpty();
+            mine.close();
+        } finally {
+            states.stop(null);
+        }
+    }
+
     /** Injected and initialised as CDI does it. */
     private static ExperimentStates made(String prefix) {
         ExperimentStates states = new ExperimentStates();
@@ -70,7 +187,14 @@ class ExperimentStatesTest {
 
             @Override
             public Trainer trainer() {
-                throw new UnsupportedOperationException("not the state's");
+                // only the clock offset is the state's (a proxy: settings added later need no change here)
+                return (Trainer) Proxy.newProxyInstance(Trainer.class.getClassLoader(), new Class<?>[] {Trainer.class},
+                        (proxy, method, args) -> {
+                            if (method.getName().equals("clockOffset")) {
+                                return Duration.ZERO;
+                            }
+                            throw new UnsupportedOperationException("not the state's: " + method.getName());
+                        });
             }
         };
         states.open();
