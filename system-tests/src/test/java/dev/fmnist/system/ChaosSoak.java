@@ -209,7 +209,11 @@ final class ChaosSoak {
     private void submitLoop(TestStack stack) {
         try {
             while (!faultsOver.get()) {
-                submitNext(stack);
+                try {
+                    submitNext(stack);
+                } catch (RuntimeException e) { // the CLI failing in-process: say so, keep the stream going
+                    note("submit failed: " + e);
+                }
                 Thread.sleep(settings.submitEvery().toMillis());
             }
         } catch (InterruptedException e) {
