@@ -60,6 +60,13 @@ class ArchitectureDiagramTest {
             new CodeEdge(Topic.EXPERIMENT_STATE.defaultName(), "trainer_service",
                     "trainer-service/src/main/java/dev/fmnist/trainer/coordination/ExperimentStates.java",
                     "Topic.EXPERIMENT_STATE", "view.start("),
+            // checkpoints written and read back by the run's trainer or the one that takes the run over
+            new CodeEdge("trainer_service", Topic.CHECKPOINTS.defaultName(),
+                    "trainer-service/src/main/java/dev/fmnist/trainer/checkpoints/CheckpointStore.java",
+                    "producer.send("),
+            new CodeEdge(Topic.CHECKPOINTS.defaultName(), "trainer_service",
+                    "trainer-service/src/main/java/dev/fmnist/trainer/checkpoints/CheckpointStore.java",
+                    "new KafkaConsumer<>("),
             new CodeEdge("inference_service", Topic.MODEL_CONTROL.defaultName(),
                     "inference-service/src/main/java/dev/fmnist/inference/messaging/ModelControlTopic.java",
                     "Topic.MODEL_CONTROL", ".writable("),
