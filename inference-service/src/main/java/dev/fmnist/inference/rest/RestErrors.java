@@ -45,6 +45,7 @@ final class RestErrors {
     static int httpStatus(Status.Code code) {
         return switch (code) {
             case INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE -> 400;
+            case PERMISSION_DENIED -> 403;
             case NOT_FOUND -> 404;
             case RESOURCE_EXHAUSTED -> 429;
             case UNAVAILABLE -> 503;

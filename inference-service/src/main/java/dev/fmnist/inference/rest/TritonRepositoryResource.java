@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.fmnist.inference.serving.ModelRepository;
+import dev.fmnist.inference.serving.RepositoryControlGate;
 import dev.fmnist.proto.inference.ModelRepositoryParameter;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.inject.Inject;
@@ -36,6 +37,9 @@ public class TritonRepositoryResource {
     @Inject
     RequestBodies bodies;
 
+    @Inject
+    RepositoryControlGate gate;
+
     /** {@code {"ready": true}} lists only the models with a version live; on a worker, as it reads the body. */
     @POST
     @Path("/index")
@@ -65,6 +69,7 @@ public class TritonRepositoryResource {
     public Response load(@PathParam("name") String name, @HeaderParam(RequestBodies.CONTENT_ENCODING) String encoding,
             InputStream body) {
         try {
+            gate.check("REST load");
             repository.load(name, "model", parameters(object(body, encoding, Set.of("parameters"))), "REST load");
             return Response.ok().build();
         } catch (RuntimeException e) {
@@ -78,6 +83,7 @@ public class TritonRepositoryResource {
     public Response unload(@PathParam("name") String name, @HeaderParam(RequestBodies.CONTENT_ENCODING) String encoding,
             InputStream body) {
         try {
+            gate.check("REST unload");
             repository.unload(name, "model", parameters(object(body, encoding, Set.of("parameters"))), "REST unload");
             return Response.ok().build();
         } catch (RuntimeException e) {

@@ -68,6 +68,9 @@ public class OpenInferenceService implements GRPCInferenceService {
     ModelRepository repository;
 
     @Inject
+    RepositoryControlGate gate;
+
+    @Inject
     InferenceRequests inference;
 
     @Inject
@@ -161,6 +164,7 @@ public class OpenInferenceService implements GRPCInferenceService {
     @Override
     public Uni<RepositoryModelLoadResponse> repositoryModelLoad(RepositoryModelLoadRequest request) {
         return Uni.createFrom().item(() -> {
+            gate.check("RepositoryModelLoad");
             repository.load(request.getModelName(), "model_name", request.getParametersMap(), "RepositoryModelLoad");
             return RepositoryModelLoadResponse.getDefaultInstance();
         }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
@@ -170,6 +174,7 @@ public class OpenInferenceService implements GRPCInferenceService {
     @Override
     public Uni<RepositoryModelUnloadResponse> repositoryModelUnload(RepositoryModelUnloadRequest request) {
         return Uni.createFrom().item(() -> {
+            gate.check("RepositoryModelUnload");
             repository.unload(request.getModelName(), "model_name", request.getParametersMap(), "RepositoryModelUnload");
             return RepositoryModelUnloadResponse.getDefaultInstance();
         }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
