@@ -49,14 +49,39 @@ final class BatchAugmenter {
         return NativeArrays.floats(manager, new Shape(n, 1, SIDE, SIDE), pixels -> write(pixels, order, from, n));
     }
 
+    /**
+     * Makes the draws that augmenting {@code images} images makes, without the images: a run resumed
+     * from a checkpoint continues the stream where the interrupted run left it, as if it had never
+     * stopped (the photo augmentation draws the same number of values, in the same order, for any image).
+     */
+    void skip(long images) {
+        int padding = augmentation.cropPadding();
+        for (long i = 0; i < images; i++) {
+            nextShift(padding);
+            nextShift(padding);
+            nextFlip();
+            if (photo != null) {
+                PhotoAugmenter.draw(PhotoAugmenter.Box.FRAME, random);
+            }
+        }
+    }
+
+    private int nextShift(int padding) {
+        return padding == 0 ? 0 : random.nextInt(2 * padding + 1) - padding;
+    }
+
+    private boolean nextFlip() {
+        return augmentation.horizontalFlip() && random.nextBoolean();
+    }
+
     private void write(FloatBuffer pixels, long[] order, int from, int n) {
         byte[] source = split.images();
         int padding = augmentation.cropPadding();
         for (int i = 0; i < n; i++) {
             int image = Math.toIntExact(order[from + i]) * FashionMnist.PIXELS;
-            int dy = padding == 0 ? 0 : random.nextInt(2 * padding + 1) - padding;
-            int dx = padding == 0 ? 0 : random.nextInt(2 * padding + 1) - padding;
-            boolean flip = augmentation.horizontalFlip() && random.nextBoolean();
+            int dy = nextShift(padding);
+            int dx = nextShift(padding);
+            boolean flip = nextFlip();
             for (int y = 0; y < SIDE; y++) {
                 int sy = y + dy;
                 for (int x = 0; x < SIDE; x++) {

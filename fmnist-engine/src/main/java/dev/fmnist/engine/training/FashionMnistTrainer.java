@@ -24,6 +24,7 @@ import dev.fmnist.engine.networks.ChannelsLast;
 import dev.fmnist.engine.networks.Network;
 import dev.fmnist.engine.networks.Networks;
 import dev.fmnist.engine.runtime.ComputeEngine;
+import dev.fmnist.engine.training.TrainingCheckpoint.NamedArray;
 import dev.fmnist.engine.util.NativeArrays;
 import dev.fmnist.engine.util.ProcessMemory;
 import java.io.ByteArrayOutputStream;
@@ -54,8 +55,13 @@ public final class FashionMnistTrainer {
 
     private static final Logger LOG = LoggerFactory.getLogger(FashionMnistTrainer.class);
     private static final double NANOS_PER_SECOND = 1e9;
+    /** Mixed into dropout's seeds: they are not the initialisation's. */
+    private static final long DROPOUT_SALT = 0x64726f70L; // "drop"
 
-    /** The optimiser for a recipe and its number of updates. */
+    /**
+     * The optimiser for a recipe and its number of updates. Tests also train with DJL's own, to show
+     * that ours give the same numbers; only a {@link ResumableOptimizer} takes and resumes checkpoints.
+     */
     interface OptimizerFactory {
         Optimizer of(HyperParameters hp, int totalUpdates);
     }
@@ -88,8 +94,9 @@ public final class FashionMnistTrainer {
      */
     public TrainingResult train(NetworkSpec spec, HyperParameters hp, FashionMnist data, TrainingObserver observer,
             TrainingCheckpoint resumeFrom) {
+        String fingerprint = TrainingCheckpoint.fingerprint(spec, hp);
         if (resumeFrom != null) {
-            throw new UnsupportedOperationException("resume: not built yet");
+            requireBelongs(resumeFrom, fingerprint, spec, hp);
         }
         FashionMnist used = data.limitTrain(hp.trainLimit());
         FashionMnist.Split trainSplit = used.train();
@@ -111,15 +118,21 @@ public final class FashionMnistTrainer {
         int totalUpdates = hp.epochs() * ((trainImages + hp.batchSize() - 1) / hp.batchSize());
         Loss loss = hp.labelSmoothing() > 0 ? new SmoothedSoftmaxCrossEntropy((float) hp.labelSmoothing())
                 : Loss.softmaxCrossEntropyLoss();
+        Optimizer optimizer = optimizers.of(hp, totalUpdates);
+        ResumableOptimizer resumable = optimizer instanceof ResumableOptimizer r ? r : null;
+        if (resumeFrom != null && resumable == null) {
+            throw new IllegalStateException("resumeFrom: " + optimizer.getClass().getSimpleName()
+                    + " cannot take a checkpoint's optimiser state");
+        }
         DefaultTrainingConfig config = new DefaultTrainingConfig(loss)
-                .optOptimizer(optimizers.of(hp, totalUpdates))
+                .optOptimizer(optimizer)
                 .optDevices(new Device[] {device});
-        // DJL's optimisers keep their state (Adam's two moments, SGD's momentum) in arrays they detach
-        // from every manager, to "be closed by the GC" (Optimizer.withDefaultState), but nothing closes an
-        // array when it is collected: each run leaked two copies of its weights for good (19 MB for
-        // BetterNet; bench/trainer-rss.sh). An NDScope closes every array made on its thread while it
-        // is open; this one spans the run, and the loop's batches and later steps open scopes of their
-        // own, so it holds only what the run makes once.
+        // DJL's own optimisers detached their state (Adam's two moments, SGD's momentum) from every
+        // manager, to "be closed by the GC" (Optimizer.withDefaultState), but nothing closes an array
+        // when it is collected: each run leaked two copies of its weights for good (19 MB for BetterNet;
+        // bench/trainer-rss.sh). Ours keep it on the weights' manager, and this NDScope, which closes
+        // every array made on its thread while it is open, spans the run as well: the loop's batches
+        // and later steps open scopes of their own, so it holds only what the run makes once.
         try (NDScope run = new NDScope();
                 Model model = engine.newModel(spec.label())) {
             run.suppressNotUsedWarning(); // it works by being open
@@ -137,18 +150,50 @@ public final class FashionMnistTrainer {
                 DeviceSplit test = DeviceSplit.of(dataManager, used.test());
                 BatchAugmenter augmenter = hp.augmentation().isEnabled()
                         ? new BatchAugmenter(trainSplit, hp.augmentation(), hp.seed()) : null;
-                Loop loop = new Loop(trainer, train, augmenter, validation, test, hp, observer);
-                observer.onStart(device.toString(), loop.batchesPerEpoch());
-                LOG.info("training {} on {} ({} parameters, {} images, {} epochs)", spec.label(), device, parameters,
-                        trainImages, hp.epochs());
+                Loop loop = new Loop(engine, trainer, train, augmenter, validation, test, hp, observer);
+                Block block = model.getBlock();
                 List<EpochMetrics> epochs = new ArrayList<>();
                 KeptWeights kept = new KeptWeights(hp);
+                Snapshots snapshots = resumable == null ? null
+                        : (epoch, at) -> new TrainingCheckpoint(fingerprint, epoch, at.batchesDone(), at.lossSum(),
+                                at.correct(), at.trainSeconds(), epochs, ParameterArrays.read(block),
+                                resumable.exportState(block.getParameters()), kept.state());
+                observer.onStart(device.toString(), loop.batchesPerEpoch());
+                int firstEpoch = 0;
+                Position position = Position.START;
                 String stopReason = null;
-                for (int epoch = 0; epoch < hp.epochs() && stopReason == null; epoch++) {
-                    EpochMetrics metrics = loop.epoch(epoch);
+                if (resumeFrom != null) {
+                    if (resumeFrom.batchesDone() >= loop.batchesPerEpoch()) {
+                        throw new IllegalArgumentException("resumeFrom.batchesDone: " + resumeFrom.batchesDone()
+                                + ", an epoch of this run has " + loop.batchesPerEpoch() + " batches");
+                    }
+                    kept.restore(resumeFrom.kept(), block);
+                    ParameterArrays.write(block, resumeFrom.weights(), "weights");
+                    resumable.importState(block.getParameters(), resumeFrom.optimizer());
+                    loop.skipTo(resumeFrom.epoch(), resumeFrom.batchesDone());
+                    epochs.addAll(resumeFrom.epochs());
+                    firstEpoch = resumeFrom.epoch();
+                    position = new Position(resumeFrom.batchesDone(), resumeFrom.lossSum(), resumeFrom.correct(),
+                            resumeFrom.trainSeconds());
+                    LOG.info("resuming {} from epoch {}, batch {}", spec.label(), firstEpoch, position.batchesDone());
+                    observer.onResume(resumeFrom);
+                    if (position.batchesDone() == 0 && firstEpoch > 0 && firstEpoch < hp.epochs()) {
+                        // taken at an epoch's end, before the stopping rules were asked: ask them again
+                        EpochMetrics last = epochs.get(epochs.size() - 1);
+                        stopReason = kept.stopReason().or(() -> observer.stopAfter(last)).orElse(null);
+                    }
+                }
+                LOG.info("training {} on {} ({} parameters, {} images, {} epochs)", spec.label(), device, parameters,
+                        trainImages, hp.epochs());
+                for (int epoch = firstEpoch; epoch < hp.epochs() && stopReason == null; epoch++) {
+                    EpochMetrics metrics = loop.epoch(epoch, position, snapshots);
+                    position = Position.START;
                     epochs.add(metrics);
                     observer.onEpochEnd(metrics);
-                    kept.offer(metrics, model.getBlock());
+                    kept.offer(metrics, block);
+                    if (snapshots != null) {
+                        observer.onCheckpoint(snapshots.at(epoch + 1, Position.START));
+                    }
                     if (epoch + 1 < hp.epochs()) { // after the last epoch there is nothing left to stop
                         stopReason = kept.stopReason().or(() -> observer.stopAfter(metrics)).orElse(null);
                     }
@@ -158,11 +203,41 @@ public final class FashionMnistTrainer {
                 }
                 return new TrainingResult(spec, hp, device.toString(), engine.djlVersion(),
                         engine.pytorchVersion(), trainImages, parameters, epochs,
-                        kept.parameters(model.getBlock()), kept.publishedEpoch(epochs.size()), stopReason);
+                        kept.parameters(block), kept.publishedEpoch(epochs.size()), stopReason);
             }
         } catch (EngineException e) {
             throw new TrainingFailedException("engine failure: " + e.getMessage(), e);
         }
+    }
+
+    /** A checkpoint of another network or recipe, or past this run's end, is refused before anything is built. */
+    private static void requireBelongs(TrainingCheckpoint checkpoint, String fingerprint, NetworkSpec spec,
+            HyperParameters hp) {
+        if (!checkpoint.fingerprint().equals(fingerprint)) {
+            throw new IllegalArgumentException("resumeFrom.fingerprint: the checkpoint belongs to another network or"
+                    + " recipe (" + checkpoint.fingerprint() + ", this run of " + spec.label() + " is " + fingerprint
+                    + ")");
+        }
+        if (checkpoint.epoch() > hp.epochs() || (checkpoint.epoch() == hp.epochs() && checkpoint.batchesDone() > 0)) {
+            throw new IllegalArgumentException("resumeFrom.epoch: " + checkpoint.epoch() + " (batch "
+                    + checkpoint.batchesDone() + ") is past the run's " + hp.epochs() + " epochs");
+        }
+    }
+
+    /**
+     * The seed dropout draws from in a batch: a function of the run's seed and the batch's position
+     * alone. DJL cannot read torch's generator, so a checkpoint cannot carry its state; re-seeding it
+     * before every batch makes the stream position-addressable, and a resumed run drops the features an
+     * uninterrupted one would. (Runs without dropout draw nothing from it after initialisation, so they
+     * are not re-seeded and give the numbers they always gave.) A SplitMix64 finaliser spreads the
+     * three over the int DJL takes.
+     */
+    static int dropoutSeed(long seed, int epoch, int batch) {
+        long z = seed * 0x9E3779B97F4A7C15L + (((long) epoch << 32) | batch) + DROPOUT_SALT;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        z ^= z >>> 31;
+        return (int) (z ^ (z >>> 32));
     }
 
     /** A diverged run is ended before its step spreads NaN through the weights. */
@@ -196,7 +271,8 @@ public final class FashionMnistTrainer {
         private final HyperParameters hp;
         private double bestValidation = Double.NEGATIVE_INFINITY;
         private int bestEpoch = -1;
-        private byte[] bestParameters;
+        /** On the host, as a checkpoint carries them; null while there is no best epoch. */
+        private List<NamedArray> bestParameters;
         private double stoppingBest = Double.NEGATIVE_INFINITY;
         private int sinceImprovement;
 
@@ -208,7 +284,7 @@ public final class FashionMnistTrainer {
             if (hp.keepBest() == KeepBest.VAL && metrics.valAccuracy() > bestValidation) {
                 bestValidation = metrics.valAccuracy();
                 bestEpoch = metrics.epoch();
-                bestParameters = serialise(block);
+                bestParameters = ParameterArrays.read(block);
             }
             if (hp.earlyStopping() != null) {
                 if (metrics.valAccuracy() > stoppingBest + hp.earlyStopping().minDelta()) {
@@ -228,8 +304,29 @@ public final class FashionMnistTrainer {
                     + hp.earlyStopping().minDelta() + " for " + hp.earlyStopping().patience() + " epochs");
         }
 
+        TrainingCheckpoint.Kept state() {
+            return new TrainingCheckpoint.Kept(bestValidation, bestEpoch,
+                    bestParameters == null ? List.of() : bestParameters, stoppingBest, sinceImprovement);
+        }
+
+        /** Takes a checkpoint's state; its best parameters must be {@code block}'s. */
+        void restore(TrainingCheckpoint.Kept kept, Block block) {
+            if (!kept.bestParameters().isEmpty()) {
+                ParameterArrays.check(block, kept.bestParameters(), "bestParameters");
+            }
+            bestValidation = kept.bestValidation();
+            bestEpoch = kept.bestEpoch();
+            bestParameters = kept.bestParameters().isEmpty() ? null : kept.bestParameters();
+            stoppingBest = kept.stoppingBest();
+            sinceImprovement = kept.sinceImprovement();
+        }
+
+        /** The published parameters; with a best epoch kept, {@code block} ends holding its weights. */
         byte[] parameters(Block block) {
-            return bestParameters != null ? bestParameters : serialise(block);
+            if (bestParameters != null) {
+                ParameterArrays.write(block, bestParameters, "bestParameters");
+            }
+            return serialise(block);
         }
 
         int publishedEpoch(int epochsRun) {
@@ -237,8 +334,19 @@ public final class FashionMnistTrainer {
         }
     }
 
+    /** Where in an epoch a run is: batches done and what they summed, and the training seconds they took. */
+    private record Position(int batchesDone, double lossSum, long correct, double trainSeconds) {
+        static final Position START = new Position(0, 0, 0, 0);
+    }
+
+    /** Takes a checkpoint of the run at {@code position} in {@code epoch}. */
+    private interface Snapshots {
+        TrainingCheckpoint at(int epoch, Position position);
+    }
+
     /** The state of one run's epochs. */
     private static final class Loop {
+        private final ComputeEngine engine;
         private final Trainer trainer;
         private final DeviceSplit train;
         private final BatchAugmenter augmenter;
@@ -250,8 +358,9 @@ public final class FashionMnistTrainer {
         private final long[] order;
         private boolean optimiserStateMade;
 
-        Loop(Trainer trainer, DeviceSplit train, BatchAugmenter augmenter, DeviceSplit validation, DeviceSplit test,
-                HyperParameters hp, TrainingObserver observer) {
+        Loop(ComputeEngine engine, Trainer trainer, DeviceSplit train, BatchAugmenter augmenter, DeviceSplit validation,
+                DeviceSplit test, HyperParameters hp, TrainingObserver observer) {
+            this.engine = engine;
             this.trainer = trainer;
             this.train = train;
             this.augmenter = augmenter;
@@ -270,18 +379,40 @@ public final class FashionMnistTrainer {
             return (order.length + hp.batchSize() - 1) / hp.batchSize();
         }
 
-        EpochMetrics epoch(int epoch) {
+        /**
+         * Replays the random draws of the epochs before {@code epoch} and of its first {@code batchesDone}
+         * batches (the shuffles, the augmentation's), so that the next {@link #epoch} continues a resumed
+         * run in the order the uninterrupted one had.
+         */
+        void skipTo(int epoch, int batchesDone) {
+            if (hp.shuffle()) {
+                for (int e = 0; e < epoch; e++) {
+                    shuffleOrder();
+                }
+            }
+            if (augmenter != null) {
+                augmenter.skip((long) epoch * order.length + (long) batchesDone * hp.batchSize());
+            }
+        }
+
+        /** Trains epoch {@code epoch} from {@code resumed} (its start, or a checkpoint's position) to its end, then measures it. */
+        EpochMetrics epoch(int epoch, Position resumed, Snapshots snapshots) {
             if (hp.shuffle()) {
                 shuffleOrder();
             }
             int batches = batchesPerEpoch();
-            double lossSum = 0;
-            long correct = 0;
+            double lossSum = resumed.lossSum();
+            long correct = resumed.correct();
             boolean running = hp.trainAccuracy() == TrainAccuracyMode.RUNNING;
+            boolean reseed = hp.dropout() > 0;
             long start = System.nanoTime();
-            for (int batch = 0; batch < batches; batch++) {
+            long checkpointNanos = 0; // taking and handing over checkpoints is not training
+            for (int batch = resumed.batchesDone(); batch < batches; batch++) {
                 if (observer.cancelRequested()) {
                     throw new TrainingCancelledException("cancelled in epoch " + epoch + " before batch " + batch);
+                }
+                if (reseed) {
+                    engine.setRandomSeed(dropoutSeed(hp.seed(), epoch, batch));
                 }
                 int from = batch * hp.batchSize();
                 int to = Math.min(order.length, from + hp.batchSize());
@@ -306,8 +437,15 @@ public final class FashionMnistTrainer {
                 step(); // the gradients live on the parameters, not in the batch's arrays
                 lossSum += loss;
                 observer.onBatchEnd(epoch, batch + 1, batches);
+                if (snapshots != null && batch + 1 < batches && observer.checkpointDue(epoch, batch + 1)) {
+                    long taken = System.nanoTime();
+                    double seconds = resumed.trainSeconds() + (taken - start - checkpointNanos) / NANOS_PER_SECOND;
+                    observer.onCheckpoint(snapshots.at(epoch, new Position(batch + 1, lossSum, correct, seconds)));
+                    checkpointNanos += System.nanoTime() - taken;
+                }
             }
-            double trainSeconds = (System.nanoTime() - start) / NANOS_PER_SECOND;
+            double trainSeconds = resumed.trainSeconds()
+                    + (System.nanoTime() - start - checkpointNanos) / NANOS_PER_SECOND;
 
             long evalStart = System.nanoTime();
             double trainAccuracy = switch (hp.trainAccuracy()) {

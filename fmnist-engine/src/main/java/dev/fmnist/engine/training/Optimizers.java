@@ -1,12 +1,13 @@
 package dev.fmnist.engine.training;
 
-import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import dev.fmnist.contract.training.HyperParameters;
 
 /**
- * The optimiser and learning-rate schedule a recipe asks for, from DJL's own: Adam (AdamW with a
- * weight decay), SGD with momentum (and L2), and its trackers for the schedules.
+ * The optimiser and learning-rate schedule a recipe asks for: Adam (AdamW with a weight decay), SGD
+ * with momentum (and L2), making DJL's updates with state a checkpoint carries, and DJL's trackers for
+ * the schedules. Each tracker's value follows from the update count alone (the step tracker catches up
+ * through its drops in order), so a resumed run's schedule is where the interrupted run's was.
  */
 final class Optimizers {
 
@@ -20,14 +21,12 @@ final class Optimizers {
 
     private Optimizers() {}
 
-    static Optimizer of(HyperParameters hp, int totalUpdates) {
+    static ResumableOptimizer of(HyperParameters hp, int totalUpdates) {
         Tracker rate = learningRate(hp, totalUpdates);
         float decay = (float) hp.weightDecay();
         return switch (hp.optimizer()) {
-            case ADAM -> decay > 0 ? Optimizer.adamW().optLearningRateTracker(rate).optWeightDecays(decay).build()
-                    : Optimizer.adam().optLearningRateTracker(rate).build();
-            case SGD -> Optimizer.sgd().setLearningRateTracker(rate).optMomentum((float) hp.momentum())
-                    .optWeightDecays(decay).build();
+            case ADAM -> new ResumableAdam(rate, decay, decay > 0);
+            case SGD -> new ResumableSgd(rate, decay, (float) hp.momentum());
         };
     }
 

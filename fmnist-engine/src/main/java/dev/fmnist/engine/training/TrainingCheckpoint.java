@@ -188,7 +188,7 @@ public final class TrainingCheckpoint {
         long size = MAGIC.length + Integer.BYTES + Integer.BYTES + fingerprintBytes.length + 2 * Integer.BYTES
                 + 2 * Double.BYTES + Long.BYTES + Integer.BYTES + (long) epochs.size() * METRICS_BYTES
                 + arraysSize(weights) + Integer.BYTES + Double.BYTES + Integer.BYTES + arraysSize(kept.bestParameters())
-                + Double.BYTES + Integer.BYTES + Integer.BYTES + CRC_BYTES;
+                + Double.BYTES + Integer.BYTES + CRC_BYTES;
         for (ParameterState state : optimizer) {
             size += nameSize(state.name()) + 2 * Integer.BYTES;
             for (float[] slot : state.slots()) {
