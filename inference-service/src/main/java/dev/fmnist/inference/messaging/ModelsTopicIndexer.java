@@ -99,7 +99,7 @@ public class ModelsTopicIndexer {
         long started = System.nanoTime();
         Long end = null;
         long next = 0;
-        int[] counts = new int[4]; // records, from headers, from values, refused
+        int[] counts = new int[5]; // records, from headers, from values, refused, for models not served here
         while (!stopping.getAsBoolean()) {
             try (KafkaConsumer<String, Value> consumer = new KafkaConsumer<>(KafkaClients.consumer(kafkaConfig, Map.of(
                     ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, FETCH_BYTES,
@@ -142,24 +142,24 @@ public class ModelsTopicIndexer {
         return null;
     }
 
-    /** One record: 1 when indexed from its headers, 2 from its value, 3 refused; 0 when for no model served here. */
+    /** One record: 1 when indexed from its headers, 2 from its value, 3 refused; 4 when for no model served here. */
     private int index(ConsumerRecord<String, Value> record) {
         String key = record.key() == null ? "" : record.key();
         long offset = record.offset();
         if (record.value() == null) {
-            return repository.unindexable(key, "a tombstone at offset " + offset + ", not an artefact") ? 3 : 0;
+            return repository.unindexable(key, "a tombstone at offset " + offset + ", not an artefact") ? 3 : 4;
         }
         if (record.value() == Value.DROPPED) {
             PublishedVersions.Entry entry;
             try {
                 entry = ArtefactHeaders.entry(record.headers(), offset);
             } catch (IllegalArgumentException e) {
-                return repository.unindexable(key, "record at offset " + offset + ": " + e.getMessage()) ? 3 : 0;
+                return repository.unindexable(key, "record at offset " + offset + ": " + e.getMessage()) ? 3 : 4;
             }
-            return repository.indexed(key, entry) ? 1 : 0;
+            return repository.indexed(key, entry) ? 1 : 4;
         }
         if (!repository.servesArtefactKey(key)) {
-            return 0; // not worth reading
+            return 4; // not worth reading
         }
         ModelManifest manifest;
         try {
