@@ -154,14 +154,23 @@ final class ChaosForger implements AutoCloseable {
                 .get(60, TimeUnit.SECONDS);
     }
 
-    /**
-     * An end (FAILED) of a running experiment that no trainer wrote: under its end key, or (the other
-     * form) as the holder's own claim copied with the status FAILED under its id.
-     */
-    void forgeEnd(ExperimentState running, boolean underEndKey) throws Exception {
+    /** The shapes a forged end takes: what a writer of the state topic can do to a running experiment. */
+    enum ForgedEnd {
+        /** The holder's own claim (worker, attempt) copied with status FAILED, under the end key. */
+        COPIED_CLAIM_UNDER_END_KEY,
+        /** The same under the experiment's id. */
+        COPIED_CLAIM_UNDER_ID,
+        /** A FAILED end claimed by nobody's trainer, with a higher attempt, under the end key. */
+        FOREIGN_UNDER_END_KEY
+    }
+
+    /** An end (FAILED) of a running experiment that its trainer did not write, in one of the {@link ForgedEnd} shapes. */
+    void forgeEnd(ExperimentState running, ForgedEnd shape) throws Exception {
         String id = running.experimentId();
-        ExperimentState end = running.next(Failed.of(id, Subject.of(running), "chaos: forged end"));
-        String key = underEndKey ? StateTable.endKey(id) : id;
+        ExperimentState claim = shape == ForgedEnd.FOREIGN_UNDER_END_KEY
+                ? running.claimedBy(FORGER, running.nextAttempt() + 8, Instant.now()) : running;
+        ExperimentState end = claim.next(Failed.of(id, Subject.of(running), "chaos: forged end"));
+        String key = shape == ForgedEnd.COPIED_CLAIM_UNDER_ID ? id : StateTable.endKey(id);
         producer.send(new ProducerRecord<>(Topic.EXPERIMENT_STATE.name(prefix), key, end.toJson()))
                 .get(60, TimeUnit.SECONDS);
     }

@@ -240,6 +240,7 @@ final class ChaosReport {
             if (f.kind() == ChaosFault.FORGED_END && f.held() != null) {
                 Map<String, Object> forged = new LinkedHashMap<>();
                 forged.put("experimentId", f.held());
+                forged.put("forgery", f.note());
                 forged.put("ends", ends.getOrDefault(f.held(), List.of()).stream()
                         .map(t -> t.type() + (t.reason() == null ? "" : ": " + t.reason())).toList());
                 forgedEnds.add(forged);

@@ -460,12 +460,12 @@ final class ChaosSoak {
                     && !s.isFannedOut() && s.worker() != null && !forged.contains(s.experimentId())).toList();
             if (!candidates.isEmpty()) {
                 ExperimentState target = candidates.get(faultRandom.nextInt(candidates.size()));
-                boolean underEndKey = forgedEnds++ % 2 == 0;
+                ChaosForger.ForgedEnd[] shapes = ChaosForger.ForgedEnd.values();
+                ChaosForger.ForgedEnd shape = shapes[forgedEnds++ % shapes.length]; // each shape in turn
                 long start = System.currentTimeMillis();
-                forger.forgeEnd(target, underEndKey);
+                forger.forgeEnd(target, shape);
                 return new Fault(ChaosFault.FORGED_END, start, System.currentTimeMillis(), target.worker(),
-                        target.experimentId(), null, "FAILED written " + (underEndKey ? "under its end key"
-                                : "as the holder's claim copied with status FAILED"));
+                        target.experimentId(), null, "FAILED written: " + shape);
             }
             Thread.sleep(500);
         }
