@@ -6,6 +6,9 @@
 #   deploy/kafka/kafka.sh topics    create the project's topics with their settings (idempotent): the
 #                                   contract's TopicSetup, under $FMNIST_TOPIC_PREFIX (default fmnist), with
 #                                   FMNIST_KAFKA_REPLICATION_FACTOR (default: 3 on a cluster, else 1)
+#                                   and, given FMNIST_ACL_TRAINER, _INFERENCE, _CLIENTS, _OPERATORS
+#                                   (principals), grants them the access table as ACLs (SASL clusters:
+#                                   docs/operating/kafka.md#acls-for-a-sasl-cluster)
 #   deploy/kafka/kafka.sh stop      stop the nodes started here, by pid
 #   deploy/kafka/kafka.sh kill N    SIGKILL node N (a broker failure, for trying the cluster); start brings it back
 #   deploy/kafka/kafka.sh bootstrap print the bootstrap servers (for KAFKA_BOOTSTRAP_SERVERS)
