@@ -94,7 +94,8 @@ final class ChaosReport {
         Map<String, String> duplicated = new TreeMap<>();
         ends.forEach((id, list) -> {
             if (list.size() > 1) {
-                duplicated.put(id, list.stream().map(t -> t.type().name()).collect(Collectors.joining(",")));
+                duplicated.put(id, list.stream().map(t -> t.type() + (t.reason() == null ? "" : " (" + t.reason() + ")"))
+                        .collect(Collectors.joining(", ")));
             }
         });
         Map<String, Integer> endsByType = new TreeMap<>();
