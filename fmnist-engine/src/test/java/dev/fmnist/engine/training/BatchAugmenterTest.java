@@ -210,6 +210,30 @@ class BatchAugmenterTest {
         }
     }
 
+    /** A resumed run skips the images already augmented: what follows is what would have followed. */
+    @Test
+    void skippingImagesMakesTheirDrawsSoTheNextBatchesAreTheOnesThatFollowThem() {
+        boolean differ = false;
+        for (Augmentation augmentation : List.of(new Augmentation(3, true, true), new Augmentation(2, false),
+                new Augmentation(0, true))) {
+            BatchAugmenter made = new BatchAugmenter(SPLIT, augmentation, 21);
+            for (int round = 0; round < 5; round++) {
+                batch(made, 0, IMAGES);
+            }
+            batch(made, 0, 3);
+            BatchAugmenter skipped = new BatchAugmenter(SPLIT, augmentation, 21);
+            skipped.skip(5 * IMAGES + 3);
+
+            BatchAugmenter notSkipped = new BatchAugmenter(SPLIT, augmentation, 21);
+            for (int round = 0; round < 3; round++) {
+                float[][] next = batch(made, 0, IMAGES);
+                assertThat(batch(skipped, 0, IMAGES)).as(augmentation.toString()).isEqualTo(next);
+                differ |= !Arrays.deepEquals(batch(notSkipped, 0, IMAGES), next);
+            }
+        }
+        assertThat(differ).as("without the skip the batches differ: the test can tell").isTrue();
+    }
+
     private static float[][] batch(BatchAugmenter augmenter, int from, int to) {
         try (NDManager manager = ENGINE.newManager()) {
             NDArray images = augmenter.images(manager, ORDER, from, to);
