@@ -46,10 +46,15 @@ import org.slf4j.LoggerFactory;
  * activations, loss) live in a sub-manager closed at the end of the batch, so native memory stays
  * flat across epochs.
  *
- * <p>Reproducibility: the seed fixes the initial weights (torch's generator) and the shuffle order
- * (java.util.Random), so two runs with the same seed and thread count see the same data in the same
- * order from the same start. The floats are not bit-identical across thread counts or devices,
- * because the order of parallel reductions in the CPU and GPU kernels varies.
+ * <p>Reproducibility: the seed fixes the initial weights (torch's generator), the shuffle order and
+ * the augmentation's draws (java.util.Random), and dropout's draws (torch's generator, re-seeded from
+ * the seed and the batch's position), so two runs with the same seed and thread count see the same data
+ * in the same order from the same start. The floats are not bit-identical across thread counts or
+ * devices, because the order of parallel reductions in the CPU and GPU kernels varies.
+ *
+ * <p>Checkpoints: the observer is handed a {@link TrainingCheckpoint} at every epoch's end and
+ * mid-epoch when it asks; a run given one continues from it, replaying the seeded generators up to its
+ * position, and on the CPU ends bit-identical to the uninterrupted run.
  */
 public final class FashionMnistTrainer {
 
