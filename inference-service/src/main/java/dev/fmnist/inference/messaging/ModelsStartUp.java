@@ -14,9 +14,10 @@ import org.jboss.logging.Logger;
 
 /**
  * A replica's start-up, on a thread of its own so that liveness and the HTTP and gRPC listeners do not
- * wait for it: the model-control topic read first (so a pin is known), then the models topic indexed by
- * its headers up to its end offset ({@link ModelsTopicIndexer}), then each served model loads the one
- * artefact it will serve ({@link ModelRepository#startUp}); only then is the models topic followed
+ * wait for it: the models topic indexed by its headers up to its end offset ({@link ModelsTopicIndexer})
+ * while the model-control topic is read on its own thread; once both are read (so a pin is known), each
+ * served model loads the one artefact it will serve ({@link ModelRepository#startUp}); only then is the
+ * models topic followed
  * ({@link ModelFollower}), from the indexed end on. So start-up costs one fetch and one load per served
  * model however long the topic's history, and readiness never reports a version older than the newest
  * (or pinned) one that was on the topic at start.
@@ -58,13 +59,14 @@ public class ModelsStartUp {
 
     private void run() {
         try {
-            if (!control.awaitCaughtUp(CONTROL_CATCH_UP)) {
-                LOG.warnf("model control not read within %d s; choosing from the models topic without it (a pin "
-                        + "read later is applied then)", CONTROL_CATCH_UP.toSeconds());
-            }
+            // the index does not depend on the pins: it is read while the control topic is
             ModelsTopicIndexer.Summary index = indexer.index(() -> stopping);
             if (index == null) {
                 return; // shutting down
+            }
+            if (!control.awaitCaughtUp(CONTROL_CATCH_UP)) {
+                LOG.warnf("model control not read within %d s; choosing from the models topic without it (a pin "
+                        + "read later is applied then)", CONTROL_CATCH_UP.toSeconds());
             }
             repository.startUp();
             LOG.infof("models topic indexed up to offset %d in %d ms: %d records, %d artefacts of served models "
