@@ -3,6 +3,7 @@ package dev.fmnist.trainer.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fmnist.contract.experiments.ExperimentEvent;
+import dev.fmnist.contract.experiments.StateTable;
 import dev.fmnist.contract.networks.Architecture;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -55,5 +56,19 @@ class TrainerMetricsTest {
         assertThat(experiments("failed", Architecture.MLP.id()).count()).isZero();
         assertThat(registry.get(TrainerMetrics.EXPERIMENTS).counters())
                 .hasSize(4 * (Architecture.values().length + 1));
+    }
+
+    @Test
+    void everyReasonARefusedStateRecordCanHaveExistsAtZeroAndCountsUnderItsOwnLabel() {
+        assertThat(registry.get(TrainerMetrics.STATE_RECORDS_REFUSED).counters())
+                .hasSize(StateTable.Refusal.values().length).allSatisfy(c -> assertThat(c.count()).isZero());
+        assertThat(registry.get(TrainerMetrics.PARKED_OVERFLOW).counter().count()).isZero();
+
+        metrics.stateRecordRefused(StateTable.Refusal.FOREIGN_END);
+
+        assertThat(registry.get(TrainerMetrics.STATE_RECORDS_REFUSED).tag("reason", "foreign-end").counter().count())
+                .isEqualTo(1);
+        assertThat(registry.get(TrainerMetrics.STATE_RECORDS_REFUSED).tag("reason", "unreadable").counter().count())
+                .isZero();
     }
 }
