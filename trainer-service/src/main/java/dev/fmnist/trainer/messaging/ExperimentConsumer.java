@@ -134,10 +134,22 @@ public class ExperimentConsumer {
                 sweeps.fanOut(held, request, message.getPayload());
             } else {
                 runner.run(request, parentId, held);
+                if (held.isLost() && held.foreignEnd().isEmpty() && !ended(request.experimentId())
+                        && parked.park(message, request.experimentId(), sweepToComplete)) {
+                    // taken over: the new holder ends it; should it never (a forged claim that never
+                    // beats), its lease lapses and the parked request brings the run back
+                    LOG.infof("request %s: experiment %s was taken over; its request parked until it ends", source,
+                            request.experimentId());
+                    return false;
+                }
             }
         }
         sweeps.completeIfLast(sweepToComplete);
         return true;
+    }
+
+    private boolean ended(String id) {
+        return states.get(id).map(ExperimentState::isEnded).orElse(false);
     }
 
     /** The 0-based child a fanned-out record names, checked against the sweep in its body. */

@@ -197,6 +197,25 @@ class HeldElsewhereTest {
     }
 
     @Test
+    void aForgedTakeOverThatNeverBeatsStopsTheRunOnlyUntilItsLeaseLapses() {
+        String id = KafkaTestSupport.id("forged-takeover");
+        kafka.send(KafkaTestSupport.topic(Topic.EXPERIMENTS), id, KafkaTestSupport.json(small(id, 30, 3000)));
+        ExperimentState claim = KafkaTestSupport.read(KafkaTestSupport.topic(Topic.EXPERIMENT_STATE),
+                rs -> rs.stream().anyMatch(r -> id.equals(r.key()) && ExperimentState.parse(r.value()).status() == Type.RUNNING),
+                WAIT).stream().filter(r -> id.equals(r.key())).map(r -> ExperimentState.parse(r.value()))
+                .filter(s -> s.status() == Type.RUNNING).findFirst().orElseThrow();
+        // a higher attempt by a worker nobody runs: the holder stands down, and nobody ends the run
+        writeState(id, claim.claimedBy("forger-nobody-runs", claim.attempt() + 1, Instant.parse("2099-01-01T00:00:00Z")));
+
+        List<ExperimentEvent> events = KafkaTestSupport.events(id, es -> es.stream().anyMatch(e -> e.type().isTerminal()),
+                WAIT);
+        assertThat(events.stream().filter(e -> e.type().isTerminal()).map(ExperimentEvent::type))
+                .as("the run came back after the forged claim's lease and ended once").containsExactly(Type.SUCCEEDED);
+        assertThat(events.stream().filter(e -> e.type() == Type.RUNNING)).as("started again").hasSize(2);
+        assertThat(artefactsOf(id)).isEqualTo(1);
+    }
+
+    @Test
     void anEndThatItsHolderDidNotWriteStopsTheRunWithATerminalEventThatSaysSo() throws Exception {
         String id = KafkaTestSupport.id("forged-end");
         kafka.send(KafkaTestSupport.topic(Topic.EXPERIMENTS), id, KafkaTestSupport.json(small(id, 200, 6000)));
