@@ -206,6 +206,7 @@ final class ChaosReport {
         int takeOvers = 0;
         int restarts = 0;
         int epochsRerun = 0;
+        Map<String, String> rerunBy = new TreeMap<>();
         for (String id : expected) {
             List<ChaosObserver.Seen> seen = byId.getOrDefault(id, List.of());
             List<String> workers = seen.stream().filter(s -> s.event() instanceof Running).map(s -> ((Running) s.event()).worker())
@@ -214,7 +215,14 @@ final class ChaosReport {
             takeOvers += Math.max(0, (int) workers.stream().distinct().count() - 1);
             Map<Integer, Long> epochs = seen.stream().filter(s -> s.event() instanceof ExperimentEvent.Epoch)
                     .collect(Collectors.groupingBy(s -> ((ExperimentEvent.Epoch) s.event()).epoch(), Collectors.counting()));
-            epochsRerun += epochs.values().stream().mapToInt(n -> (int) (n - 1)).sum();
+            int rerun = epochs.values().stream().mapToInt(n -> (int) (n - 1)).sum();
+            epochsRerun += rerun;
+            if (rerun > 0) { // which epochs ran twice, and who ran each run (RUNNING, RESUMED), in order
+                rerunBy.put(id, "epochs " + new TreeMap<>(epochs) + "; " + seen.stream()
+                        .filter(s -> s.event() instanceof Running || ChaosObserver.RESUMED.equals(s.type()))
+                        .map(s -> s.event() instanceof Running running ? "RUNNING on " + running.worker() : s.type())
+                        .collect(Collectors.joining(", ")));
+            }
         }
         long resumed = events.stream().filter(s -> ChaosObserver.RESUMED.equals(s.type())).count();
 
@@ -272,6 +280,7 @@ final class ChaosReport {
         r.json.put("restarts", restarts);
         r.json.put("resumedEvents", resumed);
         r.json.put("epochsRerun", epochsRerun);
+        r.json.put("epochsRerunBy", rerunBy);
         r.json.put("forgedEnds", forgedEnds);
         r.json.put("artefacts", Map.of("published", artefacts.values().stream().mapToInt(Integer::intValue).sum(),
                 "soakGarbageOnTopic", garbageOnModels));
@@ -378,6 +387,8 @@ final class ChaosReport {
         m.append("| restarts (RUNNING again, any trainer) | ").append(restarts).append(" |\n");
         m.append("| RESUMED events | ").append(resumed).append(" |\n");
         m.append("| epochs run twice (work lost) | ").append(epochsRerun).append(" |\n");
+        m.append("| runs with epochs run twice: epoch=times; who ran them | ")
+                .append(cell(String.valueOf(json.get("epochsRerunBy")))).append(" |\n");
         m.append("| forged ends and the terminal events they got | ").append(cell(String.valueOf(json.get("forgedEnds"))))
                 .append(" |\n");
         load.forEach((k, v) -> {
