@@ -190,6 +190,14 @@ public record ExperimentState(
             started = r.at();
             dev = r.device();
             newStatus = Type.RUNNING;
+        } else if (event instanceof Resumed r) {
+            // like RUNNING (the resuming trainer's RUNNING came first), and the epochs after the checkpoint undone
+            newStatus = Type.RUNNING;
+            done = r.epoch();
+            curve = curve == null || curve.size() <= r.epoch() ? curve : List.copyOf(curve.subList(0, r.epoch()));
+            batchNow = null;
+            batchesNow = null;
+            rate = null;
         } else if (event instanceof Progress p) {
             batchNow = p.batch();
             batchesNow = p.batches();
@@ -201,14 +209,6 @@ public record ExperimentState(
             curve = withValidation(curve, e.epoch(), last);
             batchNow = null;
             batchesNow = null;
-        } else if (event instanceof Resumed r) {
-            // like RUNNING (the resuming trainer's RUNNING came first), and the epochs after the checkpoint undone
-            newStatus = Type.RUNNING;
-            done = r.epoch();
-            curve = curve == null || curve.size() <= r.epoch() ? curve : List.copyOf(curve.subList(0, r.epoch()));
-            batchNow = null;
-            batchesNow = null;
-            rate = null;
             rate = null;
         } else if (event instanceof SweepSummary s) {
             rows = s.summary();
