@@ -94,14 +94,18 @@ public final class FashionMnistTrainer {
      * Runs training from {@code resumeFrom} (null: from the start) to the end, or until the observer
      * cancels or the loss diverges.
      *
-     * @throws IllegalArgumentException when {@code resumeFrom} belongs to another network or recipe, or
-     *     does not fit this run (its parameters, its position)
+     * @throws CheckpointMismatchException when {@code resumeFrom} belongs to another network or recipe,
+     *     or does not fit this run (its parameters, its position); nothing was trained or observed then
      */
     public TrainingResult train(NetworkSpec spec, HyperParameters hp, FashionMnist data, TrainingObserver observer,
             TrainingCheckpoint resumeFrom) {
         String fingerprint = TrainingCheckpoint.fingerprint(spec, hp);
         if (resumeFrom != null) {
-            requireBelongs(resumeFrom, fingerprint, spec, hp);
+            try {
+                requireBelongs(resumeFrom, fingerprint, spec, hp);
+            } catch (IllegalArgumentException e) {
+                throw new CheckpointMismatchException(e.getMessage(), e);
+            }
         }
         FashionMnist used = data.limitTrain(hp.trainLimit());
         FashionMnist.Split trainSplit = used.train();
@@ -163,23 +167,31 @@ public final class FashionMnistTrainer {
                         : (epoch, at) -> new TrainingCheckpoint(fingerprint, epoch, at.batchesDone(), at.lossSum(),
                                 at.correct(), at.trainSeconds(), epochs, ParameterArrays.read(block),
                                 resumable.exportState(block.getParameters()), kept.state());
-                observer.onStart(device.toString(), loop.batchesPerEpoch());
                 int firstEpoch = 0;
                 Position position = Position.START;
                 String stopReason = null;
                 if (resumeFrom != null) {
-                    if (resumeFrom.batchesDone() >= loop.batchesPerEpoch()) {
-                        throw new IllegalArgumentException("resumeFrom.batchesDone: " + resumeFrom.batchesDone()
-                                + ", an epoch of this run has " + loop.batchesPerEpoch() + " batches");
+                    // checked and applied before anything is said: a checkpoint that does not fit leaves the
+                    // caller free to start again from nothing (this model is closed on the way out)
+                    try {
+                        if (resumeFrom.batchesDone() >= loop.batchesPerEpoch()) {
+                            throw new IllegalArgumentException("resumeFrom.batchesDone: " + resumeFrom.batchesDone()
+                                    + ", an epoch of this run has " + loop.batchesPerEpoch() + " batches");
+                        }
+                        kept.restore(resumeFrom.kept(), block);
+                        ParameterArrays.write(block, resumeFrom.weights(), "weights");
+                        resumable.importState(block.getParameters(), resumeFrom.optimizer());
+                        loop.skipTo(resumeFrom.epoch(), resumeFrom.batchesDone());
+                    } catch (IllegalArgumentException e) {
+                        throw new CheckpointMismatchException(e.getMessage(), e);
                     }
-                    kept.restore(resumeFrom.kept(), block);
-                    ParameterArrays.write(block, resumeFrom.weights(), "weights");
-                    resumable.importState(block.getParameters(), resumeFrom.optimizer());
-                    loop.skipTo(resumeFrom.epoch(), resumeFrom.batchesDone());
                     epochs.addAll(resumeFrom.epochs());
                     firstEpoch = resumeFrom.epoch();
                     position = new Position(resumeFrom.batchesDone(), resumeFrom.lossSum(), resumeFrom.correct(),
                             resumeFrom.trainSeconds());
+                }
+                observer.onStart(device.toString(), loop.batchesPerEpoch());
+                if (resumeFrom != null) {
                     LOG.info("resuming {} from epoch {}, batch {}", spec.label(), firstEpoch, position.batchesDone());
                     observer.onResume(resumeFrom);
                     if (position.batchesDone() == 0 && firstEpoch > 0 && firstEpoch < hp.epochs()) {

@@ -204,8 +204,17 @@ class CheckpointResumeTest {
         shorter.set(1, new NamedArray(shorter.get(1).name(), new float[3]));
         TrainingCheckpoint otherSizes = new TrainingCheckpoint(end.fingerprint(), 0, 2, 1, 0, 0, List.of(), shorter,
                 end.optimizer(), end.kept());
-        assertThatThrownBy(() -> train(MLP, hp, TrainingObserver.NONE, otherSizes))
+        List<String> heard = new ArrayList<>();
+        TrainingObserver listening = new TrainingObserver() {
+            @Override
+            public void onStart(String device, int batchesPerEpoch) {
+                heard.add("start");
+            }
+        };
+        assertThatThrownBy(() -> train(MLP, hp, listening, otherSizes))
+                .isInstanceOf(CheckpointMismatchException.class)
                 .hasMessageStartingWith("weights." + shorter.get(1).name() + ": 3 values");
+        assertThat(heard).as("a checkpoint that does not fit is refused before the run is announced").isEmpty();
     }
 
     @Test

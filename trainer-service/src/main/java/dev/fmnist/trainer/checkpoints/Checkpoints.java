@@ -92,6 +92,16 @@ public class Checkpoints {
         }
     }
 
+    /**
+     * The engine found that a checkpoint {@link #resumable} handed out does not fit the run (its
+     * parameters or position): counted and logged like any refusal; the run trains from epoch 0.
+     */
+    public void refusedByEngine(String experimentId, IllegalArgumentException e) {
+        metrics.checkpointRefused(Refusal.CHECKPOINT);
+        LOG.warnf("experiment %s: its checkpoint is refused (%s: %s); training from epoch 0", experimentId,
+                Refusal.CHECKPOINT.label(), e.getMessage());
+    }
+
     /** Writes {@code checkpoint} as the run's current one; false (logged, counted) when it could not be. */
     public boolean save(String experimentId, String worker, int attempt, TrainingCheckpoint checkpoint) {
         try {

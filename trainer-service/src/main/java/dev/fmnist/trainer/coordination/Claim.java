@@ -109,13 +109,25 @@ public final class Claim implements AutoCloseable {
         return Optional.ofNullable(foreignEnd);
     }
 
-    /** Called with what the table holds now: an end there while this claim wrote none is foreign. */
+    /**
+     * Called with what the table holds now: an end there under this very claim while this claim wrote
+     * none is foreign. An end under a higher attempt is a take-over's (this holder was paused or cut off
+     * past its lease, and the new holder finished): that one stands, silently.
+     */
     private void noteForeignEnd(ExperimentState seen) {
         boolean endedHere;
+        int attempt;
         synchronized (this) {
             endedHere = state.isEnded();
+            attempt = state.attempt();
         }
-        if (seen != null && seen.isEnded() && !endedHere && foreignEnd == null) {
+        boolean takenOver = seen != null && seen.attempt() != null && seen.attempt() > attempt;
+        if (takenOver && !lost) {
+            LOG.warnf("experiment %s was taken over by %s (attempt %d) and %s there: this trainer's lease lapsed; "
+                    + "stopping it", experimentId, seen.worker(), seen.attempt(), seen.isEnded() ? "ended" : "goes on");
+            lost = true;
+        }
+        if (seen != null && seen.isEnded() && !endedHere && !takenOver && foreignEnd == null) {
             foreignEnd = seen;
             lost = true;
             LOG.warnf("experiment %s was ended on the state topic by a record this trainer did not write (%s, "

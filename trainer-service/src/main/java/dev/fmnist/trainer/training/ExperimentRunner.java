@@ -19,6 +19,7 @@ import dev.fmnist.contract.training.EpochMetrics;
 import dev.fmnist.engine.artefacts.ArtefactModels;
 import dev.fmnist.engine.runtime.ComputeEngine;
 import dev.fmnist.engine.sweeps.MedianStoppingRule;
+import dev.fmnist.engine.training.CheckpointMismatchException;
 import dev.fmnist.engine.training.FashionMnistTrainer;
 import dev.fmnist.engine.training.TrainingCancelledException;
 import dev.fmnist.engine.training.TrainingCheckpoint;
@@ -120,8 +121,15 @@ public class ExperimentRunner {
         try {
             // a run taken over, or trained again after a restart, continues from its last checkpoint
             TrainingCheckpoint resumeFrom = checkpoints.resumable(request).orElse(null);
-            TrainingResult result = new FashionMnistTrainer(engine).train(request.network(), request.hyperParameters(),
-                    dataset.data(), observer, resumeFrom);
+            TrainingResult result;
+            try {
+                result = new FashionMnistTrainer(engine).train(request.network(), request.hyperParameters(),
+                        dataset.data(), observer, resumeFrom);
+            } catch (CheckpointMismatchException e) { // thrown before anything trained or was published
+                checkpoints.refusedByEngine(id, e);
+                result = new FashionMnistTrainer(engine).train(request.network(), request.hyperParameters(),
+                        dataset.data(), observer, null);
+            }
             if (!claim.confirm()) {
                 lost(claim, subject, "trained, but not publishing it");
                 return;
@@ -223,6 +231,11 @@ public class ExperimentRunner {
         public void onEpochEnd(EpochMetrics m) {
             EventMetrics values = EventMetrics.of(m);
             metrics.epochDone(request, m);
+            if (!claim.confirm()) { // a holder paused past its lease wakes here: the new holder's epochs count
+                LOG.warnf("experiment %s: epoch %d done, but the claim no longer holds; not publishing it",
+                        request.experimentId(), m.epoch());
+                return;
+            }
             claim.record(Epoch.of(request.experimentId(), subject, m.epoch(), values), events::publish);
         }
 

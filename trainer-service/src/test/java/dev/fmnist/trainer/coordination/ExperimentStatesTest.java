@@ -157,6 +157,17 @@ class ExperimentStatesTest {
             assertThat(takenOver.foreignEnd()).as("a take-over: its new holder ends it").isEmpty();
             takenOver.close();
 
+            // a holder paused past its lease wakes to find the new holder finished: not a forgery, silent
+            Claim paused = states.tryClaim(queued("p"), "me").orElseThrow();
+            ExperimentState newHolder = paused.state().claimedBy("other", 2, Instant.now());
+            writtenByOther(states, newHolder);
+            writtenByOther(states, newHolder.next(Failed.of("p", Subject.NONE, "the new holder's own end")));
+            assertThat(states.get("p").orElseThrow().isEnded()).isTrue();
+            assertThat(paused.confirm()).isFalse();
+            assertThat(paused.isLost()).isTrue();
+            assertThat(paused.foreignEnd()).as("ended by a higher attempt: its holder's end, said by it").isEmpty();
+            paused.close();
+
             // an end by someone who does not hold it: refused, counted, and the holder keeps it
             Claim mine = states.tryClaim(queued("m"), "me").orElseThrow();
             writtenByOther(states, queued("m").claimedBy("forger", 7, Instant.now()).next(Failed.of("m", Subject.NONE,
