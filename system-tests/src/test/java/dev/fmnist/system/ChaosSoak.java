@@ -232,7 +232,7 @@ final class ChaosSoak {
                             "learningRate=0.01,0.02,0.05"));
         } else {
             args.addAll(compare ? List.of("-a", "compare", "-k", "3", "--epochs", "2", "--train-limit", "2000")
-                    : List.of("-a", "mlp", "--epochs", "3", "--train-limit", "10000"));
+                    : List.of("-a", "mlp", "--epochs", "5", "--train-limit", "10000")); // long enough to be caught mid-run
         }
         args.addAll(List.of("--batch-size", "100", "--seed", Integer.toString(seed)));
         submit(stack, (sweep ? "chaos-sweep-" : "chaos-run-") + nextSerial(), sweep ? "sweep" : "run", args);
@@ -364,15 +364,25 @@ final class ChaosSoak {
         return null;
     }
 
-    /** The trainer training a single run (not a sweep's fan-out), waited for a while; else any trainer. */
+    /**
+     * The trainer training a single run (not a sweep's fan-out), waited for a while: first one past its
+     * first epoch (so a checkpoint exists and the take-over shows whether it resumes), then any busy
+     * one; else any trainer.
+     */
     private Trainer pickTrainer(ChaosObserver observer, List<Trainer> trainers) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 30_000;
+        long anyBusyFrom = System.currentTimeMillis() + 20_000;
         while (System.currentTimeMillis() < deadline) {
+            List<Trainer> checkpointed = trainers.stream().filter(t -> running(observer, t.worker)
+                    .filter(s -> s.epochsDone() != null && s.epochsDone() >= 1).isPresent()).toList();
+            if (!checkpointed.isEmpty()) {
+                return checkpointed.get(faultRandom.nextInt(checkpointed.size()));
+            }
             List<Trainer> busy = trainers.stream().filter(t -> running(observer, t.worker).isPresent()).toList();
-            if (!busy.isEmpty()) {
+            if (!busy.isEmpty() && System.currentTimeMillis() >= anyBusyFrom) {
                 return busy.get(faultRandom.nextInt(busy.size()));
             }
-            Thread.sleep(500);
+            Thread.sleep(250);
         }
         return trainers.get(faultRandom.nextInt(trainers.size()));
     }
