@@ -143,7 +143,8 @@ final class SaslKafkaBroker implements AutoCloseable {
     }
 
     private static boolean listening(int port) {
-        try (Socket ignored = new Socket("127.0.0.1", port)) {
+        try {
+            new Socket("127.0.0.1", port).close();
             return true;
         } catch (IOException e) {
             return false;
