@@ -59,6 +59,8 @@ public final class ArtefactCodec {
             }
         } catch (IOException e) {
             throw new ArtefactException("not a readable artefact zip: " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) { // ZipInputStream's own word for an entry name that is no UTF-8
+            throw new ArtefactException("not a readable artefact zip: " + e.getMessage(), e);
         }
         if (manifestBytes == null || parameters == null) {
             throw new ArtefactException("artefact lacks " + (manifestBytes == null ? MANIFEST_ENTRY : PARAMETERS_ENTRY)

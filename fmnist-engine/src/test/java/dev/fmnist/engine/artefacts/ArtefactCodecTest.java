@@ -112,6 +112,25 @@ class ArtefactCodecTest {
                 .isInstanceOf(ArtefactException.class).hasMessageContaining("manifest");
     }
 
+    @Test
+    void anEntryNameThatIsNoUtf8IsRefusedAsAnArtefactNotThrownAsSomethingElse() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream out = new ZipOutputStream(bytes)) {
+            out.putNextEntry(new ZipEntry("manifest.jsoX"));
+            out.write("{}".getBytes(StandardCharsets.UTF_8));
+            out.closeEntry();
+        }
+        byte[] zip = bytes.toByteArray();
+        byte[] name = "manifest.jsoX".getBytes(StandardCharsets.US_ASCII);
+        for (int i = 0; i + name.length <= zip.length; i++) { // the name's last byte made 0xFF wherever it is written
+            if (java.util.Arrays.equals(zip, i, i + name.length, name, 0, name.length)) {
+                zip[i + name.length - 1] = (byte) 0xFF;
+            }
+        }
+        assertThatThrownBy(() -> ArtefactCodec.decode(zip)).isInstanceOf(ArtefactException.class)
+                .hasMessageStartingWith("not a readable artefact zip");
+    }
+
     /** The engine's inference API over the whole test set: the same preprocessing serving uses. */
     private static double testAccuracy(InferenceModel model) {
         FashionMnist.Split test = DATA.test();

@@ -33,7 +33,10 @@ public class ArtefactFetcher {
     @Inject
     InferenceConfig config;
 
-    /** The record's value at {@code offset}; IllegalStateException when it is gone (compacted) or unreachable. */
+    /**
+     * The record's value at {@code offset}; an IllegalStateException when it is gone (compacted, a
+     * tombstone), an {@link ArtefactUnreachableException} when the topic could not be read in time.
+     */
     public byte[] fetch(long offset) {
         TopicPartition partition = new TopicPartition(Topic.MODELS.name(config.kafka().topicPrefix()), 0);
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(KafkaClients.consumer(kafkaConfig,
@@ -55,7 +58,8 @@ public class ArtefactFetcher {
                             + ")");
                 }
             }
-            throw new IllegalStateException("offset " + offset + " not read within " + DEADLINE.toSeconds() + " s");
+            throw new ArtefactUnreachableException("offset " + offset + " not read within " + DEADLINE.toSeconds()
+                    + " s");
         }
     }
 }

@@ -8,9 +8,11 @@ import dev.fmnist.contract.serving.ModelControl;
 import dev.fmnist.inference.config.InferenceConfig;
 import dev.fmnist.inference.health.GrpcServingStatus;
 import dev.fmnist.inference.messaging.ArtefactFetcher;
+import dev.fmnist.inference.messaging.ArtefactUnreachableException;
 import dev.fmnist.inference.metrics.ServingMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -52,6 +54,9 @@ public class ModelSelector {
     ArtefactFetcher fetcher;
 
     /** The slots {@link #startUp} has run for: only these act on what they read. */
+    /** How long start-up waits before reading again a record the topic did not give in time. */
+    static final Duration UNREACHABLE_RETRY = Duration.ofSeconds(2);
+
     private final Set<ModelSlot> started = ConcurrentHashMap.newKeySet();
 
     /**
@@ -66,14 +71,16 @@ public class ModelSelector {
             started.add(slot);
             Optional<String> pin = slot.pinned();
             if (pin.isPresent()) {
-                servePinned(slot, pin.get());
+                servePinned(slot, pin.get(), true);
             } else {
                 double floor = config.serving().minTestAccuracy();
                 for (PublishedVersions.Entry entry : slot.published().newestFirst()) {
-                    if (entry.testAccuracy() < floor || slot.refused().contains(entry.version())) {
+                    if (entry.testAccuracy() < floor || refused(slot, entry)) {
                         continue;
                     }
-                    Optional<ModelArtefact> artefact = fetch(slot, entry);
+                    // not ready on an older version because the newest could not be read just now: tried
+                    // again until it is read, or found gone or bad
+                    Optional<ModelArtefact> artefact = fetchRetrying(slot, entry);
                     if (artefact.isPresent() && load(slot, artefact.get(), true)) {
                         break;
                     }
@@ -139,7 +146,7 @@ public class ModelSelector {
             }
             Optional<String> pin = control.pinnedVersion();
             if (pin.isPresent()) {
-                servePinned(slot, pin.get());
+                servePinned(slot, pin.get(), false);
             } else {
                 serveNewest(slot);
             }
@@ -147,7 +154,8 @@ public class ModelSelector {
         }
     }
 
-    private void servePinned(ModelSlot slot, String pin) {
+    /** {@code startingUp}: not ready until the pinned version is read, so reading is tried again meanwhile. */
+    private void servePinned(ModelSlot slot, String pin, boolean startingUp) {
         if (liveAnswersTo(slot, pin)) {
             LOG.infof("%s: pinned to %s, which is live", slot.name(), pin);
             return;
@@ -159,7 +167,15 @@ public class ModelSelector {
             LOG.infof("%s: %s", slot.name(), slot.problem().orElseThrow());
             return;
         }
-        Optional<ModelArtefact> artefact = fetch(slot, entry.get());
+        Optional<ModelArtefact> artefact;
+        try {
+            artefact = startingUp ? fetchRetrying(slot, entry.get()) : fetch(slot, entry.get());
+        } catch (ArtefactUnreachableException e) {
+            slot.problem("pinned to " + pin + ", which could not be read from the models topic now (" + e.getMessage()
+                    + ")" + slot.manifest().map(m -> "; " + m.version() + " keeps serving").orElse(""));
+            LOG.warnf("%s: %s", slot.name(), slot.problem().orElseThrow());
+            return;
+        }
         if (artefact.isEmpty() || !load(slot, artefact.get(), false)) {
             slot.problem("pinned to " + pin + ", which cannot be loaded (see refused)");
         }
@@ -171,19 +187,55 @@ public class ModelSelector {
             if (liveAnswersTo(slot, entry.version())) {
                 return; // the newest that can be served is live already
             }
-            if (slot.refused().contains(entry.version())) {
+            if (refused(slot, entry)) {
                 continue;
             }
             if (tries++ == FALLBACK_TRIES) {
                 return;
             }
-            Optional<ModelArtefact> artefact = fetch(slot, entry);
+            Optional<ModelArtefact> artefact;
+            try {
+                artefact = fetch(slot, entry);
+            } catch (ArtefactUnreachableException e) { // not the artefact's fault: the live one keeps serving
+                LOG.warnf("%s: %s (%s) not read from the models topic now (%s); the live version keeps serving",
+                        slot.name(), entry.version(), entry.experimentId(), e.getMessage());
+                return;
+            }
             if (artefact.isPresent() && load(slot, artefact.get(), true)) {
                 return;
             }
         }
     }
 
+    /** Refused as a version (read and refused), or this very record refused (unreadable, lying headers). */
+    private static boolean refused(ModelSlot slot, PublishedVersions.Entry entry) {
+        return slot.refused().contains(entry.version()) || slot.refused().containsOffset(entry.offset());
+    }
+
+    /** {@link #fetch}, tried again while the topic cannot be read (start-up: not ready meanwhile). */
+    private Optional<ModelArtefact> fetchRetrying(ModelSlot slot, PublishedVersions.Entry entry) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return fetch(slot, entry);
+            } catch (ArtefactUnreachableException e) {
+                LOG.warnf("%s: %s (%s) not read from the models topic (%s); trying again (attempt %d)", slot.name(),
+                        entry.version(), entry.experimentId(), e.getMessage(), attempt + 1);
+                try {
+                    Thread.sleep(UNREACHABLE_RETRY.toMillis());
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return Optional.empty();
+                }
+            }
+        }
+    }
+
+    /**
+     * The artefact of {@code entry}, read again and checked against its headers; empty when the record
+     * is gone or bad (refused by its offset: another record may hold the real version).
+     *
+     * @throws ArtefactUnreachableException when the topic could not be read in time (nothing refused)
+     */
     private Optional<ModelArtefact> fetch(ModelSlot slot, PublishedVersions.Entry entry) {
         try {
             // decoding verifies the parameters against the manifest's sha256; the entry (the record's
@@ -199,9 +251,14 @@ public class ModelSelector {
                 throw new ArtefactException("offset " + entry.offset() + ": " + disagreement.get());
             }
             return Optional.of(artefact);
+        } catch (ArtefactUnreachableException e) {
+            throw e;
         } catch (ArtefactException | IllegalStateException e) {
-            refuse(slot, entry.version(), entry.experimentId(), "cannot be read again from the models topic: "
-                    + e.getMessage());
+            metrics.modelRefused(slot.name());
+            slot.refused().add(entry.version(), entry.experimentId(), "cannot be read again from the models topic: "
+                    + e.getMessage(), entry.offset());
+            LOG.warnf("%s: the record of %s (%s) at offset %d refused, the live version keeps serving: %s",
+                    slot.name(), entry.version(), entry.experimentId(), entry.offset(), e.getMessage());
             return Optional.empty();
         }
     }

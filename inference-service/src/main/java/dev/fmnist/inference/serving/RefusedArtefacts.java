@@ -14,25 +14,42 @@ public final class RefusedArtefacts {
 
     static final int CAPACITY = 32;
 
-    private final Deque<RefusedArtefact> refused = new ArrayDeque<>();
+    /** One refusal; {@code offset} is set when one record was refused (its bytes), not the version itself. */
+    private record Refusal(RefusedArtefact artefact, Long offset) {}
+
+    private final Deque<Refusal> refused = new ArrayDeque<>();
 
     /** Records a refusal; {@code version} and {@code experimentId} may be empty for an unreadable artefact. */
     public synchronized void add(String version, String experimentId, String reason) {
+        add(version, experimentId, reason, null);
+    }
+
+    /**
+     * Records the refusal of the record at {@code offset} (null: of the version, whatever record holds
+     * it). A record is refused by its offset when what is wrong is that record (unreadable, its headers
+     * disagreeing with its manifest): another record with the same headers may hold the real artefact.
+     */
+    public synchronized void add(String version, String experimentId, String reason, Long offset) {
         if (refused.size() == CAPACITY) {
             refused.removeFirst();
         }
-        refused.addLast(RefusedArtefact.newBuilder().setVersion(version == null ? "" : version)
+        refused.addLast(new Refusal(RefusedArtefact.newBuilder().setVersion(version == null ? "" : version)
                 .setExperimentId(experimentId == null ? "" : experimentId).setReason(reason)
-                .setRefusedAt(Instant.now().toString()).build());
+                .setRefusedAt(Instant.now().toString()).build(), offset));
     }
 
-    /** Whether {@code version} was refused (and not since loaded by an explicit pin). */
+    /** Whether {@code version} itself was refused (read, then refused: below the floor, not loadable). */
     public synchronized boolean contains(String version) {
-        return refused.stream().anyMatch(r -> r.getVersion().equals(version));
+        return refused.stream().anyMatch(r -> r.offset() == null && r.artefact().getVersion().equals(version));
+    }
+
+    /** Whether the record at {@code offset} was refused. */
+    public synchronized boolean containsOffset(long offset) {
+        return refused.stream().anyMatch(r -> r.offset() != null && r.offset() == offset);
     }
 
     /** Oldest first. */
     public synchronized List<RefusedArtefact> all() {
-        return List.copyOf(refused);
+        return refused.stream().map(Refusal::artefact).toList();
     }
 }

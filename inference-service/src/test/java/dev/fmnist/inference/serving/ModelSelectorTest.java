@@ -10,6 +10,7 @@ import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.serving.ModelControl;
 import dev.fmnist.inference.health.GrpcServingStatus;
 import dev.fmnist.inference.messaging.ArtefactFetcher;
+import dev.fmnist.inference.messaging.ArtefactUnreachableException;
 import dev.fmnist.inference.metrics.ServingMetrics;
 import dev.fmnist.proto.v1.RefusedArtefact;
 import io.grpc.Status;
@@ -145,6 +146,59 @@ class ModelSelectorTest {
             assertThat(starting.manifest().map(m -> m.version())).contains(version(b));
             assertThat(starting.previousVersions()).as("never served the older one").isEmpty();
             assertThat(loads("loaded")).isEqualTo(1);
+        } finally {
+            starting.stop();
+            starting.live().peek().ifPresent(ServedModel::retire);
+        }
+    }
+
+    @Test
+    void startUpReadsTheNewestAgainWhileTheTopicCannotBeReadRatherThanServeAnOlderOne() {
+        ModelSlot starting = newSlot(new ServingMetrics(registry));
+        ArtefactFetcher reliable = selector.fetcher;
+        AtomicInteger unreachable = new AtomicInteger(2);
+        selector.fetcher = new ArtefactFetcher() {
+            @Override
+            public byte[] fetch(long offset) {
+                if (offset == 1 && unreachable.getAndDecrement() > 0) { // a broker restarting under the newest
+                    throw new ArtefactUnreachableException("offset 1 not read within 20 s");
+                }
+                return reliable.fetch(offset);
+            }
+        };
+        try {
+            modelsTopic.put(0L, ArtefactCodec.encode(a));
+            modelsTopic.put(1L, ArtefactCodec.encode(b));
+            selector.indexed(starting, PublishedVersions.Entry.of(a.manifest(), 0));
+            selector.indexed(starting, PublishedVersions.Entry.of(b.manifest(), 1));
+
+            selector.startUp(starting);
+
+            assertThat(starting.manifest().map(m -> m.version())).contains(version(b));
+            assertThat(starting.previousVersions()).as("never served the older one").isEmpty();
+            assertThat(starting.refused().all()).as("the newest is not refused for the topic's hiccup").isEmpty();
+        } finally {
+            starting.stop();
+            starting.live().peek().ifPresent(ServedModel::retire);
+        }
+    }
+
+    @Test
+    void aBadRecordCarryingTheNewestsHeadersIsRefusedByOffsetAndTheRealOneServes() {
+        ModelSlot starting = newSlot(new ServingMetrics(registry));
+        try {
+            modelsTopic.put(0L, ArtefactCodec.encode(a));
+            modelsTopic.put(1L, ArtefactCodec.encode(b));
+            modelsTopic.put(2L, "garbage under b's headers".getBytes(StandardCharsets.UTF_8));
+            selector.indexed(starting, PublishedVersions.Entry.of(a.manifest(), 0));
+            selector.indexed(starting, PublishedVersions.Entry.of(b.manifest(), 1));
+            selector.indexed(starting, PublishedVersions.Entry.of(b.manifest(), 2));
+
+            selector.startUp(starting);
+
+            assertThat(starting.manifest().map(m -> m.version())).as("b from its real record").contains(version(b));
+            assertThat(starting.refused().containsOffset(2)).isTrue();
+            assertThat(starting.refused().contains(version(b))).as("the version itself is not refused").isFalse();
         } finally {
             starting.stop();
             starting.live().peek().ifPresent(ServedModel::retire);
