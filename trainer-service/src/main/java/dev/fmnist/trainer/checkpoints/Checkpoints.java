@@ -89,6 +89,10 @@ public class Checkpoints {
             LOG.warnf("experiment %s: its checkpoint is refused (%s: %s); training from epoch 0", id,
                     e.refusal().label(), e.getMessage());
             return Optional.empty();
+        } catch (RuntimeException e) { // the topic missing, not authorised, metadata timing out: never fail a run
+            metrics.checkpointRefused(Refusal.READ);
+            LOG.warnf("experiment %s: its checkpoints cannot be read (%s); training from epoch 0", id, e.toString());
+            return Optional.empty();
         }
     }
 

@@ -188,6 +188,15 @@ public class ExperimentStates {
         if (current.isEnded() || leases.live(current)) {
             return Optional.empty();
         }
+        if (current.worker() != null) {
+            // a take-over: judged on a view read to the topic's end now, not on one that fell behind (this
+            // trainer paused, or its reader slow), where a live holder's beats would be unread
+            catchUp();
+            current = get(basis.experimentId()).orElse(basis);
+            if (current.isEnded() || leases.live(current)) {
+                return Optional.empty();
+            }
+        }
         ExperimentState claim = current.claimedBy(worker, current.nextAttempt(), now());
         awaitSeen(write(claim));
         ExperimentState now = get(basis.experimentId()).orElseThrow();

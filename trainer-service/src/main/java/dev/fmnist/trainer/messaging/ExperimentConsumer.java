@@ -126,6 +126,7 @@ public class ExperimentConsumer {
             sweeps.completeIfLast(sweepToComplete);
             return true;
         }
+        boolean takenOver = false;
         try (Claim held = claim.get()) {
             if (held.state().queuedAt() == null) {
                 held.record(Queued.of(request.experimentId(), Subject.of(request, parentId)), events::publish);
@@ -134,15 +135,24 @@ public class ExperimentConsumer {
                 sweeps.fanOut(held, request, message.getPayload());
             } else {
                 runner.run(request, parentId, held);
-                if (held.isLost() && held.foreignEnd().isEmpty() && !ended(request.experimentId())
-                        && parked.park(message, request.experimentId(), sweepToComplete)) {
+                if (held.isLost() && held.foreignEnd().isEmpty() && !ended(request.experimentId())) {
                     // taken over: the new holder ends it; should it never (a forged claim that never
-                    // beats), its lease lapses and the parked request brings the run back
-                    LOG.infof("request %s: experiment %s was taken over; its request parked until it ends", source,
-                            request.experimentId());
-                    return false;
+                    // beats), its lease lapses and the request must bring the run back: never acked here
+                    if (parked.park(message, request.experimentId(), sweepToComplete)) {
+                        LOG.infof("request %s: experiment %s was taken over; its request parked until it ends",
+                                source, request.experimentId());
+                        return false;
+                    }
+                    LOG.warnf("request %s: experiment %s was taken over and the parked set is full (%d); "
+                            + "waiting here until it ends or its lease lapses", source, request.experimentId(),
+                            parked.size());
+                    metrics.parkedOverflow();
+                    takenOver = true;
                 }
             }
+        }
+        if (takenOver) {
+            return handle(message); // the same path again: a duplicate once it ended, claimed once it lapsed
         }
         sweeps.completeIfLast(sweepToComplete);
         return true;

@@ -6,6 +6,7 @@ import dev.fmnist.contract.experiments.ExperimentEvent.Cancelled;
 import dev.fmnist.contract.experiments.ExperimentEvent.Epoch;
 import dev.fmnist.contract.experiments.ExperimentEvent.Failed;
 import dev.fmnist.contract.experiments.ExperimentEvent.Progress;
+import dev.fmnist.contract.experiments.ExperimentEvent.Rejected;
 import dev.fmnist.contract.experiments.ExperimentEvent.Resumed;
 import dev.fmnist.contract.experiments.ExperimentEvent.Running;
 import dev.fmnist.contract.experiments.ExperimentEvent.Subject;
@@ -161,7 +162,10 @@ public class ExperimentRunner {
         }
         claim.record(terminal, events::publish);
         metrics.experimentEnded(terminal);
-        if (terminal.subject().sweep() == null || terminal.subject().parentId() != null) { // a sweep trains nothing
+        // a sweep trains nothing, and a rejected request never trained: no checkpoint to look for
+        boolean trained = (terminal.subject().sweep() == null || terminal.subject().parentId() != null)
+                && !(terminal instanceof Rejected);
+        if (trained) {
             checkpoints.delete(terminal.experimentId());
         }
         LOG.infof("experiment %s %s%s", terminal.experimentId(), terminal.type(),
@@ -186,6 +190,7 @@ public class ExperimentRunner {
                 + end.status() + ", worker " + end.worker() + ", attempt " + end.attempt() + ")");
         events.publish(failed);
         metrics.experimentEnded(failed);
+        checkpoints.delete(id); // the experiment ended: nobody resumes it
         LOG.warnf("experiment %s: %s; %s", id, what, failed.reason());
     }
 
@@ -262,7 +267,9 @@ public class ExperimentRunner {
         @Override
         public void onCheckpoint(TrainingCheckpoint checkpoint) {
             lastCheckpointNanos = System.nanoTime();
-            if (claim.isLost() || checkpoint.epoch() >= request.hyperParameters().epochs()) {
+            // confirmed, not just isLost(): a holder woken from a pause past its lease learns it here, before
+            // it writes over the new holder's checkpoint (the beat that would tell it may not have run yet)
+            if (checkpoint.epoch() >= request.hyperParameters().epochs() || !claim.confirm()) {
                 return;
             }
             Integer attempt = claim.state().attempt();
