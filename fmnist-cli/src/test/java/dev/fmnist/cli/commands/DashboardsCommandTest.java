@@ -239,7 +239,7 @@ class DashboardsCommandTest {
         assertThat(dir.resolve("training.png")).isNotEmptyFile();
         assertThat(dir.resolve("serving.png")).isNotEmptyFile();
         assertThat(dir.resolve("triton-compat.png")).isNotEmptyFile();
-        assertThat(run.out()).contains("training.png: 11 panels: 0 drawn, 11 no data (Experiments ended, by status;");
+        assertThat(run.out()).contains("training.png: 13 panels: 0 drawn, 13 no data (Experiments ended, by status;");
         assertThat(received).allMatch(q -> q.get("path").startsWith("/api/v1/query"));
     }
 
