@@ -16,6 +16,7 @@ import dev.fmnist.proto.v1.ModelInfo;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -83,9 +84,13 @@ class ModelControlIT {
 
             // a replica restarted while pinned comes back pinned, and never serves the newest in between
             stack.stop(replica2);
+            Path replica2Log = Path.of("target", "it-logs", stack.prefix + "-replica-2.log");
+            long firstLife = Files.size(replica2Log); // the stack appends a restarted service's log to its first
             stack.startInference("replica-2", grpc2, http2, TWO_MODELS);
             awaitModel(grpc2, "mlp", i -> i.getVersion().equals(first) && i.getPinned().equals(first));
-            String restartedLog = Files.readString(Path.of("target", "it-logs", stack.prefix + "-replica-2.log"));
+            byte[] wholeLog = Files.readAllBytes(replica2Log);
+            String restartedLog = new String(wholeLog, (int) firstLife, wholeLog.length - (int) firstLife,
+                    StandardCharsets.UTF_8);
             assertThat(restartedLog).contains("mlp: now serving " + first).doesNotContain("mlp: now serving " + second);
 
             // unpin: back to the newest everywhere
