@@ -32,7 +32,9 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import org.slf4j.Logger;
@@ -218,9 +220,11 @@ public final class FashionMnistTrainer {
                 if (stopReason != null) {
                     LOG.info("stopped after epoch {}: {}", epochs.size(), stopReason);
                 }
+                byte[] published = kept.parameters(block); // the block now holds the published weights
+                int publishedEpoch = kept.publishedEpoch(epochs.size());
                 return new TrainingResult(spec, hp, device.toString(), engine.djlVersion(),
-                        engine.pytorchVersion(), trainImages, parameters, epochs,
-                        kept.parameters(block), kept.publishedEpoch(epochs.size()), stopReason);
+                        engine.pytorchVersion(), trainImages, parameters, epochs, published, publishedEpoch,
+                        stopReason, loop.testConfusion(epochs.get(publishedEpoch).epoch()));
             }
         } catch (EngineException e) {
             throw new TrainingFailedException("engine failure: " + e.getMessage(), e);
@@ -373,6 +377,8 @@ public final class FashionMnistTrainer {
         private final TrainingObserver observer;
         private final Random shuffle;
         private final long[] order;
+        /** Each epoch's test confusion [label][predicted], counted in its test pass: the artefact's is one of them. */
+        private final Map<Integer, int[][]> testConfusions = new HashMap<>();
         private boolean optimiserStateMade;
 
         Loop(ComputeEngine engine, Trainer trainer, DeviceSplit train, BatchAugmenter augmenter, DeviceSplit validation,
@@ -466,13 +472,15 @@ public final class FashionMnistTrainer {
 
             long evalStart = System.nanoTime();
             double trainAccuracy = switch (hp.trainAccuracy()) {
-                case EVALUATION_PASS -> evaluate(train, false)[0];
+                case EVALUATION_PASS -> evaluate(train, false, null)[0];
                 case RUNNING -> (double) correct / order.length;
                 case NONE -> Double.NaN;
             };
             double[] validated = validation == null ? new double[] {Double.NaN, Double.NaN}
-                    : evaluate(validation, true);
-            double testAccuracy = evaluate(test, false)[0];
+                    : evaluate(validation, true, null);
+            int[][] confusion = new int[FashionMnist.CLASSES][FashionMnist.CLASSES];
+            double testAccuracy = evaluate(test, false, confusion)[0];
+            testConfusions.put(epoch, confusion);
             double evalSeconds = (System.nanoTime() - evalStart) / NANOS_PER_SECOND;
             return new EpochMetrics(epoch, trainSeconds, lossSum / batches, trainAccuracy, testAccuracy, evalSeconds,
                     order.length / trainSeconds, ProcessMemory.rssBytes(), validated[0], validated[1]);
@@ -506,10 +514,27 @@ public final class FashionMnistTrainer {
         }
 
         /**
-         * Fraction of {@code split} classified correctly and, if asked, its mean loss (NaN otherwise), in
-         * eval mode, without recording gradients.
+         * The test confusion [label][predicted] of the weights the block holds now, published at
+         * {@code epoch}: the one its test pass counted, or, for an epoch trained before this run resumed
+         * (a checkpoint carries no counts), one more test pass.
          */
-        private double[] evaluate(DeviceSplit split, boolean withLoss) {
+        int[][] testConfusion(int epoch) {
+            int[][] counted = testConfusions.get(epoch);
+            if (counted != null) {
+                return counted;
+            }
+            int[][] confusion = new int[FashionMnist.CLASSES][FashionMnist.CLASSES];
+            evaluate(test, false, confusion);
+            return confusion;
+        }
+
+        /**
+         * Fraction of {@code split} classified correctly and, if asked, its mean loss (NaN otherwise), in
+         * eval mode, without recording gradients; each image is counted in {@code confusion}
+         * [label][predicted] unless it is null. Counting reads the same argmax on the host: the accuracy
+         * and loss are computed as without it.
+         */
+        private double[] evaluate(DeviceSplit split, boolean withLoss, int[][] confusion) {
             long n = split.size();
             long correct = 0;
             double lossSum = 0;
@@ -520,7 +545,15 @@ public final class FashionMnistTrainer {
                     batchScope.suppressNotUsedWarning();
                     NDArray[] xy = split.slice(batchManager, from, to);
                     NDArray logits = trainer.evaluate(new NDList(ChannelsLast.images(xy[0]))).singletonOrThrow();
-                    correct += logits.argMax(1).eq(xy[1]).sum().getLong();
+                    NDArray predicted = logits.argMax(1);
+                    correct += predicted.eq(xy[1]).sum().getLong();
+                    if (confusion != null) {
+                        long[] classes = predicted.toLongArray();
+                        long[] labels = xy[1].toLongArray();
+                        for (int i = 0; i < classes.length; i++) {
+                            confusion[(int) labels[i]][(int) classes[i]]++;
+                        }
+                    }
                     if (withLoss) {
                         lossSum += trainer.getLoss().evaluate(new NDList(xy[1]), new NDList(logits)).getFloat()
                                 * (to - from);
