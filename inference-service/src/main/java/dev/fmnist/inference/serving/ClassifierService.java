@@ -136,6 +136,12 @@ public class ClassifierService implements Classifier {
     }
 
     @Override
+    public Uni<dev.fmnist.proto.v1.FeedbackResponse> feedback(dev.fmnist.proto.v1.FeedbackRequest request) {
+        // replaced by the prediction log's feedback writer (issue 27, in progress)
+        return Uni.createFrom().failure(Status.UNIMPLEMENTED.withDescription("Feedback: not yet").asRuntimeException());
+    }
+
+    @Override
     public Uni<ModelInfo> getModel(GetModelRequest request) {
         return Uni.createFrom().item(() -> {
             ModelSlot slot = repository.require(request.getModel(), "model");
