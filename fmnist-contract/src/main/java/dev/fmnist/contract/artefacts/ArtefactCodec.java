@@ -87,6 +87,9 @@ public final class ArtefactCodec {
         if (manifest.hyperParameters() == null) { // the recipe's dropout is part of the layers to rebuild
             throw new ArtefactException("manifest lacks hyperParameters");
         }
+        if (manifest.testPredictedProblem() != null) {
+            throw new ArtefactException("manifest: " + manifest.testPredictedProblem());
+        }
         try {
             manifest.networkSpec();
         } catch (IllegalArgumentException e) {

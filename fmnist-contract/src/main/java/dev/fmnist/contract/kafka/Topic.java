@@ -34,11 +34,13 @@ public enum Topic {
     MODELS("models", Width.ONE, "cleanup.policy", "compact", "max.message.bytes", "20971520",
             "min.compaction.lag.ms", "604800000"),
     /**
-     * What each served model is pinned to ({@code dev.fmnist.contract.serving.ModelControl}), keyed by
-     * the served model's name: compacted, so every inference replica, and one restarted, reads the
-     * last word for each model.
+     * What each served model is pinned to and which challenger it serves
+     * ({@code dev.fmnist.contract.serving.ModelControl}), keyed by the served model's name: compacted,
+     * so every inference replica, and one restarted, reads the last word for each model. Records stay
+     * uncompacted for 30 days: they are the decision history ({@code fmnist models history}); decisions
+     * are rare, so a replica's start-up still reads few.
      */
-    MODEL_CONTROL("model-control", Width.ONE, "cleanup.policy", "compact", "min.compaction.lag.ms", "60000"),
+    MODEL_CONTROL("model-control", Width.ONE, "cleanup.policy", "compact", "min.compaction.lag.ms", "2592000000"),
     /** Control commands (cancels), keyed by experiment id; every trainer reads all of them. */
     EXPERIMENT_CONTROL("experiment-control", Width.ONE, "retention.ms", "86400000"),
     /** Sweep plots (PNG), keyed by {@code sweepId/sweep.png}. */
@@ -51,7 +53,25 @@ public enum Topic {
      * default limit, so a cluster needs no setting of its own for them.
      */
     CHECKPOINTS("checkpoints", Width.SHARED, "cleanup.policy", "compact,delete", "retention.ms", "604800000",
-            "segment.ms", "3600000", "max.message.bytes", "1048588");
+            "segment.ms", "3600000", "max.message.bytes", "1048588"),
+    /**
+     * One record per answered image, and per shadow answer ({@code dev.fmnist.contract.predictions.PredictionRecord}),
+     * keyed by the prediction id; written by every inference replica. Shared width, like
+     * {@link #FEEDBACK}, so the two are co-partitioned and joined by key without repartitioning. Kept 7 days.
+     */
+    PREDICTIONS("predictions", Width.SHARED, "retention.ms", "604800000", "max.message.bytes", "1048576"),
+    /**
+     * One record per label given to a prediction ({@code dev.fmnist.contract.predictions.FeedbackRecord}),
+     * keyed by the prediction id, so it lands on its prediction's partition. Kept 30 days.
+     */
+    FEEDBACK("feedback", Width.SHARED, "retention.ms", "2592000000"),
+    /**
+     * The newest live accuracy of each model version ({@code dev.fmnist.contract.predictions.LiveStats}),
+     * keyed {@code model/version}; written by the live-accuracy stream processor, read by every replica
+     * and by {@code fmnist models live}. Compacted: one record per version.
+     */
+    LIVE_ACCURACY("live-accuracy", Width.ONE, "cleanup.policy", "compact", "segment.ms", "3600000",
+            "min.cleanable.dirty.ratio", "0.1");
 
     /** Shared topics take the layout's partition count; the others need one (total order, few records). */
     enum Width { SHARED, ONE }

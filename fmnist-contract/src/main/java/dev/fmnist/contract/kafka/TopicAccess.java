@@ -113,14 +113,22 @@ public final class TopicAccess {
                 "a forged claim holds an experiment away from the trainers, a forged end stops it");
         put(table, Topic.MODELS, EnumSet.of(Role.TRAINER), EnumSet.of(Role.INFERENCE, Role.CLIENT, Role.OPERATOR),
                 "whatever is written there under an architecture is served");
-        put(table, Topic.MODEL_CONTROL, EnumSet.of(Role.INFERENCE, Role.OPERATOR), EnumSet.of(Role.INFERENCE),
-                "one record re-pins every replica of the fleet");
+        put(table, Topic.MODEL_CONTROL, EnumSet.of(Role.INFERENCE, Role.OPERATOR),
+                EnumSet.of(Role.INFERENCE, Role.OPERATOR),
+                "one record re-pins every replica of the fleet, or promotes a challenger");
         put(table, Topic.EXPERIMENTS_DLQ, EnumSet.of(Role.TRAINER), EnumSet.of(Role.OPERATOR),
                 "it holds other users' refused requests");
         put(table, Topic.REPORTS, EnumSet.of(Role.TRAINER), EnumSet.of(Role.OPERATOR),
                 "a forged plot would stand for a sweep's result");
         put(table, Topic.CHECKPOINTS, EnumSet.of(Role.TRAINER), EnumSet.of(Role.TRAINER),
                 "a forged checkpoint is what a run taken over resumes from");
+        put(table, Topic.PREDICTIONS, EnumSet.of(Role.INFERENCE), EnumSet.of(Role.INFERENCE, Role.OPERATOR),
+                "forged answers move the live accuracy that promotions and rollbacks follow; they may hold pixels");
+        put(table, Topic.FEEDBACK, EnumSet.of(Role.INFERENCE, Role.OPERATOR), EnumSet.of(Role.INFERENCE, Role.OPERATOR),
+                "forged labels move the live accuracy; clients label their predictions through the service");
+        put(table, Topic.LIVE_ACCURACY, EnumSet.of(Role.INFERENCE),
+                EnumSet.of(Role.INFERENCE, Role.CLIENT, Role.OPERATOR),
+                "the promotion policy promotes and rolls back on what it says");
         return Collections.unmodifiableMap(table);
     }
 
