@@ -37,7 +37,8 @@ public final class ArtefactModels {
         byte[] parameters = result.parameters();
         ModelManifest manifest = ModelManifest.of(result.spec(), experimentId, result.hyperParameters(),
                 result.trainImages(), result.epochs(), result.testAccuracy(), result.parameterCount(), result.device(),
-                result.djlVersion(), result.pytorchVersion(), createdAt.toString(), Sha256.hex(parameters));
+                result.djlVersion(), result.pytorchVersion(), createdAt.toString(), Sha256.hex(parameters),
+                result.testPredicted());
         return ModelArtefact.of(manifest, parameters);
     }
 

@@ -57,7 +57,9 @@ class TestPredictedTest {
 
         // the served model's argmax over the same images: the same counts, up to the few images whose two best
         // classes are within a float's rounding of each other (batched differently)
-        int[] served = servedPredicted(ArtefactModels.of(result, "counts", Instant.now()));
+        ModelArtefact artefact = ArtefactModels.of(result, "counts", Instant.now());
+        assertThat(artefact.manifest().testPredicted()).as("the manifest records them").isEqualTo(predicted);
+        int[] served = servedPredicted(artefact);
         int moved = 0;
         for (int c = 0; c < FashionMnist.CLASSES; c++) {
             moved += Math.abs(served[c] - predicted[c]);
