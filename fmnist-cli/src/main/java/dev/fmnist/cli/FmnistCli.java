@@ -3,6 +3,7 @@ package dev.fmnist.cli;
 import dev.fmnist.cli.commands.CancelCommand;
 import dev.fmnist.cli.commands.ClassifyCommand;
 import dev.fmnist.cli.commands.DashboardsCommand;
+import dev.fmnist.cli.commands.FeedbackCommand;
 import dev.fmnist.cli.commands.ListCommand;
 import dev.fmnist.cli.commands.ModelsCommand;
 import dev.fmnist.cli.commands.ReportCommand;
@@ -24,8 +25,8 @@ import picocli.CommandLine;
 @Command(name = "fmnist", mixinStandardHelpOptions = true, version = "fmnist 0.1.0",
         description = "Queue and watch Fashion-MNIST experiments over Kafka, classify images over gRPC, and report.",
         subcommands = {SubmitCommand.class, WatchCommand.class, ListCommand.class, ShowCommand.class,
-            CancelCommand.class, ClassifyCommand.class, ReportCommand.class, ModelsCommand.class, DashboardsCommand.class,
-            CommandLine.HelpCommand.class},
+            CancelCommand.class, ClassifyCommand.class, FeedbackCommand.class, ReportCommand.class, ModelsCommand.class,
+            DashboardsCommand.class, CommandLine.HelpCommand.class},
         footer = ExitCode.HELP_FOOTER)
 public final class FmnistCli implements Runnable {
 
@@ -38,7 +39,7 @@ public final class FmnistCli implements Runnable {
     @Override
     public void run() {
         throw new ParameterException(spec.commandLine(), "a command is required: submit, watch, list, show, cancel, "
-                + "classify, report, models or dashboards");
+                + "classify, feedback, report, models or dashboards");
     }
 
     public static void main(String[] args) {

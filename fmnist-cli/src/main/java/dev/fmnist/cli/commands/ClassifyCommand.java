@@ -11,6 +11,7 @@ import dev.fmnist.cli.serving.ImageFiles;
 import dev.fmnist.cli.serving.InferenceClient;
 import dev.fmnist.cli.serving.ModelInputFiles;
 import dev.fmnist.contract.data.FashionMnist;
+import dev.fmnist.contract.predictions.FeedbackRecord;
 import dev.fmnist.proto.v1.ClassifyResponse;
 import dev.fmnist.proto.v1.Conversion;
 import dev.fmnist.proto.v1.InputExplanation;
@@ -38,6 +39,8 @@ import picocli.CommandLine.Spec;
             "  fmnist classify shirt.jpg --explain seen/",
             "      (seen/shirt.model-input-x8.png: what the model read, enlarged)",
             "  fmnist classify t10k-images-idx3-ubyte.gz --labels t10k-labels-idx1-ubyte.gz --limit 1000",
+            "  fmnist classify boot.jpg --label 'ankle boot'",
+            "      (and tells the service the true class: the live accuracy counts it)",
             ExitCode.HELP_FOOTER})
 public final class ClassifyCommand implements Callable<Integer> {
 
@@ -55,6 +58,11 @@ public final class ClassifyCommand implements Callable<Integer> {
 
     @Option(names = "--labels", paramLabel = "IDX", description = "true labels (an idx labels file): adds them and the accuracy")
     Path labels;
+
+    @Option(names = "--label", paramLabel = "LABEL",
+            description = {"the true class of every image (an index 0..9 or a class name): sent as feedback on each answer,",
+                "by its prediction id (printed), once all are classified"})
+    String label;
 
     @Option(names = {"-m", "--model"}, paramLabel = "NAME", defaultValue = "",
             description = "the served model to ask: better, better-bn, mlp, baseline, compare-k3 ... (default: the server's first)")
@@ -98,7 +106,7 @@ public final class ClassifyCommand implements Callable<Integer> {
 
     /** One image's answer, as --output json prints it; {@code explanation} with --explain only. */
     record Answer(String image, int classIndex, String className, double probability, List<Map<String, Object>> top,
-            Integer label, String modelVersion, Explanation explanation) {}
+            Integer label, String modelVersion, Explanation explanation, String predictionId, Integer feedbackLabel) {}
 
     /**
      * What the model read of one image (fmnist.v1.InputExplanation's fields; pixels base64 as in proto's JSON), the
@@ -128,7 +136,12 @@ public final class ClassifyCommand implements Callable<Integer> {
         if (top < 1 || top > FashionMnist.CLASSES) {
             throw new CliException(ExitCode.USAGE, "--top: expected 1 to " + FashionMnist.CLASSES + ", got " + top);
         }
-        // refused before anything is sent: a bad --explain is the user's to fix, not the server's
+        if (label != null && labels != null) {
+            throw new CliException(ExitCode.USAGE, "--label and --labels: give one (--label is one true class for every "
+                    + "image, sent as feedback; --labels a file of them, to measure the accuracy)");
+        }
+        // refused before anything is sent: a bad --explain or --label is the user's to fix, not the server's
+        Integer feedback = label == null ? null : FeedbackCommand.label(label, "--label");
         ModelInputFiles explained = explain == null ? null : ModelInputFiles.in(explain);
         List<NamedImage> images = ImageFiles.read(files, limit);
         byte[] truth = labels == null ? null : ImageFiles.labels(labels, images.size());
@@ -136,6 +149,9 @@ public final class ClassifyCommand implements Callable<Integer> {
         try (InferenceClient client = new InferenceClient(grpc)) {
             responses = client.classify(images.stream().map(NamedImage::image).toList(),
                     new InferenceClient.Request(model, resize == null || resize, conversion.proto, explained != null));
+            if (feedback != null) {
+                sendFeedback(client, images, responses, feedback);
+            }
         }
         List<Answer> answers = new ArrayList<>();
         int correct = 0;
@@ -147,7 +163,8 @@ public final class ClassifyCommand implements Callable<Integer> {
             }
             Explanation explanation = explained == null ? null : explain(explained, images.get(i), r);
             answers.add(new Answer(images.get(i).name(), r.getClassIndex(), r.getClassName(),
-                    r.getProbabilities(r.getClassIndex()), topK(r), label, r.getModelVersion(), explanation));
+                    r.getProbabilities(r.getClassIndex()), topK(r), label, r.getModelVersion(), explanation,
+                    r.getPredictionId().isEmpty() ? null : r.getPredictionId(), feedback));
         }
         PrintWriter out = spec.commandLine().getOut();
         if (output.json()) {
@@ -161,6 +178,9 @@ public final class ClassifyCommand implements Callable<Integer> {
         if (explained != null) {
             header.addAll(List.of("MODEL INPUT", "CONVERSION"));
         }
+        if (feedback != null) {
+            header.add("PREDICTION ID");
+        }
         Table table = new Table(header.toArray(String[]::new));
         for (Answer a : answers) {
             String also = a.top().stream().skip(1).map(t -> t.get("className") + " " + String.format("%.3f", (Double) t.get("probability")))
@@ -172,6 +192,9 @@ public final class ClassifyCommand implements Callable<Integer> {
             if (explained != null) {
                 row.add(a.explanation().modelInput());
                 row.add(a.explanation().summary());
+            }
+            if (feedback != null) {
+                row.add(a.predictionId());
             }
             table.row(row.toArray());
         }
@@ -186,7 +209,35 @@ public final class ClassifyCommand implements Callable<Integer> {
             out.printf("accuracy %.4f on %d image%s (model %s)%n", correct / (double) images.size(), images.size(),
                     images.size() == 1 ? "" : "s", version);
         }
+        if (feedback != null) {
+            out.printf("labelled %d image%s %s (%d): feedback from client, by prediction id%n", answers.size(),
+                    answers.size() == 1 ? "" : "s", FashionMnist.CLASS_NAMES[feedback], feedback);
+        }
         return ExitCode.OK;
+    }
+
+    /**
+     * Sends {@code feedback} for every answer, by its prediction id, after all are classified: an answer without one
+     * is a service from before feedback, refused before any label is sent.
+     */
+    private void sendFeedback(InferenceClient client, List<NamedImage> images, List<ClassifyResponse> responses,
+            int feedback) {
+        for (int i = 0; i < responses.size(); i++) {
+            if (responses.get(i).getPredictionId().isEmpty()) {
+                throw new CliException(ExitCode.ERROR, "inference service at " + grpc.target + ": no prediction id in its "
+                        + "answer for " + images.get(i).name() + " (a service from before feedback?); no label sent");
+            }
+        }
+        int sent = 0;
+        try {
+            for (ClassifyResponse r : responses) {
+                client.feedback(r.getPredictionId(), Integer.toString(feedback), FeedbackRecord.CLIENT, null);
+                sent++;
+            }
+        } catch (CliException e) {
+            throw new CliException(e.exitCode(), e.getMessage() + " (labelled " + sent + " of " + responses.size()
+                    + " images before it)", e);
+        }
     }
 
     /** Writes what the server says the model read of {@code image}; an answer without it is the server's fault. */

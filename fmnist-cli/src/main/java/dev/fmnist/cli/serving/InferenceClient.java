@@ -6,6 +6,8 @@ import dev.fmnist.proto.v1.ClassifierGrpc;
 import dev.fmnist.proto.v1.ClassifyBatchRequest;
 import dev.fmnist.proto.v1.ClassifyResponse;
 import dev.fmnist.proto.v1.Conversion;
+import dev.fmnist.proto.v1.FeedbackRequest;
+import dev.fmnist.proto.v1.FeedbackResponse;
 import dev.fmnist.proto.v1.GetModelRequest;
 import dev.fmnist.proto.v1.Image;
 import dev.fmnist.proto.v1.ModelInfo;
@@ -118,6 +120,17 @@ public final class InferenceClient implements AutoCloseable {
             from = to;
         }
         return answers;
+    }
+
+    /**
+     * Records {@code label} (an index or a class name) for the image {@code predictionId} names, from {@code source}
+     * ("client" or "reviewer"; empty: client) and {@code by} (empty: nobody named): the server's answer once the
+     * feedback topic has it.
+     */
+    public FeedbackResponse feedback(String predictionId, String label, String source, String by) {
+        FeedbackRequest request = FeedbackRequest.newBuilder().setPredictionId(predictionId).setLabel(label)
+                .setSource(source == null ? "" : source).setBy(by == null ? "" : by).build();
+        return call(() -> stub.withDeadlineAfter(options.timeoutSeconds, TimeUnit.SECONDS).feedback(request));
     }
 
     private <T> T call(Supplier<T> rpc) {
