@@ -135,7 +135,7 @@ class DashboardsCommandTest {
         Path png = dir.resolve("pictures/serving.png");
         BufferedImage image = ImageIO.read(png.toFile());
         assertThat(image.getWidth()).isEqualTo(1544); // 24 columns of 64 px, less a gap, and 8 px either side
-        assertThat(image.getHeight()).isEqualTo(40 + 39 * 38 - 8 + 8); // the lowest panel ends at grid row 39
+        assertThat(image.getHeight()).isEqualTo(40 + 56 * 38 - 8 + 8); // the lowest panel ends at grid row 56
         try (var files = Files.list(dir.resolve("pictures"))) {
             assertThat(files.toList()).containsExactly(png);
         }
@@ -152,7 +152,7 @@ class DashboardsCommandTest {
         assertThat(byTitle.get("Live model").path("names").toString()).isEqualTo("[\"h:8081: better v1\"]");
         assertThat(byTitle.get("Latency p50 / p95 / p99: gRPC by rpc, REST infer").path("outcome").asText())
                 .isEqualTo("NO_DATA");
-        assertThat(panels.size()).isEqualTo(11);
+        assertThat(panels.size()).isEqualTo(18); // 11, and the live-accuracy row with its 6 panels
 
         // what Prometheus received: the window, a 9 s step, the variables replaced
         Map<String, String> rates = received.stream().filter(q -> q.get("path").endsWith("/query_range")
