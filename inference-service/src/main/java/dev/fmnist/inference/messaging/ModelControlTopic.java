@@ -96,8 +96,11 @@ public class ModelControlTopic {
                     e.getMessage());
             return;
         }
-        LOG.infof("model control: %s %s%s", control.model(), control.pinnedVersion().map(v -> "pinned to " + v)
-                .orElse("follows the newest artefact"), control.reason() == null ? "" : " (" + control.reason() + ")");
+        LOG.infof("model control: %s %s%s%s%s", control.model(), control.pinnedVersion().map(v -> "pinned to " + v)
+                .orElse("follows the newest artefact"), control.challengerVersion().map(v -> ", challenger " + v + " in "
+                        + control.mode().wire() + " for " + control.share()).orElse(""),
+                control.decision() == null ? "" : ", " + control.decision().wire() + " by " + control.by(),
+                control.reason() == null ? "" : " (" + control.reason() + ")");
         repository.apply(control);
     }
 }

@@ -102,6 +102,11 @@ public final class DynamicBatcher {
         return threads.size();
     }
 
+    /** Requests waiting for a worker now: a challenger being retired is stopped once none wait. */
+    int queued() {
+        return queue.size();
+    }
+
     /** Refuses new requests and fails the queued ones with UNAVAILABLE; a batch already computing finishes. */
     void stop() {
         running = false;

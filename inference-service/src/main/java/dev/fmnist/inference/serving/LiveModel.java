@@ -47,6 +47,19 @@ public final class LiveModel {
         }
     }
 
+    /**
+     * Takes the model out without retiring it, for a challenger promoted to champion: the same loaded
+     * model goes on serving from the champion's {@code LiveModel}, so it is neither loaded twice nor closed.
+     */
+    public Optional<ServedModel> detach() {
+        return Optional.ofNullable(current.getAndSet(null));
+    }
+
+    /** Retires the live model, if any (it closes once its in-flight requests are done); nothing is live after. */
+    public void clear() {
+        swap(null);
+    }
+
     public Optional<ServedModel> peek() {
         return Optional.ofNullable(current.get());
     }

@@ -11,6 +11,7 @@ import dev.fmnist.proto.inference.ModelParameter;
 import dev.fmnist.proto.inference.ModelQueuePolicy;
 import dev.fmnist.proto.inference.ModelStatisticsResponse;
 import dev.fmnist.proto.inference.ModelVersionPolicy;
+import dev.fmnist.proto.v1.ModelInfo;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -66,7 +67,20 @@ public class ModelDescriptions {
                 .putParameters("architecture", parameter(slot.artefactKey()));
         slot.manifest().ifPresent(m -> model.putParameters("live_version", parameter(m.version())));
         slot.pinned().ifPresent(p -> model.putParameters("pinned_version", parameter(p)));
+        slot.challenger().ifPresent(c -> model.putParameters("challenger_version", parameter(c.version()))
+                .putParameters("challenger_mode", parameter(c.mode().wire()))
+                .putParameters("challenger_share", parameter(String.valueOf(c.share()))));
         return model.build();
+    }
+
+    /**
+     * The challenger part of {@code slot}'s {@code fmnist.v1.ModelInfo} (GetModel): its version, mode
+     * and share, all unset when it has none; merged into the rest of the answer.
+     */
+    public static ModelInfo challengerInfo(ModelSlot slot) {
+        return slot.challenger().map(c -> ModelInfo.newBuilder().setChallenger(c.version())
+                .setChallengerMode(c.mode().wire()).setChallengerShare(c.share()).build())
+                .orElse(ModelInfo.getDefaultInstance());
     }
 
     private static ModelParameter parameter(String value) {

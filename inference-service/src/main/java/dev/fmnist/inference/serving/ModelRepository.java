@@ -1,6 +1,7 @@
 package dev.fmnist.inference.serving;
 
 import dev.fmnist.contract.serving.ModelControl;
+import dev.fmnist.contract.serving.ModelDecision;
 import dev.fmnist.inference.config.InferenceConfig;
 import dev.fmnist.inference.messaging.ModelControlTopic;
 import dev.fmnist.proto.inference.ModelRepositoryParameter;
@@ -8,6 +9,7 @@ import io.grpc.Status;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -67,10 +69,20 @@ public class ModelRepository {
         return slots.allReady();
     }
 
-    /** Whether {@code name} is served with a version live, and that version is {@code version} unless it is empty. */
+    /**
+     * Whether {@code name} is served with a version live, and {@code version} (unless it is empty) is
+     * loaded: the champion's or the challenger's version, or their alias.
+     */
     public boolean ready(String name, String version) {
-        return slots.find(name).flatMap(ModelSlot::manifest)
-                .map(m -> version.isEmpty() || version.equals(m.version())).orElse(false);
+        return slots.find(name).map(slot -> {
+            if (version.equals(ModelControl.CHALLENGER)) {
+                return slot.challenger().flatMap(ModelSlot.Challenger::manifest).isPresent();
+            }
+            boolean champion = slot.manifest().map(m -> version.isEmpty() || version.equals(ModelControl.CHAMPION)
+                    || version.equals(m.version())).orElse(false);
+            return champion || slot.ready() && slot.challenger().filter(c -> c.version().equals(version))
+                    .flatMap(ModelSlot.Challenger::manifest).isPresent();
+        }).orElse(false);
     }
 
     /**
@@ -82,8 +94,10 @@ public class ModelRepository {
     }
 
     /**
-     * The served model {@code name} (the field it came in is {@code field}), whose live version is
-     * {@code version} unless that is empty: NOT_FOUND naming what is served otherwise.
+     * The served model {@code name} (the field it came in is {@code field}), which has {@code version}
+     * loaded unless that is empty: its champion's or challenger's version, or the alias
+     * {@value ModelControl#CHAMPION} or {@value ModelControl#CHALLENGER}. NOT_FOUND naming what is
+     * served otherwise ({@link ModelSlot#route} says who answers).
      */
     public ModelSlot require(String name, String version, String field) {
         if (name.isEmpty()) {
@@ -91,11 +105,9 @@ public class ModelRepository {
                     slots.all().stream().map(ModelSlot::name).toList()));
         }
         ModelSlot slot = slots.require(name, field);
-        slot.manifest().ifPresent(m -> {
-            if (!version.isEmpty() && !version.equals(m.version())) {
-                throw InferenceRequests.notFound("model_version: '" + version + "' is not loaded; live is " + m.version());
-            }
-        });
+        if (!version.isEmpty()) {
+            slot.route(version, "model_version"); // refuses a version or alias not loaded, naming what is
+        }
         return slot;
     }
 
@@ -108,10 +120,27 @@ public class ModelRepository {
                 continue;
             }
             String reason = slot.problem().orElse(ready ? slot.pinned().map(p -> "pinned to " + p)
-                    .orElse("newest artefact") : "no artefact loaded yet");
+                    .orElse("newest artefact") : "no artefact loaded yet") + challengerReason(slot);
             index.add(new IndexEntry(slot.name(), slot.manifest().map(m -> m.version()).orElse(""), ready, reason));
         }
         return index;
+    }
+
+    /** The index's word on {@code slot}'s challenger (Triton's index has no field for it), or "". */
+    private static String challengerReason(ModelSlot slot) {
+        Optional<ModelSlot.Challenger> challenger = slot.challenger();
+        if (challenger.isPresent()) {
+            ModelSlot.Challenger c = challenger.get();
+            return "; challenger " + c.version() + " in " + c.mode().wire() + " for "
+                    + share(c.share()) + " of requests";
+        }
+        return slot.challengerProblem().map(p -> "; " + p).orElse("");
+    }
+
+    /** A share as a percentage, e.g. 10%, 12.5%. */
+    static String share(double share) {
+        double percent = share * 100;
+        return (percent == Math.rint(percent) ? String.valueOf((long) percent) : String.valueOf(percent)) + "%";
     }
 
     /**
@@ -127,8 +156,22 @@ public class ModelRepository {
                                 .limit(5).map(PublishedVersions.Entry::version).toList()) + ")");
             }
         });
-        change(slot, version.map(v -> ModelControl.pin(slot.name(), v, reason))
-                .orElseGet(() -> ModelControl.followNewest(slot.name(), reason)));
+        change(slot, operator(slot, version.orElse(null), version.isPresent() ? ModelDecision.PIN : ModelDecision.UNPIN,
+                reason));
+    }
+
+    /**
+     * An operator's pin ({@code pinned}) or unpin (null) of {@code slot}, recorded as {@code decision}
+     * by "operator". It names no challenger: an operator's decision ends a challenger's trial (a pin
+     * of the challenger's version promotes it, served once), as the CLI's does.
+     */
+    static ModelControl operator(ModelSlot slot, String pinned, ModelDecision decision, String reason) {
+        // the reason whole (up to 500 characters, as before); its line in reasons cut to a line's length
+        List<String> reasons = reason == null || reason.isEmpty() ? List.of()
+                : List.of(reason.length() <= ModelControl.MAX_REASON_LINE ? reason
+                        : reason.substring(0, ModelControl.MAX_REASON_LINE));
+        return new ModelControl(slot.name(), pinned, reason, Instant.now(), null, null, 0, decision, reasons,
+                ModelControl.OPERATOR);
     }
 
     /**
@@ -165,7 +208,7 @@ public class ModelRepository {
 
     /** Drops {@code slot}'s pin for the fleet: it follows the newest artefact again. */
     public void unload(ModelSlot slot, String reason) {
-        change(slot, ModelControl.followNewest(slot.name(), reason));
+        change(slot, operator(slot, null, ModelDecision.UNPIN, reason));
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.fmnist.contract.artefacts.ArtefactCodec;
 import dev.fmnist.contract.artefacts.ArtefactException;
 import dev.fmnist.contract.artefacts.ModelArtefact;
 import dev.fmnist.contract.artefacts.ModelManifest;
+import dev.fmnist.contract.serving.ChallengerMode;
 import dev.fmnist.contract.serving.ModelControl;
 import dev.fmnist.inference.config.InferenceConfig;
 import dev.fmnist.inference.health.GrpcServingStatus;
@@ -26,6 +27,13 @@ import org.jboss.logging.Logger;
  * (the operator chose it). Anything that cannot be served is refused with its reason and the live
  * version keeps serving. Both topics' readers call in here, through the {@link ModelRepository}; each
  * slot takes one decision at a time.
+ *
+ * <p>A control record may also name a challenger, served beside the champion in shadow or canary:
+ * fetched and loaded like a pin (not held to the floor: whoever wrote the record chose it), refused
+ * with its reason when it cannot be served (the champion unaffected), retired by a record that names
+ * none, and made champion without a second load by a record that pins it (a promotion). With
+ * {@code fmnist.policy.enabled}, following the newest stops at the first version that went live:
+ * newer artefacts are recorded and left to the policy, which challenges them.
  *
  * <p>At start-up nothing is decided until the models topic is indexed up to its end ({@link #startUp}):
  * artefacts and control records met before are only recorded, so a replica never serves, even
@@ -86,8 +94,14 @@ public class ModelSelector {
                     }
                 }
             }
+            slot.control().ifPresent(control -> serveChallenger(slot, control));
             servingStatus.update();
         }
+    }
+
+    /** Whether the promotion policy decides what follows the first live version (fmnist.policy.enabled). */
+    private boolean policyManaged() {
+        return config.policy().enabled();
     }
 
     /** Whether {@link #startUp} has run for {@code slot}. */
@@ -126,7 +140,17 @@ public class ModelSelector {
                 return; // indexed only: start-up chooses
             }
             Optional<String> pin = slot.pinned();
-            if (pin.isEmpty()) {
+            Optional<String> wantedChallenger = slot.control().flatMap(ModelControl::challengerVersion)
+                    .filter(v -> PublishedVersions.Entry.of(manifest, offset).answersTo(v));
+            if (wantedChallenger.isPresent()) {
+                if (slot.challenger().filter(c -> c.answersTo(wantedChallenger.get())).isEmpty()
+                        && !liveAnswersTo(slot, wantedChallenger.get())) {
+                    loadChallenger(slot, artefact, slot.control().orElseThrow());
+                }
+            } else if (pin.isEmpty() && policyManaged() && slot.ready()) {
+                LOG.infof("%s: artefact %s recorded, not loaded: the promotion policy decides whether it challenges %s",
+                        slot.name(), manifest.version(), slot.manifest().map(ModelManifest::version).orElse(""));
+            } else if (pin.isEmpty()) {
                 load(slot, artefact, true);
             } else if (PublishedVersions.Entry.of(manifest, offset).answersTo(pin.get()) && !liveAnswersTo(slot, pin.get())) {
                 load(slot, artefact, false);
@@ -136,28 +160,119 @@ public class ModelSelector {
         }
     }
 
-    /** A model-control record for {@code slot}: serve the pinned version, or the newest again. */
+    /**
+     * A model-control record for {@code slot}: serve the pinned version (the loaded challenger's model
+     * when it pins the challenger), or the newest again; then the challenger it names, or none.
+     */
     public void controlled(ModelSlot slot, ModelControl control) {
         synchronized (slot) {
             slot.control(control);
             slot.problem(null);
+            slot.challengerProblem(null);
             if (!started.contains(slot)) {
                 return; // start-up serves what it says, from the whole index
             }
             Optional<String> pin = control.pinnedVersion();
             if (pin.isPresent()) {
                 servePinned(slot, pin.get(), false);
+            } else if (policyManaged() && slot.ready()) {
+                LOG.infof("%s: follows the newest under the promotion policy: %s stays live until it promotes another",
+                        slot.name(), slot.manifest().map(ModelManifest::version).orElse(""));
             } else {
                 serveNewest(slot);
             }
+            serveChallenger(slot, control);
             servingStatus.update();
         }
+    }
+
+    /**
+     * The challenger {@code control} names, in its mode and share: kept when it is loaded already,
+     * else fetched and loaded (the one before retired); none named, the loaded one retired. What
+     * cannot be served is said in the slot's challenger problem (and refused when the artefact is at
+     * fault); the champion is not touched.
+     */
+    private void serveChallenger(ModelSlot slot, ModelControl control) {
+        Optional<String> wanted = control.challengerVersion();
+        if (wanted.isEmpty()) {
+            slot.retireChallenger();
+            return;
+        }
+        String version = wanted.get();
+        if (liveAnswersTo(slot, version)) {
+            slot.retireChallenger();
+            slot.challengerProblem("challenger " + version + " is the champion; nothing to compare it with");
+            LOG.warnf("%s: %s", slot.name(), slot.challengerProblem().orElseThrow());
+            return;
+        }
+        if (slot.challenger().filter(c -> c.answersTo(version)).isPresent()) {
+            slot.reshape(control.mode(), control.share());
+            return;
+        }
+        slot.retireChallenger(); // the record names another: the old one is not what it asks for
+        Optional<PublishedVersions.Entry> entry = slot.published().find(version);
+        if (entry.isEmpty()) {
+            slot.challengerProblem("challenger " + version + ", not (yet) seen on the models topic");
+            LOG.infof("%s: %s", slot.name(), slot.challengerProblem().orElseThrow());
+            return;
+        }
+        Optional<ModelArtefact> artefact;
+        try {
+            artefact = fetch(slot, entry.get());
+        } catch (ArtefactUnreachableException e) {
+            slot.challengerProblem("challenger " + version + ", which could not be read from the models topic now ("
+                    + e.getMessage() + ")");
+            LOG.warnf("%s: %s", slot.name(), slot.challengerProblem().orElseThrow());
+            return;
+        }
+        if (artefact.isEmpty()) {
+            slot.challengerProblem("challenger " + version + ", which cannot be loaded (see refused)");
+            return;
+        }
+        loadChallenger(slot, artefact.get(), control);
+    }
+
+    /** Loads {@code artefact} and serves it as {@code control}'s challenger; refused (counted) when it does not load. */
+    private void loadChallenger(ModelSlot slot, ModelArtefact artefact, ModelControl control) {
+        ModelManifest manifest = artefact.manifest();
+        ServedModel next;
+        try {
+            next = engine.load(artefact);
+        } catch (RuntimeException e) { // ArtefactException, or the engine refusing the warm-up pass
+            refuse(slot, manifest, e.getMessage());
+            slot.challengerProblem("challenger " + manifest.version() + ", which cannot be loaded (see refused)");
+            return;
+        }
+        ChallengerMode mode = control.mode();
+        slot.challenge(next, mode, control.share());
+        LOG.infof("%s: challenger %s (%s), test accuracy %.4f, in %s for %.0f%% of requests; %s stays champion",
+                slot.name(), manifest.version(), manifest.experimentId(), manifest.testAccuracy(),
+                mode.wire(), 100 * control.share(),
+                slot.manifest().map(ModelManifest::version).orElse("nothing"));
+    }
+
+    /** Makes the loaded challenger champion when it is {@code version}; false when it is not loaded. */
+    private boolean promote(ModelSlot slot, String version) {
+        Optional<ModelManifest> challenger = slot.challenger().filter(c -> c.answersTo(version))
+                .flatMap(ModelSlot.Challenger::manifest);
+        if (challenger.isEmpty() || !slot.promoteChallenger()) {
+            return false;
+        }
+        slot.problem(null);
+        servingStatus.update();
+        metrics.modelLoaded(slot.name(), challenger.get());
+        LOG.infof("%s: now serving %s (%s), the challenger promoted", slot.name(), challenger.get().version(),
+                challenger.get().experimentId());
+        return true;
     }
 
     /** {@code startingUp}: not ready until the pinned version is read, so reading is tried again meanwhile. */
     private void servePinned(ModelSlot slot, String pin, boolean startingUp) {
         if (liveAnswersTo(slot, pin)) {
             LOG.infof("%s: pinned to %s, which is live", slot.name(), pin);
+            return;
+        }
+        if (promote(slot, pin)) {
             return;
         }
         Optional<PublishedVersions.Entry> entry = slot.published().find(pin);
@@ -186,6 +301,9 @@ public class ModelSelector {
         for (PublishedVersions.Entry entry : slot.published().newestFirst()) {
             if (liveAnswersTo(slot, entry.version())) {
                 return; // the newest that can be served is live already
+            }
+            if (promote(slot, entry.version())) {
+                return; // it was the challenger
             }
             if (refused(slot, entry)) {
                 continue;

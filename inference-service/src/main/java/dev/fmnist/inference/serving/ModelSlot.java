@@ -2,38 +2,94 @@ package dev.fmnist.inference.serving;
 
 import dev.fmnist.contract.artefacts.ModelManifest;
 import dev.fmnist.contract.networks.NetworkSpec;
+import dev.fmnist.contract.predictions.PredictionRole;
+import dev.fmnist.contract.serving.ChallengerMode;
 import dev.fmnist.contract.serving.ModelControl;
+import io.grpc.Status;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.DoubleSupplier;
+import org.jboss.logging.Logger;
 
 /**
  * One served model, as the Open Inference Protocol names it ({@code better}, {@code compare-k3}): the
  * version live now, its own batcher and statistics, the artefacts published for it, the ones refused,
  * and what the model-control topic says it runs. What goes live is decided by {@code ModelSelector}.
+ *
+ * <p>Beside its champion (the live version) a slot may hold one challenger, with a model and batcher
+ * of its own: in {@link ChallengerMode#SHADOW} it computes a share of requests after the champion
+ * answered them, in {@link ChallengerMode#CANARY} it answers a share itself. {@link #route} says who
+ * answers a request; a client may name either by version or by alias ({@value ModelControl#CHAMPION},
+ * {@value ModelControl#CHALLENGER}).
  */
 public final class ModelSlot {
 
+    private static final Logger LOG = Logger.getLogger(ModelSlot.class);
     static final int PREVIOUS_KEPT = 16;
+    /** How long a retired challenger's queued requests are given to be answered before its batcher stops. */
+    static final Duration DRAIN = Duration.ofSeconds(2);
+
+    /** A challenger served beside the champion: its own loaded model and batcher (the champion's settings). */
+    public record Challenger(String version, ChallengerMode mode, double share, LiveModel live,
+            DynamicBatcher batcher) {
+
+        /** Whether {@code versionOrExperiment} names it: its version, or the experiment that published it. */
+        public boolean answersTo(String versionOrExperiment) {
+            return version.equals(versionOrExperiment) || live.peek().map(m -> versionOrExperiment.equals(
+                    m.manifest().experimentId())).orElse(false);
+        }
+
+        /** Its manifest, while it is loaded. */
+        public Optional<ModelManifest> manifest() {
+            return live.peek().map(ServedModel::manifest);
+        }
+    }
+
+    /** Who answers a request: the batcher it goes to, and the role its answer is logged with. */
+    public record Route(DynamicBatcher batcher, PredictionRole role) {}
+
+    /** Makes a challenger's batcher over its {@code LiveModel}, with the champion's batching settings. */
+    @FunctionalInterface
+    public interface Batchers {
+        DynamicBatcher make(LiveModel live);
+
+        /** For slots that never hold a challenger (tests of the champion alone). */
+        Batchers NONE = live -> {
+            throw new IllegalStateException("this slot was made without challenger batchers");
+        };
+    }
 
     private final String name;
     private final NetworkSpec network;
     private final LiveModel live;
     private final DynamicBatcher batcher;
     private final InferenceStats stats;
+    private final Batchers batchers;
     private final RefusedArtefacts refused = new RefusedArtefacts();
     private final PublishedVersions published = new PublishedVersions();
     private final Deque<String> previous = new ArrayDeque<>();
     private volatile ModelControl control;
     private volatile String problem;
+    private volatile Challenger challenger;
+    private volatile String challengerProblem;
+    /** The CANARY draw: uniform in [0, 1); a test sets a seeded one. */
+    private volatile DoubleSupplier draw = () -> ThreadLocalRandom.current().nextDouble();
 
     ModelSlot(NetworkSpec network, LiveModel live, DynamicBatcher batcher, InferenceStats stats) {
+        this(network, live, batcher, stats, Batchers.NONE);
+    }
+
+    ModelSlot(NetworkSpec network, LiveModel live, DynamicBatcher batcher, InferenceStats stats, Batchers batchers) {
         this.name = network.servingName();
         this.network = network;
         this.live = live;
         this.batcher = batcher;
         this.stats = stats;
+        this.batchers = batchers;
     }
 
     /** The Open Inference Protocol model name, e.g. {@code compare-k3}. */
@@ -102,6 +158,134 @@ public final class ModelSlot {
         this.problem = problem;
     }
 
+    /** The challenger served beside the champion, if any. */
+    public Optional<Challenger> challenger() {
+        return Optional.ofNullable(challenger);
+    }
+
+    /** Why the challenger the control record names is not served (not seen, not loadable), or empty. */
+    public Optional<String> challengerProblem() {
+        return Optional.ofNullable(challengerProblem);
+    }
+
+    void challengerProblem(String problem) {
+        this.challengerProblem = problem;
+    }
+
+    void draw(DoubleSupplier draw) {
+        this.draw = draw;
+    }
+
+    /**
+     * Who answers a request that names {@code versionOrAlias} ({@code field} says where): empty, the
+     * slot's policy (the champion, or the CANARY challenger for its share of draws); the champion's
+     * version or {@value ModelControl#CHAMPION}, the champion; the challenger's version or
+     * {@value ModelControl#CHALLENGER}, the challenger. NOT_FOUND naming the field and what is served
+     * otherwise. While nothing is live a version is not contradicted: the champion's batcher answers
+     * UNAVAILABLE.
+     */
+    public Route route(String versionOrAlias, String field) {
+        Challenger c = challenger;
+        if (versionOrAlias == null || versionOrAlias.isEmpty()) {
+            if (c != null && c.mode() == ChallengerMode.CANARY && draw.getAsDouble() < c.share()) {
+                return new Route(c.batcher(), PredictionRole.CANARY);
+            }
+            return new Route(batcher, PredictionRole.SERVED);
+        }
+        if (versionOrAlias.equals(ModelControl.CHAMPION)) {
+            return new Route(batcher, PredictionRole.SERVED);
+        }
+        if (versionOrAlias.equals(ModelControl.CHALLENGER)) {
+            if (c == null) {
+                throw Status.NOT_FOUND.withDescription(field + ": model '" + name + "' has no challenger now"
+                        + manifest().map(m -> "; its champion is " + m.version()).orElse("")).asRuntimeException();
+            }
+            return new Route(c.batcher(), PredictionRole.CANARY);
+        }
+        if (c != null && c.version().equals(versionOrAlias)) {
+            return new Route(c.batcher(), PredictionRole.CANARY);
+        }
+        Optional<String> live = manifest().map(ModelManifest::version);
+        if (live.isEmpty() || live.get().equals(versionOrAlias)) {
+            return new Route(batcher, PredictionRole.SERVED);
+        }
+        throw Status.NOT_FOUND.withDescription(field + ": '" + versionOrAlias + "' is not loaded; live is " + live.get()
+                + (c == null ? "" : ", challenger " + c.version())).asRuntimeException();
+    }
+
+    /**
+     * Serves {@code next} beside the champion as the challenger in {@code mode} for {@code share}; the
+     * challenger before it, if any, is retired.
+     */
+    synchronized void challenge(ServedModel next, ChallengerMode mode, double share) {
+        LiveModel challengerLive = new LiveModel(name + " (challenger)");
+        challengerLive.swap(next);
+        String version = next.manifest().version();
+        stats.version(version); // Triton's statistics list every loaded version, the challenger's too
+        Challenger previous = challenger;
+        challenger = new Challenger(version, mode, share, challengerLive, batchers.make(challengerLive));
+        challengerProblem = null;
+        if (previous != null) {
+            retire(previous, false);
+        }
+    }
+
+    /** The challenger's mode and share changed, its version not: the loaded model goes on. */
+    synchronized void reshape(ChallengerMode mode, double share) {
+        Challenger c = challenger;
+        if (c != null) {
+            challenger = new Challenger(c.version(), mode, share, c.live(), c.batcher());
+        }
+    }
+
+    /** Drops the challenger, if any: no new request reaches it, and its model is freed once idle. */
+    synchronized void retireChallenger() {
+        Challenger c = challenger;
+        challenger = null;
+        if (c != null) {
+            retire(c, false);
+        }
+    }
+
+    /**
+     * Makes the challenger the champion, the same loaded model (not loaded twice); the champion it
+     * replaces is retired and remembered as a previous version. False when there is no challenger
+     * loaded.
+     */
+    synchronized boolean promoteChallenger() {
+        Challenger c = challenger;
+        if (c == null || c.live().peek().isEmpty()) {
+            return false;
+        }
+        challenger = null;
+        swap(c.live().peek().get());
+        retire(c, true);
+        return true;
+    }
+
+    /**
+     * Stops {@code c}'s batcher once its queued requests are answered (at most {@link #DRAIN}), then
+     * frees its model, or only lets go of it when it was promoted (the champion's now).
+     */
+    private void retire(Challenger c, boolean promoted) {
+        long deadline = System.nanoTime() + DRAIN.toNanos();
+        while (c.batcher().queued() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        c.batcher().stop();
+        if (promoted) {
+            c.live().detach();
+        } else {
+            c.live().clear();
+        }
+        LOG.infof("%s: challenger %s %s", name, c.version(), promoted ? "promoted to champion" : "retired");
+    }
+
     /** Makes {@code next} live, remembering the version it replaces. */
     synchronized void swap(ServedModel next) {
         live.peek().map(m -> m.manifest().version()).ifPresent(old -> {
@@ -123,5 +307,9 @@ public final class ModelSlot {
 
     void stop() {
         batcher.stop();
+        Challenger c = challenger;
+        if (c != null) {
+            c.batcher().stop();
+        }
     }
 }

@@ -51,7 +51,11 @@ public class ModelSlots {
             InferenceStats stats = new InferenceStats(served);
             DynamicBatcher batcher = new DynamicBatcher(served, live, stats, config.serving().batching(),
                     metrics.servedModel(served));
-            slots.put(served, new ModelSlot(network, live, batcher, stats));
+            // a challenger batches as the champion does; its figures go to the same model's meters and
+            // statistics, under its own version
+            ModelSlot.Batchers challengers = challengerLive -> new DynamicBatcher(served + "-challenger",
+                    challengerLive, stats, config.serving().batching(), metrics.servedModel(served));
+            slots.put(served, new ModelSlot(network, live, batcher, stats, challengers));
         }
         if (slots.isEmpty()) {
             throw new IllegalArgumentException(SETTING + ": lists no model; name at least one, e.g. better");

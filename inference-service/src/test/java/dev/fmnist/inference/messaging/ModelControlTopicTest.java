@@ -4,8 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fmnist.contract.kafka.NeedsBroker;
 import dev.fmnist.contract.kafka.TestTopics;
-import dev.fmnist.inference.config.InferenceConfig;
+import dev.fmnist.inference.serving.TestReplica;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -58,17 +59,8 @@ class ModelControlTopicTest {
     private static ModelControlTopic made(String prefix) {
         ModelControlTopic control = new ModelControlTopic();
         control.kafkaConfig = Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, TestTopics.bootstrap());
-        control.config = new InferenceConfig() {
-            @Override
-            public KafkaTopics kafka() {
-                return () -> prefix;
-            }
-
-            @Override
-            public Serving serving() {
-                throw new UnsupportedOperationException("not the control topic's");
-            }
-        };
+        // the service's settings with their defaults (any group added later included), on this prefix
+        control.config = TestReplica.config(List.of("mlp"), 0, prefix);
         control.open();
         return control;
     }

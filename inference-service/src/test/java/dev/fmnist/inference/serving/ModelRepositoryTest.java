@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
@@ -34,10 +35,6 @@ class ModelRepositoryTest {
 
     private static final String OLDER = "aaaaaaaaaaaa";
     private static final String NEWER = "bbbbbbbbbbbb";
-
-    private record ServingSettings(List<String> models, int controlTimeoutSeconds, double minTestAccuracy, int maxBatch,
-            boolean allowPlaintext, InferenceConfig.Batching batching, InferenceConfig.Images images)
-            implements InferenceConfig.Serving {}
 
     private record Batching(int maxBatch, long maxDelayMicros, int queueCapacity, long maxQueuedImages, int workers,
             int threadsPerForward) implements InferenceConfig.Batching {}
@@ -126,17 +123,8 @@ class ModelRepositoryTest {
         repository = new ModelRepository();
         repository.slots = new FixedSlots(List.of(mlp));
         repository.control = topic;
-        repository.config = new InferenceConfig() {
-            @Override
-            public KafkaTopics kafka() {
-                return () -> "test";
-            }
-
-            @Override
-            public InferenceConfig.Serving serving() {
-                return new ServingSettings(List.of("mlp"), 1, 0, 16, false, batching, null);
-            }
-        };
+        repository.config = TinyArtefacts.config(Map.of("fmnist.serving.models", "mlp",
+                "fmnist.serving.control-timeout-seconds", "1", "fmnist.serving.max-batch", "16"));
     }
 
     @AfterEach

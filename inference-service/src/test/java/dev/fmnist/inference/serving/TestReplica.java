@@ -10,6 +10,7 @@ import dev.fmnist.inference.metrics.ServingMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -64,18 +65,8 @@ public final class TestReplica implements AutoCloseable {
 
     /** The settings such a replica runs with. */
     public static InferenceConfig config(List<String> models, double minTestAccuracy, String prefix) {
-        InferenceConfig.Serving serving = TinyArtefacts.config(models, minTestAccuracy).serving();
-        return new InferenceConfig() {
-            @Override
-            public KafkaTopics kafka() {
-                return () -> prefix;
-            }
-
-            @Override
-            public InferenceConfig.Serving serving() {
-                return serving;
-            }
-        };
+        return TinyArtefacts.config(Map.of("fmnist.serving.models", String.join(",", models),
+                "fmnist.serving.min-test-accuracy", String.valueOf(minTestAccuracy), "fmnist.kafka.topic-prefix", prefix));
     }
 
     /** A real MLP artefact trained in well under a second with {@code seed}, published by {@code experimentId}. */

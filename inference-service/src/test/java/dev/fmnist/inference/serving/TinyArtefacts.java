@@ -14,8 +14,15 @@ import dev.fmnist.engine.runtime.ComputeEngine;
 import dev.fmnist.engine.training.FashionMnistTrainer;
 import dev.fmnist.engine.training.TrainingObserver;
 import dev.fmnist.inference.config.InferenceConfig;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Real MLP artefacts for the serving package's unit tests, each a different version (its own seed),
@@ -69,26 +76,51 @@ final class TinyArtefacts {
     record Batching(int maxBatch, long maxDelayMicros, int queueCapacity, long maxQueuedImages, int workers,
             int threadsPerForward) implements InferenceConfig.Batching {}
 
-    record Serving(List<String> models, int controlTimeoutSeconds, double minTestAccuracy, int maxBatch,
-            boolean allowPlaintext, InferenceConfig.Batching batching, InferenceConfig.Images images)
-            implements InferenceConfig.Serving {}
-
     /** Batches of up to 8 images, no delay, two workers. */
     static final Batching BATCHING = new Batching(8, 0, 256, 4096, 2, 1);
 
     /** Serving {@code models} with the accuracy floor {@code minTestAccuracy}. */
     static InferenceConfig config(List<String> models, double minTestAccuracy) {
-        Serving serving = new Serving(models, 5, minTestAccuracy, 64, false, BATCHING, null);
-        return new InferenceConfig() {
-            @Override
-            public KafkaTopics kafka() {
-                return () -> "test";
-            }
+        if (models.isEmpty()) { // SmallRye refuses an empty list itself; ModelSlots' own check needs one
+            InferenceConfig config = config(List.of("mlp"), minTestAccuracy);
+            InferenceConfig.Serving serving = proxy(InferenceConfig.Serving.class, config.serving(), "models", List.of());
+            return proxy(InferenceConfig.class, config, "serving", serving);
+        }
+        return config(Map.of("fmnist.serving.models", String.join(",", models),
+                "fmnist.serving.min-test-accuracy", String.valueOf(minTestAccuracy)));
+    }
 
-            @Override
-            public InferenceConfig.Serving serving() {
-                return serving;
+    /** {@code target}, but its method {@code method} answers {@code value}. */
+    private static <T> T proxy(Class<T> type, T target, String method, Object value) {
+        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (self, m, args) -> {
+            if (m.getName().equals(method) && m.getParameterCount() == 0) {
+                return value;
             }
-        };
+            try {
+                return m.invoke(target, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        }));
+    }
+
+    /**
+     * The service's own settings as SmallRye maps them, every default from {@code InferenceConfig},
+     * with the tests' batching ({@link #BATCHING}), a 5 s control timeout and {@code settings} over
+     * them: a group added to the settings never needs a test's hand-written copy.
+     */
+    static InferenceConfig config(Map<String, String> settings) {
+        Map<String, String> values = new HashMap<>(Map.of("fmnist.kafka.topic-prefix", "test",
+                "fmnist.serving.control-timeout-seconds", "5", "fmnist.serving.max-batch", "64",
+                "fmnist.serving.batching.max-batch", String.valueOf(BATCHING.maxBatch()),
+                "fmnist.serving.batching.max-delay-micros", String.valueOf(BATCHING.maxDelayMicros()),
+                "fmnist.serving.batching.queue-capacity", String.valueOf(BATCHING.queueCapacity()),
+                "fmnist.serving.batching.max-queued-images", String.valueOf(BATCHING.maxQueuedImages()),
+                "fmnist.serving.batching.workers", String.valueOf(BATCHING.workers()),
+                "fmnist.serving.batching.threads-per-forward", String.valueOf(BATCHING.threadsPerForward())));
+        values.putAll(settings);
+        SmallRyeConfig config = new SmallRyeConfigBuilder().withMapping(InferenceConfig.class)
+                .withSources(new PropertiesConfigSource(values, "tests", 100)).build();
+        return config.getConfigMapping(InferenceConfig.class);
     }
 }
