@@ -11,8 +11,10 @@ import dev.fmnist.contract.artefacts.ArtefactException;
 import dev.fmnist.contract.artefacts.ModelManifest;
 import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.serving.ModelControl;
+import dev.fmnist.contract.serving.ModelDecision;
 import dev.fmnist.proto.v1.ModelInfo;
 import java.io.PrintWriter;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -79,6 +81,18 @@ final class ModelControlCommands {
             return manifests;
         }
 
+        /**
+         * The operator's {@code decision}: pinned to {@code pinned} (null: follow the newest), with no
+         * challenger (an operator's decision ends a challenger's trial), for the decision history.
+         */
+        static ModelControl decided(String model, String pinned, ModelDecision decision, String reason) {
+            // the reason whole, as before (at most 500 characters); its line in reasons cut to a line's length
+            List<String> reasons = List.of(reason.length() <= ModelControl.MAX_REASON_LINE ? reason
+                    : reason.substring(0, ModelControl.MAX_REASON_LINE));
+            return new ModelControl(model, pinned, reason, Instant.now(), null, null, 0, decision, reasons,
+                    ModelControl.OPERATOR);
+        }
+
         static List<ModelManifest> newestFirst(List<ModelManifest> manifests) {
             List<ModelManifest> copy = new ArrayList<>(manifests);
             Collections.reverse(copy);
@@ -140,8 +154,8 @@ final class ModelControlCommands {
                         + name + " on " + kafka.models() + " (newest: " + String.join(", ", newestFirst(published).stream()
                                 .limit(5).map(ModelManifest::version).toList()) + ")");
             }
-            return write(ModelControl.pin(name, version, reason == null ? "pinned by fmnist models pin" : reason),
-                    Optional.of(version));
+            return write(decided(name, version, ModelDecision.PIN, reason == null ? "pinned by fmnist models pin"
+                    : reason), Optional.of(version));
         }
     }
 
@@ -155,8 +169,8 @@ final class ModelControlCommands {
         @Override
         public Integer call() {
             String name = servedName(model);
-            return write(ModelControl.followNewest(name, reason == null ? "unpinned by fmnist models unpin" : reason),
-                    Optional.empty());
+            return write(decided(name, null, ModelDecision.UNPIN, reason == null ? "unpinned by fmnist models unpin"
+                    : reason), Optional.empty());
         }
     }
 
@@ -178,8 +192,8 @@ final class ModelControlCommands {
             }
             String previous = live.getPreviousVersionsList().stream().filter(v -> !v.equals(live.getVersion()))
                     .findFirst().orElseGet(() -> publishedBefore(name, live.getVersion()));
-            return write(ModelControl.pin(name, previous, reason == null ? "rollback from " + live.getVersion() : reason),
-                    Optional.of(previous));
+            return write(decided(name, previous, ModelDecision.ROLLBACK, reason == null ? "rollback from "
+                    + live.getVersion() : reason), Optional.of(previous));
         }
 
         private String publishedBefore(String name, String liveVersion) {
