@@ -2,6 +2,7 @@ package dev.fmnist.inference.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -15,6 +16,8 @@ public interface InferenceConfig {
     KafkaTopics kafka();
 
     Serving serving();
+
+    Policy policy();
 
     /** {@code value} when it is at least 1; otherwise a start-up error naming the setting. */
     static int atLeastOne(String key, int value) {
@@ -64,6 +67,48 @@ public interface InferenceConfig {
         Batching batching();
 
         Images images();
+    }
+
+    /**
+     * Promotion and rollback as policy (package {@code policy}): one replica, elected through the
+     * consumer group {@code PREFIX-policy}, compares each model's champion with its challenger and
+     * previous champion, and writes what it decides to the model-control topic.
+     */
+    interface Policy {
+        /** Whether the policy decides (bin/up and the deployments turn it on); off, models follow the newest. */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** How often the elected replica evaluates every served model. */
+        @WithDefault("PT5S")
+        Duration interval();
+
+        /** N: live accuracy is compared over each version's last N labelled answers (at most 1000). */
+        @WithDefault("200")
+        int lastLabelled();
+
+        /** Labelled answers each version needs before its live accuracy counts for promotion or rollback. */
+        @WithDefault("50")
+        int minLabelled();
+
+        /** Share of shadowed requests on which a challenger must agree with the champion to be promoted. */
+        @WithDefault("0.9")
+        double minAgreement();
+
+        /** Shadowed requests compared with the champion's answers before agreement counts. */
+        @WithDefault("200")
+        int minShadowed();
+
+        /** Share of requests a new challenger scores in shadow (0 < share <= 1). */
+        @WithDefault("1.0")
+        double shadowShare();
+
+        /**
+         * Roll the champion back when its last-N accuracy is below the previous champion's by more than
+         * this (or below fmnist.live.accuracy-floor); a challenger this much worse is retired.
+         */
+        @WithDefault("0.05")
+        double rollbackMargin();
     }
 
     /** Encoded images (PNG, JPEG): how large they may be and where they are decoded. */
