@@ -17,6 +17,8 @@ public interface InferenceConfig {
 
     Serving serving();
 
+    Live live();
+
     Policy policy();
 
     /** {@code value} when it is at least 1; otherwise a start-up error naming the setting. */
@@ -109,6 +111,30 @@ public interface InferenceConfig {
          */
         @WithDefault("0.05")
         double rollbackMargin();
+    }
+
+    /**
+     * Live accuracy (dev.fmnist.inference.live): the predictions joined with their feedback labels by a
+     * Kafka Streams application shared by the replicas, per model version.
+     */
+    interface Live {
+        /** Runs the live-accuracy stream processor and exports its gauges; off: no gauges, an empty view. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** A label counts when it comes within this long of its prediction (before it, too). */
+        @WithDefault("PT24H")
+        Duration joinWindow();
+
+        /** The live accuracy below which FmnistLiveAccuracyLow fires, exported as fmnist_live_accuracy_floor. */
+        @WithDefault("0.8")
+        double accuracyFloor();
+
+        /**
+         * Where the processor keeps its local state (the join windows, the aggregates); empty: a fresh
+         * directory per process, deleted at exit, restored from the changelog topics at start.
+         */
+        java.util.Optional<String> stateDir();
     }
 
     /** Encoded images (PNG, JPEG): how large they may be and where they are decoded. */
