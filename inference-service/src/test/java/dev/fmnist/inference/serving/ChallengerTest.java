@@ -18,6 +18,7 @@ import dev.fmnist.proto.v1.RefusedArtefact;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -188,6 +189,19 @@ class ChallengerTest {
                 + "' is not loaded; live is " + version(a) + ", challenger " + version(b));
         assertThat(slot.stats().report(version(b))).as("Triton's statistics list the challenger's version")
                 .isNotEmpty();
+
+        ModelRepository repository = new ModelRepository();
+        repository.slots = new ModelSlots() {
+            @Override
+            public Collection<ModelSlot> all() {
+                return List.of(slot);
+            }
+        };
+        assertThat(repository.index(false)).containsExactly(new ModelRepository.IndexEntry("mlp", version(a), true,
+                "pinned to " + version(a) + "; challenger " + version(b) + " in shadow for 100% of requests"));
+        assertThat(ModelDescriptions.challengerInfo(slot).getChallenger()).isEqualTo(version(b));
+        assertThat(ModelDescriptions.challengerInfo(slot).getChallengerMode()).isEqualTo("shadow");
+        assertThat(ModelDescriptions.challengerInfo(slot).getChallengerShare()).isEqualTo(1.0);
     }
 
     @Test

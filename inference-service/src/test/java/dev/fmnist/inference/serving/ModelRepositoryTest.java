@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import dev.fmnist.contract.artefacts.ModelManifest;
 import dev.fmnist.contract.networks.Architecture;
 import dev.fmnist.contract.networks.NetworkSpec;
+import dev.fmnist.contract.serving.ChallengerMode;
 import dev.fmnist.contract.serving.ModelControl;
+import dev.fmnist.contract.serving.ModelDecision;
 import dev.fmnist.contract.training.HyperParameters;
 import dev.fmnist.inference.config.InferenceConfig;
 import dev.fmnist.inference.messaging.ModelControlTopic;
@@ -149,6 +151,9 @@ class ModelRepositoryTest {
             assertThat(control.model()).isEqualTo("mlp");
             assertThat(control.pinnedVersion()).contains(OLDER);
             assertThat(control.reason()).isEqualTo("RepositoryModelLoad");
+            assertThat(control.decision()).isEqualTo(ModelDecision.PIN);
+            assertThat(control.reasons()).containsExactly("RepositoryModelLoad");
+            assertThat(control.by()).isEqualTo(ModelControl.OPERATOR);
         });
         assertThat(mlp.pinned()).contains(OLDER);
     }
@@ -162,6 +167,44 @@ class ModelRepositoryTest {
                 Optional.empty());
         assertThat(topic.written).extracting(ModelControl::reason).containsExactly("RepositoryModelLoad",
                 "RepositoryModelUnload");
+        assertThat(topic.written).extracting(ModelControl::decision).containsExactly(ModelDecision.UNPIN,
+                ModelDecision.UNPIN);
+    }
+
+    @Test
+    void anOperatorsPinEndsAChallengersTrialAndKeepsALongReasonWhole() {
+        topic.onApply = mlp::control;
+        mlp.control(ModelControl.decided("mlp", OLDER, NEWER, ChallengerMode.SHADOW, 1.0, ModelDecision.CHALLENGE,
+                List.of("newer artefact"), ModelControl.POLICY));
+        String reason = "x".repeat(400);
+
+        repository.load(mlp, Optional.of(OLDER), "parameters.version", reason);
+
+        ModelControl written = topic.written.get(0);
+        assertThat(written.challengerVersion()).isEmpty();
+        assertThat(written.mode()).isNull();
+        assertThat(written.reason()).isEqualTo(reason);
+        assertThat(written.reasons()).containsExactly("x".repeat(ModelControl.MAX_REASON_LINE));
+    }
+
+    @Test
+    void requestsMayNameTheChampionOrTheChallengerByAliasOnlyWhenThereIsOne() {
+        ServedModel live = TinyArtefacts.load(TinyArtefacts.train(31, "repository-aliases"));
+        mlp.swap(live);
+        try {
+            assertThat(repository.require("mlp", ModelControl.CHAMPION, "model_name")).isSameAs(mlp);
+            assertThat(repository.ready("mlp", ModelControl.CHAMPION)).isTrue();
+            assertThat(repository.ready("mlp", ModelControl.CHALLENGER)).isFalse();
+
+            StatusRuntimeException e = refusal(() -> repository.require("mlp", ModelControl.CHALLENGER, "model_name"));
+
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+            assertThat(e.getStatus().getDescription()).isEqualTo("model_version: model 'mlp' has no challenger now; "
+                    + "its champion is " + live.manifest().version());
+            assertThat(repository.index(false).get(0).reason()).isEqualTo("newest artefact");
+        } finally {
+            mlp.live().clear();
+        }
     }
 
     @Test
