@@ -4,11 +4,13 @@ import dev.fmnist.contract.experiments.ExperimentRequest;
 import dev.fmnist.contract.networks.Architecture;
 import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.training.EarlyStopping;
+import dev.fmnist.contract.training.ExtraData;
 import dev.fmnist.contract.training.HyperParameters;
 import dev.fmnist.contract.training.KeepBest;
 import dev.fmnist.contract.training.LearningRateSchedule;
 import dev.fmnist.contract.training.OptimizerKind;
 import dev.fmnist.contract.training.TrainAccuracyMode;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -94,6 +96,11 @@ public final class RecipeOptions {
             + "product photo's conversion leaves it (smaller, off-centre, softer, another contrast, JPEG blocks)")
     Boolean photoAugment;
 
+    @Option(names = "--extra-data", paramLabel = "DIR", converter = ExtraDataConverter.class,
+            description = "append the labelled images in DIR (as 'fmnist feedback export' writes them) to the training "
+                    + "split; DIR is the trainer's, made absolute here")
+    ExtraData extraData;
+
     @Option(names = "--validation-split", paramLabel = "N",
             description = "hold N training images out for validation: valAccuracy and valLoss per epoch (default: none)")
     Integer validationSplit;
@@ -133,6 +140,7 @@ public final class RecipeOptions {
         set(validationSplit, hp::optValidationSplit);
         set(keepBest, hp::optKeepBest);
         set(earlyStopping, hp::optEarlyStopping);
+        set(extraData, hp::optExtraData);
         return request;
     }
 
@@ -201,6 +209,18 @@ public final class RecipeOptions {
     static final class KeepBestConverter extends ById<KeepBest> {
         KeepBestConverter() {
             super(KeepBest::fromId);
+        }
+    }
+
+    /** A folder made absolute and normalised from where the command runs (the trainer's own, for bin/up). */
+    static final class ExtraDataConverter implements ITypeConverter<ExtraData> {
+        @Override
+        public ExtraData convert(String text) {
+            try {
+                return new ExtraData(Path.of(text).toAbsolutePath().normalize().toString());
+            } catch (IllegalArgumentException e) { // InvalidPathException too
+                throw new TypeConversionException(e.getMessage());
+            }
         }
     }
 

@@ -32,8 +32,8 @@ public final class ExtraDataset {
     }
 
     /**
-     * Checks that {@code dir} holds an extra dataset without reading it whole: both files are there, regular, and of
-     * the sizes their headers promise, within {@link #MAX_IMAGES}; returns the number of images. Refusals are
+     * Checks that {@code dir} holds an extra dataset without reading its images: both files are there, regular, of the
+     * sizes their headers promise, within {@link #MAX_IMAGES}, and every label is 0..9; returns the number of images. Refusals are
      * {@link IllegalArgumentException}s starting with {@code field}.
      */
     public static int check(Path dir, String field) {
@@ -48,6 +48,18 @@ public final class ExtraDataset {
         if (count != imageCount) {
             throw new IllegalArgumentException(field + ": " + images.getFileName() + " holds " + imageCount
                     + " images but " + labels.getFileName() + " " + count + " labels");
+        }
+        byte[] read;
+        try {
+            read = Files.readAllBytes(labels); // at most MAX_IMAGES bytes: its size was checked
+        } catch (IOException e) {
+            throw new IllegalArgumentException(field + ": cannot read " + labels + " (" + e.getMessage() + ")", e);
+        }
+        for (int i = LABELS_HEADER; i < read.length; i++) {
+            if ((read[i] & 0xff) >= FashionMnist.CLASSES) {
+                throw new IllegalArgumentException(field + ": " + labels + ": label " + (read[i] & 0xff) + " at index "
+                        + (i - LABELS_HEADER) + " is outside 0.." + (FashionMnist.CLASSES - 1));
+            }
         }
         return count;
     }

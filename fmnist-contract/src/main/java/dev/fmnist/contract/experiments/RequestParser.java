@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fmnist.contract.fields.RequestFields;
 import dev.fmnist.contract.networks.Architecture;
 import dev.fmnist.contract.training.EarlyStopping;
+import dev.fmnist.contract.training.ExtraData;
 import dev.fmnist.contract.training.HyperParameters;
 import dev.fmnist.contract.training.KeepBest;
 import dev.fmnist.contract.training.LearningRateSchedule;
@@ -151,6 +152,9 @@ public final class RequestParser {
             }
             if (root.has(AUGMENTATION)) {
                 augmentation(root.get(AUGMENTATION), hp);
+            }
+            if (root.has(EXTRA_DATA)) {
+                hp.optExtraData(extraData(root.get(EXTRA_DATA)));
             }
             if (root.has(SWEEP)) {
                 request.optSweep(sweep(root.get(SWEEP)));
@@ -325,6 +329,23 @@ public final class RequestParser {
         hp.optCropPadding(node.has(CROP_PADDING) ? integer(node, CROP_PADDING, path(AUGMENTATION, CROP_PADDING)) : 0);
         hp.optHorizontalFlip(node.has(HORIZONTAL_FLIP) && bool(node, HORIZONTAL_FLIP, path(AUGMENTATION, HORIZONTAL_FLIP)));
         hp.optPhotoAugmentation(node.has(PHOTO) && bool(node, PHOTO, path(AUGMENTATION, PHOTO)));
+    }
+
+    /** The folder of one's own images; whether its files are a dataset is the trainer's check, where they are. */
+    private static ExtraData extraData(JsonNode node) {
+        if (!node.isObject()) {
+            throw new RequestRejectedException(EXTRA_DATA, "must be an object like {\"path\":\"/data/mine\"}");
+        }
+        requireKnownFields(node, EXTRA_DATA + ".", EXTRA_DATA_FIELDS, "");
+        if (!node.has(PATH)) {
+            throw new RequestRejectedException(path(EXTRA_DATA, PATH), "is required: the folder with the idx files, on "
+                    + "the trainer's machine");
+        }
+        try {
+            return new ExtraData(text(node, PATH, path(EXTRA_DATA, PATH)));
+        } catch (IllegalArgumentException e) {
+            throw RequestRejectedException.from(e, path(EXTRA_DATA, PATH));
+        }
     }
 
     /** Refuses the first field of {@code node} not in {@code known}, named by its path ({@code prefix} + name). */

@@ -87,6 +87,9 @@ public final class RequestWriter {
             }
         }
         putUnlessSeed(root, TRAIN_ACCURACY, hp.trainAccuracy().id(), seed.trainAccuracy().id());
+        if (hp.extraData() != null) {
+            root.putObject(EXTRA_DATA).put(PATH, hp.extraData().path());
+        }
         if (request.sweep() != null) {
             root.set(SWEEP, sweep(request.sweep()));
         }

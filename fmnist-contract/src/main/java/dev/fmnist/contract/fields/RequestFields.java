@@ -37,13 +37,14 @@ public final class RequestFields {
     public static final String DROPOUT = "dropout";
     public static final String AUGMENTATION = "augmentation";
     public static final String TRAIN_ACCURACY = "trainAccuracy";
+    public static final String EXTRA_DATA = "extraData";
     public static final String SWEEP = "sweep";
     public static final String TAGS = "tags";
 
     /** Every top-level field, in the order the writer writes them. */
     public static final List<String> TOP_LEVEL = List.of(EXPERIMENT_ID, ARCHITECTURE, K, EPOCHS, BATCH_SIZE,
             LEARNING_RATE, OPTIMIZER, MOMENTUM, SHUFFLE, SEED, TRAIN_LIMIT, VALIDATION_SPLIT, KEEP_BEST, EARLY_STOPPING,
-            WEIGHT_DECAY, LR_SCHEDULE, LABEL_SMOOTHING, DROPOUT, AUGMENTATION, TRAIN_ACCURACY, SWEEP, TAGS);
+            WEIGHT_DECAY, LR_SCHEDULE, LABEL_SMOOTHING, DROPOUT, AUGMENTATION, TRAIN_ACCURACY, EXTRA_DATA, SWEEP, TAGS);
 
     // earlyStopping's
     public static final String PATIENCE = "patience";
@@ -55,6 +56,10 @@ public final class RequestFields {
     public static final String HORIZONTAL_FLIP = "horizontalFlip";
     public static final String PHOTO = "photo";
     public static final List<String> AUGMENTATION_FIELDS = List.of(CROP_PADDING, HORIZONTAL_FLIP, PHOTO);
+
+    // extraData's
+    public static final String PATH = "path";
+    public static final List<String> EXTRA_DATA_FIELDS = List.of(PATH);
 
     // sweep's (and SEED)
     public static final String TYPE = "type";

@@ -14,6 +14,8 @@ import static dev.fmnist.contract.fields.RequestFields.TRAIN_LIMIT;
 import static dev.fmnist.contract.fields.RequestFields.VALIDATION_SPLIT;
 import static dev.fmnist.contract.fields.RequestFields.WEIGHT_DECAY;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 /**
  * Everything that decides a training run besides the network; defaults are the seed notebook's recipe
  * (Adam, lr 0.001, batch 1000, shuffled, 10 epochs). Invalid values are refused here, with the field
@@ -39,6 +41,7 @@ import static dev.fmnist.contract.fields.RequestFields.WEIGHT_DECAY;
  * @param dropout in [0, 1): the share of features dropped, in training only, on the way into each dense
  *     layer that follows a hidden layer; 0 (the seed's) for none
  * @param augmentation random crops, flips and photo-like changes of the training images; none (the seed's) by default
+ * @param extraData a folder of labelled images of one's own appended to the training split; null (the seed's) for none
  */
 public record HyperParameters(
         int epochs,
@@ -58,7 +61,8 @@ public record HyperParameters(
         LearningRateSchedule lrSchedule,
         double labelSmoothing,
         double dropout,
-        Augmentation augmentation) {
+        Augmentation augmentation,
+        @JsonInclude(JsonInclude.Include.NON_NULL) ExtraData extraData) {
 
     public static final int DEFAULT_EPOCHS = 10;
     public static final int DEFAULT_BATCH_SIZE = 1000;
@@ -129,7 +133,7 @@ public record HyperParameters(
                 .optTrainLimit(trainLimit).optTrainAccuracy(trainAccuracy).optInitialization(initialization)
                 .optValidationSplit(validationSplit).optKeepBest(keepBest).optEarlyStopping(earlyStopping)
                 .optWeightDecay(weightDecay).optLrSchedule(lrSchedule).optLabelSmoothing(labelSmoothing)
-                .optDropout(dropout).optAugmentation(augmentation);
+                .optDropout(dropout).optAugmentation(augmentation).optExtraData(extraData);
     }
 
     /** Builds {@link HyperParameters}, starting from the seed's recipe. */
@@ -155,6 +159,7 @@ public record HyperParameters(
         private int cropPadding;
         private boolean horizontalFlip;
         private boolean photoAugmentation;
+        private ExtraData extraData;
 
         private Builder() {}
 
@@ -267,11 +272,17 @@ public record HyperParameters(
             return this;
         }
 
+        /** Images of one's own appended to the training split; null for none. */
+        public Builder optExtraData(ExtraData extraData) {
+            this.extraData = extraData;
+            return this;
+        }
+
         public HyperParameters build() {
             return new HyperParameters(epochs, batchSize, learningRate, optimizer, momentum, shuffle, seed,
                     trainLimit, trainAccuracy, initialization, validationSplit, keepBest, earlyStopping, weightDecay,
                     lrSchedule, labelSmoothing, dropout, new Augmentation(cropPadding, horizontalFlip,
-                    photoAugmentation));
+                    photoAugmentation), extraData);
         }
     }
 }

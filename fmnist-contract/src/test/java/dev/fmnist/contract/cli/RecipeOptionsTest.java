@@ -7,9 +7,11 @@ import dev.fmnist.contract.experiments.ExperimentRequest;
 import dev.fmnist.contract.networks.Architecture;
 import dev.fmnist.contract.training.Augmentation;
 import dev.fmnist.contract.training.EarlyStopping;
+import dev.fmnist.contract.training.ExtraData;
 import dev.fmnist.contract.training.HyperParameters;
 import dev.fmnist.contract.training.LearningRateSchedule;
 import dev.fmnist.contract.training.TrainAccuracyMode;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -54,6 +56,17 @@ class RecipeOptionsTest {
         assertThat(hp).isEqualTo(HyperParameters.builder().optEpochs(3).optHorizontalFlip(true).optCropPadding(1)
                 .optValidationSplit(500).optLrSchedule(LearningRateSchedule.COSINE)
                 .optTrainAccuracy(TrainAccuracyMode.EVALUATION_PASS).optEarlyStopping(new EarlyStopping(2, 0)).build());
+    }
+
+    @Test
+    void extraDataIsMadeAbsoluteAndNormalisedWhereTheCommandRuns() {
+        ExperimentRequest.Builder start = ExperimentRequest.builder().optExperimentId("a");
+
+        HyperParameters hp = applied(start, "--extra-data", "mine/./export/").hyperParameters();
+
+        assertThat(hp.extraData()).isEqualTo(new ExtraData(Path.of("mine/export").toAbsolutePath().toString()));
+        assertThat(applied(ExperimentRequest.builder().optExperimentId("b"), "--extra-data", "/data/mine")
+                .hyperParameters().extraData()).isEqualTo(new ExtraData("/data/mine"));
     }
 
     @Test

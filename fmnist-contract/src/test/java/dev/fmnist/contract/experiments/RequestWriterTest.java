@@ -10,6 +10,7 @@ import dev.fmnist.contract.networks.Architecture;
 import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.training.Augmentation;
 import dev.fmnist.contract.training.EarlyStopping;
+import dev.fmnist.contract.training.ExtraData;
 import dev.fmnist.contract.training.HyperParameters;
 import dev.fmnist.contract.training.Initialization;
 import dev.fmnist.contract.training.KeepBest;
@@ -41,7 +42,8 @@ class RequestWriterTest {
                 .optMomentum(0.5).optShuffle(false).optSeed(-7_000_000_000L).optTrainLimit(6000).optValidationSplit(1000)
                 .optKeepBest(KeepBest.VAL).optEarlyStopping(new EarlyStopping(3, 0.001)).optWeightDecay(0.05)
                 .optLrSchedule(LearningRateSchedule.ONE_CYCLE).optLabelSmoothing(0.1).optDropout(0.2)
-                .optAugmentation(new Augmentation(2, true)).optTrainAccuracy(TrainAccuracyMode.NONE);
+                .optAugmentation(new Augmentation(2, true)).optTrainAccuracy(TrainAccuracyMode.NONE)
+                .optExtraData(new ExtraData("/data/mine"));
         return request;
     }
 

@@ -14,9 +14,11 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
+import dev.fmnist.contract.data.ExtraDataset;
 import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.training.EpochMetrics;
+import dev.fmnist.contract.training.ExtraData;
 import dev.fmnist.contract.training.HyperParameters;
 import dev.fmnist.contract.training.KeepBest;
 import dev.fmnist.contract.training.TrainAccuracyMode;
@@ -32,6 +34,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -116,6 +119,9 @@ public final class FashionMnistTrainer {
             FashionMnist.Split[] parts = used.train().holdOut(hp.validationSplit(), hp.seed());
             validationSplit = parts[0];
             trainSplit = parts[1];
+        }
+        if (hp.extraData() != null) { // after the hold-out: validation and test stay Fashion-MNIST's own
+            trainSplit = append(trainSplit, ExtraDataset.read(hp.extraData().folder(), ExtraData.PATH_FIELD));
         }
         int trainImages = trainSplit.size();
         if (hp.batchSize() > trainImages) {
@@ -259,6 +265,15 @@ public final class FashionMnistTrainer {
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         z ^= z >>> 31;
         return (int) (z ^ (z >>> 32));
+    }
+
+    /** {@code extra}'s images after {@code split}'s. */
+    static FashionMnist.Split append(FashionMnist.Split split, FashionMnist.Split extra) {
+        byte[] images = Arrays.copyOf(split.images(), split.images().length + extra.images().length);
+        System.arraycopy(extra.images(), 0, images, split.images().length, extra.images().length);
+        byte[] labels = Arrays.copyOf(split.labels(), split.size() + extra.size());
+        System.arraycopy(extra.labels(), 0, labels, split.size(), extra.size());
+        return new FashionMnist.Split(images, labels);
     }
 
     /** A diverged run is ended before its step spreads NaN through the weights. */

@@ -1,5 +1,6 @@
 package dev.fmnist.trainer.messaging;
 
+import dev.fmnist.contract.data.ExtraDataset;
 import dev.fmnist.contract.experiments.ExperimentEvent.Queued;
 import dev.fmnist.contract.experiments.ExperimentEvent.Rejected;
 import dev.fmnist.contract.experiments.ExperimentEvent.Subject;
@@ -8,6 +9,7 @@ import dev.fmnist.contract.experiments.ExperimentState;
 import dev.fmnist.contract.experiments.RequestParser;
 import dev.fmnist.contract.experiments.RequestRejectedException;
 import dev.fmnist.contract.kafka.Headers;
+import dev.fmnist.contract.training.ExtraData;
 import dev.fmnist.trainer.coordination.Claim;
 import dev.fmnist.trainer.coordination.ExperimentStates;
 import dev.fmnist.trainer.metrics.TrainerMetrics;
@@ -100,6 +102,7 @@ public class ExperimentConsumer {
         String parentId;
         try {
             ExperimentRequest body = parser.parse(message.getPayload());
+            requireExtraData(body);
             Header child = kafka.getHeaders().lastHeader(Headers.SWEEP_CHILD);
             if (child == null) {
                 request = body;
@@ -223,6 +226,24 @@ public class ExperimentConsumer {
             if (claim.isPresent()) {
                 return new Acquired(claim, false);
             }
+        }
+    }
+
+    /**
+     * A request's own images must be a dataset on this machine, checked when the request arrives (its size, shape
+     * and labels; the images are read when it trains): a bad folder is rejected naming {@code extraData.path}.
+     */
+    static void requireExtraData(ExperimentRequest request) {
+        ExtraData extra = request.hyperParameters().extraData();
+        if (extra == null) {
+            return;
+        }
+        try {
+            ExtraDataset.check(extra.folder(), ExtraData.PATH_FIELD);
+        } catch (IllegalArgumentException e) {
+            String prefix = ExtraData.PATH_FIELD + ": ";
+            String rule = e.getMessage().startsWith(prefix) ? e.getMessage().substring(prefix.length()) : e.getMessage();
+            throw new RequestRejectedException(ExtraData.PATH_FIELD, rule);
         }
     }
 

@@ -1,0 +1,49 @@
+package dev.fmnist.trainer.messaging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.fmnist.contract.data.ExtraDataset;
+import dev.fmnist.contract.data.FashionMnist;
+import dev.fmnist.contract.experiments.ExperimentRequest;
+import dev.fmnist.contract.experiments.RequestParser;
+import dev.fmnist.contract.experiments.RequestRejectedException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The trainer's check of a request's extraData when it arrives: a folder that is no dataset is rejected naming the field. */
+class ExtraDataRejectionTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aDatasetPassesAndAnythingElseIsRejectedNamingExtraDataPath() throws IOException {
+        Path good = Files.createDirectories(dir.resolve("good"));
+        ExtraDataset.write(good, new FashionMnist.Split(new byte[2 * FashionMnist.PIXELS], new byte[] {1, 9}));
+        assertThatCode(() -> ExperimentConsumer.requireExtraData(request(good))).doesNotThrowAnyException();
+        assertThatCode(() -> ExperimentConsumer.requireExtraData(new RequestParser().parse(
+                "{\"architecture\":\"mlp\"}".getBytes(StandardCharsets.UTF_8)))).as("none asked").doesNotThrowAnyException();
+
+        assertThatThrownBy(() -> ExperimentConsumer.requireExtraData(request(dir.resolve("absent"))))
+                .isInstanceOfSatisfying(RequestRejectedException.class, e -> {
+                    assertThat(e.field()).isEqualTo("extraData.path");
+                    assertThat(e.rule()).contains("is not a folder");
+                });
+        Path badLabels = Files.createDirectories(dir.resolve("bad"));
+        ExtraDataset.write(badLabels, new FashionMnist.Split(new byte[FashionMnist.PIXELS], new byte[] {12}));
+        assertThatThrownBy(() -> ExperimentConsumer.requireExtraData(request(badLabels)))
+                .isInstanceOfSatisfying(RequestRejectedException.class, e ->
+                        assertThat(e.rule()).contains("label 12 at index 0 is outside 0..9"));
+    }
+
+    private static ExperimentRequest request(Path folder) {
+        return new RequestParser().parse(("{\"architecture\":\"mlp\",\"extraData\":{\"path\":\"" + folder + "\"}}")
+                .getBytes(StandardCharsets.UTF_8));
+    }
+}
