@@ -84,6 +84,20 @@ public final class TopicAccess {
      */
     public record Group(Role role, String name, PatternType patternType, String usedBy) {}
 
+    /**
+     * A Kafka Streams application a role runs: its application id is its consumer group (granted
+     * Read, literal) and the prefix of its internal topics, {@code APPLICATION_ID-...-changelog} and
+     * {@code -repartition}, which it creates, reads, writes, describes and purges (granted All, on the
+     * prefix {@code APPLICATION_ID-}), as Kafka's Streams security guide has it.
+     */
+    public record StreamsApp(Role role, String applicationId, String usedBy) {
+
+        /** The prefix of its internal topics. */
+        public String internalTopicPrefix() {
+            return applicationId + "-";
+        }
+    }
+
     /** At most this many principals per role: the variables are read from an environment anyone may set. */
     public static final int MAX_PRINCIPALS = 100;
     /** {@code Type:name}, as Kafka's ACLs spell a principal; no spaces or commas (the list separator). */
@@ -96,6 +110,8 @@ public final class TopicAccess {
     public static final String TRAINER_CONTROL_GROUP_PREFIX = "fmnist-trainer-control-";
     /** Each inference replica's artefact follower, a group per process under this fixed prefix. */
     public static final String INFERENCE_GROUP_PREFIX = "fmnist-inference-";
+    /** The inference service's live-accuracy stream processor: application id {@code PREFIX-live-accuracy}. */
+    public static final String LIVE_ACCURACY_APP_SUFFIX = "-live-accuracy";
 
     private static final Map<Topic, Entry> TABLE = table();
 
@@ -161,6 +177,17 @@ public final class TopicAccess {
                         "each trainer's cancel reader"),
                 new Group(Role.INFERENCE, INFERENCE_GROUP_PREFIX, PatternType.PREFIXED,
                         "each replica's artefact follower"));
+    }
+
+    /** The live-accuracy stream processor's application id under {@code prefix}: {@code PREFIX-live-accuracy}. */
+    public static String liveAccuracyApplicationId(String prefix) {
+        return prefix + LIVE_ACCURACY_APP_SUFFIX;
+    }
+
+    /** The Kafka Streams applications each role runs, under {@code prefix}. */
+    public static List<StreamsApp> streamsApps(String prefix) {
+        return List.of(new StreamsApp(Role.INFERENCE, liveAccuracyApplicationId(prefix),
+                "the live-accuracy stream processor: joins predictions with feedback, writes live-accuracy"));
     }
 
     /**
@@ -244,7 +271,8 @@ public final class TopicAccess {
 
     /**
      * Every ACL the table grants under {@code prefix} to {@code principals}: Read and Write on the
-     * topics (literal names), Read on the groups; all {@code Allow} from any host.
+     * topics (literal names), Read on the groups, and for each Streams application Read on its group
+     * and All on its internal topics' prefix; all {@code Allow} from any host.
      */
     public static List<AclBinding> bindings(String prefix, Map<Role, List<String>> principals) {
         List<AclBinding> bindings = new ArrayList<>();
@@ -260,6 +288,14 @@ public final class TopicAccess {
                     if (group.role() == role.getKey()) {
                         bindings.add(allow(new ResourcePattern(ResourceType.GROUP, group.name(), group.patternType()),
                                 principal, AclOperation.READ));
+                    }
+                }
+                for (StreamsApp app : streamsApps(prefix)) {
+                    if (app.role() == role.getKey()) {
+                        bindings.add(allow(new ResourcePattern(ResourceType.GROUP, app.applicationId(),
+                                PatternType.LITERAL), principal, AclOperation.READ));
+                        bindings.add(allow(new ResourcePattern(ResourceType.TOPIC, app.internalTopicPrefix(),
+                                PatternType.PREFIXED), principal, AclOperation.ALL));
                     }
                 }
             }

@@ -2,25 +2,33 @@ package dev.fmnist.contract.kafka;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
- * Creates the project's topics ({@link Topic}) with their settings; topics that exist are left as
- * they are. The library call is what tests use; {@link #main} is what {@code deploy/kafka/kafka.sh
- * topics}, docker-compose and a Kubernetes job run.
+ * Creates the project's topics ({@link Topic}) with their settings; topics that exist keep their
+ * partitions, and {@link #main} brings their {@link Topic#configs()} up to date ({@link #update}), so
+ * a setting changed in {@code Topic} reaches a cluster made before. The library call is what tests
+ * use; {@link #main} is what {@code deploy/kafka/kafka.sh topics}, docker-compose and a Kubernetes job run.
  *
  * <p>Opt-in: given the principals of {@link TopicAccess}'s roles ({@code FMNIST_ACL_*}), it also grants
  * them the access table as ACLs, for a cluster with an authorizer; without them it grants nothing.
@@ -57,6 +65,42 @@ public final class TopicSetup {
             }
         }
         return created;
+    }
+
+    /**
+     * Sets every {@link Topic#configs()} value that an existing topic under {@code prefix} does not
+     * have (an incremental alter: other settings stay); returns what it changed, as
+     * {@code name: key old -> new}. Needs DescribeConfigs and AlterConfigs on the topics.
+     */
+    public static List<String> update(Admin admin, String prefix)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        Set<String> existing = admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        List<ConfigResource> resources = new ArrayList<>();
+        for (Topic topic : Topic.values()) {
+            if (existing.contains(topic.name(prefix))) {
+                resources.add(new ConfigResource(ConfigResource.Type.TOPIC, topic.name(prefix)));
+            }
+        }
+        Map<ConfigResource, Config> current = admin.describeConfigs(resources).all()
+                .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        Map<ConfigResource, Collection<AlterConfigOp>> changes = new LinkedHashMap<>();
+        List<String> changed = new ArrayList<>();
+        for (ConfigResource resource : resources) {
+            Topic topic = Topic.of(prefix, resource.name()).orElseThrow();
+            for (Map.Entry<String, String> wanted : new TreeMap<>(topic.configs()).entrySet()) {
+                ConfigEntry entry = current.get(resource).get(wanted.getKey());
+                String value = entry == null ? null : entry.value();
+                if (!wanted.getValue().equals(value)) {
+                    changes.computeIfAbsent(resource, r -> new ArrayList<>()).add(new AlterConfigOp(
+                            new ConfigEntry(wanted.getKey(), wanted.getValue()), AlterConfigOp.OpType.SET));
+                    changed.add(resource.name() + ": " + wanted.getKey() + " " + value + " -> " + wanted.getValue());
+                }
+            }
+        }
+        if (!changes.isEmpty()) {
+            admin.incrementalAlterConfigs(changes).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        }
+        return changed;
     }
 
     /** What {@link #grant} did: ACLs it added and those the cluster already had. */
@@ -109,12 +153,26 @@ public final class TopicSetup {
                     : "created " + String.join(", ", created)) + " (" + prefix + ".*, " + layout.partitions()
                     + " partitions where shared, replication " + layout.replicationFactor() + ", min in-sync "
                     + layout.minInsyncReplicas() + ")");
+            updateAndSay(admin, prefix);
             if (!principals.isEmpty()) {
                 grantAndSay(admin, args[0], prefix, principals);
             }
         } catch (ExecutionException | TimeoutException e) {
             System.err.println("topics: could not create them on " + args[0] + ": " + e.getMessage());
             System.exit(1);
+        }
+    }
+
+    /** A setting it cannot update is said, not fatal: the topics exist and work, only a setting lags. */
+    private static void updateAndSay(Admin admin, String prefix) throws InterruptedException {
+        try {
+            List<String> changed = update(admin, prefix);
+            if (!changed.isEmpty()) {
+                System.err.println("topics: settings brought up to date: " + String.join("; ", changed));
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            System.err.println("topics: settings of existing topics not checked: " + e.getMessage()
+                    + " (needs DescribeConfigs and AlterConfigs on the topics; docs/operating/kafka.md)");
         }
     }
 

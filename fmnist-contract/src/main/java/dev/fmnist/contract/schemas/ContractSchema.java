@@ -22,7 +22,13 @@ public enum ContractSchema {
     /** A record on the compacted {@code fmnist.model-control}. */
     MODEL_CONTROL("model-control.schema.json"),
     /** A checkpoint's manifest on {@code fmnist.checkpoints} (its chunks are bytes). */
-    CHECKPOINT_MANIFEST("checkpoint-manifest.schema.json");
+    CHECKPOINT_MANIFEST("checkpoint-manifest.schema.json"),
+    /** An answered image on {@code fmnist.predictions}. */
+    PREDICTION("prediction.schema.json"),
+    /** A label for a prediction on {@code fmnist.feedback}. */
+    FEEDBACK("feedback.schema.json"),
+    /** A model version's live statistics on the compacted {@code fmnist.live-accuracy}. */
+    LIVE_STATS("live-stats.schema.json");
 
     private final String fileName;
 

@@ -18,7 +18,9 @@ import dev.fmnist.contract.experiments.ExperimentEvent.Type;
 import dev.fmnist.contract.networks.Architecture;
 import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.schemas.ContractSchema;
+import dev.fmnist.contract.serving.ChallengerMode;
 import dev.fmnist.contract.serving.ModelControl;
+import dev.fmnist.contract.serving.ModelDecision;
 import dev.fmnist.contract.training.Augmentation;
 import dev.fmnist.contract.training.EarlyStopping;
 import dev.fmnist.contract.training.EpochMetrics;
@@ -297,7 +299,23 @@ class PublishedSchemasTest {
         JsonNode schema = schema(ContractSchema.MODEL_CONTROL);
         assertThat(names(schema.get("properties"))).isEqualTo(components(ModelControl.class));
         ModelControl pin = ModelControl.pin("compare-k3", "7daa286411a7", "rollback from 0123456789ab");
-        assertThat(names(JSON.readTree(pin.toJson()))).isEqualTo(components(ModelControl.class));
+        assertThat(names(JSON.readTree(pin.toJson()))).containsExactly("at", "model", "pinned", "reason");
+        ModelControl decided = ModelControl.decided("compare-k3", "7daa286411a7", "5e8d0154c40a",
+                ChallengerMode.SHADOW, 0.5, ModelDecision.CHALLENGE, List.of("newer artefact"), ModelControl.POLICY);
+        assertThat(names(JSON.readTree(decided.toJson()))).isEqualTo(components(ModelControl.class));
+        JsonSchema validator = SCHEMAS.getSchema(schema);
+        assertThat(validator.validate(JSON.readTree(pin.toJson()))).isEmpty();
+        assertThat(validator.validate(JSON.readTree(decided.toJson()))).isEmpty();
+        assertThat(texts(schema.at("/properties/mode/enum"))).containsExactly(Arrays.stream(ChallengerMode.values())
+                .map(ChallengerMode::wire).toArray(String[]::new));
+        assertThat(texts(schema.at("/properties/decision/enum"))).containsExactly(Arrays.stream(ModelDecision.values())
+                .map(ModelDecision::wire).toArray(String[]::new));
+        assertThat(texts(schema.at("/properties/by/enum"))).isEqualTo(ModelControl.DECIDERS);
+        assertThat(schema.at("/properties/reasons/maxItems").asInt()).isEqualTo(ModelControl.MAX_REASONS);
+        assertThat(schema.at("/properties/reasons/items/maxLength").asInt()).isEqualTo(ModelControl.MAX_REASON_LINE);
+        ObjectNode halfChallenger = (ObjectNode) JSON.readTree(decided.toJson());
+        halfChallenger.remove("mode");
+        assertThat(validator.validate(halfChallenger)).as("a challenger without its mode").isNotEmpty();
         Pattern model = Pattern.compile(schema.at("/properties/model/pattern").asText());
         for (Architecture a : Architecture.values()) {
             for (int k = NetworkSpec.MIN_KERNEL; k <= NetworkSpec.MAX_KERNEL; k++) {

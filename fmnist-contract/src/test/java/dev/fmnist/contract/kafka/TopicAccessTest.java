@@ -48,7 +48,16 @@ class TopicAccessTest {
                 .containsExactlyInAnyOrder(AclOperation.READ, AclOperation.WRITE);
         assertThat(TopicAccess.operations(Role.CLIENT, Topic.EXPERIMENT_STATE)).containsExactly(AclOperation.READ);
         assertThat(TopicAccess.operations(Role.CLIENT, Topic.MODEL_CONTROL)).isEmpty();
-        assertThat(TopicAccess.operations(Role.OPERATOR, Topic.MODEL_CONTROL)).containsExactly(AclOperation.WRITE);
+        assertThat(TopicAccess.operations(Role.OPERATOR, Topic.MODEL_CONTROL))
+                .containsExactlyInAnyOrder(AclOperation.READ, AclOperation.WRITE);
+        for (Topic topic : new Topic[] {Topic.PREDICTIONS, Topic.FEEDBACK, Topic.LIVE_ACCURACY, Topic.MODEL_CONTROL}) {
+            assertThat(TopicAccess.operations(Role.INFERENCE, topic)).as(topic.suffix())
+                    .containsExactlyInAnyOrder(AclOperation.READ, AclOperation.WRITE);
+        }
+        assertThat(TopicAccess.operations(Role.CLIENT, Topic.PREDICTIONS)).as("predictions may hold pixels").isEmpty();
+        assertThat(TopicAccess.operations(Role.CLIENT, Topic.FEEDBACK)).isEmpty();
+        assertThat(TopicAccess.operations(Role.CLIENT, Topic.LIVE_ACCURACY)).containsExactly(AclOperation.READ);
+        assertThat(TopicAccess.operations(Role.TRAINER, Topic.PREDICTIONS)).isEmpty();
         assertThat(TopicAccess.operations(Role.INFERENCE, Topic.MODELS)).containsExactly(AclOperation.READ);
     }
 
@@ -90,7 +99,13 @@ class TopicAccessTest {
 
     @Test
     void bindingsGrantTheTableAndTheGroupsUnderThePrefix() {
-        List<AclBinding> bindings = TopicAccess.bindings("team", TopicAccess.principals(ALL));
+        List<AclBinding> all = TopicAccess.bindings("team", TopicAccess.principals(ALL));
+        // the Streams application's internal topics are the one prefixed topic grant: All, inference only
+        List<AclBinding> streams = all.stream().filter(b -> b.pattern().resourceType() == ResourceType.TOPIC
+                && b.pattern().patternType() == PatternType.PREFIXED).toList();
+        assertThat(streams).containsExactly(allow(ResourceType.TOPIC, "team-live-accuracy-", PatternType.PREFIXED,
+                "User:i", AclOperation.ALL));
+        List<AclBinding> bindings = all.stream().filter(b -> !streams.contains(b)).toList();
         assertThat(bindings).allSatisfy(b -> {
             assertThat(b.entry().permissionType()).isEqualTo(AclPermissionType.ALLOW);
             assertThat(b.entry().host()).isEqualTo("*");
@@ -103,7 +118,14 @@ class TopicAccessTest {
                 allow(ResourceType.TOPIC, "team.model-control", PatternType.LITERAL, "User:o", AclOperation.WRITE),
                 allow(ResourceType.GROUP, "team-trainers", PatternType.LITERAL, "User:t", AclOperation.READ),
                 allow(ResourceType.GROUP, "fmnist-trainer-control-", PatternType.PREFIXED, "User:t", AclOperation.READ),
-                allow(ResourceType.GROUP, "fmnist-inference-", PatternType.PREFIXED, "User:i", AclOperation.READ));
+                allow(ResourceType.GROUP, "fmnist-inference-", PatternType.PREFIXED, "User:i", AclOperation.READ),
+                allow(ResourceType.GROUP, "team-live-accuracy", PatternType.LITERAL, "User:i", AclOperation.READ),
+                allow(ResourceType.TOPIC, "team.predictions", PatternType.LITERAL, "User:i", AclOperation.WRITE),
+                allow(ResourceType.TOPIC, "team.feedback", PatternType.LITERAL, "User:i", AclOperation.READ),
+                allow(ResourceType.TOPIC, "team.live-accuracy", PatternType.LITERAL, "User:i", AclOperation.WRITE),
+                allow(ResourceType.TOPIC, "team.live-accuracy", PatternType.LITERAL, "User:alice", AclOperation.READ),
+                allow(ResourceType.TOPIC, "team.model-control", PatternType.LITERAL, "User:o", AclOperation.READ));
+        assertThat(TopicAccess.liveAccuracyApplicationId("team")).isEqualTo("team-live-accuracy");
         assertThat(bindings).filteredOn(b -> b.entry().principal().equals("User:alice"))
                 .noneMatch(b -> b.pattern().resourceType() == ResourceType.GROUP)
                 .filteredOn(b -> b.entry().operation() == AclOperation.WRITE)
@@ -112,13 +134,14 @@ class TopicAccessTest {
         // one binding per (principal, topic, operation) granted and per (principal, group)
         long expected = 0;
         for (Role role : Role.values()) {
-            long perPrincipal = TopicAccess.groups("team").stream().filter(g -> g.role() == role).count();
+            long perPrincipal = TopicAccess.groups("team").stream().filter(g -> g.role() == role).count()
+                    + 2 * TopicAccess.streamsApps("team").stream().filter(a -> a.role() == role).count();
             for (Topic topic : Topic.values()) {
                 perPrincipal += TopicAccess.operations(role, topic).size();
             }
             expected += perPrincipal * TopicAccess.principals(ALL).get(role).size();
         }
-        assertThat(bindings).hasSize((int) expected).doesNotHaveDuplicates();
+        assertThat(all).hasSize((int) expected).doesNotHaveDuplicates();
     }
 
     private static Map<String, String> with(String variable, String value) {
