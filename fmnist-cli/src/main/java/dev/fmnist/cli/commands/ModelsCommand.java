@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
             "The topic keeps every version for 7 days, then only the newest of each architecture.",
             "pin, unpin and rollback change what a model serves on every replica."},
         subcommands = {ModelControlCommands.Pin.class, ModelControlCommands.Unpin.class,
-            ModelControlCommands.Rollback.class, LiveCommand.class},
+            ModelControlCommands.Rollback.class, LiveCommand.class, HistoryCommand.class},
         footer = ExitCode.HELP_FOOTER)
 public final class ModelsCommand implements Callable<Integer> {
 
