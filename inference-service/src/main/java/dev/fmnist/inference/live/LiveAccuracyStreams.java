@@ -1,6 +1,7 @@
 package dev.fmnist.inference.live;
 
 import dev.fmnist.contract.kafka.Topic;
+import dev.fmnist.contract.kafka.TopicAccess;
 import dev.fmnist.contract.predictions.LiveStats;
 import dev.fmnist.inference.config.InferenceConfig;
 import io.quarkus.runtime.ShutdownEvent;
@@ -81,9 +82,12 @@ public class LiveAccuracyStreams implements LiveStatsView {
 
     private record Parsed(byte[] json, Optional<LiveStats> stats) {}
 
-    /** The application id (and consumer group, and prefix of the internal topics) under {@code prefix}. */
+    /**
+     * The application id (and consumer group, and prefix of the internal topics) under {@code prefix}:
+     * the contract's, which the ACLs grant.
+     */
     public static String applicationId(String prefix) {
-        return prefix + "-live-accuracy";
+        return TopicAccess.liveAccuracyApplicationId(prefix);
     }
 
     void start(@Observes StartupEvent start) {
@@ -153,6 +157,7 @@ public class LiveAccuracyStreams implements LiveStatsView {
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, RefusingHandlers.Processing.class);
         p.put(RefusingHandlers.REFUSALS, refusals);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.ACKS_CONFIG), "all");
+        p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDb.class);
         return p;
     }
 

@@ -145,13 +145,14 @@ public class LiveMetrics {
                                 v -> Drift.totalVariation(current(v, model, version, stats).predicted(), expected))));
             }));
         }
-        accuracy.register(accuracyRows, true);
-        recent.register(recentRows, true);
-        labelled.register(labelledRows, true);
-        predictions.register(predictionRows, true);
-        agreement.register(agreementRows, true);
-        drift.register(driftRows, true);
-        roles.register(roleRows, true);
+        // rows already there are kept as they are (each reads the view at every scrape); rows gone are removed
+        accuracy.register(accuracyRows, false);
+        recent.register(recentRows, false);
+        labelled.register(labelledRows, false);
+        predictions.register(predictionRows, false);
+        agreement.register(agreementRows, false);
+        drift.register(driftRows, false);
+        roles.register(roleRows, false);
     }
 
     /** The statistics now (a gauge is read long after its row was made), or those the row was made with. */

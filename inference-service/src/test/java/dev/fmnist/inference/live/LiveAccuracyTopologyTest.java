@@ -72,6 +72,7 @@ class LiveAccuracyTopologyTest {
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, RefusingHandlers.Deserialization.class);
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, RefusingHandlers.Processing.class);
         props.put(RefusingHandlers.REFUSALS, recorder);
+        props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDb.class);
         driver = new TopologyTestDriver(LiveAccuracyTopology.build(PREFIX, WINDOW, CLOCK, recorder), props);
         predictions = driver.createInputTopic(Topic.PREDICTIONS.name(PREFIX), new StringSerializer(),
                 new ByteArraySerializer());
