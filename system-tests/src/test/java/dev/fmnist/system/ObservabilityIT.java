@@ -9,7 +9,12 @@ import dev.fmnist.charts.dashboards.DashboardVariables;
 import dev.fmnist.cli.CapturedRun;
 import dev.fmnist.contract.data.FashionMnistFile;
 import dev.fmnist.contract.data.IdxFixtures;
+import dev.fmnist.contract.kafka.KafkaClients;
 import dev.fmnist.contract.kafka.NeedsBroker;
+import dev.fmnist.contract.kafka.Topic;
+import dev.fmnist.contract.serving.ChallengerMode;
+import dev.fmnist.contract.serving.ModelControl;
+import dev.fmnist.contract.serving.ModelDecision;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
@@ -24,6 +29,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,10 +68,13 @@ class ObservabilityIT {
         CapturedRun trained = CliRun.with(stack.kafkaOnly(), "submit", "-a", "mlp", "--epochs", "2", "--batch-size", "100",
                 "--train-limit", "20000", "--watch");
         assertThat(trained.exitCode()).as(trained.toString()).isZero();
+        shadowAChallenger();
         prometheus = new PrometheusServer().start(stack);
         traffic = new Thread(() -> {
             while (running.get()) {
                 CliRun.with(stack.grpcOnly(), "classify", TEST_IMAGES.toString(), "--limit", "50");
+                // labels for the live-accuracy panels: one class for every image, so some answers are right
+                CliRun.with(stack.grpcOnly(), "classify", TEST_IMAGES.toString(), "--limit", "20", "--label", "ankle boot");
                 CliRun.with(stack.grpcOnly(), "classify", "/nonexistent.png"); // a client-side error, not sent
                 restInfer(); // the serving dashboard's REST series
                 try {
@@ -72,6 +85,28 @@ class ObservabilityIT {
             }
         }, "inference-traffic");
         traffic.start();
+    }
+
+    /**
+     * A second, smaller MLP, which goes live (the model follows the newest), and the first one beside it
+     * as a shadow challenger scoring every request: the live-accuracy panels' agreement and shadow series.
+     */
+    private static void shadowAChallenger() throws Exception {
+        CapturedRun second = CliRun.with(stack.kafkaOnly(), "submit", "-a", "mlp", "--epochs", "1", "--batch-size", "100",
+                "--train-limit", "5000", "--watch");
+        assertThat(second.exitCode()).as(second.toString()).isZero();
+        List<String> versions = new ArrayList<>();
+        for (JsonNode artefact : JSON.readTree(CliRun.with(stack.kafkaOnly(), "models", "-o", "json").out())) {
+            versions.add(artefact.path("version").asText());
+        }
+        assertThat(versions).hasSize(2);
+        ModelControl challenge = ModelControl.decided("mlp", null, versions.get(0), ChallengerMode.SHADOW, 1.0,
+                ModelDecision.CHALLENGE, List.of("ObservabilityIT: the first MLP in shadow"), "operator");
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(KafkaClients.producer(
+                Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrap)), new StringSerializer(),
+                new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(Topic.MODEL_CONTROL.name(stack.prefix), "mlp", challenge.toJson())).get();
+        }
     }
 
     /** One KServe v2 REST inference of a blank image; its answer does not matter, its request is measured. */
