@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# What the prediction log and shadow scoring cost serving (docs/BENCHMARKS.md). Self-contained: a
+# broker of its own on free ports, two artefacts of one model trained locally (seeds 1 and 2: two
+# versions), and the same packaged inference-service started twice side by side, each on topics of
+# its own, serving the same champion artefact:
+#   off: fmnist.predictions.enabled=false, fmnist.live.enabled=false, no challenger;
+#   on:  every answer on the predictions topic, the live-accuracy processor counting them, and the
+#        second artefact as a SHADOW challenger with share 1.0 (a control record written first, as
+#        the policy or an operator writes it), so every request is scored twice.
+# Then, for several rounds, loadgen's Classify at concurrency 64 (throughput) and 1 (p50) against one
+# and then the other, the order swapped each round; medians per setting and the cost of "on".
+# CPU-heavy: run it alone (flock /tmp/fmnist-build.lock bench/serving-feedback-loop.sh).
+# Usage: bench/serving-feedback-loop.sh [--model mlp|better] [--rounds N] [--seconds N]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+model=mlp
+rounds=5
+seconds=8
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --model) model=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
+    --seconds) seconds=$2; shift 2 ;;
+    *) echo "usage: $0 [--model mlp|better] [--rounds N] [--seconds N]" >&2; exit 2 ;;
+  esac
+done
+command -v kcat >/dev/null || { echo "kcat is missing (bin/install-deps --runtime)" >&2; exit 1; }
+work=$(mktemp -d)
+port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+export FMNIST_RUN_DIR=$work KAFKA_PORT=$(port) KAFKA_CONTROLLER_PORT=$(port)
+bootstrap=127.0.0.1:$KAFKA_PORT
+declare -A grpc http pid
+for setting in on off; do grpc[$setting]=$(port); http[$setting]=$(port); done
+cleanup() {
+  for p in "${pid[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  "$root/deploy/kafka/kafka.sh" stop >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+"$root/deploy/kafka/kafka.sh" start
+for setting in on off; do FMNIST_TOPIC_PREFIX=bench-$setting "$root/deploy/kafka/kafka.sh" topics >/dev/null; done
+
+# two versions of the model: the champion (seed 1) and the challenger (seed 2)
+version() { grep -o '"version":"[0-9a-f]\{12\}"' "$1" | tail -1 | cut -d'"' -f4; }
+for seed in 1 2; do
+  "$root/bin/trainer" train --architecture "$model" --epochs 1 --train-limit 2000 --seed "$seed" \
+    --out "$work/$model-$seed.zip" > "$work/train-$seed.log" 2>&1
+done
+champion=$(version "$work/train-1.log")
+challenger=$(version "$work/train-2.log")
+[ -n "$champion" ] && [ -n "$challenger" ] && [ "$champion" != "$challenger" ] \
+  || { echo "no two versions: '$champion' '$challenger'" >&2; tail -5 "$work"/train-*.log; exit 1; }
+publish() { kcat -P -b "$bootstrap" -t "bench-$1.models" -k "$model" -X message.max.bytes=20971520 "$2"; }
+# on: pinned to the champion with the challenger in shadow for every request, written before either is
+# published, so the service never serves anything else
+now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+echo "{\"model\":\"$model\",\"pinned\":\"$champion\",\"reason\":\"bench: shadow every request\",\"at\":\"$now\",\
+\"challenger\":\"$challenger\",\"mode\":\"shadow\",\"share\":1.0,\"decision\":\"challenge\",\
+\"reasons\":[\"bench: shadow every request\"],\"by\":\"operator\"}" \
+  | kcat -P -b "$bootstrap" -t bench-on.model-control -k "$model"
+publish on "$work/$model-1.zip"
+publish on "$work/$model-2.zip"
+publish off "$work/$model-1.zip"
+
+declare -A opts=(
+  [on]="-Dfmnist.serving.models=$model -Dfmnist.predictions.enabled=true -Dfmnist.live.enabled=true"
+  [off]="-Dfmnist.serving.models=$model -Dfmnist.predictions.enabled=false -Dfmnist.live.enabled=false")
+for setting in on off; do
+  KAFKA_BOOTSTRAP_SERVERS=$bootstrap FMNIST_TOPIC_PREFIX=bench-$setting GRPC_PORT=${grpc[$setting]} \
+    HTTP_PORT=${http[$setting]} JAVA_OPTS="${opts[$setting]}" "$root/bin/inference" > "$work/inference-$setting.log" 2>&1 &
+  pid[$setting]=$!
+done
+metrics() { curl -fs "http://127.0.0.1:${http[$1]}/q/metrics"; }
+for setting in on off; do
+  for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:${http[$setting]}/v2/health/ready" >/dev/null 2>&1 && break; sleep 1; done
+  curl -fs "http://127.0.0.1:${http[$setting]}/v2/health/ready" >/dev/null \
+    || { echo "$setting never ready"; tail -20 "$work/inference-$setting.log"; exit 1; }
+done
+# on must really shadow: requests until its challenger has scored one, before anything is measured
+zeros=$(/usr/bin/python3 -c 'print(",".join(["0"]*784))')
+infer() { curl -fs -o /dev/null -H 'Content-Type: application/json' "http://127.0.0.1:${http[$1]}/v2/models/$model/infer" \
+  -d "{\"inputs\":[{\"name\":\"images\",\"datatype\":\"UINT8\",\"shape\":[1,784],\"data\":[$zeros]}]}"; }
+scored() { metrics "$1" | awk '/^fmnist_shadow_scored_total/ { n += $2 } END { print n + 0 }'; }
+for _ in $(seq 1 60); do
+  infer on || true
+  [ "$(scored on)" != 0 ] && break
+  sleep 1
+done
+[ "$(scored on)" != 0 ] || { echo "'on' never shadowed a request"; tail -30 "$work/inference-on.log"; exit 1; }
+echo "== $model: champion $champion served by both; challenger $challenger in shadow (share 1.0) on 'on'"
+
+measure() { # setting round
+  "$root/bin/loadgen" --target "127.0.0.1:${grpc[$1]}" --rpc Classify --model-name "$model" --concurrency 64,1 \
+    --seconds "$seconds" --warmup-seconds 2 --settle-seconds 1 2>>"$work/loadgen.err" \
+    | awk -v s="$1" -v r="$2" '$1 == "Classify" { print s, r, $2, $3, $4, $5 }' | tee -a "$work/points"
+}
+echo "setting round concurrency p50_ms p99_ms requests_per_s"
+for r in $(seq 1 "$rounds"); do
+  if [ $((r % 2)) -eq 1 ]; then order="on off"; else order="off on"; fi
+  for setting in $order; do measure "$setting" "$r"; done
+done
+series() { metrics "$1" | grep -E "^fmnist_(predictions_logged|predictions_dropped|shadow_scored)_total" || true; }
+echo "== what 'on' did (its counters)"; series on
+echo "== what 'off' did (none expected)"; series off
+logged() { metrics "$1" | awk '/^fmnist_predictions_logged_total/ { n += $2 } END { print n + 0 }'; }
+[ "$(logged on)" != 0 ] && [ "$(logged off)" = 0 ] || { echo "'on' logged nothing, or 'off' logged"; exit 1; }
+/usr/bin/python3 - "$work/points" <<'EOF'
+import statistics, sys
+points = {}
+for line in open(sys.argv[1]):
+    setting, _, clients, p50, p99, rps = line.split()
+    points.setdefault((setting, int(clients)), []).append((float(p50), float(p99), float(rps)))
+def med(setting, clients, i):
+    return statistics.median(p[i] for p in points[(setting, clients)])
+n = len(points[("on", 64)])
+print(f"== medians over {n} rounds")
+print(f"{'':<6}{'c=64 requests/s':>16}{'c=64 p50 ms':>13}{'c=64 p99 ms':>13}{'c=1 p50 ms':>12}{'c=1 p99 ms':>12}")
+for s in ("off", "on"):
+    print(f"{s:<6}{med(s,64,2):>16.0f}{med(s,64,0):>13.2f}{med(s,64,1):>13.2f}{med(s,1,0):>12.3f}{med(s,1,1):>12.3f}")
+cost = 1 - med("on", 64, 2) / med("off", 64, 2)
+print(f"throughput cost at c=64: {cost * 100:.1f}% (target: at most 10%)")
+print(f"p50 at c=1: {med('on',1,0) - med('off',1,0):+.3f} ms "
+      f"(off's own spread over the rounds: {min(p[0] for p in points[('off',1)]):.3f}"
+      f"-{max(p[0] for p in points[('off',1)]):.3f} ms)")
+EOF
