@@ -44,7 +44,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = {"Write the captured images that got a label as a dataset: reads the predictions topic (records",
             "with pixels only: capture is off unless an operator turns it on, the pixels are personal data) and the",
-            "feedback topic, joins them by prediction id (the newest label wins), and writes DIR/train-images-idx3-ubyte",
+            "feedback topic, joins them by prediction id (the first label counts), and writes DIR/train-images-idx3-ubyte",
             "and DIR/train-labels-idx1-ubyte (Fashion-MNIST's format, for an experiment's extraData.path),",
             "DIR/png/LABEL/PREDICTION_ID.png to look at, and DIR/manifest.json (counts per class, topics, time range)."},
         footer = {"%nExamples:", "  fmnist feedback export --out mine/", "  fmnist feedback export --out mine/ --model better --since 7d --max 5000",
@@ -113,7 +113,8 @@ public final class ExportCommand implements Callable<Integer> {
                     tooManyLabels[0] = true;
                     return false;
                 }
-                labels.put(feedback.predictionId(), feedback.label()); // a key's records keep their order: newest wins
+                // a key's records keep their order: the first label counts, later ones are repeats (as live accuracy has it)
+                labels.putIfAbsent(feedback.predictionId(), feedback.label());
             }
             return true;
         }, () -> true);

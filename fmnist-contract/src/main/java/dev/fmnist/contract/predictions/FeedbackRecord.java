@@ -14,7 +14,8 @@ import java.util.Locale;
 /**
  * The true class of one answered image, from the client that sent it or from a reviewer, on
  * {@code PREFIX.feedback} under the prediction's id: joined with {@link PredictionRecord}s by key, it
- * is what the live accuracy counts.
+ * is what the live accuracy counts. One rule for a prediction labelled more than once: the first label
+ * on the topic counts (the live accuracy and {@code fmnist feedback export} alike); later ones are repeats.
  *
  * @param predictionId the prediction labelled (the key)
  * @param label the true class, 0..9
