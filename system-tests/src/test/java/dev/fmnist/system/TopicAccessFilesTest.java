@@ -9,6 +9,7 @@ import dev.fmnist.contract.kafka.Topic;
 import dev.fmnist.contract.kafka.TopicAccess;
 import dev.fmnist.contract.kafka.TopicAccess.Role;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,6 +23,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclOperation;
@@ -94,6 +96,9 @@ class TopicAccessFilesTest {
     }
 
     /** Every consumer group a service names is one the table grants its role, and every granted one is used. */
+    /** Service to the TopicAccess method naming a group it joins with a plain client, not a SmallRye channel. */
+    private static final Map<String, String> CODE_JOINED_GROUPS = Map.of("inference-service", "policyGroup");
+
     @Test
     void theServicesConsumerGroupsAreTheTables() throws IOException {
         Map<String, Role> services = Map.of("trainer-service", Role.TRAINER, "inference-service", Role.INFERENCE);
@@ -117,6 +122,33 @@ class TopicAccessFilesTest {
                     used.add(match);
                 }
             }
+        }
+        // Groups a plain client joins in code: the service's main sources must take the name from TopicAccess.
+        for (Map.Entry<String, String> joined : CODE_JOINED_GROUPS.entrySet()) {
+            String call = "TopicAccess." + joined.getValue() + "(";
+            List<Path> callers;
+            try (Stream<Path> files = Files.walk(ROOT.resolve(joined.getKey() + "/src/main/java"))) {
+                callers = files.filter(f -> f.toString().endsWith(".java")).filter(f -> {
+                    try {
+                        return Files.readString(f).contains(call);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }).toList();
+            }
+            assertThat(callers).as(joined.getKey() + " joins the group " + call + "prefix): its main sources call it")
+                    .isNotEmpty();
+            String group = switch (joined.getValue()) {
+                case "policyGroup" -> TopicAccess.policyGroup(prefix);
+                default -> throw new IllegalStateException("no group method " + joined.getValue());
+            };
+            TopicAccess.Group match = TopicAccess.groups(prefix).stream()
+                    .filter(g -> g.role() == services.get(joined.getKey()))
+                    .filter(g -> g.patternType() == PatternType.LITERAL && g.name().equals(group))
+                    .findFirst().orElse(null);
+            assertThat(match).as(joined.getKey() + " joins " + group + ": a group TopicAccess grants "
+                    + services.get(joined.getKey())).isNotNull();
+            used.add(match);
         }
         assertThat(used).as("every group TopicAccess grants is joined by its service")
                 .containsExactlyInAnyOrderElementsOf(TopicAccess.groups(prefix));

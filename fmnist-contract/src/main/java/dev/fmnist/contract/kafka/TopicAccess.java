@@ -110,6 +110,8 @@ public final class TopicAccess {
     public static final String TRAINER_CONTROL_GROUP_PREFIX = "fmnist-trainer-control-";
     /** Each inference replica's artefact follower, a group per process under this fixed prefix. */
     public static final String INFERENCE_GROUP_PREFIX = "fmnist-inference-";
+    /** The inference replicas' promotion-policy election, {@code PREFIX-policy} (joined in code: PolicyLeadership). */
+    public static final String POLICY_GROUP_SUFFIX = "-policy";
     /** The inference service's live-accuracy stream processor: application id {@code PREFIX-live-accuracy}. */
     public static final String LIVE_ACCURACY_APP_SUFFIX = "-live-accuracy";
 
@@ -176,7 +178,14 @@ public final class TopicAccess {
                 new Group(Role.TRAINER, TRAINER_CONTROL_GROUP_PREFIX, PatternType.PREFIXED,
                         "each trainer's cancel reader"),
                 new Group(Role.INFERENCE, INFERENCE_GROUP_PREFIX, PatternType.PREFIXED,
-                        "each replica's artefact follower"));
+                        "each replica's artefact follower"),
+                new Group(Role.INFERENCE, policyGroup(prefix), PatternType.LITERAL,
+                        "the promotion policy's election: the member holding model-control decides"));
+    }
+
+    /** The promotion policy's election group under {@code prefix}: {@code PREFIX-policy}. */
+    public static String policyGroup(String prefix) {
+        return prefix + POLICY_GROUP_SUFFIX;
     }
 
     /** The live-accuracy stream processor's application id under {@code prefix}: {@code PREFIX-live-accuracy}. */

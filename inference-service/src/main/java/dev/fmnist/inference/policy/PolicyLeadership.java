@@ -2,6 +2,7 @@ package dev.fmnist.inference.policy;
 
 import dev.fmnist.contract.kafka.KafkaClients;
 import dev.fmnist.contract.kafka.Topic;
+import dev.fmnist.contract.kafka.TopicAccess;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -30,8 +31,6 @@ import org.jboss.logging.Logger;
 final class PolicyLeadership implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(PolicyLeadership.class);
-    /** The group's name under the topic prefix: {@code fmnist-policy}. */
-    static final String GROUP_SUFFIX = "-policy";
     /** A leader that dies without leaving is replaced after this long (the broker's minimum is 6 s). */
     private static final int SESSION_TIMEOUT_MS = 10_000;
     private static final int HEARTBEAT_MS = 3_000;
@@ -88,9 +87,9 @@ final class PolicyLeadership implements AutoCloseable {
         });
     }
 
-    /** The group of {@code prefix}'s policy: {@code PREFIX-policy}. */
+    /** The group of {@code prefix}'s policy: {@code PREFIX-policy}, the contract's (its ACL grants it). */
     static String group(String prefix) {
-        return prefix + GROUP_SUFFIX;
+        return TopicAccess.policyGroup(prefix);
     }
 
     private void elected() {
