@@ -17,6 +17,8 @@ public interface InferenceConfig {
 
     Serving serving();
 
+    Predictions predictions();
+
     Live live();
 
     Policy policy();
@@ -135,6 +137,54 @@ public interface InferenceConfig {
          * directory per process, deleted at exit, restored from the changelog topics at start.
          */
         java.util.Optional<String> stateDir();
+    }
+
+    /**
+     * The prediction log (dev.fmnist.inference.predictions): every answered image, or a sample, recorded
+     * on the predictions topic by one producer behind a bounded buffer; and the feedback labels.
+     */
+    interface Predictions {
+        /** Whether answers are recorded at all; feedback is taken either way. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Share of requests recorded (all images of a request, with any shadow answers), 0..1. */
+        @WithDefault("1.0")
+        double sampleRate();
+
+        /**
+         * Whether a record carries the image the model read (784 gray levels). Off by default: the
+         * pixels of a user's photo are personal data.
+         */
+        @WithDefault("false")
+        boolean capturePixels();
+
+        /** Per served model, overriding the two settings above: {@code fmnist.predictions.models."better".sample-rate}. */
+        java.util.Map<String, ModelPredictions> models();
+
+        /** Records waiting for the producer at most; beyond it they are dropped and counted, never blocking a request. */
+        @WithDefault("10000")
+        int buffer();
+
+        Feedback feedback();
+    }
+
+    /** One served model's overrides of the prediction log's sampling and capture. */
+    interface ModelPredictions {
+        java.util.Optional<Double> sampleRate();
+
+        java.util.Optional<Boolean> capturePixels();
+    }
+
+    /** Feedback labels (gRPC Feedback, REST POST /v2/feedback), written to the feedback topic. */
+    interface Feedback {
+        /** How long a label waits for the broker's acknowledgement before the call fails UNAVAILABLE (503). */
+        @WithDefault("PT10S")
+        java.time.Duration timeout();
+
+        /** Labels waiting for the broker at most; beyond it RESOURCE_EXHAUSTED (429) at once. */
+        @WithDefault("1000")
+        int maxInFlight();
     }
 
     /** Encoded images (PNG, JPEG): how large they may be and where they are decoded. */

@@ -170,6 +170,19 @@ final class KServeJson {
         if (!response.getId().isEmpty()) {
             root.put("id", response.getId());
         }
+        if (response.getParametersCount() > 0) {
+            ObjectNode parameters = root.putObject("parameters");
+            response.getParametersMap().forEach((key, value) -> {
+                switch (value.getParameterChoiceCase()) {
+                    case BOOL_PARAM -> parameters.put(key, value.getBoolParam());
+                    case INT64_PARAM -> parameters.put(key, value.getInt64Param());
+                    case DOUBLE_PARAM -> parameters.put(key, value.getDoubleParam());
+                    case UINT64_PARAM -> parameters.put(key, new java.math.BigInteger(
+                            Long.toUnsignedString(value.getUint64Param())));
+                    default -> parameters.put(key, value.getStringParam());
+                }
+            });
+        }
         ArrayNode outputs = root.putArray("outputs");
         List<byte[]> binaries = new ArrayList<>();
         for (int i = 0; i < response.getOutputsCount(); i++) {

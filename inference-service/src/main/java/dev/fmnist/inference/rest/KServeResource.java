@@ -3,7 +3,9 @@ package dev.fmnist.inference.rest;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fmnist.contract.data.FashionMnist;
+import dev.fmnist.contract.predictions.PredictionIds;
 import dev.fmnist.inference.config.InferenceConfig;
+import dev.fmnist.inference.predictions.RequestIds;
 import dev.fmnist.inference.serving.InferenceRequests;
 import dev.fmnist.inference.serving.InferenceServer;
 import dev.fmnist.inference.serving.ModelDescriptions;
@@ -131,6 +133,7 @@ public class KServeResource {
      * event loop up for other clients. The body is bounded on the wire and decoded ({@link RequestBodies}).
      */
     private Uni<Response> infer(String name, String version, String headerLength, String encoding, InputStream body) {
+        String requestId = PredictionIds.newRequestId();
         Uni<KServeJson.Parsed> parsing = Uni.createFrom().item(() -> {
             repository.require(name, version, "model");
             byte[] bytes = bodies.read(body, encoding);
@@ -140,13 +143,15 @@ public class KServeResource {
         if (!inline(body, encoding)) {
             parsing = parsing.runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
         }
-        return parsing.onItem().transformToUni(parsed -> inference.infer(parsed.request()).map(response -> {
+        return parsing.onItem().transformToUni(parsed -> inference.infer(parsed.request(), requestId,
+                InferenceRequests.API_REST).map(response -> {
                 KServeJson.Body answer = KServeJson.response(response, parsed.binaryOutput());
                 if (answer.binaries().isEmpty()) {
-                    return Response.ok(answer.json(), MediaType.APPLICATION_JSON).build();
+                    return Response.ok(answer.json(), MediaType.APPLICATION_JSON)
+                            .header(RequestIds.HTTP_HEADER, requestId).build();
                 }
                 return Response.ok(answer.bytes(), MediaType.APPLICATION_OCTET_STREAM)
-                        .header(HEADER_LENGTH, answer.json().length).build();
+                        .header(HEADER_LENGTH, answer.json().length).header(RequestIds.HTTP_HEADER, requestId).build();
             })).onFailure(e -> e instanceof StatusRuntimeException || e instanceof RestErrors.Refusal)
                 .recoverWithItem(RestErrors::of);
     }
@@ -206,7 +211,8 @@ public class KServeResource {
             ModelSlot slot = repository.require(name, version, "model");
             return slot.live().use(model -> {
                 ObjectNode body = KServeJson.MAPPER.createObjectNode().put("name", slot.name());
-                body.putArray("versions").add(model.manifest().version());
+                ArrayNode versions = body.putArray("versions").add(model.manifest().version());
+                slot.challenger().ifPresent(c -> versions.add(c.version())); // the champion first, then the challenger
                 body.put("platform", InferenceServer.PLATFORM);
                 ArrayNode inputs = body.putArray("inputs");
                 tensor(inputs, InferenceServer.INPUT);

@@ -1,11 +1,16 @@
 package dev.fmnist.inference.serving;
 
 import com.google.protobuf.ByteString;
+import dev.fmnist.contract.artefacts.ModelManifest;
 import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.contract.images.Pixels;
+import dev.fmnist.contract.predictions.RequestSource;
+import dev.fmnist.contract.serving.ModelControl;
 import dev.fmnist.inference.config.InferenceConfig;
 import dev.fmnist.inference.metrics.FailureReason;
 import dev.fmnist.inference.metrics.ServingMetrics;
+import dev.fmnist.inference.predictions.ServedRequests;
+import dev.fmnist.proto.inference.InferParameter;
 import dev.fmnist.proto.inference.InferTensorContents;
 import dev.fmnist.proto.inference.ModelInferRequest.InferInputTensor;
 import dev.fmnist.proto.inference.ModelInferRequest;
@@ -17,6 +22,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -30,12 +36,20 @@ import java.util.function.Supplier;
  * calling thread and decoded on the {@link ImageDecoders} as fmnist.v1 decodes them ({@link EncodedImages},
  * request parameters {@code conversion} and {@code resize}); output
  * {@code probabilities} FP32 [N, 10], or BYTES [N, k] with its top k under Triton's classification
- * extension ({@link Classification}). An empty model_version means the live one.
+ * extension ({@link Classification}). model_version is a version, an alias ({@code champion},
+ * {@code challenger}), or empty for the slot's own routing ({@link ModelSlot#route}). Every answer
+ * carries the server-made request id (parameter {@value #REQUEST_ID_PARAMETER}) and goes, once out, to
+ * the prediction log and the shadow challenger.
  */
 @ApplicationScoped
 public class InferenceRequests {
 
     private static final long SIDE = FashionMnist.IMAGE_SIDE;
+    /** The response parameter that carries the server-made request id (image i's prediction id is it + "." + i). */
+    public static final String REQUEST_ID_PARAMETER = "fmnist_request_id";
+    /** The prediction log's names for the two Open Inference front ends. */
+    public static final String API_GRPC = "oip-grpc";
+    public static final String API_REST = "oip-rest";
 
     @Inject
     ModelRepository repository;
@@ -49,18 +63,38 @@ public class InferenceRequests {
     @Inject
     ImageDecoders decoders;
 
-    /** Answers {@code request}; a refusal is a gRPC status naming the field, and counts as a failure of its model. */
-    public Uni<ModelInferResponse> infer(ModelInferRequest request) {
+    @Inject
+    ServedRequests served;
+
+    /**
+     * Answers {@code request} under {@code requestId} (the response parameter {@value #REQUEST_ID_PARAMETER})
+     * through {@code api} (the prediction log's name for it); a refusal is a gRPC status naming the field,
+     * and counts as a failure of its model. Once answered, its images go to the prediction log and the
+     * shadow challenger ({@link ServedRequests}).
+     */
+    public Uni<ModelInferResponse> infer(ModelInferRequest request, String requestId, String api) {
         return Uni.createFrom().deferred(() -> {
             ModelSlot slot = repository.require(request.getModelName(), request.getModelVersion(), "model_name");
+            ModelSlot.Route route = slot.route(request.getModelVersion(), "model_version");
             long arrived = System.nanoTime();
             try {
-                return submit(slot, request, arrived);
+                return submit(slot, route, request, requestId, api, arrived);
             } catch (RuntimeException e) {
                 refused(slot, arrived);
                 throw e;
             }
         });
+    }
+
+    /**
+     * A request that named a version (not an alias) answered by another, swapped in meanwhile:
+     * NOT_FOUND, as if it had come a moment later.
+     */
+    static void requireAnswered(String requested, ModelManifest answered) {
+        if (!requested.isEmpty() && !requested.equals(ModelControl.CHAMPION) && !requested.equals(ModelControl.CHALLENGER)
+                && !requested.equals(answered.version())) {
+            throw notFound("model_version: '" + requested + "' is not loaded; live is " + answered.version());
+        }
     }
 
     /**
@@ -74,14 +108,17 @@ public class InferenceRequests {
         metrics.failed(slot.name(), version, FailureReason.OTHER);
     }
 
-    private Uni<ModelInferResponse> submit(ModelSlot slot, ModelInferRequest request, long arrived) {
+    private Uni<ModelInferResponse> submit(ModelSlot slot, ModelSlot.Route route, ModelInferRequest request,
+            String requestId, String api, long arrived) {
         InferRequestRules.check(request);
         InferInputTensor input = request.getInputs(0);
         boolean raw = request.getRawInputContentsCount() > 0;
         int classes = InferRequestRules.classification(request);
         int n;
         Uni<float[]> pixels;
+        RequestSource source;
         if (input.getName().equals(InferRequestRules.ENCODED_INPUT)) {
+            source = RequestSource.ENCODED;
             n = EncodedImages.batchSize(input.getShapeList(), config.serving().maxBatch());
             List<ByteString> files = EncodedImages.files(input, raw ? request.getRawInputContents(0) : null, n);
             Conversion conversion = InferRequestRules.conversion(request);
@@ -93,47 +130,55 @@ public class InferenceRequests {
                     .invoke(e -> refused(slot, arrived));
         } else {
             n = batchSize(input.getShapeList());
+            source = input.getDatatype().equals("FP32") ? RequestSource.FLOAT : RequestSource.RAW;
             pixels = Uni.createFrom().item(pixels(input, raw ? request.getRawInputContents(0) : null, n));
         }
-        return pixels.onItem().transformToUni(scaled -> Uni.createFrom().completionStage(
-                () -> slot.batcher().submit(scaled, n))).map(result -> {
-            String version = result.model().version();
-            if (!request.getModelVersion().isEmpty() && !request.getModelVersion().equals(version)) {
-                throw notFound("model_version: '" + request.getModelVersion() + "' is not loaded; live is " + version);
-            }
-            ModelInferResponse.InferOutputTensor.Builder output = ModelInferResponse.InferOutputTensor.newBuilder()
-                    .setName(InferRequestRules.OUTPUT).setDatatype("FP32").addShape(n).addShape(FashionMnist.CLASSES);
-            ModelInferResponse.Builder response = ModelInferResponse.newBuilder().setModelName(slot.name())
-                    .setModelVersion(version).setId(request.getId());
-            float[][] probabilities = result.probabilities();
-            if (classes > 0) {
-                List<ByteString> top = Classification.topK(probabilities, classes).stream()
-                        .map(ByteString::copyFromUtf8).toList();
-                output.setDatatype("BYTES").setShape(1, classes);
-                if (raw) {
-                    response.addOutputs(output).addRawOutputContents(ByteString.copyFrom(Classification.serialize(top)));
-                } else {
-                    response.addOutputs(output.setContents(InferTensorContents.newBuilder().addAllBytesContents(top)));
-                }
-            } else if (raw) {
-                ByteBuffer bytes = ByteBuffer.allocate(n * FashionMnist.CLASSES * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-                for (float[] row : probabilities) {
-                    for (float p : row) {
-                        bytes.putFloat(p);
-                    }
-                }
-                response.addOutputs(output).addRawOutputContents(ByteString.copyFrom(bytes.array()));
+        RequestSource[] sources = new RequestSource[n];
+        Arrays.fill(sources, source);
+        return pixels.onItem().transformToUni(scaled -> ServedRequests.respond(Uni.createFrom().completionStage(
+                () -> route.batcher().submit(scaled, n)), result -> response(slot, request, requestId, classes, raw, n,
+                        result), result -> served.answered(new ServedRequests.Answered(slot, route.role(), requestId, api,
+                                sources, arrived, scaled, result))));
+    }
+
+    /** The protocol's response: the client's id echoed, ours as the parameter {@value #REQUEST_ID_PARAMETER}. */
+    private static ModelInferResponse response(ModelSlot slot, ModelInferRequest request, String requestId, int classes,
+            boolean raw, int n, DynamicBatcher.Result result) {
+        String version = result.model().version();
+        requireAnswered(request.getModelVersion(), result.model());
+        ModelInferResponse.InferOutputTensor.Builder output = ModelInferResponse.InferOutputTensor.newBuilder()
+                .setName(InferRequestRules.OUTPUT).setDatatype("FP32").addShape(n).addShape(FashionMnist.CLASSES);
+        ModelInferResponse.Builder response = ModelInferResponse.newBuilder().setModelName(slot.name())
+                .setModelVersion(version).setId(request.getId())
+                .putParameters(REQUEST_ID_PARAMETER, InferParameter.newBuilder().setStringParam(requestId).build());
+        float[][] probabilities = result.probabilities();
+        if (classes > 0) {
+            List<ByteString> top = Classification.topK(probabilities, classes).stream()
+                    .map(ByteString::copyFromUtf8).toList();
+            output.setDatatype("BYTES").setShape(1, classes);
+            if (raw) {
+                response.addOutputs(output).addRawOutputContents(ByteString.copyFrom(Classification.serialize(top)));
             } else {
-                InferTensorContents.Builder contents = InferTensorContents.newBuilder();
-                for (float[] row : probabilities) {
-                    for (float p : row) {
-                        contents.addFp32Contents(p);
-                    }
-                }
-                response.addOutputs(output.setContents(contents));
+                response.addOutputs(output.setContents(InferTensorContents.newBuilder().addAllBytesContents(top)));
             }
-            return response.build();
-        });
+        } else if (raw) {
+            ByteBuffer bytes = ByteBuffer.allocate(n * FashionMnist.CLASSES * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            for (float[] row : probabilities) {
+                for (float p : row) {
+                    bytes.putFloat(p);
+                }
+            }
+            response.addOutputs(output).addRawOutputContents(ByteString.copyFrom(bytes.array()));
+        } else {
+            InferTensorContents.Builder contents = InferTensorContents.newBuilder();
+            for (float[] row : probabilities) {
+                for (float p : row) {
+                    contents.addFp32Contents(p);
+                }
+            }
+            response.addOutputs(output.setContents(contents));
+        }
+        return response.build();
     }
 
     /** N from a shape of [N, 1, 28, 28] or [N, 784]. */

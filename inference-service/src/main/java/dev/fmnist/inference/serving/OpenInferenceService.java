@@ -1,5 +1,7 @@
 package dev.fmnist.inference.serving;
 
+import dev.fmnist.contract.predictions.PredictionIds;
+import dev.fmnist.inference.predictions.RequestIds;
 import dev.fmnist.proto.inference.CudaSharedMemoryRegisterRequest;
 import dev.fmnist.proto.inference.CudaSharedMemoryRegisterResponse;
 import dev.fmnist.proto.inference.CudaSharedMemoryStatusRequest;
@@ -106,7 +108,9 @@ public class OpenInferenceService implements GRPCInferenceService {
         return Uni.createFrom().item(() -> {
             ModelSlot slot = repository.require(request.getName(), request.getVersion(), "name");
             return slot.live().use(model -> ModelMetadataResponse.newBuilder().setName(slot.name())
-                    .addVersions(model.manifest().version()).setPlatform(InferenceServer.PLATFORM)
+                    .addVersions(model.manifest().version()) // the champion first, then the challenger
+                    .addAllVersions(slot.challenger().map(ModelSlot.Challenger::version).stream().toList())
+                    .setPlatform(InferenceServer.PLATFORM)
                     .addInputs(tensor(InferenceServer.INPUT)).addInputs(tensor(InferenceServer.ENCODED_INPUT))
                     .addOutputs(tensor(InferenceServer.OUTPUT)).build());
         });
@@ -117,15 +121,20 @@ public class OpenInferenceService implements GRPCInferenceService {
                 .addAllShape(tensor.shape()).build();
     }
 
+    /** Answered under the call's request id: the response header fmnist-request-id and parameter fmnist_request_id. */
     @Override
     public Uni<ModelInferResponse> modelInfer(ModelInferRequest request) {
-        return inference.infer(request);
+        return inference.infer(request, RequestIds.current(), InferenceRequests.API_GRPC);
     }
 
-    /** One response per request, in order; a refused request answers with its error and the stream goes on. */
+    /**
+     * One response per request, in order, each under its own request id (its parameter
+     * fmnist_request_id); a refused request answers with its error and the stream goes on.
+     */
     @Override
     public Multi<ModelStreamInferResponse> modelStreamInfer(Multi<ModelInferRequest> requests) {
-        return requests.onItem().transformToUniAndConcatenate(request -> inference.infer(request)
+        return requests.onItem().transformToUniAndConcatenate(request -> inference.infer(request,
+                PredictionIds.newRequestId(), InferenceRequests.API_GRPC)
                 .map(response -> ModelStreamInferResponse.newBuilder().setInferResponse(response).build())
                 .onFailure().recoverWithItem(failure -> ModelStreamInferResponse.newBuilder()
                         .setErrorMessage(describe(failure)).setInferResponse(ModelInferResponse.newBuilder()

@@ -1,0 +1,143 @@
+package dev.fmnist.inference.predictions;
+
+import dev.fmnist.contract.kafka.KafkaClients;
+import dev.fmnist.contract.kafka.Topic;
+import dev.fmnist.contract.predictions.FeedbackRecord;
+import dev.fmnist.inference.config.InferenceConfig;
+import io.grpc.Status;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.common.annotation.Identifier;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Feedback labels onto {@code PREFIX.feedback}, keyed by prediction id: each answered once every
+ * in-sync replica has it (a label is data, not telemetry), or refused UNAVAILABLE when the broker has
+ * not acknowledged it within {@code fmnist.predictions.feedback.timeout}. At most
+ * {@code fmnist.predictions.feedback.max-in-flight} labels wait for the broker, counted until the
+ * producer is done with them (not until their caller gave up), so a flood while the broker is away
+ * holds bounded memory: beyond it RESOURCE_EXHAUSTED at once. Sends run on a thread of their own, as
+ * a producer may block for the topic's metadata; never on an event loop.
+ */
+@ApplicationScoped
+public class FeedbackWriter {
+
+    @Inject
+    @Identifier("default-kafka-broker")
+    Map<String, Object> kafkaConfig;
+
+    @Inject
+    InferenceConfig config;
+
+    @Inject
+    PredictionMetrics metrics;
+
+    private Producer<String, byte[]> producer;
+    private ExecutorService sender;
+    private Semaphore inFlight;
+    private int maxInFlight;
+    private Duration timeout;
+    private String topic;
+
+    @PostConstruct
+    void open() {
+        InferenceConfig.Feedback settings = config.predictions().feedback();
+        timeout = settings.timeout();
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("fmnist.predictions.feedback.timeout: must be positive, got " + timeout);
+        }
+        maxInFlight = InferenceConfig.atLeastOne("fmnist.predictions.feedback.max-in-flight", settings.maxInFlight());
+        inFlight = new Semaphore(maxInFlight);
+        topic = Topic.FEEDBACK.name(config.kafka().topicPrefix());
+        Map<String, Object> client = KafkaClients.producer(kafkaConfig);
+        int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+        client.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, millis);
+        client.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, millis);
+        client.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, millis);
+        client.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        client.put(ProducerConfig.CLIENT_ID_CONFIG, "fmnist-inference-feedback");
+        producer = new KafkaProducer<>(client, new StringSerializer(), new ByteArraySerializer());
+        sender = Executors.newSingleThreadExecutor(r -> {
+            Thread thread = new Thread(r, "feedback-writer");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /** Made at start, not on the first label. */
+    void start(@Observes StartupEvent start) {
+        // observing the event is what makes the bean at start
+    }
+
+    @PreDestroy
+    void close() {
+        sender.shutdown();
+        producer.close(Duration.ofSeconds(5));
+    }
+
+    /**
+     * Writes {@code record}; the stage completes with it once the broker acknowledged it, or fails with
+     * RESOURCE_EXHAUSTED (too many waiting) or UNAVAILABLE (not acknowledged in time, or refused).
+     */
+    public CompletionStage<FeedbackRecord> write(FeedbackRecord record) {
+        if (!inFlight.tryAcquire()) {
+            return CompletableFuture.failedFuture(Status.RESOURCE_EXHAUSTED.withDescription("feedback: " + maxInFlight
+                    + " labels already wait for the broker; retry with backoff").asRuntimeException());
+        }
+        CompletableFuture<FeedbackRecord> written = new CompletableFuture<>();
+        written.whenComplete((r, e) -> inFlight.release());
+        byte[] json = record.toJson();
+        try {
+            sender.execute(() -> {
+                try {
+                    producer.send(new ProducerRecord<>(topic, record.predictionId(), json), (metadata, e) -> {
+                        if (e == null) {
+                            metrics.feedback(record.source());
+                            written.complete(record);
+                        } else {
+                            written.completeExceptionally(e);
+                        }
+                    });
+                } catch (RuntimeException e) { // no metadata within the timeout, the producer closed, ...
+                    written.completeExceptionally(e);
+                }
+            });
+        } catch (RuntimeException e) { // the executor is shut down
+            written.completeExceptionally(e);
+        }
+        CompletableFuture<FeedbackRecord> answer = new CompletableFuture<>();
+        written.whenComplete((r, e) -> {
+            if (e == null) {
+                answer.complete(r);
+            } else {
+                answer.completeExceptionally(unavailable(e));
+            }
+        });
+        return answer.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).exceptionallyCompose(e ->
+                CompletableFuture.failedFuture(e instanceof TimeoutException ? unavailable(e) : e));
+    }
+
+    private RuntimeException unavailable(Throwable failure) {
+        String why = failure instanceof TimeoutException ? "the broker did not acknowledge it within "
+                + timeout.toMillis() + " ms" : failure.toString();
+        return Status.UNAVAILABLE.withDescription("feedback: not recorded: " + why + "; retry").asRuntimeException();
+    }
+}
