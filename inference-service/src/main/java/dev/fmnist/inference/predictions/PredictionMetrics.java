@@ -32,9 +32,12 @@ public class PredictionMetrics {
         }
     }
 
-    /** How a shadow answer compared with the champion's, or that the challenger could not score it. */
+    /**
+     * How a shadow answer compared with the champion's, that the challenger could not score it, or that it
+     * was not tried because the champion had requests waiting (shadow scoring takes spare capacity only).
+     */
     public enum ShadowOutcome {
-        AGREED, DISAGREED, REFUSED;
+        AGREED, DISAGREED, REFUSED, BUSY;
 
         String tag() {
             return name().toLowerCase(Locale.ROOT);

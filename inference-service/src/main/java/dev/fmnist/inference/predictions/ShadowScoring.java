@@ -17,7 +17,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * client has its answer: the same pixels go to the challenger's own batcher, and its answers are
  * compared with the champion's (counted agreed or disagreed per image) and logged as SHADOW records
  * beside the served ones when the request was sampled. A challenger whose queue is full refuses the
- * work (counted), never the client.
+ * work (counted), never the client. Shadow work takes spare capacity only: while the champion has
+ * requests waiting (or the challenger is still busy with earlier shadow work) a drawn request is
+ * skipped and counted as busy, so a saturated replica gives every core to its clients and the
+ * challenger is scored on the quieter moments' traffic. The busy count says how much was skipped.
  */
 @ApplicationScoped
 public class ShadowScoring {
@@ -37,6 +40,10 @@ public class ShadowScoring {
         }
         String model = answered.slot().name();
         int images = servedClasses.length;
+        if (answered.slot().batcher().queued() > 0 || challenger.batcher().queued() > 0) {
+            metrics.shadow(model, ShadowOutcome.BUSY, images);
+            return;
+        }
         CompletableFuture<DynamicBatcher.Result> scored;
         try {
             scored = challenger.batcher().submit(answered.pixels(), images);

@@ -102,8 +102,11 @@ public final class DynamicBatcher {
         return threads.size();
     }
 
-    /** Requests waiting for a worker now: a challenger being retired is stopped once none wait. */
-    int queued() {
+    /**
+     * Requests waiting for a worker now: a challenger being retired is stopped once none wait, and shadow
+     * scoring runs only while the champion has none waiting.
+     */
+    public int queued() {
         return queue.size();
     }
 
