@@ -94,7 +94,39 @@ class ArchitectureDiagramTest {
                     "readAll(kafka.models())"),
             new CodeEdge("cli_models", Topic.MODEL_CONTROL.defaultName(),
                     "fmnist-cli/src/main/java/dev/fmnist/cli/commands/ModelControlCommands.java",
-                    "send(kafka.modelControl()"));
+                    "send(kafka.modelControl()"),
+            new CodeEdge(Topic.MODEL_CONTROL.defaultName(), "cli_models",
+                    "fmnist-cli/src/main/java/dev/fmnist/cli/commands/HistoryCommand.java",
+                    "readAll(kafka.modelControl())"),
+            // the prediction log and the labels, written by plain producers; the live-accuracy processor
+            // (Kafka Streams) joins them and writes, then reads back, each version's statistics
+            new CodeEdge("inference_service", Topic.PREDICTIONS.defaultName(),
+                    "inference-service/src/main/java/dev/fmnist/inference/predictions/PredictionLog.java",
+                    "Topic.PREDICTIONS", "new KafkaProducer<>("),
+            new CodeEdge("inference_service", Topic.FEEDBACK.defaultName(),
+                    "inference-service/src/main/java/dev/fmnist/inference/predictions/FeedbackWriter.java",
+                    "Topic.FEEDBACK", "producer.send("),
+            new CodeEdge(Topic.PREDICTIONS.defaultName(), "inference_service",
+                    "inference-service/src/main/java/dev/fmnist/inference/live/LiveAccuracyTopology.java",
+                    "Topic.PREDICTIONS.name(prefix)", ".stream(predictionsTopic"),
+            new CodeEdge(Topic.FEEDBACK.defaultName(), "inference_service",
+                    "inference-service/src/main/java/dev/fmnist/inference/live/LiveAccuracyTopology.java",
+                    ".stream(Topic.FEEDBACK.name(prefix)"),
+            new CodeEdge("inference_service", Topic.LIVE_ACCURACY.defaultName(),
+                    "inference-service/src/main/java/dev/fmnist/inference/live/LiveAccuracyTopology.java",
+                    "Topic.LIVE_ACCURACY.name(prefix)", ".to(liveTopic"),
+            new CodeEdge(Topic.LIVE_ACCURACY.defaultName(), "inference_service",
+                    "inference-service/src/main/java/dev/fmnist/inference/live/LiveAccuracyTopology.java",
+                    "Topic.LIVE_ACCURACY.name(prefix)", "builder.globalTable(liveTopic"),
+            new CodeEdge(Topic.LIVE_ACCURACY.defaultName(), "cli_models",
+                    "fmnist-cli/src/main/java/dev/fmnist/cli/commands/LiveCommand.java",
+                    "broker.readAll(Topic.LIVE_ACCURACY.name(kafka.topicPrefix))"),
+            new CodeEdge(Topic.PREDICTIONS.defaultName(), "cli_models",
+                    "fmnist-cli/src/main/java/dev/fmnist/cli/commands/ExportCommand.java",
+                    "Topic.PREDICTIONS.name(kafka.topicPrefix)", "broker.follow(predictionsTopic"),
+            new CodeEdge(Topic.FEEDBACK.defaultName(), "cli_models",
+                    "fmnist-cli/src/main/java/dev/fmnist/cli/commands/ExportCommand.java",
+                    "Topic.FEEDBACK.name(kafka.topicPrefix)", "broker.follow(feedbackTopic"));
 
     private static Diagram diagram;
 
