@@ -10,18 +10,22 @@
 # Then, for several rounds, loadgen's Classify at concurrency 64 (throughput) and 1 (p50) against one
 # and then the other, the order swapped each round; medians per setting and the cost of "on".
 # CPU-heavy: run it alone (flock /tmp/fmnist-build.lock bench/serving-feedback-loop.sh).
-# Usage: bench/serving-feedback-loop.sh [--model mlp|better] [--rounds N] [--seconds N]
+# --live off leaves the live-accuracy processor out of 'on' (the log and shadow scoring alone: the
+# processor may run in other replicas or its own deployment).
+# Usage: bench/serving-feedback-loop.sh [--model mlp|better] [--rounds N] [--seconds N] [--live on|off]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 model=mlp
 rounds=5
 seconds=8
+live=on
 while [ $# -gt 0 ]; do
   case "$1" in
     --model) model=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
-    *) echo "usage: $0 [--model mlp|better] [--rounds N] [--seconds N]" >&2; exit 2 ;;
+    --live) live=$2; shift 2 ;;
+    *) echo "usage: $0 [--model mlp|better] [--rounds N] [--seconds N] [--live on|off]" >&2; exit 2 ;;
   esac
 done
 command -v kcat >/dev/null || { echo "kcat is missing (bin/install-deps --runtime)" >&2; exit 1; }
@@ -63,7 +67,7 @@ publish on "$work/$model-2.zip"
 publish off "$work/$model-1.zip"
 
 declare -A opts=(
-  [on]="-Dfmnist.serving.models=$model -Dfmnist.predictions.enabled=true -Dfmnist.live.enabled=true"
+  [on]="-Dfmnist.serving.models=$model -Dfmnist.predictions.enabled=true -Dfmnist.live.enabled=$([ "$live" = on ] && echo true || echo false)"
   [off]="-Dfmnist.serving.models=$model -Dfmnist.predictions.enabled=false -Dfmnist.live.enabled=false")
 for setting in on off; do
   KAFKA_BOOTSTRAP_SERVERS=$bootstrap FMNIST_TOPIC_PREFIX=bench-$setting GRPC_PORT=${grpc[$setting]} \
