@@ -35,7 +35,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * {@code fmnist.predictions.feedback.max-in-flight} labels wait for the broker, counted until the
  * producer is done with them (not until their caller gave up), so a flood while the broker is away
  * holds bounded memory: beyond it RESOURCE_EXHAUSTED at once. Sends run on a thread of their own, as
- * a producer may block for the topic's metadata; never on an event loop.
+ * a producer may block for the topic's metadata (at most the timeout); never on an event loop. A label
+ * whose caller timed out before its turn is not sent at all, so the backlog left by a broker outage
+ * clears as soon as it returns instead of blocking each queued label in turn.
  */
 @ApplicationScoped
 public class FeedbackWriter {
@@ -104,9 +106,24 @@ public class FeedbackWriter {
         }
         CompletableFuture<FeedbackRecord> written = new CompletableFuture<>();
         written.whenComplete((r, e) -> inFlight.release());
+        CompletableFuture<FeedbackRecord> answer = new CompletableFuture<>();
+        written.whenComplete((r, e) -> {
+            if (e == null) {
+                answer.complete(r);
+            } else {
+                answer.completeExceptionally(unavailable(e));
+            }
+        });
+        answer.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
         byte[] json = record.toJson();
         try {
             sender.execute(() -> {
+                // The caller already has its UNAVAILABLE: don't spend up to max.block.ms on a label nobody
+                // waits for, so a backlog built while the broker was away drains at once when it returns.
+                if (answer.isDone()) {
+                    written.completeExceptionally(new TimeoutException("skipped: its caller had timed out"));
+                    return;
+                }
                 try {
                     producer.send(new ProducerRecord<>(topic, record.predictionId(), json), (metadata, e) -> {
                         if (e == null) {
@@ -123,15 +140,7 @@ public class FeedbackWriter {
         } catch (RuntimeException e) { // the executor is shut down
             written.completeExceptionally(e);
         }
-        CompletableFuture<FeedbackRecord> answer = new CompletableFuture<>();
-        written.whenComplete((r, e) -> {
-            if (e == null) {
-                answer.complete(r);
-            } else {
-                answer.completeExceptionally(unavailable(e));
-            }
-        });
-        return answer.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).exceptionallyCompose(e ->
+        return answer.exceptionallyCompose(e ->
                 CompletableFuture.failedFuture(e instanceof TimeoutException ? unavailable(e) : e));
     }
 
