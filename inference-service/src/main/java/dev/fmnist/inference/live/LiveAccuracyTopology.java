@@ -97,7 +97,10 @@ public final class LiveAccuracyTopology {
         KStream<String, PredictionRecord> predictions = builder
                 .stream(predictionsTopic, Consumed.with(Serdes.String(), Serdes.ByteArray())
                         .withTimestampExtractor(notFuture).withName("predictions-in"))
-                .flatMapValues(parsing(Topic.PREDICTIONS.suffix(), PredictionRecord::parse, refusals),
+                // captured pixels are personal data the counts never use: dropped before any store, join
+                // window or changelog topic could keep them
+                .flatMapValues(parsing(Topic.PREDICTIONS.suffix(),
+                        (key, json) -> PredictionRecord.parse(key, json).withoutPixels(), refusals),
                         Named.as("predictions-parsed"))
                 .processValues(() -> new FirstSeen<PredictionRecord>(PREDICTIONS_SEEN, remembered,
                         (key, p) -> key + "/" + p.version(),

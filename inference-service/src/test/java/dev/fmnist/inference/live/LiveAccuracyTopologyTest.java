@@ -2,6 +2,7 @@ package dev.fmnist.inference.live;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.contract.kafka.Topic;
 import dev.fmnist.contract.predictions.FeedbackRecord;
 import dev.fmnist.contract.predictions.LiveStats;
@@ -28,7 +29,11 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -271,5 +276,28 @@ class LiveAccuracyTopologyTest {
         assertThat(view.get(LiveStats.key(MODEL, V1))).isNotNull();
         assertThat(LiveStats.parse(LiveStats.key(MODEL, V2), view.get(LiveStats.key(MODEL, V2)).value()).predicted()[4])
                 .isEqualTo(1);
+    }
+
+    @Test
+    void capturedPixelsNeverReachTheJoinStore() {
+        String id = nextId();
+        PredictionRecord p = prediction(id, V1, PredictionRole.SERVED, 3, T0, null, null);
+        byte[] pixels = new byte[FashionMnist.PIXELS];
+        pixels[7] = 42;
+        PredictionRecord captured = new PredictionRecord(p.predictionId(), p.requestId(), p.index(), p.model(),
+                p.version(), p.role(), p.classIndex(), p.probabilities(), p.api(), p.source(), p.latencyMicros(),
+                p.at(), null, null, pixels);
+        predictions.pipeInput(id, captured.toJson(), T0);
+
+        ReadOnlyWindowStore<String, PredictionRecord> joinStore =
+                driver.getWindowStore("live-outcomes-this-join-store");
+        assertThat(joinStore).as("the join's prediction store").isNotNull();
+        List<PredictionRecord> stored = new ArrayList<>();
+        try (KeyValueIterator<Windowed<String>, PredictionRecord> all = joinStore.all()) {
+            all.forEachRemaining((KeyValue<Windowed<String>, PredictionRecord> kv) -> stored.add(kv.value));
+        }
+        assertThat(stored).hasSize(1);
+        assertThat(stored.get(0).pixels()).as("pixels kept by the join store").isNull();
+        assertThat(stored.get(0).classIndex()).isEqualTo(3);
     }
 }
