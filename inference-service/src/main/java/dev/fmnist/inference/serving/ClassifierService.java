@@ -83,16 +83,20 @@ public class ClassifierService implements Classifier {
                     ImageInput.conversion(request.getConversion(), request.getConversionValue()), request.getResize(),
                     i -> "image"))
                     .onFailure().invoke(e -> inference.refused(slot, arrived))
-                    .onItem().transformToUni(decoded -> ServedRequests.respond(
-                            Uni.createFrom().completionStage(route.batcher().submit(decoded.pixels(), 1)),
+                    .onItem().transformToUni(decoded -> {
+                        ModelSlot.Submitted submitted = slot.submit(route, request.getModelVersion(),
+                                decoded.pixels(), 1);
+                        return ServedRequests.respond(Uni.createFrom().completionStage(submitted.answer()),
                             result -> {
                                 InferenceRequests.requireAnswered(request.getModelVersion(), result.model());
                                 return answer(result.probabilities()[0], result.model(),
                                         request.getExplain() ? decoded.inputs()[0] : null).setRequestId(requestId)
                                         .setPredictionId(requestId).build();
                             },
-                            result -> served.answered(new ServedRequests.Answered(slot, route.role(), requestId,
-                                    API, sources(List.of(request.getImage())), arrived, decoded.pixels(), result))));
+                            result -> served.answered(new ServedRequests.Answered(slot, submitted.route().role(),
+                                    requestId, API, sources(List.of(request.getImage())), arrived, decoded.pixels(),
+                                    result)));
+                    });
         });
     }
 
@@ -117,8 +121,10 @@ public class ClassifierService implements Classifier {
                         ImageInput.conversion(request.getConversion(), request.getConversionValue()), request.getResize(),
                         i -> "images[" + i + "]");
             }).onFailure().invoke(e -> inference.refused(slot, arrived)).onItem()
-                    .transformToUni(decoded -> ServedRequests.respond(Uni.createFrom().completionStage(
-                            route.batcher().submit(decoded.pixels(), n)), result -> {
+                    .transformToUni(decoded -> {
+                        ModelSlot.Submitted submitted = slot.submit(route, request.getModelVersion(),
+                                decoded.pixels(), n);
+                        return ServedRequests.respond(Uni.createFrom().completionStage(submitted.answer()), result -> {
                                 InferenceRequests.requireAnswered(request.getModelVersion(), result.model());
                                 ClassifyBatchResponse.Builder response = ClassifyBatchResponse.newBuilder()
                                         .setRequestId(requestId);
@@ -130,8 +136,10 @@ public class ClassifierService implements Classifier {
                                             .setPredictionId(ids[i]));
                                 }
                                 return response.build();
-                            }, result -> served.answered(new ServedRequests.Answered(slot, route.role(), requestId,
-                                    API, sources(request.getImagesList()), arrived, decoded.pixels(), result))));
+                            }, result -> served.answered(new ServedRequests.Answered(slot, submitted.route().role(),
+                                    requestId, API, sources(request.getImagesList()), arrived, decoded.pixels(),
+                                    result)));
+                    });
         });
     }
 

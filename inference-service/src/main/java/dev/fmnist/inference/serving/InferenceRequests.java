@@ -135,10 +135,14 @@ public class InferenceRequests {
         }
         RequestSource[] sources = new RequestSource[n];
         Arrays.fill(sources, source);
-        return pixels.onItem().transformToUni(scaled -> ServedRequests.respond(Uni.createFrom().completionStage(
-                () -> route.batcher().submit(scaled, n)), result -> response(slot, request, requestId, classes, raw, n,
-                        result), result -> served.answered(new ServedRequests.Answered(slot, route.role(), requestId, api,
-                                sources, arrived, scaled, result))));
+        return pixels.onItem().transformToUni(scaled -> {
+            // the slot may route it again (to the champion) when the challenger it chose was retired meanwhile
+            ModelSlot.Submitted submitted = slot.submit(route, request.getModelVersion(), scaled, n);
+            return ServedRequests.respond(Uni.createFrom().completionStage(submitted.answer()),
+                    result -> response(slot, request, requestId, classes, raw, n, result),
+                    result -> served.answered(new ServedRequests.Answered(slot, submitted.route().role(), requestId,
+                            api, sources, arrived, scaled, result)));
+        });
     }
 
     /** The protocol's response: the client's id echoed, ours as the parameter {@value #REQUEST_ID_PARAMETER}. */

@@ -75,6 +75,14 @@ public class ModelSelector {
      * the next older one is tried.
      */
     public void startUp(ModelSlot slot) {
+        try {
+            startUpLocked(slot);
+        } finally {
+            slot.retirePending(); // off the lock: draining a retired challenger takes a while
+        }
+    }
+
+    private void startUpLocked(ModelSlot slot) {
         synchronized (slot) {
             started.add(slot);
             Optional<String> pin = slot.pinned();
@@ -121,6 +129,14 @@ public class ModelSelector {
 
     /** An artefact read at {@code offset} on the models topic under {@code slot}'s key. */
     public void published(ModelSlot slot, long offset, byte[] bytes) {
+        try {
+            publishedLocked(slot, offset, bytes);
+        } finally {
+            slot.retirePending();
+        }
+    }
+
+    private void publishedLocked(ModelSlot slot, long offset, byte[] bytes) {
         synchronized (slot) {
             ModelArtefact artefact;
             try {
@@ -165,6 +181,14 @@ public class ModelSelector {
      * when it pins the challenger), or the newest again; then the challenger it names, or none.
      */
     public void controlled(ModelSlot slot, ModelControl control) {
+        try {
+            controlledLocked(slot, control);
+        } finally {
+            slot.retirePending();
+        }
+    }
+
+    private void controlledLocked(ModelSlot slot, ModelControl control) {
         synchronized (slot) {
             slot.control(control);
             slot.problem(null);

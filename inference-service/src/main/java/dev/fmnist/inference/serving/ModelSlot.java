@@ -6,11 +6,12 @@ import dev.fmnist.contract.predictions.PredictionRole;
 import dev.fmnist.contract.serving.ChallengerMode;
 import dev.fmnist.contract.serving.ModelControl;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
 import org.jboss.logging.Logger;
@@ -52,6 +53,11 @@ public final class ModelSlot {
     /** Who answers a request: the batcher it goes to, and the role its answer is logged with. */
     public record Route(DynamicBatcher batcher, PredictionRole role) {}
 
+    /** The route that took a request ({@link #submit}), and its answer to come. */
+    public record Submitted(Route route, CompletableFuture<DynamicBatcher.Result> answer) {}
+
+    private record Retirement(Challenger challenger, boolean promoted) {}
+
     /** Makes a challenger's batcher over its {@code LiveModel}, with the champion's batching settings. */
     @FunctionalInterface
     public interface Batchers {
@@ -71,7 +77,10 @@ public final class ModelSlot {
     private final Batchers batchers;
     private final RefusedArtefacts refused = new RefusedArtefacts();
     private final PublishedVersions published = new PublishedVersions();
-    private final Deque<String> previous = new ArrayDeque<>();
+    /** Newest first; replaced whole (copy on write) so request threads read it without the slot's lock. */
+    private volatile List<String> previous = List.of();
+    /** Challengers taken out under the lock, drained and freed after it ({@link #retirePending}); guarded by this. */
+    private final List<Retirement> retiring = new ArrayList<>();
     private volatile ModelControl control;
     private volatile String problem;
     private volatile Challenger challenger;
@@ -217,7 +226,14 @@ public final class ModelSlot {
      * Serves {@code next} beside the champion as the challenger in {@code mode} for {@code share}; the
      * challenger before it, if any, is retired.
      */
-    synchronized void challenge(ServedModel next, ChallengerMode mode, double share) {
+    void challenge(ServedModel next, ChallengerMode mode, double share) {
+        synchronized (this) {
+            challengeLocked(next, mode, share);
+        }
+        retirePending();
+    }
+
+    private synchronized void challengeLocked(ServedModel next, ChallengerMode mode, double share) {
         LiveModel challengerLive = new LiveModel(name + " (challenger)");
         challengerLive.swap(next);
         String version = next.manifest().version();
@@ -226,7 +242,7 @@ public final class ModelSlot {
         challenger = new Challenger(version, mode, share, challengerLive, batchers.make(challengerLive));
         challengerProblem = null;
         if (previous != null) {
-            retire(previous, false);
+            retiring.add(new Retirement(previous, false));
         }
     }
 
@@ -239,12 +255,15 @@ public final class ModelSlot {
     }
 
     /** Drops the challenger, if any: no new request reaches it, and its model is freed once idle. */
-    synchronized void retireChallenger() {
-        Challenger c = challenger;
-        challenger = null;
-        if (c != null) {
-            retire(c, false);
+    void retireChallenger() {
+        synchronized (this) {
+            Challenger c = challenger;
+            challenger = null;
+            if (c != null) {
+                retiring.add(new Retirement(c, false));
+            }
         }
+        retirePending();
     }
 
     /**
@@ -252,15 +271,57 @@ public final class ModelSlot {
      * replaces is retired and remembered as a previous version. False when there is no challenger
      * loaded.
      */
-    synchronized boolean promoteChallenger() {
-        Challenger c = challenger;
-        if (c == null || c.live().peek().isEmpty()) {
-            return false;
+    boolean promoteChallenger() {
+        synchronized (this) {
+            Challenger c = challenger;
+            if (c == null || c.live().peek().isEmpty()) {
+                return false;
+            }
+            challenger = null;
+            swap(c.live().peek().get());
+            retiring.add(new Retirement(c, true));
         }
-        challenger = null;
-        swap(c.live().peek().get());
-        retire(c, true);
+        retirePending();
         return true;
+    }
+
+    /**
+     * Drains, stops and frees the challengers retired, promoted or replaced since the last call, off
+     * the slot's lock: draining takes up to {@link #DRAIN}, and nothing else waits on the slot meanwhile.
+     * Called with the lock held (a {@code ModelSelector} decision in progress) it does nothing: the
+     * caller calls it again once its decision is taken.
+     */
+    void retirePending() {
+        if (Thread.holdsLock(this)) {
+            return;
+        }
+        List<Retirement> due;
+        synchronized (this) {
+            due = List.copyOf(retiring);
+            retiring.clear();
+        }
+        due.forEach(r -> retire(r.challenger(), r.promoted()));
+    }
+
+    /**
+     * Submits to {@code route}'s batcher. When the slot chose the route ({@code versionOrAlias} empty)
+     * and a promotion or retirement stopped that challenger's batcher since, the request goes to the
+     * champion instead: the client asked for no one in particular, and the champion can answer it.
+     */
+    public Submitted submit(Route route, String versionOrAlias, float[] pixels, int count) {
+        try {
+            return new Submitted(route, route.batcher().submit(pixels, count));
+        } catch (StatusRuntimeException e) {
+            boolean slotsChoice = versionOrAlias == null || versionOrAlias.isEmpty();
+            Challenger now = challenger;
+            boolean gone = now == null || now.batcher() != route.batcher(); // retired or promoted since
+            if (!slotsChoice || route.batcher() == batcher || !gone
+                    || e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
+                throw e;
+            }
+            Route champion = new Route(batcher, PredictionRole.SERVED);
+            return new Submitted(champion, batcher.submit(pixels, count));
+        }
     }
 
     /**
@@ -289,10 +350,10 @@ public final class ModelSlot {
     /** Makes {@code next} live, remembering the version it replaces. */
     synchronized void swap(ServedModel next) {
         live.peek().map(m -> m.manifest().version()).ifPresent(old -> {
-            previous.addFirst(old);
-            if (previous.size() > PREVIOUS_KEPT) {
-                previous.removeLast();
-            }
+            List<String> versions = new ArrayList<>(PREVIOUS_KEPT + 1);
+            versions.add(old);
+            versions.addAll(previous);
+            previous = List.copyOf(versions.subList(0, Math.min(versions.size(), PREVIOUS_KEPT)));
         });
         // the version's statistics exist, at zero, from the moment it is live: Triton's statistics list every
         // loaded version before its first inference, and clients (tritonclient, perf_analyzer) read them so
@@ -301,8 +362,8 @@ public final class ModelSlot {
     }
 
     /** Versions live before this one, newest first. */
-    public synchronized List<String> previousVersions() {
-        return List.copyOf(previous);
+    public List<String> previousVersions() {
+        return previous; // immutable, replaced whole: no lock, so a request thread never waits on a decision
     }
 
     void stop() {

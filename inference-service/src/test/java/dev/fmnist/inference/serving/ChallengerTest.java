@@ -25,6 +25,9 @@ import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -409,6 +412,46 @@ class ChallengerTest {
             starting.retireChallenger();
             starting.stop();
             starting.live().peek().ifPresent(ServedModel::retire);
+        }
+    }
+
+    @Test
+    void aCanaryRequestWhoseChallengerWasRetiredBeforeItsSubmitIsAnsweredByTheChampion() throws Exception {
+        start(true);
+        publish(0, a);
+        publish(1, b);
+        selector.controlled(slot, challenge(version(a), version(b), ChallengerMode.CANARY, 1.0));
+        ModelSlot.Route drawn = slot.route("", "model_version");
+        ModelSlot.Route named = slot.route(ModelControl.CHALLENGER, "model_version");
+        assertThat(drawn.role()).isEqualTo(PredictionRole.CANARY);
+
+        slot.retireChallenger(); // between the route and the submit: its batcher is stopped
+
+        ModelSlot.Submitted submitted = slot.submit(drawn, "", image, 1);
+        assertThat(submitted.route().role()).as("routed once more, to the champion").isEqualTo(PredictionRole.SERVED);
+        assertThat(submitted.route().batcher()).isSameAs(slot.batcher());
+        assertThat(submitted.answer().get(WAIT_SECONDS, TimeUnit.SECONDS).model().version()).isEqualTo(version(a));
+        StatusRuntimeException asked = refusal(() -> slot.submit(named, ModelControl.CHALLENGER, image, 1));
+        assertThat(asked.getStatus().getCode()).as("a client that named the challenger is told it is gone")
+                .isEqualTo(Status.Code.UNAVAILABLE);
+    }
+
+    @Test
+    void thePreviousVersionsAreReadWhileADecisionHoldsTheSlot() throws Exception {
+        start(true);
+        publish(0, a);
+        publish(1, b);
+        selector.controlled(slot, challenge(version(a), version(b), ChallengerMode.SHADOW, 1.0));
+        selector.controlled(slot, ModelControl.decided("mlp", version(b), null, null, 0, ModelDecision.PROMOTE,
+                List.of("better"), ModelControl.POLICY));
+        ExecutorService reader = Executors.newSingleThreadExecutor();
+        try {
+            synchronized (slot) { // as ModelSelector holds it while it fetches and loads
+                Future<List<String>> previous = reader.submit(slot::previousVersions);
+                assertThat(previous.get(WAIT_SECONDS, TimeUnit.SECONDS)).containsExactly(version(a));
+            }
+        } finally {
+            reader.shutdownNow();
         }
     }
 
