@@ -2,6 +2,7 @@ package dev.fmnist.inference.policy;
 
 import dev.fmnist.contract.artefacts.ModelManifest;
 import dev.fmnist.contract.predictions.LiveStats;
+import dev.fmnist.contract.serving.ModelControl;
 import dev.fmnist.inference.config.InferenceConfig;
 import dev.fmnist.inference.live.LiveStatsView;
 import dev.fmnist.inference.messaging.ModelControlTopic;
@@ -13,6 +14,7 @@ import dev.fmnist.inference.policy.PromotionPolicy.Situation;
 import dev.fmnist.inference.serving.ModelRepository;
 import dev.fmnist.inference.serving.ModelSlot;
 import dev.fmnist.inference.serving.PublishedVersions;
+import dev.fmnist.proto.v1.RefusedArtefact;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -42,6 +44,8 @@ import org.jboss.logging.Logger;
 public class PolicyRunner {
 
     private static final Logger LOG = Logger.getLogger(PolicyRunner.class);
+    /** What ModelSelector says of a challenger it refused. */
+    private static final String CANNOT_BE_LOADED = "cannot be loaded";
 
     @Inject
     @Identifier("default-kafka-broker")
@@ -114,9 +118,30 @@ public class PolicyRunner {
                 .map(m -> new Challenging(contender(model, m), c.mode(), c.share()))).orElse(null);
         String problem = Stream.of(slot.problem(), slot.challengerProblem()).flatMap(Optional::stream)
                 .collect(Collectors.joining("; "));
-        return new Situation(model, history.latest(model).orElse(null), champion, challenger,
+        ModelControl latest = history.latest(model).orElse(null);
+        return new Situation(model, latest, champion, challenger,
                 champion == null ? null : previous(slot, history, champion),
-                champion == null ? null : candidate(slot, history, champion), problem.isEmpty() ? null : problem);
+                champion == null ? null : candidate(slot, history, champion), problem.isEmpty() ? null : problem,
+                challengerRefused(slot, latest));
+    }
+
+    /**
+     * Why this replica refused the challenger {@code latest} names and has not loaded (its refusal's
+     * reason, or the slot's word that it cannot be loaded); null when it has not refused it.
+     */
+    private static String challengerRefused(ModelSlot slot, ModelControl latest) {
+        String wanted = latest == null ? null : latest.challengerVersion().orElse(null);
+        if (wanted == null || slot.challenger().filter(c -> c.answersTo(wanted)).isPresent()) {
+            return null;
+        }
+        Optional<String> reason = slot.refused().all().stream()
+                .filter(r -> r.getVersion().equals(wanted) || r.getExperimentId().equals(wanted))
+                .map(RefusedArtefact::getReason).reduce((older, newer) -> newer);
+        Optional<String> problem = slot.challengerProblem().filter(p -> p.contains(CANNOT_BE_LOADED));
+        if (reason.isPresent() && (slot.refused().contains(wanted) || problem.isPresent())) {
+            return "refused here: " + reason.get();
+        }
+        return problem.orElse(null);
     }
 
     private Contender contender(String model, ModelManifest manifest) {

@@ -86,9 +86,17 @@ public final class PromotionPolicy {
      * @param candidate the newest artefact that may challenge it; null when none
      * @param problem why the replica does not serve what the control record says (a pin or challenger it cannot
      *     read or load); null when none
+     * @param challengerRefused why the replica refused the challenger the control record names (it cannot be
+     *     loaded: waiting would never end); null when it did not
      */
     public record Situation(String model, ModelControl control, Contender champion, Challenging challenger,
-            Previous previous, Candidate candidate, String problem) {}
+            Previous previous, Candidate candidate, String problem, String challengerRefused) {
+
+        public Situation(String model, ModelControl control, Contender champion, Challenging challenger,
+                Previous previous, Candidate candidate, String problem) {
+            this(model, control, champion, challenger, previous, candidate, problem, null);
+        }
+    }
 
     /**
      * What to do: the control record to write (its pinned champion, challenger, mode and share) unless
@@ -141,6 +149,10 @@ public final class PromotionPolicy {
         if (champion == null) {
             return Decision.hold(List.of("no version of " + s.model() + " is live yet"));
         }
+        Decision refused = retireRefused(s);
+        if (refused != null) {
+            return refused;
+        }
         List<String> waiting = waiting(s);
         if (!waiting.isEmpty()) {
             return Decision.hold(waiting);
@@ -170,6 +182,23 @@ public final class PromotionPolicy {
         }
         notes.add("no artefact newer than the champion " + champion.version() + " to challenge it");
         return Decision.hold(notes);
+    }
+
+    /**
+     * RETIRE for a challenger the newest record names that the replica refused (it will never be
+     * loaded, so waiting for it would hold the model for good), or null. Only once the champion the
+     * record pins is live: a pin still being applied is waited for first.
+     */
+    private static Decision retireRefused(Situation s) {
+        ModelControl control = s.control();
+        String wanted = control == null ? null : control.challengerVersion().orElse(null);
+        if (wanted == null || s.challengerRefused() == null
+                || s.challenger() != null && s.challenger().contender().answersTo(wanted)
+                || control.pinned() != null && !s.champion().answersTo(control.pinned())) {
+            return null;
+        }
+        return new Decision(ModelDecision.RETIRE, s.champion().version(), null, null, 0, List.of(
+                "the challenger " + wanted + " cannot be served: " + s.challengerRefused()));
     }
 
     /** Why the replica does not yet serve what the newest record says; empty when it does. */

@@ -136,6 +136,31 @@ class PromotionPolicyTest {
         }
 
         @Test
+        void aChallengerTheReplicaRefusedIsRetiredWithItsReasonNotWaitedForForever() {
+            String refusal = "refused here: parameters do not match the manifest's sha256";
+            Decision d = decide(new Situation(MODEL, challenged(CHAMPION, CHALLENGER), champion(), null, null, null,
+                    "challenger bbbbbbbbbbbb, which cannot be loaded (see refused)", refusal));
+
+            assertThat(d.decision()).isEqualTo(ModelDecision.RETIRE);
+            assertThat(d.pinned()).isEqualTo(CHAMPION);
+            assertThat(d.challenger()).isNull();
+            assertThat(d.reasons()).containsExactly("the challenger bbbbbbbbbbbb cannot be served: " + refusal);
+            assertThat(d.sameAs(d.control(MODEL))).isTrue();
+            assertThat(d.control(MODEL).challengerVersion()).isEmpty();
+        }
+
+        @Test
+        void aRefusedChallengerWaitsWhileThePinOfTheSameRecordIsNotLiveYet() {
+            ModelControl pinAndChallenge = ModelControl.decided(MODEL, NEWER, CHALLENGER, ChallengerMode.SHADOW, 1.0,
+                    ModelDecision.CHALLENGE, List.of("x"), ModelControl.POLICY);
+
+            Decision d = decide(new Situation(MODEL, pinAndChallenge, champion(), null, null, null, null, "refused"));
+
+            assertThat(d.decision()).isEqualTo(ModelDecision.HOLD);
+            assertThat(d.reasons()).startsWith("waiting for " + NEWER + " to go live (aaaaaaaaaaaa still is)");
+        }
+
+        @Test
         void aPinNotLiveYetHolds() {
             ModelControl promoted = ModelControl.decided(MODEL, CHALLENGER, null, null, 0, ModelDecision.PROMOTE,
                     List.of("x"), ModelControl.POLICY);
