@@ -125,6 +125,18 @@ final class PolicyLeadership implements AutoCloseable {
         return leads();
     }
 
+    /**
+     * Whether this member still leads, asked right before a write: a poll that does not wait hands over
+     * what the group said since (a rebalance, a lost session) and the records that came meanwhile.
+     */
+    boolean confirm() {
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ZERO)) {
+            position = record.offset() + 1;
+            onRecord.accept(record);
+        }
+        return leads();
+    }
+
     /** Whether this member holds the partition and has read the history up to where it stood at the election. */
     boolean leads() {
         return assigned && position >= endAtElection;

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.jboss.logging.Logger;
 
 /**
@@ -121,6 +122,15 @@ final class PolicyLoop implements AutoCloseable {
                 continue;
             }
             if (decision.sameAs(s.control())) {
+                continue;
+            }
+            // leadership may have moved while this round decided (a rebalance, a lost session): a deposed
+            // leader writes nothing; a record read meanwhile changed the state decided on, so decide again
+            if (!leadership.confirm()) {
+                LOG.infof("policy: %s no longer leads; %s %s not written", member, s.model(), decision.describe());
+                return;
+            }
+            if (!Objects.equals(history.latest(s.model()).orElse(null), s.control())) {
                 continue;
             }
             lastHold.remove(s.model());
