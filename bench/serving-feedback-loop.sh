@@ -12,20 +12,23 @@
 # CPU-heavy: run it alone (flock /tmp/fmnist-build.lock bench/serving-feedback-loop.sh).
 # --live off leaves the live-accuracy processor out of 'on' (the log and shadow scoring alone: the
 # processor may run in other replicas or its own deployment).
-# Usage: bench/serving-feedback-loop.sh [--model mlp|better] [--rounds N] [--seconds N] [--live on|off]
+# --share S: the challenger's shadow share on 'on' (0: no challenger, the log alone).
+# Usage: bench/serving-feedback-loop.sh [--model mlp|better] [--rounds N] [--seconds N] [--live on|off] [--share S]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 model=mlp
 rounds=5
 seconds=8
 live=on
+share=1.0
 while [ $# -gt 0 ]; do
   case "$1" in
     --model) model=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --live) live=$2; shift 2 ;;
-    *) echo "usage: $0 [--model mlp|better] [--rounds N] [--seconds N] [--live on|off]" >&2; exit 2 ;;
+    --share) share=$2; shift 2 ;;
+    *) echo "usage: $0 [--model mlp|better] [--rounds N] [--seconds N] [--live on|off] [--share S]" >&2; exit 2 ;;
   esac
 done
 command -v kcat >/dev/null || { echo "kcat is missing (bin/install-deps --runtime)" >&2; exit 1; }
@@ -58,10 +61,15 @@ publish() { kcat -P -b "$bootstrap" -t "bench-$1.models" -k "$model" -X message.
 # on: pinned to the champion with the challenger in shadow for every request, written before either is
 # published, so the service never serves anything else
 now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-echo "{\"model\":\"$model\",\"pinned\":\"$champion\",\"reason\":\"bench: shadow every request\",\"at\":\"$now\",\
-\"challenger\":\"$challenger\",\"mode\":\"shadow\",\"share\":1.0,\"decision\":\"challenge\",\
-\"reasons\":[\"bench: shadow every request\"],\"by\":\"operator\"}" \
-  | kcat -P -b "$bootstrap" -t bench-on.model-control -k "$model"
+if [ "$share" = 0 ]; then
+  echo "{\"model\":\"$model\",\"pinned\":\"$champion\",\"reason\":\"bench: the log alone\",\"at\":\"$now\"}" \
+    | kcat -P -b "$bootstrap" -t bench-on.model-control -k "$model"
+else
+  echo "{\"model\":\"$model\",\"pinned\":\"$champion\",\"reason\":\"bench: shadow scoring\",\"at\":\"$now\",\
+\"challenger\":\"$challenger\",\"mode\":\"shadow\",\"share\":$share,\"decision\":\"challenge\",\
+\"reasons\":[\"bench: shadow scoring\"],\"by\":\"operator\"}" \
+    | kcat -P -b "$bootstrap" -t bench-on.model-control -k "$model"
+fi
 publish on "$work/$model-1.zip"
 publish on "$work/$model-2.zip"
 publish off "$work/$model-1.zip"
@@ -85,13 +93,15 @@ zeros=$(/usr/bin/python3 -c 'print(",".join(["0"]*784))')
 infer() { curl -fs -o /dev/null -H 'Content-Type: application/json' "http://127.0.0.1:${http[$1]}/v2/models/$model/infer" \
   -d "{\"inputs\":[{\"name\":\"images\",\"datatype\":\"UINT8\",\"shape\":[1,784],\"data\":[$zeros]}]}"; }
 scored() { metrics "$1" | awk '/^fmnist_shadow_scored_total/ { n += $2 } END { print n + 0 }'; }
+logged() { metrics "$1" | awk '/^fmnist_predictions_logged_total/ { n += $2 } END { print n + 0 }'; }
+ready_on() { if [ "$share" = 0 ]; then [ "$(logged on)" != 0 ]; else [ "$(scored on)" != 0 ]; fi; }
 for _ in $(seq 1 60); do
   infer on || true
-  [ "$(scored on)" != 0 ] && break
+  ready_on && break
   sleep 1
 done
-[ "$(scored on)" != 0 ] || { echo "'on' never shadowed a request"; tail -30 "$work/inference-on.log"; exit 1; }
-echo "== $model: champion $champion served by both; challenger $challenger in shadow (share 1.0) on 'on'"
+ready_on || { echo "'on' never logged or shadowed a request"; tail -30 "$work/inference-on.log"; exit 1; }
+echo "== $model: champion $champion served by both; challenger $challenger in shadow (share $share; 0: none) on 'on'"
 
 measure() { # setting round
   "$root/bin/loadgen" --target "127.0.0.1:${grpc[$1]}" --rpc Classify --model-name "$model" --concurrency 64,1 \
@@ -106,7 +116,6 @@ done
 series() { metrics "$1" | grep -E "^fmnist_(predictions_logged|predictions_dropped|shadow_scored)_total" || true; }
 echo "== what 'on' did (its counters)"; series on
 echo "== what 'off' did (none expected)"; series off
-logged() { metrics "$1" | awk '/^fmnist_predictions_logged_total/ { n += $2 } END { print n + 0 }'; }
 [ "$(logged on)" != 0 ] && [ "$(logged off)" = 0 ] || { echo "'on' logged nothing, or 'off' logged"; exit 1; }
 /usr/bin/python3 - "$work/points" <<'EOF'
 import statistics, sys
