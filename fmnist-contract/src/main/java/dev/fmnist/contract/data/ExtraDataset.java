@@ -1,6 +1,7 @@
 package dev.fmnist.contract.data;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -66,16 +67,31 @@ public final class ExtraDataset {
 
     /** Reads and checks the dataset in {@code dir}: shape [n, 28, 28], labels 0..9, counts agree, at most {@link #MAX_IMAGES}. */
     public static FashionMnist.Split read(Path dir, String field) {
-        check(dir, field);
+        int count = check(dir, field);
         try {
             Path images = dir.resolve(IMAGES);
             Path labels = dir.resolve(LABELS);
-            return FashionMnist.split(images.toString(), IdxFile.parse(images.toString(), Files.readAllBytes(images)),
-                    labels.toString(), IdxFile.parse(labels.toString(), Files.readAllBytes(labels)));
+            // the files may have changed since the check: read exactly what it measured, no more
+            byte[] imageBytes = readExactly(images, IMAGES_HEADER + (long) count * FashionMnist.PIXELS, field);
+            byte[] labelBytes = readExactly(labels, LABELS_HEADER + (long) count, field);
+            return FashionMnist.split(images.toString(), IdxFile.parse(images.toString(), imageBytes),
+                    labels.toString(), IdxFile.parse(labels.toString(), labelBytes));
         } catch (IOException e) {
             throw new IllegalArgumentException(field + ": cannot read " + dir + " (" + e.getMessage() + ")", e);
         } catch (DatasetException e) {
             throw new IllegalArgumentException(field + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Exactly {@code size} bytes of {@code file}, opened once: shorter or longer (it changed) is refused. */
+    static byte[] readExactly(Path file, long size, String field) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] bytes = in.readNBytes((int) size); // at most MAX_IMAGES images: check() bounded it
+            if (bytes.length != size || in.read() != -1) {
+                throw new IllegalArgumentException(field + ": " + file + " changed while it was read (expected "
+                        + size + " bytes)");
+            }
+            return bytes;
         }
     }
 

@@ -77,6 +77,17 @@ class ExtraDatasetTest {
         assertRefused(gzipped, "is not a raw unsigned-byte idx file of rank 3");
     }
 
+    @Test
+    void theTrainingReadTakesExactlyTheCheckedSizeAndRefusesAFileThatChangedSince() throws IOException {
+        Path file = Files.write(dir.resolve("grown"), new byte[] {1, 2, 3, 4});
+        assertThat(ExtraDataset.readExactly(file, 4, FIELD)).containsExactly(1, 2, 3, 4);
+        assertThatThrownBy(() -> ExtraDataset.readExactly(file, 3, FIELD)).as("grown since the check")
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith(FIELD + ": ")
+                .hasMessageContaining("changed while it was read");
+        assertThatThrownBy(() -> ExtraDataset.readExactly(file, 5, FIELD)).as("shrunk since the check")
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith(FIELD + ": ");
+    }
+
     private static void assertRefused(Path folder, String rule) {
         assertThatThrownBy(() -> ExtraDataset.read(folder, FIELD)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith(FIELD + ": ").hasMessageContaining(rule);
