@@ -68,5 +68,13 @@ public interface TrainerConfig {
          */
         @WithDefault("1000")
         int parkedMax();
+
+        /**
+         * The only folder an experiment request's {@code extraData.path} may name a dataset under (once
+         * links are resolved): a request cannot make the trainer read any other file it can read. The
+         * default is the run folder's {@code extra-data} (bin/up's {@code .run/extra-data}).
+         */
+        @WithDefault("${FMNIST_RUN_DIR:.run}/extra-data")
+        String extraDataRoot();
     }
 }

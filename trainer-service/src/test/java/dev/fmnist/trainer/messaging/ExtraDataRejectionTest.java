@@ -26,20 +26,43 @@ class ExtraDataRejectionTest {
     void aDatasetPassesAndAnythingElseIsRejectedNamingExtraDataPath() throws IOException {
         Path good = Files.createDirectories(dir.resolve("good"));
         ExtraDataset.write(good, new FashionMnist.Split(new byte[2 * FashionMnist.PIXELS], new byte[] {1, 9}));
-        assertThatCode(() -> ExperimentConsumer.requireExtraData(request(good))).doesNotThrowAnyException();
+        assertThatCode(() -> ExperimentConsumer.requireExtraData(request(good), dir)).doesNotThrowAnyException();
         assertThatCode(() -> ExperimentConsumer.requireExtraData(new RequestParser().parse(
-                "{\"architecture\":\"mlp\"}".getBytes(StandardCharsets.UTF_8)))).as("none asked").doesNotThrowAnyException();
+                "{\"architecture\":\"mlp\"}".getBytes(StandardCharsets.UTF_8)), dir)).as("none asked").doesNotThrowAnyException();
 
-        assertThatThrownBy(() -> ExperimentConsumer.requireExtraData(request(dir.resolve("absent"))))
+        assertThatThrownBy(() -> ExperimentConsumer.requireExtraData(request(dir.resolve("absent")), dir))
                 .isInstanceOfSatisfying(RequestRejectedException.class, e -> {
                     assertThat(e.field()).isEqualTo("extraData.path");
                     assertThat(e.rule()).contains("is not a folder");
                 });
         Path badLabels = Files.createDirectories(dir.resolve("bad"));
         ExtraDataset.write(badLabels, new FashionMnist.Split(new byte[FashionMnist.PIXELS], new byte[] {12}));
-        assertThatThrownBy(() -> ExperimentConsumer.requireExtraData(request(badLabels)))
+        assertThatThrownBy(() -> ExperimentConsumer.requireExtraData(request(badLabels), dir))
                 .isInstanceOfSatisfying(RequestRejectedException.class, e ->
                         assertThat(e.rule()).contains("label 12 at index 0 is outside 0..9"));
+    }
+
+    @Test
+    void aDatasetOutsideTheRootOrLinkedOutOfItIsRejectedNamingTheSetting() throws IOException {
+        Path root = Files.createDirectories(dir.resolve("root"));
+        Path outside = Files.createDirectories(dir.resolve("outside"));
+        ExtraDataset.write(outside, new FashionMnist.Split(new byte[FashionMnist.PIXELS], new byte[] {3}));
+        Path link = Files.createSymbolicLink(root.resolve("link"), outside);
+
+        for (Path folder : new Path[] {outside, link}) {
+            assertThatThrownBy(() -> ExperimentConsumer.requireExtraData(request(folder), root))
+                    .as(folder.toString())
+                    .isInstanceOfSatisfying(RequestRejectedException.class, e -> {
+                        assertThat(e.field()).isEqualTo("extraData.path");
+                        assertThat(e.rule()).contains("is outside").contains("fmnist.trainer.extra-data-root");
+                    });
+        }
+        assertThatThrownBy(() -> ExperimentConsumer.requireExtraData(request(outside), dir.resolve("no-root")))
+                .isInstanceOfSatisfying(RequestRejectedException.class, e ->
+                        assertThat(e.rule()).contains("does not exist").contains("fmnist.trainer.extra-data-root"));
+        Path inside = Files.createDirectories(root.resolve("mine"));
+        ExtraDataset.write(inside, new FashionMnist.Split(new byte[FashionMnist.PIXELS], new byte[] {3}));
+        assertThatCode(() -> ExperimentConsumer.requireExtraData(request(inside), root)).doesNotThrowAnyException();
     }
 
     private static ExperimentRequest request(Path folder) {
