@@ -13,6 +13,7 @@ import dev.fmnist.contract.experiments.RequestWriter;
 import dev.fmnist.contract.networks.Architecture;
 import dev.fmnist.contract.training.Augmentation;
 import dev.fmnist.contract.training.EarlyStopping;
+import dev.fmnist.contract.training.ExtraData;
 import dev.fmnist.contract.training.HyperParameters;
 import dev.fmnist.contract.training.KeepBest;
 import dev.fmnist.contract.training.LearningRateSchedule;
@@ -59,7 +60,8 @@ class SubmitCommandTest {
                 "--learning-rate", "0.01", "--optimizer", "SGD", "--momentum", "0.5", "--no-shuffle", "--seed", "7",
                 "--train-limit", "6000", "--weight-decay", "0.05", "--lr-schedule", "OneCycle", "--label-smoothing", "0.1",
                 "--train-accuracy", "running", "--dropout", "0.2", "--crop-padding", "2", "--flip",
-                "--validation-split", "1000", "--keep-best", "VAL", "--early-stopping", "3:0.001", "--tag", "owner=me");
+                "--validation-split", "1000", "--keep-best", "VAL", "--early-stopping", "3:0.001", "--tag", "owner=me",
+                "--extra-data", "/srv/fmnist/extra-data/mine");
 
         JsonNode request = requestOf(run);
         assertThat(request).isEqualTo(Json.MAPPER.readTree("""
@@ -67,7 +69,8 @@ class SubmitCommandTest {
                  "optimizer":"sgd","momentum":0.5,"shuffle":false,"seed":7,"trainLimit":6000,"validationSplit":1000,
                  "keepBest":"val","earlyStopping":{"patience":3,"minDelta":0.001},"weightDecay":0.05,
                  "lrSchedule":"onecycle","labelSmoothing":0.1,"dropout":0.2,
-                 "augmentation":{"cropPadding":2,"horizontalFlip":true},"trainAccuracy":"running","tags":{"owner":"me"}}"""));
+                 "augmentation":{"cropPadding":2,"horizontalFlip":true},"trainAccuracy":"running",
+                 "extraData":{"path":"/srv/fmnist/extra-data/mine"},"tags":{"owner":"me"}}"""));
         Set<String> written = new HashSet<>();
         request.fieldNames().forEachRemaining(written::add);
         assertThat(written).as("a flag for every request field but the sweep's (--sweep, --search)")
@@ -80,7 +83,7 @@ class SubmitCommandTest {
                 .optWeightDecay(0.05).optLrSchedule(LearningRateSchedule.ONE_CYCLE).optLabelSmoothing(0.1)
                 .optTrainAccuracy(TrainAccuracyMode.RUNNING).optDropout(0.2).optAugmentation(new Augmentation(2, true))
                 .optValidationSplit(1000).optKeepBest(KeepBest.VAL).optEarlyStopping(new EarlyStopping(3, 0.001))
-                .build());
+                .optExtraData(new ExtraData("/srv/fmnist/extra-data/mine")).build());
     }
 
     @Test
