@@ -160,7 +160,8 @@ class FmnistCliIT {
         assertThat(answers).hasSize(600); // two ClassifyBatch calls
         JsonNode first = answers.get(0);
         assertThat(fields(first)).isEqualTo(Set.of("image", "classIndex", "className", "probability", "top", "label",
-                "modelVersion"));
+                "modelVersion", "predictionId"));
+        assertThat(first.get("predictionId").asText()).matches("[0-9a-f]{32}\\.[0-9]+"); // image i of a ClassifyBatch
         assertThat(first.get("top")).hasSize(3);
         assertThat(List.of(FashionMnist.CLASS_NAMES)).contains(first.get("className").asText());
 
