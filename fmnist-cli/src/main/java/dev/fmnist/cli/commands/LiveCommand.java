@@ -144,36 +144,12 @@ final class LiveCommand implements Callable<Integer> {
     private Row row(LiveStats s, String role, int[] testPredicted) {
         return new Row(s.model(), s.version(), role, s.predictions(), s.shadowPredictions(), s.labelled(), s.correct(),
                 finite(s.accuracy()), window, s.recentLabelled(window), finite(s.recentAccuracy(window)), s.comparedWith(),
-                s.compared(), finite(s.agreement()), finite(drift(s.predicted(), testPredicted)), s.predicted(),
+                s.compared(), finite(s.agreement()), finite(s.driftFrom(testPredicted)), s.predicted(),
                 s.confusion(), s.updatedAt().toString());
     }
 
     private static Double finite(double value) {
         return Double.isFinite(value) ? value : null;
-    }
-
-    /**
-     * The total variation distance between the classes predicted live and on the test set: half the
-     * summed differences of their shares, as the inference service's fmnist_live_drift; NaN when unknown.
-     */
-    static double drift(long[] live, int[] test) {
-        if (test == null || test.length != live.length) {
-            return Double.NaN;
-        }
-        double liveTotal = 0;
-        double testTotal = 0;
-        for (int i = 0; i < live.length; i++) {
-            liveTotal += live[i];
-            testTotal += test[i];
-        }
-        if (liveTotal <= 0 || testTotal <= 0) {
-            return Double.NaN;
-        }
-        double sum = 0;
-        for (int i = 0; i < live.length; i++) {
-            sum += Math.abs(live[i] / liveTotal - test[i] / testTotal);
-        }
-        return sum / 2;
     }
 
     private static String role(LiveStats s, ModelControl control, String newestVersion) {

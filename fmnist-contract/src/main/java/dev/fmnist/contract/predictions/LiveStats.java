@@ -221,6 +221,33 @@ public record LiveStats(
     }
 
     /**
+     * How far this version's predicted classes are from {@code testPredicted} (its manifest's test-set
+     * counts): the total variation distance of the two distributions, half the summed absolute
+     * differences of their shares, 0 when they are the same and 1 when they share no class. NaN when
+     * either side has no predictions or they count different classes. The inference service's
+     * fmnist_live_drift and {@code fmnist models live} both read it here.
+     */
+    public double driftFrom(int[] testPredicted) {
+        if (predicted == null || testPredicted == null || predicted.length != testPredicted.length) {
+            return Double.NaN;
+        }
+        double liveTotal = 0;
+        double testTotal = 0;
+        for (int i = 0; i < predicted.length; i++) {
+            liveTotal += predicted[i];
+            testTotal += testPredicted[i];
+        }
+        if (liveTotal <= 0 || testTotal <= 0) {
+            return Double.NaN;
+        }
+        double sum = 0;
+        for (int i = 0; i < predicted.length; i++) {
+            sum += Math.abs(predicted[i] / liveTotal - testPredicted[i] / testTotal);
+        }
+        return sum / 2;
+    }
+
+    /**
      * The stats with one more answer of this version. A shadow answer is compared with the served one;
      * when the served version changed, the comparison starts again against the new one.
      */

@@ -142,7 +142,7 @@ public class LiveMetrics {
                 }
                 manifest.map(ModelManifest::testPredicted).filter(counts -> counts != null).ifPresent(expected ->
                         driftRows.add(MultiGauge.Row.of(tags, view,
-                                v -> Drift.totalVariation(current(v, model, version, stats).predicted(), expected))));
+                                v -> current(v, model, version, stats).driftFrom(expected))));
             }));
         }
         // rows already there are kept as they are (each reads the view at every scrape); rows gone are removed
