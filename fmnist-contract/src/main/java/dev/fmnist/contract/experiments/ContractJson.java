@@ -19,7 +19,8 @@ public final class ContractJson {
 
     private ContractJson() {}
 
-    static byte[] write(Object value) {
+    /** {@code value} as JSON bytes: events, control commands and the records of the live-traffic topics. */
+    public static byte[] write(Object value) {
         try {
             return MAPPER.writeValueAsBytes(value);
         } catch (JsonProcessingException e) {

@@ -151,6 +151,18 @@ public final class JsonFields {
         }
     }
 
+    /**
+     * {@code value}, read from {@code field}, when it is the record's {@code key}: a record says what it
+     * is keyed by, so one written under another key is refused rather than counted there.
+     */
+    public static String requireKey(String field, String value, String key) {
+        if (!value.equals(key)) {
+            throw new IllegalArgumentException(field + ": '" + value + "' under the key '"
+                    + (key == null ? "null" : WireNames.echo(key)) + "'; they must agree");
+        }
+        return value;
+    }
+
     /** A required array of exactly {@code length} elements (or at most, when {@code exact} is false). */
     public JsonNode array(String field, int length, boolean exact) {
         return array(field, node(field), length, exact);

@@ -5,8 +5,6 @@ import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.contract.experiments.ContractJson;
 import dev.fmnist.contract.fields.JsonFields;
 import dev.fmnist.contract.fields.WireNames;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -106,11 +104,7 @@ public record FeedbackRecord(String predictionId, int label, String source, Stri
             node.put("by", by);
         }
         node.put("at", at.toString());
-        try {
-            return ContractJson.MAPPER.writeValueAsBytes(node);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return ContractJson.write(node);
     }
 
     /**
@@ -120,12 +114,7 @@ public record FeedbackRecord(String predictionId, int label, String source, Stri
     public static FeedbackRecord parse(String key, byte[] json) {
         JsonFields fields = JsonFields.object(json, MAX_JSON_BYTES,
                 "{\"predictionId\":\"...\",\"label\":3,\"source\":\"client\",\"at\":\"...\"}");
-        String predictionId = PredictionIds.requireValid(fields.text("predictionId", true, PredictionIds.MAX_LENGTH),
-                "predictionId");
-        if (!predictionId.equals(key)) {
-            throw new IllegalArgumentException("predictionId: '" + predictionId + "' under the key '"
-                    + (key == null ? "null" : WireNames.echo(key)) + "'; they must agree");
-        }
+        String predictionId = PredictionIds.keyOf(fields, key);
         int label = fields.integer("label", 0, FashionMnist.CLASSES - 1);
         String labelName = fields.text("labelName", false, 20);
         if (labelName != null && !labelName.equals(FashionMnist.CLASS_NAMES[label])) {

@@ -6,9 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.contract.experiments.ContractJson;
 import dev.fmnist.contract.fields.JsonFields;
-import dev.fmnist.contract.fields.WireNames;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Objects;
@@ -322,11 +319,7 @@ public record LiveStats(
             node.put("comparedWith", comparedWith);
         }
         node.put("compared", compared).put("agreed", agreed).put("updatedAt", updatedAt.toString());
-        try {
-            return ContractJson.MAPPER.writeValueAsBytes(node);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return ContractJson.write(node);
     }
 
     /**
@@ -338,10 +331,7 @@ public record LiveStats(
                 "{\"model\":\"better\",\"version\":\"...\",\"predictions\":0,...}");
         String model = fields.text("model", true, Versions.MODEL_MAX);
         String version = fields.text("version", true, 12);
-        if (!key(model, version).equals(key)) {
-            throw new IllegalArgumentException("model: '" + key(model, version) + "' under the key '"
-                    + (key == null ? "null" : WireNames.echo(key)) + "'; they must agree");
-        }
+        JsonFields.requireKey("model", key(model, version), key);
         long[] predicted = counts("predicted", fields.array("predicted", CLASSES, true));
         JsonNode rows = fields.array("confusion", CLASSES, true);
         long[][] confusion = new long[CLASSES][];

@@ -1,5 +1,6 @@
 package dev.fmnist.contract.predictions;
 
+import dev.fmnist.contract.fields.JsonFields;
 import dev.fmnist.contract.fields.WireNames;
 import java.security.SecureRandom;
 import java.util.HexFormat;
@@ -60,6 +61,12 @@ public final class PredictionIds {
                     + WireNames.echo(predictionId) + "'");
         }
         return predictionId;
+    }
+
+    /** The {@code predictionId} field of a record keyed by it: a valid prediction id, and the record's key. */
+    static String keyOf(JsonFields fields, String key) {
+        String predictionId = requireValid(fields.text("predictionId", true, MAX_LENGTH), "predictionId");
+        return JsonFields.requireKey("predictionId", predictionId, key);
     }
 
     /** {@code requestId} when it is one, else an {@link IllegalArgumentException} naming {@code field}. */

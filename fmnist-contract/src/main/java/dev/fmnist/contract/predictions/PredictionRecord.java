@@ -7,8 +7,6 @@ import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.contract.experiments.ContractJson;
 import dev.fmnist.contract.fields.JsonFields;
 import dev.fmnist.contract.fields.WireNames;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
@@ -219,11 +217,7 @@ public record PredictionRecord(
         if (pixels != null) {
             node.put("pixels", Base64.getEncoder().encodeToString(pixels));
         }
-        try {
-            return ContractJson.MAPPER.writeValueAsBytes(node);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return ContractJson.write(node);
     }
 
     /**
@@ -234,12 +228,7 @@ public record PredictionRecord(
     public static PredictionRecord parse(String key, byte[] json) {
         JsonFields fields = JsonFields.object(json, MAX_JSON_BYTES,
                 "{\"predictionId\":\"...\",\"requestId\":\"...\",\"model\":\"better\",...}");
-        String predictionId = PredictionIds.requireValid(fields.text("predictionId", true, PredictionIds.MAX_LENGTH),
-                "predictionId");
-        if (!predictionId.equals(key)) {
-            throw new IllegalArgumentException("predictionId: '" + predictionId + "' under the key '"
-                    + (key == null ? "null" : WireNames.echo(key)) + "'; they must agree");
-        }
+        String predictionId = PredictionIds.keyOf(fields, key);
         JsonNode array = fields.array("probabilities", FashionMnist.CLASSES, true);
         float[] probabilities = new float[FashionMnist.CLASSES];
         for (int c = 0; c < probabilities.length; c++) {
