@@ -1,14 +1,15 @@
 package dev.fmnist.contract.experiments;
 
+import static dev.fmnist.contract.schemas.SchemaChecks.components;
+import static dev.fmnist.contract.schemas.SchemaChecks.names;
+import static dev.fmnist.contract.schemas.SchemaChecks.schema;
+import static dev.fmnist.contract.schemas.SchemaChecks.texts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.networknt.schema.JsonSchema;
-import com.networknt.schema.JsonSchemaFactory;
-import com.networknt.schema.SchemaLocation;
-import com.networknt.schema.SpecVersion;
 import dev.fmnist.contract.experiments.ExperimentEvent.Epoch;
 import dev.fmnist.contract.experiments.ExperimentEvent.Progress;
 import dev.fmnist.contract.experiments.ExperimentEvent.Queued;
@@ -18,6 +19,7 @@ import dev.fmnist.contract.experiments.ExperimentEvent.Type;
 import dev.fmnist.contract.networks.Architecture;
 import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.schemas.ContractSchema;
+import dev.fmnist.contract.schemas.SchemaChecks;
 import dev.fmnist.contract.serving.ChallengerMode;
 import dev.fmnist.contract.serving.ModelControl;
 import dev.fmnist.contract.serving.ModelDecision;
@@ -30,9 +32,6 @@ import dev.fmnist.contract.training.LearningRateSchedule;
 import dev.fmnist.contract.training.OptimizerKind;
 import dev.fmnist.contract.training.TrainAccuracyMode;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.lang.reflect.RecordComponent;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -50,19 +49,10 @@ import org.junit.jupiter.api.Test;
 class PublishedSchemasTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final JsonSchemaFactory SCHEMAS = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
-
-    static JsonNode schema(ContractSchema schema) {
-        try (InputStream in = schema.open()) {
-            return JSON.readTree(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     /** The event schema as a validator: what a written event is checked against. */
     static JsonSchema eventSchema() {
-        return SCHEMAS.getSchema(schema(ContractSchema.EXPERIMENT_EVENT));
+        return SchemaChecks.validator(ContractSchema.EXPERIMENT_EVENT);
     }
 
     /** The fields the event schema allows an event of {@code kind}: the common ones, the subject's (all but REJECTED) and its own. */
@@ -98,25 +88,6 @@ class PublishedSchemasTest {
         }
         fields.add("type");
         return fields;
-    }
-
-
-    private static Set<String> names(JsonNode properties) {
-        Set<String> names = new TreeSet<>();
-        properties.fieldNames().forEachRemaining(names::add);
-        return names;
-    }
-
-    private static Set<String> components(Class<? extends Record> type) {
-        Set<String> names = new TreeSet<>();
-        Arrays.stream(type.getRecordComponents()).map(RecordComponent::getName).forEach(names::add);
-        return names;
-    }
-
-    private static List<String> texts(JsonNode array) {
-        List<String> texts = new ArrayList<>();
-        array.forEach(node -> texts.add(node.asText()));
-        return texts;
     }
 
     @Test
@@ -191,7 +162,7 @@ class PublishedSchemasTest {
 
     @Test
     void everySchemaIsAValidSchemaAndNamesItsFile() {
-        JsonSchema meta = SCHEMAS.getSchema(SchemaLocation.of("https://json-schema.org/draft/2020-12/schema"));
+        JsonSchema meta = SchemaChecks.metaSchema();
         for (ContractSchema contract : ContractSchema.values()) {
             JsonNode schema = schema(contract);
             assertThat(meta.validate(schema)).as(contract.resourcePath()).isEmpty();
@@ -224,20 +195,8 @@ class PublishedSchemasTest {
      * left out in turn from a full JSON line of that kind.
      */
     private static Set<String> requiredFields(Type kind) {
-        JsonNode full = JSON.valueToTree(ExperimentEventTest.sample(kind));
-        Set<String> required = new TreeSet<>();
-        for (String field : names(full)) {
-            ObjectNode without = full.deepCopy();
-            without.remove(field);
-            try {
-                ExperimentEvent.parse(JSON.writeValueAsBytes(without));
-            } catch (IllegalArgumentException e) {
-                required.add(field);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return required;
+        return SchemaChecks.requiredByCode(JSON.valueToTree(ExperimentEventTest.sample(kind)),
+                without -> ExperimentEvent.parse(SchemaChecks.bytes(without)));
     }
 
     @Test
@@ -303,7 +262,7 @@ class PublishedSchemasTest {
         ModelControl decided = ModelControl.decided("compare-k3", "7daa286411a7", "5e8d0154c40a",
                 ChallengerMode.SHADOW, 0.5, ModelDecision.CHALLENGE, List.of("newer artefact"), ModelControl.POLICY);
         assertThat(names(JSON.readTree(decided.toJson()))).isEqualTo(components(ModelControl.class));
-        JsonSchema validator = SCHEMAS.getSchema(schema);
+        JsonSchema validator = SchemaChecks.validator(schema);
         assertThat(validator.validate(JSON.readTree(pin.toJson()))).isEmpty();
         assertThat(validator.validate(JSON.readTree(decided.toJson()))).isEmpty();
         assertThat(texts(schema.at("/properties/mode/enum"))).containsExactly(Arrays.stream(ChallengerMode.values())

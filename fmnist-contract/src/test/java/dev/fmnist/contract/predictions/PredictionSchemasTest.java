@@ -2,22 +2,20 @@ package dev.fmnist.contract.predictions;
 
 import static dev.fmnist.contract.predictions.PredictionRecordTest.tree;
 import static dev.fmnist.contract.predictions.PredictionRecordTest.write;
+import static dev.fmnist.contract.schemas.SchemaChecks.components;
+import static dev.fmnist.contract.schemas.SchemaChecks.names;
+import static dev.fmnist.contract.schemas.SchemaChecks.schema;
+import static dev.fmnist.contract.schemas.SchemaChecks.texts;
+import static dev.fmnist.contract.schemas.SchemaChecks.validator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.networknt.schema.JsonSchema;
-import com.networknt.schema.JsonSchemaFactory;
-import com.networknt.schema.SpecVersion;
 import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.contract.schemas.ContractSchema;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.lang.reflect.RecordComponent;
-import java.util.ArrayList;
+import dev.fmnist.contract.schemas.SchemaChecks;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
@@ -33,50 +31,9 @@ import org.junit.jupiter.api.Test;
  */
 class PredictionSchemasTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final JsonSchemaFactory SCHEMAS = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
-
-    private static JsonNode schema(ContractSchema schema) {
-        try (InputStream in = schema.open()) {
-            return JSON.readTree(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static JsonSchema validator(ContractSchema schema) {
-        return SCHEMAS.getSchema(schema(schema));
-    }
-
-    private static Set<String> names(JsonNode properties) {
-        Set<String> names = new TreeSet<>();
-        properties.fieldNames().forEachRemaining(names::add);
-        return names;
-    }
-
-    private static Set<String> components(Class<? extends Record> type) {
-        Set<String> names = new TreeSet<>();
-        Arrays.stream(type.getRecordComponents()).map(RecordComponent::getName).forEach(names::add);
-        return names;
-    }
-
-    private static List<String> texts(JsonNode array) {
-        List<String> texts = new ArrayList<>();
-        array.forEach(node -> texts.add(node.asText()));
-        return texts;
-    }
-
-    /** The fields whose absence makes {@code parse} refuse {@code full}. */
+    /** The fields whose absence makes {@code parse} refuse {@code full}, a record of key {@code key}. */
     private static Set<String> requiredByCode(byte[] full, BiFunction<String, byte[], ?> parse, String key) {
-        Set<String> required = new TreeSet<>();
-        for (String field : names(tree(full))) {
-            try {
-                parse.apply(key, write(tree(full).without(field)));
-            } catch (IllegalArgumentException e) {
-                required.add(field);
-            }
-        }
-        return required;
+        return SchemaChecks.requiredByCode(tree(full), without -> parse.apply(key, write(without)));
     }
 
     @Test
