@@ -29,7 +29,6 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -106,18 +105,15 @@ public final class ExportCommand implements Callable<Integer> {
         // the labels first: they are small, and the predictions can then be kept only when labelled
         Map<String, Integer> labels = new HashMap<>();
         boolean[] tooManyLabels = new boolean[1];
-        broker.follow(feedbackTopic, record -> {
-            FeedbackRecord feedback = parse(record, unreadable, FeedbackRecord::parse);
-            if (feedback != null) {
-                if (labels.size() >= MAX_LABELS && !labels.containsKey(feedback.predictionId())) {
-                    tooManyLabels[0] = true;
-                    return false;
-                }
-                // a key's records keep their order: the first label counts, later ones are repeats (as live accuracy has it)
-                labels.putIfAbsent(feedback.predictionId(), feedback.label());
+        broker.readToEnd(feedbackTopic, skippingTombstones(FeedbackRecord::parse), feedback -> {
+            if (labels.size() >= MAX_LABELS && !labels.containsKey(feedback.predictionId())) {
+                tooManyLabels[0] = true;
+                return false;
             }
+            // a key's records keep their order: the first label counts, later ones are repeats (as live accuracy has it)
+            labels.putIfAbsent(feedback.predictionId(), feedback.label());
             return true;
-        }, () -> true);
+        }, (record, refusal) -> unreadable[0]++);
         if (tooManyLabels[0]) {
             spec.commandLine().getErr().printf("fmnist: more than %d labels on %s: the rest are not used%n", MAX_LABELS,
                     feedbackTopic);
@@ -126,9 +122,8 @@ public final class ExportCommand implements Callable<Integer> {
         List<Labelled> kept = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         boolean[] full = new boolean[1];
-        broker.follow(predictionsTopic, record -> {
-            PredictionRecord prediction = parse(record, unreadable, PredictionRecord::parse);
-            if (prediction == null || prediction.capturedPixels().isEmpty() || prediction.at().isBefore(cutoff)
+        broker.readToEnd(predictionsTopic, skippingTombstones(PredictionRecord::parse), prediction -> {
+            if (prediction.capturedPixels().isEmpty() || prediction.at().isBefore(cutoff)
                     || (model != null && !model.equals(prediction.model()))) {
                 return true;
             }
@@ -140,7 +135,7 @@ public final class ExportCommand implements Callable<Integer> {
             kept.add(new Labelled(prediction.predictionId(), prediction.at(), prediction.capturedPixels().get(), label));
             full[0] = kept.size() >= max;
             return !full[0];
-        }, () -> true);
+        }, (record, refusal) -> unreadable[0]++);
 
         if (kept.isEmpty()) {
             throw new CliException(ExitCode.NOT_FOUND, "no captured image with a label on " + predictionsTopic + " and "
@@ -170,21 +165,9 @@ public final class ExportCommand implements Callable<Integer> {
         return ExitCode.OK;
     }
 
-    private interface Parser<T> {
-        T parse(String key, byte[] value);
-    }
-
-    /** A record of a topic anyone may write to: one that is not the contract's is counted and skipped. */
-    private static <T> T parse(ConsumerRecord<String, byte[]> record, int[] unreadable, Parser<T> parser) {
-        if (record.value() == null) {
-            return null; // a tombstone
-        }
-        try {
-            return parser.parse(record.key(), record.value());
-        } catch (IllegalArgumentException e) {
-            unreadable[0]++;
-            return null;
-        }
+    /** A tombstone deletes a key: nothing to export, and not unreadable either. */
+    private static <T> Broker.Parser<T> skippingTombstones(Broker.Parser<T> parser) {
+        return (key, value) -> value == null ? null : parser.parse(key, value);
     }
 
     private Manifest write(List<Labelled> kept, int labelCount, int unreadable, boolean full, String predictionsTopic,

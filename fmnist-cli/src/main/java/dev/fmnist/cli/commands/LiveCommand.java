@@ -86,23 +86,21 @@ final class LiveCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
 
         Map<String, LiveStats> stats = new LinkedHashMap<>();
-        int refused = 0;
-        for (ConsumerRecord<String, byte[]> record : broker.readAll(Topic.LIVE_ACCURACY.name(kafka.topicPrefix))) {
-            try {
-                LiveStats s = LiveStats.parse(record.key(), record.value());
-                if (only == null || only.equals(s.model())) {
-                    stats.put(record.key(), s);
-                }
-            } catch (IllegalArgumentException e) {
-                refused++;
-                if (refused <= 3) {
-                    err.println("fmnist: record at offset " + record.offset() + " of "
-                            + Topic.LIVE_ACCURACY.name(kafka.topicPrefix) + " skipped: " + e.getMessage());
-                }
+        int[] refused = new int[1];
+        String liveTopic = Topic.LIVE_ACCURACY.name(kafka.topicPrefix);
+        broker.readToEnd(liveTopic, LiveStats::parse, s -> {
+            if (only == null || only.equals(s.model())) {
+                stats.put(s.key(), s); // the record's key: parse refuses any other
             }
-        }
-        if (refused > 3) {
-            err.println("fmnist: " + refused + " records skipped in all");
+            return true;
+        }, (record, refusal) -> {
+            if (++refused[0] <= 3) {
+                err.println("fmnist: record at offset " + record.offset() + " of " + liveTopic + " skipped: "
+                        + refusal.getMessage());
+            }
+        });
+        if (refused[0] > 3) {
+            err.println("fmnist: " + refused[0] + " records skipped in all");
         }
 
         Map<String, ModelControl> controls = controls(broker);

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -74,6 +75,33 @@ public final class Broker {
         List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
         follow(topic, records::add, () -> true);
         return records;
+    }
+
+    /** The contract's reading of a record's key and value, such as {@code FeedbackRecord::parse}. */
+    @FunctionalInterface
+    public interface Parser<T> {
+        /** The record as read; null to skip it; an {@link IllegalArgumentException} when it is not the contract's. */
+        T parse(String key, byte[] value);
+    }
+
+    /**
+     * Reads {@code topic} from the beginning to its end, each record read by {@code parser}: what it
+     * reads goes to {@code handler} until that answers false; a record it refuses goes to
+     * {@code refused} with the refusal and the reading goes on, since anyone who may write a topic can
+     * write a record that is not the contract's.
+     */
+    public <T> void readToEnd(String topic, Parser<T> parser, Predicate<T> handler,
+            BiConsumer<ConsumerRecord<String, byte[]>, IllegalArgumentException> refused) {
+        follow(topic, record -> {
+            T read;
+            try {
+                read = parser.parse(record.key(), record.value());
+            } catch (IllegalArgumentException e) {
+                refused.accept(record, e);
+                return true;
+            }
+            return read == null || handler.test(read);
+        }, () -> true);
     }
 
     /**
