@@ -36,7 +36,7 @@ final class PolicyLeadership implements AutoCloseable {
     private static final int HEARTBEAT_MS = 3_000;
     private static final Duration CLOSE = Duration.ofSeconds(5);
 
-    private final KafkaConsumer<String, byte[]> consumer;
+    private final org.apache.kafka.clients.consumer.Consumer<String, byte[]> consumer;
     private final TopicPartition partition;
     private final String member;
     private final Runnable onElected;
@@ -47,22 +47,31 @@ final class PolicyLeadership implements AutoCloseable {
     private long position;
 
     /**
-     * A member of {@code prefix}'s policy group, named {@code member} in the logs; {@code kafkaConfig}
-     * holds the connection settings (the service's), of which {@link KafkaClients} keeps the consumer's.
+     * The consumer of a member of {@code prefix}'s policy group, named {@code member} in the logs;
+     * {@code kafkaConfig} holds the connection settings (the service's), of which {@link KafkaClients}
+     * keeps the consumer's.
      */
-    PolicyLeadership(Map<String, Object> kafkaConfig, String prefix, String member, Runnable onElected,
-            Consumer<ConsumerRecord<String, byte[]>> onRecord) {
-        this.partition = new TopicPartition(Topic.MODEL_CONTROL.name(prefix), 0);
-        this.member = member;
-        this.onElected = onElected;
-        this.onRecord = onRecord;
-        this.consumer = new KafkaConsumer<>(KafkaClients.consumer(kafkaConfig, Map.of(
+    static KafkaConsumer<String, byte[]> consumer(Map<String, Object> kafkaConfig, String prefix, String member) {
+        return new KafkaConsumer<>(KafkaClients.consumer(kafkaConfig, Map.of(
                 ConsumerConfig.GROUP_ID_CONFIG, group(prefix),
                 ConsumerConfig.CLIENT_ID_CONFIG, "policy-" + member,
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, SESSION_TIMEOUT_MS,
                 ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, HEARTBEAT_MS)),
                 new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /**
+     * A member of {@code prefix}'s policy group through {@code consumer} ({@link #consumer}'s, or a
+     * test's mock, whose rebalances the test decides), which it subscribes and closes.
+     */
+    PolicyLeadership(org.apache.kafka.clients.consumer.Consumer<String, byte[]> consumer, String prefix, String member,
+            Runnable onElected, Consumer<ConsumerRecord<String, byte[]>> onRecord) {
+        this.partition = new TopicPartition(Topic.MODEL_CONTROL.name(prefix), 0);
+        this.member = member;
+        this.onElected = onElected;
+        this.onRecord = onRecord;
+        this.consumer = consumer;
         consumer.subscribe(List.of(partition.topic()), new ConsumerRebalanceListener() {
             @Override
             public void onPartitionsAssigned(Collection<TopicPartition> partitions) {

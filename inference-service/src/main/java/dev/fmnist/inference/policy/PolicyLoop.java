@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.jboss.logging.Logger;
 
 /**
@@ -59,13 +60,20 @@ final class PolicyLoop implements AutoCloseable {
 
     PolicyLoop(String member, Map<String, Object> kafkaConfig, String prefix, Duration interval,
             PolicyThresholds thresholds, Situations situations, Writer writer, PolicyMetrics metrics) {
+        this(member, PolicyLeadership.consumer(kafkaConfig, prefix, member), prefix, interval, thresholds, situations,
+                writer, metrics);
+    }
+
+    /** As above, in the election through {@code consumer}: a test's mock, whose rebalances the test decides. */
+    PolicyLoop(String member, Consumer<String, byte[]> consumer, String prefix, Duration interval,
+            PolicyThresholds thresholds, Situations situations, Writer writer, PolicyMetrics metrics) {
         this.member = member;
         this.interval = interval;
         this.thresholds = thresholds;
         this.situations = situations;
         this.writer = writer;
         this.metrics = metrics;
-        this.leadership = new PolicyLeadership(kafkaConfig, prefix, member, this::elected, history::add);
+        this.leadership = new PolicyLeadership(consumer, prefix, member, this::elected, history::add);
     }
 
     /** Runs on a daemon thread of its own until {@link #close}. */
