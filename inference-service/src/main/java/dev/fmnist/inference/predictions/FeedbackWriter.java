@@ -59,6 +59,25 @@ public class FeedbackWriter {
     private Duration timeout;
     private String topic;
 
+    FeedbackWriter() {
+        // the bean: open() sets it up from the configuration
+    }
+
+    /**
+     * A writer through {@code producer} and {@code sender}, a test's (a mock that acknowledges when told,
+     * a sender it runs by hand), with the settings {@link #open} reads from the configuration.
+     */
+    FeedbackWriter(Producer<String, byte[]> producer, ExecutorService sender, String topic, Duration timeout,
+            int maxInFlight, PredictionMetrics metrics) {
+        this.producer = producer;
+        this.sender = sender;
+        this.topic = topic;
+        this.timeout = timeout;
+        this.maxInFlight = maxInFlight;
+        this.inFlight = new Semaphore(maxInFlight);
+        this.metrics = metrics;
+    }
+
     @PostConstruct
     void open() {
         InferenceConfig.Feedback settings = config.predictions().feedback();
@@ -93,6 +112,11 @@ public class FeedbackWriter {
     void close() {
         sender.shutdown();
         producer.close(Duration.ofSeconds(5));
+    }
+
+    /** Labels taken and not yet done with by the producer (acknowledged, failed, or skipped). */
+    int inFlight() {
+        return maxInFlight - inFlight.availablePermits();
     }
 
     /**
