@@ -10,12 +10,10 @@ import dev.fmnist.contract.kafka.NeedsBroker;
 import dev.fmnist.proto.v1.ClassifierGrpc;
 import dev.fmnist.proto.v1.ClassifyBatchRequest;
 import dev.fmnist.proto.v1.ClassifyResponse;
-import dev.fmnist.proto.v1.GetModelRequest;
 import dev.fmnist.proto.v1.Image;
 import dev.fmnist.proto.v1.ModelInfo;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -138,27 +136,7 @@ class ModelControlIT {
 
     /** Waits until the replica on {@code port} reports {@code model} as {@code wanted} says. */
     private static ModelInfo awaitModel(int port, String model, Predicate<ModelInfo> wanted) throws InterruptedException {
-        ManagedChannel channel = ManagedChannelBuilder.forTarget("127.0.0.1:" + port).usePlaintext().build();
-        try {
-            ClassifierGrpc.ClassifierBlockingStub stub = ClassifierGrpc.newBlockingStub(channel);
-            long deadline = System.currentTimeMillis() + WAIT_MS;
-            ModelInfo last = null;
-            while (System.currentTimeMillis() < deadline) {
-                try {
-                    last = stub.withDeadlineAfter(5, TimeUnit.SECONDS).getModel(GetModelRequest.newBuilder()
-                            .setModel(model).build());
-                    if (wanted.test(last)) {
-                        return last;
-                    }
-                } catch (StatusRuntimeException e) {
-                    // starting, or no version yet
-                }
-                Thread.sleep(250);
-            }
-            throw new AssertionError("replica :" + port + " never reported " + model + " as wanted; last: " + last);
-        } finally {
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        }
+        return ReplicaModels.await(port, model, WAIT_MS, wanted);
     }
 
     /** 50 batches of {@code images} to {@code model}; the version that answered each image. */

@@ -18,12 +18,10 @@ import dev.fmnist.proto.v1.ClassifyBatchRequest;
 import dev.fmnist.proto.v1.ClassifyResponse;
 import dev.fmnist.proto.v1.FeedbackRequest;
 import dev.fmnist.proto.v1.FeedbackResponse;
-import dev.fmnist.proto.v1.GetModelRequest;
 import dev.fmnist.proto.v1.Image;
 import dev.fmnist.proto.v1.ModelInfo;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -239,27 +237,7 @@ class PromotionIT {
 
     /** Waits until the replica on {@code port} reports the model as {@code wanted} says. */
     private static ModelInfo awaitModel(int port, Predicate<ModelInfo> wanted) throws InterruptedException {
-        ManagedChannel channel = ManagedChannelBuilder.forTarget("127.0.0.1:" + port).usePlaintext().build();
-        try {
-            ClassifierGrpc.ClassifierBlockingStub stub = ClassifierGrpc.newBlockingStub(channel);
-            long deadline = System.currentTimeMillis() + WAIT_MS;
-            ModelInfo last = null;
-            while (System.currentTimeMillis() < deadline) {
-                try {
-                    last = stub.withDeadlineAfter(5, TimeUnit.SECONDS).getModel(GetModelRequest.newBuilder()
-                            .setModel(MODEL).build());
-                    if (wanted.test(last)) {
-                        return last;
-                    }
-                } catch (StatusRuntimeException e) {
-                    // starting, or no version yet
-                }
-                Thread.sleep(250);
-            }
-            throw new AssertionError("replica :" + port + " never reported " + MODEL + " as wanted; last: " + last);
-        } finally {
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        }
+        return ReplicaModels.await(port, MODEL, WAIT_MS, wanted);
     }
 
     /** A client classifying the real test images in turn and labelling every answer. */
