@@ -87,22 +87,18 @@ class PromotionIT {
 
                 // b) a worse candidate: challenged in shadow, retired, never promoted; answers stay the champion's
                 String worse = train(stack, "worse", 1, 200, 2);
-                List<ModelControl> history = awaitDecision(broker, controlTopic, traffic, TRUTH, champion,
-                        h -> indexOf(h, 0, c -> c.decision() == ModelDecision.CHALLENGE && worse.equals(c.challenger())) >= 0,
+                Decided challengeOfWorse = awaitDecision(broker, controlTopic, traffic, TRUTH, champion, 0,
+                        c -> c.decision() == ModelDecision.CHALLENGE && worse.equals(c.challenger()),
                         "a CHALLENGE of the worse " + worse);
-                int challengeWorse = indexOf(history, 0,
-                        c -> c.decision() == ModelDecision.CHALLENGE && worse.equals(c.challenger()));
-                ModelControl challenged = history.get(challengeWorse);
+                int challengeWorse = challengeOfWorse.index();
+                ModelControl challenged = challengeOfWorse.record();
                 assertByPolicy(challenged);
                 assertThat(challenged.mode()).isEqualTo(ChallengerMode.SHADOW);
                 assertThat(challenged.share()).isEqualTo(1.0);
                 assertThat(challenged.pinned()).as("the champion stays").isEqualTo(champion);
 
-                history = awaitDecision(broker, controlTopic, traffic, TRUTH, champion,
-                        h -> indexOf(h, challengeWorse + 1, c -> c.decision() == ModelDecision.RETIRE) >= 0,
-                        "a RETIRE of the worse " + worse);
-                ModelControl retired = history.get(indexOf(history, challengeWorse + 1,
-                        c -> c.decision() == ModelDecision.RETIRE));
+                ModelControl retired = awaitDecision(broker, controlTopic, traffic, TRUTH, champion, challengeWorse + 1,
+                        c -> c.decision() == ModelDecision.RETIRE, "a RETIRE of the worse " + worse).record();
                 assertByPolicy(retired);
                 assertThat(retired.pinned()).isEqualTo(champion);
                 assertThat(retired.challenger()).isNull();
@@ -115,25 +111,24 @@ class PromotionIT {
 
                 // c) a better candidate: challenged in shadow, then promoted with its reasons; it answers from then on
                 String better = train(stack, "better", 4, 20000, 3);
-                history = awaitDecision(broker, controlTopic, traffic, TRUTH, champion,
-                        h -> indexOf(h, 0, c -> c.decision() == ModelDecision.CHALLENGE && better.equals(c.challenger())) >= 0,
+                Decided challengeOfBetter = awaitDecision(broker, controlTopic, traffic, TRUTH, champion, 0,
+                        c -> c.decision() == ModelDecision.CHALLENGE && better.equals(c.challenger()),
                         "a CHALLENGE of the better " + better);
-                int challengeBetter = indexOf(history, 0,
-                        c -> c.decision() == ModelDecision.CHALLENGE && better.equals(c.challenger()));
-                assertByPolicy(history.get(challengeBetter));
-                assertThat(history.get(challengeBetter).mode()).isEqualTo(ChallengerMode.SHADOW);
+                int challengeBetter = challengeOfBetter.index();
+                assertByPolicy(challengeOfBetter.record());
+                assertThat(challengeOfBetter.record().mode()).isEqualTo(ChallengerMode.SHADOW);
                 awaitModel(stack.grpcPort, i -> i.getVersion().equals(champion) && i.getChallenger().equals(better)
                         && i.getChallengerMode().equals("shadow"));
 
-                history = awaitDecision(broker, controlTopic, traffic, TRUTH, champion,
-                        h -> indexOf(h, challengeBetter + 1, c -> c.decision() == ModelDecision.PROMOTE) >= 0,
-                        "a PROMOTE of the better " + better);
-                int promoteBetter = indexOf(history, challengeBetter + 1, c -> c.decision() == ModelDecision.PROMOTE);
-                ModelControl promoted = history.get(promoteBetter);
+                Decided promotion = awaitDecision(broker, controlTopic, traffic, TRUTH, champion, challengeBetter + 1,
+                        c -> c.decision() == ModelDecision.PROMOTE, "a PROMOTE of the better " + better);
+                int promoteBetter = promotion.index();
+                ModelControl promoted = promotion.record();
                 assertByPolicy(promoted);
                 assertThat(promoted.pinned()).isEqualTo(better);
                 assertThat(String.join("\n", promoted.reasons())).contains("labelled").contains("agreement");
-                assertThat(history.subList(challengeBetter + 1, promoteBetter)).as("nothing else decided in between")
+                assertThat(promotion.history().subList(challengeBetter + 1, promoteBetter))
+                        .as("nothing else decided in between")
                         .noneMatch(c -> c.decision() == ModelDecision.RETIRE || c.decision() == ModelDecision.ROLLBACK);
                 awaitModel(stack.grpcPort, i -> i.getVersion().equals(better) && i.getChallenger().isEmpty());
                 for (int r = 0; r < 2; r++) { // truthful labels: it stays
@@ -144,11 +139,8 @@ class PromotionIT {
                         .as("no rollback while its labels agree").noneMatch(c -> c.decision() == ModelDecision.ROLLBACK);
 
                 // d) labels that disagree with its answers: rolled back to the champion before it, with the reason
-                history = awaitDecision(broker, controlTopic, traffic, DISAGREE, better,
-                        h -> indexOf(h, promoteBetter + 1, c -> c.decision() == ModelDecision.ROLLBACK) >= 0,
-                        "a ROLLBACK of " + better);
-                ModelControl rolledBack = history.get(indexOf(history, promoteBetter + 1,
-                        c -> c.decision() == ModelDecision.ROLLBACK));
+                ModelControl rolledBack = awaitDecision(broker, controlTopic, traffic, DISAGREE, better, promoteBetter + 1,
+                        c -> c.decision() == ModelDecision.ROLLBACK, "a ROLLBACK of " + better).record();
                 assertByPolicy(rolledBack);
                 assertThat(rolledBack.pinned()).isEqualTo(champion);
                 assertThat(String.join("\n", rolledBack.reasons())).contains("labelled");
@@ -182,17 +174,25 @@ class PromotionIT {
         assertThat(record.model()).isEqualTo(MODEL);
     }
 
+    /** The control topic's records as read once the awaited one was among them, and its index there. */
+    private record Decided(List<ModelControl> history, int index) {
+        ModelControl record() {
+            return history.get(index);
+        }
+    }
+
     /**
-     * Rounds of labelled traffic until the control topic's records satisfy {@code done}; returns them.
-     * Every round before the one after which they did was answered by {@code servedBefore} alone:
-     * the records were read after each round, so no decision had changed what serves it yet.
+     * Rounds of labelled traffic until the control topic holds, at {@code from} or later, a record
+     * {@code wanted} picks; returns the records and the first such. Every round before the one after
+     * which it did was answered by {@code servedBefore} alone: the records were read after each round,
+     * so no decision had changed what serves it yet.
      */
-    private static List<ModelControl> awaitDecision(Broker broker, String topic, Traffic traffic, IntBinaryOperator labels,
-            String servedBefore, Predicate<List<ModelControl>> done, String what) throws InterruptedException {
+    private static Decided awaitDecision(Broker broker, String topic, Traffic traffic, IntBinaryOperator labels,
+            String servedBefore, int from, Predicate<ModelControl> wanted, String what) throws InterruptedException {
         long deadline = System.currentTimeMillis() + WAIT_MS;
         List<ModelControl> history = records(broker, topic);
         List<String> answeredBefore = new ArrayList<>();
-        while (!done.test(history)) {
+        while (indexOf(history, from, wanted) < 0) {
             if (System.currentTimeMillis() > deadline) {
                 throw new AssertionError("no " + what + " within " + WAIT_MS + " ms; the control topic holds:\n"
                         + String.join("\n", history.stream().map(PromotionIT::describe).toList()));
@@ -201,7 +201,7 @@ class PromotionIT {
             answeredBefore = traffic.round(labels);
             history = records(broker, topic);
         }
-        return history;
+        return new Decided(history, indexOf(history, from, wanted));
     }
 
     private static String describe(ModelControl c) {
