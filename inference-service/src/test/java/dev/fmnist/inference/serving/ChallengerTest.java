@@ -1,18 +1,15 @@
 package dev.fmnist.inference.serving;
 
+import static dev.fmnist.inference.serving.SelectorFixture.version;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.fmnist.contract.artefacts.ArtefactCodec;
 import dev.fmnist.contract.artefacts.ModelArtefact;
-import dev.fmnist.contract.networks.Architecture;
-import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.predictions.PredictionRole;
 import dev.fmnist.contract.serving.ChallengerMode;
 import dev.fmnist.contract.serving.ModelControl;
 import dev.fmnist.contract.serving.ModelDecision;
-import dev.fmnist.inference.health.GrpcServingStatus;
-import dev.fmnist.inference.messaging.ArtefactFetcher;
 import dev.fmnist.inference.metrics.ServingMetrics;
 import dev.fmnist.proto.v1.RefusedArtefact;
 import io.grpc.Status;
@@ -22,17 +19,14 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -53,10 +47,10 @@ class ChallengerTest {
     private static ModelArtefact c;
     private static float[] image;
 
-    private final Map<Long, byte[]> modelsTopic = new ConcurrentHashMap<>();
     /** Every model the selector loaded, in order: a promotion must not add one. */
     private final List<ServedModel> loaded = new CopyOnWriteArrayList<>();
-    private final AtomicInteger statusUpdates = new AtomicInteger();
+    private SelectorFixture fixture;
+    private Map<Long, byte[]> modelsTopic;
     private ModelSelector selector;
     private ModelSlot slot;
 
@@ -71,10 +65,8 @@ class ChallengerTest {
 
     /** A selector over a fresh {@code mlp} slot; {@code policy}: fmnist.policy.enabled. */
     private void start(boolean policy) {
-        ServingMetrics metrics = new ServingMetrics(new SimpleMeterRegistry());
         var config = TinyArtefacts.config(Map.of("fmnist.serving.models", "mlp", "fmnist.policy.enabled",
                 String.valueOf(policy)));
-        slot = newSlot(metrics);
         ServingEngine engine = new ServingEngine() {
             @Override
             public ServedModel load(ModelArtefact artefact) {
@@ -83,66 +75,25 @@ class ChallengerTest {
                 return model;
             }
         };
-        selector = new ModelSelector();
-        selector.engine = engine;
-        selector.metrics = metrics;
-        selector.config = config;
-        selector.servingStatus = new GrpcServingStatus() {
-            @Override
-            public void update() {
-                statusUpdates.incrementAndGet();
-            }
-        };
-        selector.fetcher = new ArtefactFetcher() {
-            @Override
-            public byte[] fetch(long offset) {
-                byte[] value = modelsTopic.get(offset);
-                if (value == null) {
-                    throw new IllegalStateException("offset " + offset + " is gone (compacted)");
-                }
-                return value;
-            }
-        };
-        selector.startUp(slot);
-    }
-
-    /** An {@code mlp} slot whose challengers batch as its champion does, as {@link ModelSlots} makes them. */
-    private static ModelSlot newSlot(ServingMetrics metrics) {
-        NetworkSpec network = NetworkSpec.of(Architecture.MLP);
-        LiveModel live = new LiveModel(network.servingName());
-        InferenceStats stats = new InferenceStats(network.servingName());
-        return new ModelSlot(network, live, new DynamicBatcher("mlp", live, stats, TinyArtefacts.BATCHING,
-                metrics.servedModel("mlp")), stats, challengerLive -> new DynamicBatcher("mlp-challenger",
-                        challengerLive, stats, TinyArtefacts.BATCHING, metrics.servedModel("mlp")));
-    }
-
-    @BeforeEach
-    void clear() {
-        modelsTopic.clear();
-        loaded.clear();
+        fixture = new SelectorFixture(engine, new ServingMetrics(new SimpleMeterRegistry()), config, true);
+        modelsTopic = fixture.modelsTopic;
+        selector = fixture.selector;
+        slot = fixture.slot;
     }
 
     @AfterEach
     void stop() {
-        if (slot != null) {
-            slot.retireChallenger();
-            slot.stop();
-            slot.live().peek().ifPresent(ServedModel::retire);
+        if (fixture != null) {
+            fixture.close();
         }
     }
 
-    private static String version(ModelArtefact artefact) {
-        return artefact.manifest().version();
-    }
-
     private void publish(long offset, ModelArtefact artefact) {
-        byte[] bytes = ArtefactCodec.encode(artefact);
-        modelsTopic.put(offset, bytes);
-        selector.published(slot, offset, bytes);
+        fixture.publish(offset, artefact);
     }
 
     private String champion() {
-        return slot.manifest().map(m -> m.version()).orElse("(none)");
+        return fixture.live();
     }
 
     private static ModelControl challenge(String champion, String challenger, ChallengerMode mode, double share) {
@@ -394,7 +345,7 @@ class ChallengerTest {
     @Test
     void startUpLoadsTheChallengerTheControlRecordNames() throws Exception {
         start(true);
-        ModelSlot starting = newSlot(new ServingMetrics(new SimpleMeterRegistry()));
+        ModelSlot starting = SelectorFixture.newSlot(new ServingMetrics(new SimpleMeterRegistry()), true);
         try {
             byte[] first = ArtefactCodec.encode(a);
             byte[] second = ArtefactCodec.encode(b);
@@ -409,9 +360,7 @@ class ChallengerTest {
             assertThat(starting.manifest().map(m -> m.version())).contains(version(a));
             assertThat(starting.challenger().map(ModelSlot.Challenger::version)).contains(version(b));
         } finally {
-            starting.retireChallenger();
-            starting.stop();
-            starting.live().peek().ifPresent(ServedModel::retire);
+            SelectorFixture.stop(starting);
         }
     }
 

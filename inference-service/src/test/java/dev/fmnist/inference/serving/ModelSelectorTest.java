@@ -1,14 +1,13 @@
 package dev.fmnist.inference.serving;
 
+import static dev.fmnist.inference.serving.SelectorFixture.version;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.fmnist.contract.artefacts.ArtefactCodec;
 import dev.fmnist.contract.artefacts.ModelArtefact;
 import dev.fmnist.contract.networks.Architecture;
-import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.serving.ModelControl;
-import dev.fmnist.inference.health.GrpcServingStatus;
 import dev.fmnist.inference.messaging.ArtefactFetcher;
 import dev.fmnist.inference.messaging.ArtefactUnreachableException;
 import dev.fmnist.inference.metrics.ServingMetrics;
@@ -20,7 +19,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,9 +42,10 @@ class ModelSelectorTest {
     private static ModelArtefact b;
     private static ModelArtefact c;
 
-    private final Map<Long, byte[]> modelsTopic = new ConcurrentHashMap<>();
-    private final AtomicInteger statusUpdates = new AtomicInteger();
     private final MeterRegistry registry = new SimpleMeterRegistry();
+    private SelectorFixture fixture;
+    private Map<Long, byte[]> modelsTopic;
+    private AtomicInteger statusUpdates;
     private ModelSelector selector;
     private ModelSlot slot;
 
@@ -60,60 +59,29 @@ class ModelSelectorTest {
 
     @BeforeEach
     void newSelector() {
-        ServingMetrics metrics = new ServingMetrics(registry);
-        slot = newSlot(metrics);
         ServingEngine engine = new ServingEngine();
         engine.engine = TinyArtefacts.ENGINE;
-        selector = new ModelSelector();
-        selector.engine = engine;
-        selector.metrics = metrics;
-        selector.config = TinyArtefacts.config(List.of("mlp"), FLOOR);
-        selector.servingStatus = new GrpcServingStatus() {
-            @Override
-            public void update() {
-                statusUpdates.incrementAndGet();
-            }
-        };
-        selector.fetcher = new ArtefactFetcher() {
-            @Override
-            public byte[] fetch(long offset) {
-                byte[] value = modelsTopic.get(offset);
-                if (value == null) {
-                    throw new IllegalStateException("offset " + offset + " is gone (compacted)");
-                }
-                return value;
-            }
-        };
-        selector.startUp(slot); // an empty topic at start: every test publishes after
+        // started up on an empty topic: every test publishes after
+        fixture = new SelectorFixture(engine, new ServingMetrics(registry), TinyArtefacts.config(List.of("mlp"), FLOOR),
+                false);
+        modelsTopic = fixture.modelsTopic;
+        statusUpdates = fixture.statusUpdates;
+        selector = fixture.selector;
+        slot = fixture.slot;
         statusUpdates.set(0);
-    }
-
-    private static ModelSlot newSlot(ServingMetrics metrics) {
-        NetworkSpec network = NetworkSpec.of(Architecture.MLP);
-        LiveModel live = new LiveModel(network.servingName());
-        InferenceStats stats = new InferenceStats(network.servingName());
-        return new ModelSlot(network, live, new DynamicBatcher(network.servingName(), live, stats,
-                TinyArtefacts.BATCHING, metrics.servedModel(network.servingName())), stats);
     }
 
     @AfterEach
     void stop() {
-        slot.stop();
-        slot.live().peek().ifPresent(ServedModel::retire);
-    }
-
-    private static String version(ModelArtefact artefact) {
-        return artefact.manifest().version();
+        fixture.close();
     }
 
     private void publish(long offset, ModelArtefact artefact) {
-        byte[] bytes = ArtefactCodec.encode(artefact);
-        modelsTopic.put(offset, bytes);
-        selector.published(slot, offset, bytes);
+        fixture.publish(offset, artefact);
     }
 
     private String live() {
-        return slot.manifest().map(m -> m.version()).orElse("(none)");
+        return fixture.live();
     }
 
     private RefusedArtefact lastRefusal() {
@@ -128,7 +96,7 @@ class ModelSelectorTest {
 
     @Test
     void beforeStartUpArtefactsAndControlRecordsAreOnlyRecordedThenTheNewestServesAlone() {
-        ModelSlot starting = newSlot(new ServingMetrics(registry));
+        ModelSlot starting = SelectorFixture.newSlot(new ServingMetrics(registry), false);
         try {
             byte[] first = ArtefactCodec.encode(a);
             byte[] second = ArtefactCodec.encode(b);
@@ -147,14 +115,13 @@ class ModelSelectorTest {
             assertThat(starting.previousVersions()).as("never served the older one").isEmpty();
             assertThat(loads("loaded")).isEqualTo(1);
         } finally {
-            starting.stop();
-            starting.live().peek().ifPresent(ServedModel::retire);
+            SelectorFixture.stop(starting);
         }
     }
 
     @Test
     void startUpReadsTheNewestAgainWhileTheTopicCannotBeReadRatherThanServeAnOlderOne() {
-        ModelSlot starting = newSlot(new ServingMetrics(registry));
+        ModelSlot starting = SelectorFixture.newSlot(new ServingMetrics(registry), false);
         ArtefactFetcher reliable = selector.fetcher;
         AtomicInteger unreachable = new AtomicInteger(2);
         selector.fetcher = new ArtefactFetcher() {
@@ -178,14 +145,13 @@ class ModelSelectorTest {
             assertThat(starting.previousVersions()).as("never served the older one").isEmpty();
             assertThat(starting.refused().all()).as("the newest is not refused for the topic's hiccup").isEmpty();
         } finally {
-            starting.stop();
-            starting.live().peek().ifPresent(ServedModel::retire);
+            SelectorFixture.stop(starting);
         }
     }
 
     @Test
     void aBadRecordCarryingTheNewestsHeadersIsRefusedByOffsetAndTheRealOneServes() {
-        ModelSlot starting = newSlot(new ServingMetrics(registry));
+        ModelSlot starting = SelectorFixture.newSlot(new ServingMetrics(registry), false);
         try {
             modelsTopic.put(0L, ArtefactCodec.encode(a));
             modelsTopic.put(1L, ArtefactCodec.encode(b));
@@ -200,8 +166,7 @@ class ModelSelectorTest {
             assertThat(starting.refused().containsOffset(2)).isTrue();
             assertThat(starting.refused().contains(version(b))).as("the version itself is not refused").isFalse();
         } finally {
-            starting.stop();
-            starting.live().peek().ifPresent(ServedModel::retire);
+            SelectorFixture.stop(starting);
         }
     }
 

@@ -38,19 +38,14 @@ public final class TestReplica implements AutoCloseable {
         slots.create();
         ServingEngine engine = new ServingEngine();
         engine.engine = TinyArtefacts.ENGINE;
-        ModelSelector selector = new ModelSelector();
-        selector.engine = engine;
-        selector.metrics = metrics;
-        selector.config = config;
-        selector.fetcher = fetcher;
-        selector.servingStatus = new GrpcServingStatus() {
+        ModelSelector selector = SelectorFixture.selector(engine, metrics, config, fetcher, new GrpcServingStatus() {
             @Override
             public void update() {
                 if (slots.allReady()) {
                     readyWith.add(slots.all().iterator().next().manifest().orElseThrow().version());
                 }
             }
-        };
+        });
         repository.slots = slots;
         repository.selector = selector;
         repository.control = control;
