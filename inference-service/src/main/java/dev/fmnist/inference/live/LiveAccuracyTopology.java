@@ -67,8 +67,6 @@ public final class LiveAccuracyTopology {
             KeyedJsonSerde.of(PredictionRecord::predictionId, PredictionRecord::toJson, PredictionRecord::parse);
     static final Serde<FeedbackRecord> FEEDBACK_SERDE =
             KeyedJsonSerde.of(FeedbackRecord::predictionId, FeedbackRecord::toJson, FeedbackRecord::parse);
-    static final Serde<LiveStats> STATS_SERDE =
-            KeyedJsonSerde.of(s -> LiveStats.key(s.model(), s.version()), LiveStats::toJson, LiveStats::parse);
 
     /** Where refused records are reported: the input topic's suffix and {@link #INVALID} or {@link #REPEAT}. */
     public interface Refusals {
@@ -129,7 +127,7 @@ public final class LiveAccuracyTopology {
                 .groupByKey(Grouped.with("live-stats-by-version", Serdes.String(), LiveEvent.SERDE))
                 .aggregate(() -> null, (key, event, stats) -> event.applyTo(stats), Named.as("live-stats"),
                         Materialized.<String, LiveStats, KeyValueStore<Bytes, byte[]>>as(STATS_STORE)
-                                .withKeySerde(Serdes.String()).withValueSerde(STATS_SERDE))
+                                .withKeySerde(Serdes.String()).withValueSerde(LiveStatsStoreSerde.SERDE))
                 .toStream(Named.as("live-stats-changes"))
                 .filter((key, stats) -> stats != null, Named.as("live-stats-present"))
                 .mapValues(LiveStats::toJson, Named.as("live-stats-json"))
