@@ -42,28 +42,44 @@ final class TestArtefacts {
 
     /** An MLP trained on the first {@code images} training images for {@code epochs} epochs. */
     static ModelArtefact train(long seed, int images, int epochs) {
+        return train(Architecture.MLP, seed, images, epochs);
+    }
+
+    /** A network of {@code architecture} (no kernel option) trained as {@link #train(long, int, int)} trains one. */
+    static ModelArtefact train(Architecture architecture, long seed, int images, int epochs) {
         HyperParameters hp = HyperParameters.builder().optEpochs(epochs).optBatchSize(500).optTrainLimit(images)
                 .optSeed(seed).build();
-        return ArtefactModels.of(new FashionMnistTrainer(ENGINE).train(NetworkSpec.of(Architecture.MLP), hp, DATA,
+        return ArtefactModels.of(new FashionMnistTrainer(ENGINE).train(NetworkSpec.of(architecture), hp, DATA,
                 TrainingObserver.NONE), "inference-test-" + UUID.randomUUID(), Instant.now());
     }
 
     /** Publishes under the key the service serves in tests ({@code mlp}). */
     static void publish(byte[] artefact) throws InterruptedException, ExecutionException {
+        publish("mlp", artefact);
+    }
+
+    /** Publishes under {@code model}, a served model's name (a test profile's fmnist.serving.models). */
+    static void publish(String model, byte[] artefact) throws InterruptedException, ExecutionException {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestTopics.bootstrap());
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 20 * 1024 * 1024);
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
-            producer.send(new ProducerRecord<>(TestTopics.name(Topic.MODELS), "mlp", artefact)).get();
+            producer.send(new ProducerRecord<>(TestTopics.name(Topic.MODELS), model, artefact)).get();
         }
     }
 
     /** Waits up to 2 minutes until {@code version} of the test model ({@code mlp}) is live, then asserts it is. */
     static void awaitLive(GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub v2, String version)
             throws InterruptedException {
-        ModelReadyRequest ready = ModelReadyRequest.newBuilder().setName("mlp").setVersion(version).build();
+        awaitLive(v2, "mlp", version);
+    }
+
+    /** As {@link #awaitLive(GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub, String)}, for {@code model}. */
+    static void awaitLive(GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub v2, String model, String version)
+            throws InterruptedException {
+        ModelReadyRequest ready = ModelReadyRequest.newBuilder().setName(model).setVersion(version).build();
         long deadline = System.currentTimeMillis() + 120_000;
         while (!v2.modelReady(ready).getReady() && System.currentTimeMillis() < deadline) {
             Thread.sleep(200);
