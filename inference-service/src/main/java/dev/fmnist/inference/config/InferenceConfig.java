@@ -68,6 +68,15 @@ public interface InferenceConfig {
         @WithDefault("false")
         boolean allowPlaintext();
 
+        /**
+         * Share of requests a SHADOW challenger scores while its model is busy (other requests in
+         * flight): the challenger's own share applies only while the replica is otherwise idle, so a
+         * loaded replica gives at most this share of its requests a second forward pass (0 to 1; 0: no
+         * shadow scoring under load).
+         */
+        @WithDefault("0.01")
+        double shadowShareUnderLoad();
+
         Batching batching();
 
         Images images();

@@ -2,11 +2,15 @@ package dev.fmnist.inference.predictions;
 
 import dev.fmnist.contract.predictions.PredictionRole;
 import dev.fmnist.contract.serving.ChallengerMode;
+import dev.fmnist.inference.config.InferenceConfig;
 import dev.fmnist.inference.predictions.PredictionMetrics.ShadowOutcome;
 import dev.fmnist.inference.serving.DynamicBatcher;
 import dev.fmnist.inference.serving.ModelSlot;
 import io.grpc.StatusRuntimeException;
+import jakarta.annotation.PostConstruct;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
@@ -17,13 +21,18 @@ import java.util.concurrent.ThreadLocalRandom;
  * client has its answer: the same pixels go to the challenger's own batcher, and its answers are
  * compared with the champion's (counted agreed or disagreed per image) and logged as SHADOW records
  * beside the served ones when the request was sampled. A challenger whose queue is full refuses the
- * work (counted), never the client. Shadow work takes spare capacity only: while the champion has
- * requests waiting (or the challenger is still busy with earlier shadow work) a drawn request is
- * skipped and counted as busy, so a saturated replica gives every core to its clients and the
- * challenger is scored on the quieter moments' traffic. The busy count says how much was skipped.
+ * work (counted), never the client.
+ *
+ * <p>Shadow work is a second forward pass on the replica's own cores, so it takes spare capacity
+ * first: the challenger's share applies while the champion has no other request in flight and the
+ * challenger none of its own; while either is busy only {@code fmnist.serving.shadow-share-under-load}
+ * of the requests is scored (the others drawn are counted as busy). A saturated replica thus spends at
+ * most that share on shadow work, and the challenger still gathers evidence under sustained load.
  */
 @ApplicationScoped
 public class ShadowScoring {
+
+    private static final String UNDER_LOAD_KEY = "fmnist.serving.shadow-share-under-load";
 
     @Inject
     PredictionLog log;
@@ -31,16 +40,39 @@ public class ShadowScoring {
     @Inject
     PredictionMetrics metrics;
 
+    @Inject
+    InferenceConfig config;
+
+    private double underLoad;
+
+    @PostConstruct
+    void settings() {
+        underLoad = config.serving().shadowShareUnderLoad();
+        if (!(underLoad >= 0 && underLoad <= 1)) {
+            throw new IllegalArgumentException(UNDER_LOAD_KEY + ": a share of requests, 0 to 1, got " + underLoad);
+        }
+    }
+
+    /** Made at start, so a setting out of range stops the service there rather than at the first shadowed request. */
+    void start(@Observes StartupEvent start) {
+        // observing the event is what makes the bean at start
+    }
+
     /** Scores {@code answered} in shadow if its slot has a SHADOW challenger and the draw falls in its share. */
     void score(ServedRequests.Answered answered, String servedVersion, int[] servedClasses, PredictionLog.Sample sample) {
         ModelSlot.Challenger challenger = answered.slot().challenger().orElse(null);
-        if (challenger == null || challenger.mode() != ChallengerMode.SHADOW
-                || ThreadLocalRandom.current().nextDouble() >= challenger.share()) {
+        if (challenger == null || challenger.mode() != ChallengerMode.SHADOW) {
+            return;
+        }
+        double draw = ThreadLocalRandom.current().nextDouble();
+        if (draw >= challenger.share()) {
             return;
         }
         String model = answered.slot().name();
         int images = servedClasses.length;
-        if (answered.slot().batcher().queued() > 0 || challenger.batcher().queued() > 0) {
+        boolean busy = answered.slot().batcher().outstanding() > 0 || challenger.batcher().outstanding() > 0;
+        // one draw for both shares: under load the requests scored are a subset of those the share picks
+        if (busy && draw >= underLoad) {
             metrics.shadow(model, ShadowOutcome.BUSY, images);
             return;
         }

@@ -13,6 +13,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
 /**
@@ -52,6 +53,8 @@ public final class DynamicBatcher {
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running = true;
     private final ModelMeters meters;
+    /** Requests taken and not yet answered (queued or computing): whether this model is busy right now. */
+    private final AtomicInteger outstanding = new AtomicInteger();
 
     /** Starts the workers of {@code model}'s batcher; it records into {@code meters} and {@code stats}. */
     public DynamicBatcher(String model, LiveModel live, InferenceStats stats, InferenceConfig.Batching settings,
@@ -102,12 +105,18 @@ public final class DynamicBatcher {
         return threads.size();
     }
 
-    /**
-     * Requests waiting for a worker now: a challenger being retired is stopped once none wait, and shadow
-     * scoring runs only while the champion has none waiting.
-     */
+    /** Requests waiting for a worker now: a challenger being retired is stopped once none wait. */
     public int queued() {
         return queue.size();
+    }
+
+    /**
+     * Requests taken and not yet answered, queued or in a forward pass now. Unlike {@link #queued}, which
+     * is zero for an instant after every batch a worker takes, this stays above zero as long as clients
+     * keep requests in flight: shadow scoring reads it to tell a busy replica from an idle one.
+     */
+    public int outstanding() {
+        return outstanding.get();
     }
 
     /** Refuses new requests and fails the queued ones with UNAVAILABLE; a batch already computing finishes. */
@@ -116,7 +125,7 @@ public final class DynamicBatcher {
         threads.forEach(Thread::interrupt);
         for (Pending p = queue.poll(); p != null; p = queue.poll()) {
             budget.release(p.count());
-            p.answer().completeExceptionally(shuttingDown());
+            fail(p, shuttingDown());
         }
     }
 
@@ -136,7 +145,9 @@ public final class DynamicBatcher {
             throw Status.RESOURCE_EXHAUSTED.withDescription("inference queue is full (" + budget.waiting()
                     + " images waiting, at most " + budget.capacity() + "); retry with backoff").asRuntimeException();
         }
+        outstanding.incrementAndGet();
         if (!queue.offer(pending)) {
+            outstanding.decrementAndGet();
             budget.release(count);
             meters.overloaded(liveVersion());
             stats.failure(liveVersion(), 0);
@@ -144,6 +155,7 @@ public final class DynamicBatcher {
                     + " requests waiting); retry with backoff").asRuntimeException();
         }
         if (!running && queue.remove(pending)) { // stop() emptied the queue before this one was in it
+            outstanding.decrementAndGet();
             budget.release(count);
             throw shuttingDown();
         }
@@ -183,12 +195,27 @@ public final class DynamicBatcher {
                 run(batch, images);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                batch.forEach(p -> p.answer().completeExceptionally(shuttingDown()));
+                batch.forEach(p -> fail(p, shuttingDown()));
                 break;
             }
         }
         if (carried != null) {
-            carried.answer().completeExceptionally(shuttingDown());
+            fail(carried, shuttingDown());
+        }
+    }
+
+    /** Each request is answered once, by one thread: counted out of {@link #outstanding} before what its answer triggers runs. */
+    private void answer(Pending p, Result result) {
+        if (!p.answer().isDone()) {
+            outstanding.decrementAndGet();
+            p.answer().complete(result);
+        }
+    }
+
+    private void fail(Pending p, Throwable why) {
+        if (!p.answer().isDone()) {
+            outstanding.decrementAndGet();
+            p.answer().completeExceptionally(why);
         }
     }
 
@@ -232,7 +259,7 @@ public final class DynamicBatcher {
                 Pending p = batch.get(i);
                 stats.success(version, p.count(), start - p.enqueuedNanos(), split - p.enqueuedNanos());
                 triton.answered(p.count(), start - p.enqueuedNanos(), computed - gathered, split - p.enqueuedNanos());
-                p.answer().complete(answers[i]);
+                answer(p, answers[i]);
             }
         } catch (RuntimeException e) {
             long end = System.nanoTime();
@@ -240,7 +267,7 @@ public final class DynamicBatcher {
             batch.forEach(p -> {
                 stats.failure(version, end - p.enqueuedNanos());
                 meters.failed(version, FailureReason.BACKEND);
-                p.answer().completeExceptionally(e);
+                fail(p, e);
             });
         }
     }

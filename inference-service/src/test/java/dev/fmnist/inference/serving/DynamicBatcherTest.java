@@ -329,6 +329,38 @@ class DynamicBatcherTest {
     }
 
     @Test
+    void outstandingCountsRequestsFromSubmitUntilAnsweredFailedOrRefused() throws Exception {
+        DynamicBatcher batcher = batcher(Settings.of(1, 0, 2, 1));
+        forward.poison = id -> id == 2;
+        CompletableFuture<DynamicBatcher.Result> held = holdWith(batcher, 0);
+        assertThat(batcher.queued()).as("taken by the worker: no longer queued").isZero();
+        assertThat(batcher.outstanding()).as("but still in its forward pass").isEqualTo(1);
+        CompletableFuture<DynamicBatcher.Result> queued = batcher.submit(images(1, 1), 1);
+        CompletableFuture<DynamicBatcher.Result> poisoned = batcher.submit(images(2, 1), 1);
+        catchThrowableOfType(StatusRuntimeException.class, () -> batcher.submit(images(3, 1), 1));
+        assertThat(batcher.outstanding()).as("a refused request is not outstanding").isEqualTo(3);
+
+        // what an answer triggers (shadow scoring) sees its own request done: counted out before completing
+        List<Integer> seenByAnswers = Collections.synchronizedList(new ArrayList<>());
+        held.thenRun(() -> seenByAnswers.add(batcher.outstanding()));
+        forward.gate.countDown();
+        answer(held);
+        answer(queued);
+        assertThat(failure(poisoned).getCode()).isEqualTo(Status.Code.UNKNOWN);
+        assertThat(seenByAnswers).containsExactly(2);
+        assertThat(batcher.outstanding()).as("answered and failed alike").isZero();
+
+        holdWith(batcher, 4);
+        CompletableFuture<DynamicBatcher.Result> stopped = batcher.submit(images(5, 1), 1);
+        batcher.stop();
+        assertThat(failure(stopped).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(batcher.outstanding()).as("the stopped queue's request failed, the running one not yet").isEqualTo(1);
+        forward.gate.countDown();
+        awaitWorkersGone();
+        assertThat(batcher.outstanding()).isZero();
+    }
+
+    @Test
     void aFailingForwardPassFailsOnlyItsBatchAndTheBatcherKeepsServing() throws Exception {
         DynamicBatcher batcher = batcher(Settings.of(3, 0, 1024, 1));
         forward.poison = id -> id == 13;
