@@ -1,8 +1,6 @@
 package dev.fmnist.system;
 
 import dev.fmnist.cli.CapturedRun;
-import dev.fmnist.cli.kafka.Broker;
-import dev.fmnist.cli.kafka.KafkaOptions;
 import dev.fmnist.cli.serving.GrpcOptions;
 import dev.fmnist.cli.serving.ImageFiles;
 import dev.fmnist.cli.serving.InferenceClient;
@@ -190,7 +188,7 @@ final class ChaosSoak {
                     stopping.set(true);
                     prober.join(30_000);
 
-                    List<ConsumerRecord<String, byte[]>> models = new Broker(options(stack)).readAll(Topic.MODELS.name(prefix));
+                    List<ConsumerRecord<String, byte[]>> models = stack.broker().readAll(Topic.MODELS.name(prefix));
                     Optional<ModelInfo> served = served(stack, newestMlp(models));
                     Map<String, Boolean> up = servicesUp(stack, trainers, inference[0]);
                     observer.awaitCurrentEnd(Duration.ofMinutes(1));
@@ -441,7 +439,7 @@ final class ChaosSoak {
 
     private Fault garbage(TestStack stack, ChaosObserver observer, ChaosForger forger) {
         List<String> ids = observer.states().stream().map(ExperimentState::experimentId).sorted().toList();
-        ConsumerRecord<String, byte[]> last = newestMlp(new Broker(options(stack)).readAll(Topic.MODELS.name(stack.prefix)));
+        ConsumerRecord<String, byte[]> last = newestMlp(stack.broker().readAll(Topic.MODELS.name(stack.prefix)));
         long start = System.currentTimeMillis();
         Map<String, Integer> written = forger.garbage(ids, last);
         written.forEach((topic, n) -> garbageWritten.merge(topic, n, Integer::sum));
@@ -566,14 +564,6 @@ final class ChaosSoak {
         grpc.target = "127.0.0.1:" + stack.grpcPort;
         grpc.timeoutSeconds = 5;
         return grpc;
-    }
-
-    private static KafkaOptions options(TestStack stack) {
-        KafkaOptions options = new KafkaOptions();
-        options.bootstrapServers = stack.bootstrap;
-        options.topicPrefix = stack.prefix;
-        options.timeoutSeconds = 30;
-        return options;
     }
 
     private static Thread daemon(String name, Runnable body) {

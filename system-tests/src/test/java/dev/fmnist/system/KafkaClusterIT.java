@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fmnist.cli.CapturedRun;
 import dev.fmnist.cli.kafka.Broker;
-import dev.fmnist.cli.kafka.KafkaOptions;
 import dev.fmnist.cli.output.Json;
 import dev.fmnist.contract.data.FashionMnistFile;
 import dev.fmnist.contract.data.IdxFixtures;
@@ -64,7 +63,7 @@ class KafkaClusterIT {
                 CapturedRun watch = CliRun.with(stack.kafkaOnly(), "watch", sweep, "--progress", "never");
                 assertThat(watch.exitCode()).as(watch.toString()).isZero();
 
-                Broker broker = new Broker(options(stack));
+                Broker broker = stack.broker();
                 List<ExperimentEvent> events = broker.readAll(broker.options().events()).stream()
                         .map(r -> ExperimentEvent.parse(r.value())).toList();
                 List<String> children = RATES.stream().map(r -> sweep + "/learningRate=" + r).toList();
@@ -88,14 +87,6 @@ class KafkaClusterIT {
                 assertThat(classify.exitCode()).as(classify.toString()).isZero();
             }
         }
-    }
-
-    private static KafkaOptions options(TestStack stack) {
-        KafkaOptions options = new KafkaOptions();
-        options.bootstrapServers = stack.bootstrap;
-        options.topicPrefix = stack.prefix;
-        options.timeoutSeconds = 30;
-        return options;
     }
 
     private static void awaitOneChildEnded(TestStack stack, String sweep) throws Exception {

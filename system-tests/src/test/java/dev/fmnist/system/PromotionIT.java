@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import dev.fmnist.cli.CapturedRun;
 import dev.fmnist.cli.kafka.Broker;
-import dev.fmnist.cli.kafka.KafkaOptions;
 import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.contract.data.IdxFixtures;
 import dev.fmnist.contract.kafka.NeedsBroker;
@@ -74,7 +73,7 @@ class PromotionIT {
             stack.startTrainer();
             stack.startInference(POLICY);
             stack.awaitHttp(stack.trainerHttp, "/q/health/ready", 200);
-            Broker broker = new Broker(options(stack));
+            Broker broker = stack.broker();
             String controlTopic = Topic.MODEL_CONTROL.name(stack.prefix);
 
             try (Traffic traffic = new Traffic(stack.grpcPort)) {
@@ -225,14 +224,6 @@ class PromotionIT {
             }
         }
         return -1;
-    }
-
-    private static KafkaOptions options(TestStack stack) {
-        KafkaOptions options = new KafkaOptions();
-        options.bootstrapServers = stack.bootstrap;
-        options.topicPrefix = stack.prefix;
-        options.timeoutSeconds = 30;
-        return options;
     }
 
     /** Waits until the replica on {@code port} reports the model as {@code wanted} says. */

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fmnist.cli.CapturedRun;
 import dev.fmnist.cli.kafka.Broker;
-import dev.fmnist.cli.kafka.KafkaOptions;
 import dev.fmnist.contract.checkpoints.CheckpointManifest;
 import dev.fmnist.contract.experiments.ExperimentEvent;
 import dev.fmnist.contract.experiments.ExperimentEvent.Epoch;
@@ -39,7 +38,7 @@ class ResumeIT {
     @Test
     void aRunTakenOverResumesFromItsCheckpointAndEndsWithTheUninterruptedRunsWeights() throws Exception {
         try (TestStack stack = new TestStack()) {
-            Broker broker = new Broker(options(stack));
+            Broker broker = stack.broker();
             String suffix = UUID.randomUUID().toString().substring(0, 8);
             String resumed = "resume-" + suffix;
             String uninterrupted = "straight-" + suffix;
@@ -95,14 +94,6 @@ class ResumeIT {
         CapturedRun submit = CliRun.with(stack.kafkaOnly(), "submit", "--id", id, "-a", "mlp", "--epochs",
                 Integer.toString(EPOCHS), "--batch-size", "100", "--train-limit", "20000", "--seed", "7");
         assertThat(submit.exitCode()).as(submit.toString()).isZero();
-    }
-
-    private static KafkaOptions options(TestStack stack) {
-        KafkaOptions options = new KafkaOptions();
-        options.bootstrapServers = stack.bootstrap;
-        options.topicPrefix = stack.prefix;
-        options.timeoutSeconds = 30;
-        return options;
     }
 
     /** Waits for a manifest of {@code id} at {@code epoch} or later on the checkpoints topic. */

@@ -3,7 +3,6 @@ package dev.fmnist.system;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fmnist.cli.kafka.Broker;
-import dev.fmnist.cli.kafka.KafkaOptions;
 import dev.fmnist.contract.experiments.ExperimentEvent;
 import dev.fmnist.contract.experiments.ExperimentEvent.Running;
 import dev.fmnist.contract.experiments.ExperimentEvent.Type;
@@ -76,7 +75,7 @@ class SkewedClocksIT {
                 send(producer, requests, sweep, request(sweep, 1, 500, List.of(0.01, 0.02, 0.03)));
 
                 // kill whichever trainer runs the long run, once it has finished an epoch
-                Broker broker = new Broker(options(stack));
+                Broker broker = stack.broker();
                 Running running = events(broker, es -> es.stream().anyMatch(e -> e.experimentId().equals(longRun)
                         && e.type() == Type.EPOCH)).stream().filter(e -> e.experimentId().equals(longRun))
                         .filter(Running.class::isInstance).map(Running.class::cast).findFirst().orElseThrow();
@@ -177,14 +176,6 @@ class SkewedClocksIT {
     private static void send(KafkaProducer<String, byte[]> producer, String topic, String key, String value)
             throws Exception {
         producer.send(new ProducerRecord<>(topic, key, value.getBytes(StandardCharsets.UTF_8))).get();
-    }
-
-    private static KafkaOptions options(TestStack stack) {
-        KafkaOptions options = new KafkaOptions();
-        options.bootstrapServers = stack.bootstrap;
-        options.topicPrefix = stack.prefix;
-        options.timeoutSeconds = 30;
-        return options;
     }
 
     private static List<ExperimentEvent> events(Broker broker, Predicate<List<ExperimentEvent>> done) throws Exception {

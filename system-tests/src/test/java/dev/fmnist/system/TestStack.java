@@ -1,5 +1,7 @@
 package dev.fmnist.system;
 
+import dev.fmnist.cli.kafka.Broker;
+import dev.fmnist.cli.kafka.KafkaOptions;
 import dev.fmnist.contract.kafka.TestTopics;
 import java.io.IOException;
 import java.io.InputStream;
@@ -119,6 +121,15 @@ final class TestStack implements AutoCloseable {
 
     List<String> kafkaOnly() {
         return List.of("--bootstrap-servers", bootstrap, "--topic-prefix", prefix);
+    }
+
+    /** The CLI's Kafka access to this stack's topics (30 s timeout), for a test that reads them itself. */
+    Broker broker() {
+        KafkaOptions options = new KafkaOptions();
+        options.bootstrapServers = bootstrap;
+        options.topicPrefix = prefix;
+        options.timeoutSeconds = 30;
+        return new Broker(options);
     }
 
     private Process start(String name, String jar, List<String> properties) throws IOException {
