@@ -143,8 +143,10 @@ class LiveAccuracyTest {
         }
 
         String key = LiveStats.key("mlp", version());
-        LiveStats onTopic = await("the version's statistics with every label on " + TestTopics.name(Topic.LIVE_ACCURACY),
-                () -> readLiveTopic().getOrDefault(key, Optional.empty()).filter(s -> s.labelled() == labelled));
+        // the labels count as they are joined, the predictions in their task's tally once a second: both awaited
+        LiveStats onTopic = await("the version's statistics with every label and prediction on "
+                + TestTopics.name(Topic.LIVE_ACCURACY), () -> readLiveTopic().getOrDefault(key, Optional.empty())
+                        .filter(s -> s.labelled() == labelled && s.predictions() >= 10));
         assertThat(onTopic.predictions()).isEqualTo(10);
         assertThat(onTopic.correct()).isEqualTo(6);
         assertThat(onTopic.confusion()[5][3]).isEqualTo(2);

@@ -32,11 +32,14 @@ import org.apache.kafka.streams.state.Stores;
  * reads back into a global store ({@link #VIEW_STORE}).
  *
  * <pre>
- * predictions --parse--first seen (id, version)--+--------------------------------+
- *                                                 \                                \
- *                                                  join (by prediction id, window) --+-- by model/version -- aggregate -- live-accuracy
- * feedback ----parse--first seen (id)-------------/                                          (global store) &lt;--'
+ * predictions --parse--first seen (id, version)--+--tally per version (1 s)-------------+
+ *                                                 \                                      \
+ *                                                  join (by prediction id, window) ------+-- by model/version -- aggregate -- live-accuracy
+ * feedback ----parse--first seen (id)-------------/                                                (global store) &lt;--'
  * </pre>
+ *
+ * <p>Predictions are many and labels few: a task tallies each version's predictions and sends one
+ * tally a second across the repartition topic, while each labelled outcome crosses it on its own.
  *
  * <p>Records on predictions and feedback are hostile input: one their parser refuses is dropped and
  * reported as {@code invalid}; a repeat of a prediction (same id and version) or a second label for a
@@ -56,12 +59,15 @@ public final class LiveAccuracyTopology {
      * still be joined: replicas' clocks and their producers' batching differ by far less.
      */
     static final Duration GRACE = Duration.ofMinutes(5);
+    /** How long a task tallies a version's predictions before sending the tally on: the commit interval. */
+    static final Duration TALLY_INTERVAL = Duration.ofSeconds(1);
     /** How far ahead of the processor's clock a record's time may be before it is taken as now. */
     static final Duration FUTURE_TOLERANCE = Duration.ofMinutes(1);
 
     static final String STATS_STORE = "live-stats";
     static final String PREDICTIONS_SEEN = "live-predictions-seen";
     static final String FEEDBACK_SEEN = "live-feedback-seen";
+    static final String TALLIES = "live-prediction-tallies";
 
     static final Serde<PredictionRecord> PREDICTION_SERDE =
             KeyedJsonSerde.of(PredictionRecord::predictionId, PredictionRecord::toJson, PredictionRecord::parse);
@@ -80,6 +86,11 @@ public final class LiveAccuracyTopology {
      * {@code joinWindow} of its prediction, before or after it.
      */
     public static Topology build(String prefix, Duration joinWindow, Clock clock, Refusals refusals) {
+        return build(prefix, joinWindow, clock, refusals, TALLY_INTERVAL);
+    }
+
+    /** As {@link #build(String, Duration, Clock, Refusals)}, predictions tallied for {@code tallyInterval} (wall clock). */
+    static Topology build(String prefix, Duration joinWindow, Clock clock, Refusals refusals, Duration tallyInterval) {
         if (joinWindow.isNegative() || joinWindow.isZero()) {
             throw new IllegalArgumentException("fmnist.live.join-window: must be positive, got " + joinWindow);
         }
@@ -119,7 +130,10 @@ public final class LiveAccuracyTopology {
                 JoinWindows.ofTimeDifferenceAndGrace(joinWindow, GRACE),
                 StreamJoined.with(Serdes.String(), PREDICTION_SERDE, FEEDBACK_SERDE).withName("live-outcomes")
                         .withStoreName("live-outcomes"));
-        KStream<String, LiveEvent> predicted = predictions.mapValues(LiveEvent::predicted, Named.as("predicted"));
+        // each version's predictions of a task over a commit interval cross the repartition topic as one tally
+        builder.addStateStore(TallyPredictions.store(TALLIES));
+        KStream<String, LiveEvent> predicted = predictions.process(() -> new TallyPredictions(TALLIES, tallyInterval),
+                Named.as("predictions-tallied"), TALLIES);
 
         String liveTopic = Topic.LIVE_ACCURACY.name(prefix);
         predicted.merge(outcomes, Named.as("events"))

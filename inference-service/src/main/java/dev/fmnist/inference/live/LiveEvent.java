@@ -15,31 +15,45 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * What one model version's statistics take in: a prediction it made, or the outcome of one (the
- * prediction with the label it got). Travels on the processor's repartition topic, keyed by
- * {@link LiveStats#key}, as its two contract records' own JSON, read back through their parsers.
+ * What one model version's statistics take in: a tally of the predictions it made in one task over a
+ * commit interval, or the outcome of one prediction (the prediction with the label it got); a lone
+ * prediction (what the processor sent before tallies) still counts as one. Travels on the processor's
+ * repartition topic, keyed by {@link LiveStats#key}: a tally in its binary form, an outcome as its two
+ * contract records' own JSON, read back through their parsers.
  */
-record LiveEvent(PredictionRecord prediction, FeedbackRecord feedback) {
+record LiveEvent(PredictionRecord prediction, FeedbackRecord feedback, PredictionTally tally) {
 
     /** A record far above the largest prediction (1 MiB topic limit) and label: anything bigger is garbage. */
     static final int MAX_RECORD_BYTES = 2 * 1024 * 1024;
-    private static final byte FORMAT = 1;
+    /** A prediction, then whether a label follows, and the label. */
+    private static final byte OUTCOME = 1;
+    private static final byte TALLY = 2;
 
-    static LiveEvent predicted(PredictionRecord prediction) {
-        return new LiveEvent(prediction, null);
+    LiveEvent {
+        if ((tally == null) == (prediction == null) || tally != null && feedback != null) {
+            throw new IllegalArgumentException("event: a tally, or a prediction with or without its label");
+        }
     }
 
     static LiveEvent labelled(PredictionRecord prediction, FeedbackRecord feedback) {
-        return new LiveEvent(prediction, feedback);
+        return new LiveEvent(prediction, feedback, null);
     }
 
-    /** The statistics' key: the version that computed the prediction. */
+    static LiveEvent tallied(PredictionTally tally) {
+        return new LiveEvent(null, null, tally);
+    }
+
+    /** The statistics' key: the version that computed the predictions. */
     String statsKey() {
-        return LiveStats.key(prediction.model(), prediction.version());
+        return tally != null ? LiveStats.key(tally.model(), tally.version())
+                : LiveStats.key(prediction.model(), prediction.version());
     }
 
     /** {@code stats} (empty ones for a version seen first) with this event counted. */
     LiveStats applyTo(LiveStats stats) {
+        if (tally != null) {
+            return tally.applyTo(stats);
+        }
         LiveStats base = stats != null ? stats : LiveStats.empty(prediction.model(), prediction.version());
         return feedback == null ? base.withPrediction(prediction) : base.withOutcome(prediction, feedback);
     }
@@ -53,7 +67,12 @@ record LiveEvent(PredictionRecord prediction, FeedbackRecord feedback) {
             }
             ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
             try (DataOutputStream out = new DataOutputStream(bytes)) {
-                out.writeByte(FORMAT);
+                if (event.tally != null) {
+                    out.writeByte(TALLY);
+                    event.tally.write(out);
+                    return bytes.toByteArray();
+                }
+                out.writeByte(OUTCOME);
                 writeKeyed(out, event.prediction.predictionId(), event.prediction.toJson());
                 out.writeBoolean(event.feedback != null);
                 if (event.feedback != null) {
@@ -71,8 +90,12 @@ record LiveEvent(PredictionRecord prediction, FeedbackRecord feedback) {
                 return null;
             }
             try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
-                if (in.readByte() != FORMAT) {
-                    throw new IllegalArgumentException("format: not " + FORMAT);
+                byte format = in.readByte();
+                if (format == TALLY) {
+                    return tallied(PredictionTally.read(in));
+                }
+                if (format != OUTCOME) {
+                    throw new IllegalArgumentException("format: expected " + OUTCOME + " or " + TALLY + ", got " + format);
                 }
                 String predictionKey = in.readUTF();
                 PredictionRecord prediction = PredictionRecord.parse(predictionKey, readBytes(in));
@@ -81,7 +104,7 @@ record LiveEvent(PredictionRecord prediction, FeedbackRecord feedback) {
                     String feedbackKey = in.readUTF();
                     feedback = FeedbackRecord.parse(feedbackKey, readBytes(in));
                 }
-                return new LiveEvent(prediction, feedback);
+                return new LiveEvent(prediction, feedback, null);
             } catch (IOException e) {
                 throw new IllegalArgumentException("event: truncated (" + e.getMessage() + ")", e);
             }

@@ -119,6 +119,7 @@ class LiveAccuracyTopologyTest {
 
     /** The newest statistics of each version on the live-accuracy topic, read through the contract's parser. */
     private Map<String, LiveStats> stats() {
+        driver.advanceWallClockTime(Duration.ofSeconds(2)); // the predictions' tallies are sent every second
         Map<String, LiveStats> latest = new HashMap<>();
         live.readKeyValuesToMap().forEach((key, json) -> latest.put(key, LiveStats.parse(key, json)));
         return latest;
@@ -272,10 +273,40 @@ class LiveAccuracyTopologyTest {
     void everyVersionsStatisticsReachTheGlobalStoreTheViewReads() {
         served(nextId(), V1, 3, T0);
         served(nextId(), V2, 4, T0.plusSeconds(1));
+        driver.advanceWallClockTime(Duration.ofSeconds(2)); // the tallies are sent
         KeyValueStore<String, ValueAndTimestamp<byte[]>> view = driver.getTimestampedKeyValueStore(LiveAccuracyTopology.VIEW_STORE);
         assertThat(view.get(LiveStats.key(MODEL, V1))).isNotNull();
         assertThat(LiveStats.parse(LiveStats.key(MODEL, V2), view.get(LiveStats.key(MODEL, V2)).value()).predicted()[4])
                 .isEqualTo(1);
+    }
+
+    @Test
+    void aTaskTalliesEachVersionsPredictionsAndSendsThemOnOnceAnInterval() {
+        for (int i = 0; i < 50; i++) {
+            served(nextId(), V1, i % 10, T0.plusMillis(i));
+        }
+        String id = nextId();
+        served(id, V1, 2, T0.plusSeconds(1));
+        shadow(id, V2, 2, V1, 2, T0.plusSeconds(1));
+        assertThat(live.readKeyValuesToList()).as("nothing sent before the interval").isEmpty();
+
+        driver.advanceWallClockTime(Duration.ofSeconds(1));
+
+        List<KeyValue<String, byte[]>> sent = live.readKeyValuesToList();
+        assertThat(sent).as("one record per version for 52 predictions").hasSize(2);
+        Map<String, LiveStats> latest = new HashMap<>();
+        sent.forEach(kv -> latest.put(kv.key, LiveStats.parse(kv.key, kv.value)));
+        LiveStats v1 = latest.get(LiveStats.key(MODEL, V1));
+        assertThat(v1.predictions()).isEqualTo(51);
+        assertThat(v1.predicted()).containsExactly(5, 5, 6, 5, 5, 5, 5, 5, 5, 5);
+        assertThat(v1.updatedAt()).isEqualTo(T0.plusSeconds(1));
+        LiveStats v2 = latest.get(LiveStats.key(MODEL, V2));
+        assertThat(v2.shadowPredictions()).isEqualTo(1);
+        assertThat(v2.compared()).isEqualTo(1);
+        assertThat(v2.agreed()).isEqualTo(1);
+
+        served(nextId(), V1, 9, T0.plusSeconds(2));
+        assertThat(statsOf(V1).predictions()).as("the next interval's tally adds to them").isEqualTo(52);
     }
 
     @Test
