@@ -44,8 +44,6 @@ import org.jboss.logging.Logger;
 public class PolicyRunner {
 
     private static final Logger LOG = Logger.getLogger(PolicyRunner.class);
-    /** What ModelSelector says of a challenger it refused. */
-    private static final String CANNOT_BE_LOADED = "cannot be loaded";
 
     @Inject
     @Identifier("default-kafka-broker")
@@ -137,7 +135,7 @@ public class PolicyRunner {
         Optional<String> reason = slot.refused().all().stream()
                 .filter(r -> r.getVersion().equals(wanted) || r.getExperimentId().equals(wanted))
                 .map(RefusedArtefact::getReason).reduce((older, newer) -> newer);
-        Optional<String> problem = slot.challengerProblem().filter(p -> p.contains(CANNOT_BE_LOADED));
+        Optional<String> problem = slot.challengerUnloadable() ? slot.challengerProblem() : Optional.empty();
         if (reason.isPresent() && (slot.refused().contains(wanted) || problem.isPresent())) {
             return "refused here: " + reason.get();
         }

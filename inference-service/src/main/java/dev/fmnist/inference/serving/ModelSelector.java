@@ -250,7 +250,7 @@ public class ModelSelector {
             return;
         }
         if (artefact.isEmpty()) {
-            slot.challengerProblem("challenger " + version + ", which cannot be loaded (see refused)");
+            slot.challengerUnloadable("challenger " + version + ", which cannot be loaded (see refused)");
             return;
         }
         loadChallenger(slot, artefact.get(), control);
@@ -264,7 +264,7 @@ public class ModelSelector {
             next = engine.load(artefact);
         } catch (RuntimeException e) { // ArtefactException, or the engine refusing the warm-up pass
             refuse(slot, manifest, e.getMessage());
-            slot.challengerProblem("challenger " + manifest.version() + ", which cannot be loaded (see refused)");
+            slot.challengerUnloadable("challenger " + manifest.version() + ", which cannot be loaded (see refused)");
             return;
         }
         ChallengerMode mode = control.mode();

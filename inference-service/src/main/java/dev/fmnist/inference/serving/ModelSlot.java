@@ -84,7 +84,7 @@ public final class ModelSlot {
     private volatile ModelControl control;
     private volatile String problem;
     private volatile Challenger challenger;
-    private volatile String challengerProblem;
+    private volatile ChallengerProblem challengerProblem;
     /** The CANARY draw: uniform in [0, 1); a test sets a seeded one. */
     private volatile DoubleSupplier draw = () -> ThreadLocalRandom.current().nextDouble();
 
@@ -172,13 +172,29 @@ public final class ModelSlot {
         return Optional.ofNullable(challenger);
     }
 
+    /** Why the named challenger is not served, in words, and whether because this replica cannot load it. */
+    private record ChallengerProblem(String message, boolean unloadable) {}
+
     /** Why the challenger the control record names is not served (not seen, not loadable), or empty. */
     public Optional<String> challengerProblem() {
-        return Optional.ofNullable(challengerProblem);
+        ChallengerProblem p = challengerProblem;
+        return p == null ? Optional.empty() : Optional.of(p.message());
     }
 
+    /** Whether the challenger the control record names was refused here: its artefact cannot be loaded (see refused). */
+    public boolean challengerUnloadable() {
+        ChallengerProblem p = challengerProblem;
+        return p != null && p.unloadable();
+    }
+
+    /** Not served for a reason that may pass (not seen yet, not readable now, the champion itself); null: none. */
     void challengerProblem(String problem) {
-        this.challengerProblem = problem;
+        this.challengerProblem = problem == null ? null : new ChallengerProblem(problem, false);
+    }
+
+    /** Not served because its artefact cannot be loaded here. */
+    void challengerUnloadable(String problem) {
+        this.challengerProblem = new ChallengerProblem(problem, true);
     }
 
     void draw(DoubleSupplier draw) {
