@@ -1,6 +1,5 @@
 package dev.fmnist.trainer.messaging;
 
-import dev.fmnist.contract.data.ExtraDataset;
 import dev.fmnist.contract.experiments.ExperimentEvent.Queued;
 import dev.fmnist.contract.experiments.ExperimentEvent.Rejected;
 import dev.fmnist.contract.experiments.ExperimentEvent.Subject;
@@ -9,18 +8,17 @@ import dev.fmnist.contract.experiments.ExperimentState;
 import dev.fmnist.contract.experiments.RequestParser;
 import dev.fmnist.contract.experiments.RequestRejectedException;
 import dev.fmnist.contract.kafka.Headers;
-import dev.fmnist.contract.training.ExtraData;
 import dev.fmnist.trainer.config.TrainerConfig;
 import dev.fmnist.trainer.coordination.Claim;
 import dev.fmnist.trainer.coordination.ExperimentStates;
 import dev.fmnist.trainer.metrics.TrainerMetrics;
 import dev.fmnist.trainer.training.ExperimentRunner;
+import dev.fmnist.trainer.training.ExtraDataFolders;
 import dev.fmnist.trainer.training.SweepCoordinator;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -108,7 +106,7 @@ public class ExperimentConsumer {
         String parentId;
         try {
             ExperimentRequest body = parser.parse(message.getPayload());
-            requireExtraData(body, Path.of(config.trainer().extraDataRoot()));
+            ExtraDataFolders.require(body, Path.of(config.trainer().extraDataRoot()));
             Header child = kafka.getHeaders().lastHeader(Headers.SWEEP_CHILD);
             if (child == null) {
                 request = body;
@@ -232,47 +230,6 @@ public class ExperimentConsumer {
             if (claim.isPresent()) {
                 return new Acquired(claim, false);
             }
-        }
-    }
-
-    /**
-     * A request's own images must be a dataset on this machine, checked when the request arrives (its size, shape
-     * and labels; the images are read when it trains): a bad folder is rejected naming {@code extraData.path}.
-     */
-    static void requireExtraData(ExperimentRequest request, Path root) {
-        ExtraData extra = request.hyperParameters().extraData();
-        if (extra == null) {
-            return;
-        }
-        requireUnder(extra.folder(), root);
-        try {
-            ExtraDataset.check(extra.folder(), ExtraData.PATH_FIELD);
-        } catch (IllegalArgumentException e) {
-            String prefix = ExtraData.PATH_FIELD + ": ";
-            String rule = e.getMessage().startsWith(prefix) ? e.getMessage().substring(prefix.length()) : e.getMessage();
-            throw new RequestRejectedException(ExtraData.PATH_FIELD, rule);
-        }
-    }
-
-    /** {@code folder}, its links resolved, must lie in {@code root} (fmnist.trainer.extra-data-root). */
-    private static void requireUnder(Path folder, Path root) {
-        Path realRoot;
-        try {
-            realRoot = root.toRealPath();
-        } catch (IOException e) {
-            throw new RequestRejectedException(ExtraData.PATH_FIELD, "this trainer takes extra data only from "
-                    + root.toAbsolutePath() + " (fmnist.trainer.extra-data-root), which does not exist");
-        }
-        Path realFolder;
-        try {
-            realFolder = folder.toRealPath();
-        } catch (IOException e) {
-            throw new RequestRejectedException(ExtraData.PATH_FIELD, folder + " is not a folder under " + realRoot
-                    + " (fmnist.trainer.extra-data-root)");
-        }
-        if (!realFolder.startsWith(realRoot)) {
-            throw new RequestRejectedException(ExtraData.PATH_FIELD, folder + " is outside " + realRoot
-                    + " (fmnist.trainer.extra-data-root): export the dataset into a folder there");
         }
     }
 

@@ -39,6 +39,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -120,6 +121,8 @@ public class ExperimentRunner {
         }
         Observer observer = new Observer(request, parentId, claim);
         try {
+            // checked on arrival too; again now, since a link in the folder may have moved while the request waited
+            ExtraDataFolders.require(request, Path.of(config.trainer().extraDataRoot()));
             // a run taken over, or trained again after a restart, continues from its last checkpoint
             TrainingCheckpoint resumeFrom = checkpoints.resumable(request).orElse(null);
             TrainingResult result;

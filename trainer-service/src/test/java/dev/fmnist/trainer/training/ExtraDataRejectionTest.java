@@ -1,4 +1,4 @@
-package dev.fmnist.trainer.messaging;
+package dev.fmnist.trainer.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
@@ -26,18 +26,18 @@ class ExtraDataRejectionTest {
     void aDatasetPassesAndAnythingElseIsRejectedNamingExtraDataPath() throws IOException {
         Path good = Files.createDirectories(dir.resolve("good"));
         ExtraDataset.write(good, new FashionMnist.Split(new byte[2 * FashionMnist.PIXELS], new byte[] {1, 9}));
-        assertThatCode(() -> ExperimentConsumer.requireExtraData(request(good), dir)).doesNotThrowAnyException();
-        assertThatCode(() -> ExperimentConsumer.requireExtraData(new RequestParser().parse(
+        assertThatCode(() -> ExtraDataFolders.require(request(good), dir)).doesNotThrowAnyException();
+        assertThatCode(() -> ExtraDataFolders.require(new RequestParser().parse(
                 "{\"architecture\":\"mlp\"}".getBytes(StandardCharsets.UTF_8)), dir)).as("none asked").doesNotThrowAnyException();
 
-        assertThatThrownBy(() -> ExperimentConsumer.requireExtraData(request(dir.resolve("absent")), dir))
+        assertThatThrownBy(() -> ExtraDataFolders.require(request(dir.resolve("absent")), dir))
                 .isInstanceOfSatisfying(RequestRejectedException.class, e -> {
                     assertThat(e.field()).isEqualTo("extraData.path");
                     assertThat(e.rule()).contains("is not a folder");
                 });
         Path badLabels = Files.createDirectories(dir.resolve("bad"));
         ExtraDataset.write(badLabels, new FashionMnist.Split(new byte[FashionMnist.PIXELS], new byte[] {12}));
-        assertThatThrownBy(() -> ExperimentConsumer.requireExtraData(request(badLabels), dir))
+        assertThatThrownBy(() -> ExtraDataFolders.require(request(badLabels), dir))
                 .isInstanceOfSatisfying(RequestRejectedException.class, e ->
                         assertThat(e.rule()).contains("label 12 at index 0 is outside 0..9"));
     }
@@ -50,19 +50,40 @@ class ExtraDataRejectionTest {
         Path link = Files.createSymbolicLink(root.resolve("link"), outside);
 
         for (Path folder : new Path[] {outside, link}) {
-            assertThatThrownBy(() -> ExperimentConsumer.requireExtraData(request(folder), root))
+            assertThatThrownBy(() -> ExtraDataFolders.require(request(folder), root))
                     .as(folder.toString())
                     .isInstanceOfSatisfying(RequestRejectedException.class, e -> {
                         assertThat(e.field()).isEqualTo("extraData.path");
                         assertThat(e.rule()).contains("is outside").contains("fmnist.trainer.extra-data-root");
                     });
         }
-        assertThatThrownBy(() -> ExperimentConsumer.requireExtraData(request(outside), dir.resolve("no-root")))
+        assertThatThrownBy(() -> ExtraDataFolders.require(request(outside), dir.resolve("no-root")))
                 .isInstanceOfSatisfying(RequestRejectedException.class, e ->
                         assertThat(e.rule()).contains("does not exist").contains("fmnist.trainer.extra-data-root"));
         Path inside = Files.createDirectories(root.resolve("mine"));
         ExtraDataset.write(inside, new FashionMnist.Split(new byte[FashionMnist.PIXELS], new byte[] {3}));
-        assertThatCode(() -> ExperimentConsumer.requireExtraData(request(inside), root)).doesNotThrowAnyException();
+        assertThatCode(() -> ExtraDataFolders.require(request(inside), root)).doesNotThrowAnyException();
+    }
+
+    @Test
+    void aLinkRepointedOutOfTheRootAfterArrivalIsRejectedWhenCheckedAgain() throws IOException {
+        Path root = Files.createDirectories(dir.resolve("root"));
+        Path kept = Files.createDirectories(root.resolve("kept"));
+        ExtraDataset.write(kept, new FashionMnist.Split(new byte[FashionMnist.PIXELS], new byte[] {3}));
+        Path outside = Files.createDirectories(dir.resolve("outside"));
+        ExtraDataset.write(outside, new FashionMnist.Split(new byte[FashionMnist.PIXELS], new byte[] {3}));
+        Path link = Files.createSymbolicLink(root.resolve("link"), kept);
+        ExperimentRequest request = request(link);
+        assertThatCode(() -> ExtraDataFolders.require(request, root)).as("on arrival").doesNotThrowAnyException();
+
+        Files.delete(link);
+        Files.createSymbolicLink(link, outside); // while the request waits in the queue
+
+        assertThatThrownBy(() -> ExtraDataFolders.require(request, root)).as("before it trains")
+                .isInstanceOfSatisfying(RequestRejectedException.class, e -> {
+                    assertThat(e.field()).isEqualTo("extraData.path");
+                    assertThat(e.rule()).contains("is outside");
+                });
     }
 
     private static ExperimentRequest request(Path folder) {
