@@ -5,7 +5,7 @@ import dev.fmnist.contract.networks.NetworkSpec;
 import java.util.regex.Pattern;
 
 /** The served model names and artefact versions that prediction records carry, checked alike. */
-public final class Versions {
+final class Versions {
 
     /** An artefact version: the first 12 hex digits of its parameters' sha256 ({@code ModelManifest.version()}). */
     private static final Pattern VERSION = Pattern.compile("[0-9a-f]{12}");
@@ -13,7 +13,7 @@ public final class Versions {
 
     private Versions() {}
 
-    public static String requireVersion(String version, String field) {
+    static String requireVersion(String version, String field) {
         if (version == null) {
             throw new IllegalArgumentException(field + ": required");
         }
@@ -24,7 +24,7 @@ public final class Versions {
         return version;
     }
 
-    public static String requireModel(String model, String field) {
+    static String requireModel(String model, String field) {
         if (model == null) {
             throw new IllegalArgumentException(field + ": required");
         }

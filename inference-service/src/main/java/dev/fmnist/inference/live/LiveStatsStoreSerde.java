@@ -44,33 +44,38 @@ final class LiveStatsStoreSerde {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(1536);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(FORMAT);
-            out.writeUTF(stats.model());
-            out.writeUTF(stats.version());
-            out.writeLong(stats.predictions());
-            out.writeLong(stats.shadowPredictions());
-            for (long count : stats.predicted()) {
-                out.writeLong(count);
-            }
-            out.writeLong(stats.labelled());
-            out.writeLong(stats.correct());
-            for (long[] row : stats.confusion()) {
-                for (long count : row) {
-                    out.writeLong(count);
-                }
-            }
-            out.writeUTF(stats.recent());
-            out.writeBoolean(stats.comparedWith() != null);
-            if (stats.comparedWith() != null) {
-                out.writeUTF(stats.comparedWith());
-            }
-            out.writeLong(stats.compared());
-            out.writeLong(stats.agreed());
-            out.writeLong(stats.updatedAt().getEpochSecond());
-            out.writeInt(stats.updatedAt().getNano());
+            write(out, stats);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
+    }
+
+    /** {@code stats}' fields, in this format's order (a tally's counts are written the same way). */
+    static void write(DataOutputStream out, LiveStats stats) throws IOException {
+        out.writeUTF(stats.model());
+        out.writeUTF(stats.version());
+        out.writeLong(stats.predictions());
+        out.writeLong(stats.shadowPredictions());
+        for (long count : stats.predicted()) {
+            out.writeLong(count);
+        }
+        out.writeLong(stats.labelled());
+        out.writeLong(stats.correct());
+        for (long[] row : stats.confusion()) {
+            for (long count : row) {
+                out.writeLong(count);
+            }
+        }
+        out.writeUTF(stats.recent());
+        out.writeBoolean(stats.comparedWith() != null);
+        if (stats.comparedWith() != null) {
+            out.writeUTF(stats.comparedWith());
+        }
+        out.writeLong(stats.compared());
+        out.writeLong(stats.agreed());
+        out.writeLong(stats.updatedAt().getEpochSecond());
+        out.writeInt(stats.updatedAt().getNano());
     }
 
     private static LiveStats read(String topic, byte[] data) {
@@ -85,41 +90,47 @@ final class LiveStatsStoreSerde {
             if (format != FORMAT) {
                 throw new IllegalArgumentException("format: expected " + FORMAT + " (or 0, JSON), got " + format);
             }
-            String model = in.readUTF();
-            String version = in.readUTF();
-            long predictions = in.readLong();
-            long shadowPredictions = in.readLong();
-            long[] predicted = new long[CLASSES];
-            for (int c = 0; c < CLASSES; c++) {
-                predicted[c] = in.readLong();
-            }
-            long labelled = in.readLong();
-            long correct = in.readLong();
-            long[][] confusion = new long[CLASSES][CLASSES];
-            for (long[] row : confusion) {
-                for (int c = 0; c < CLASSES; c++) {
-                    row[c] = in.readLong();
-                }
-            }
-            String recent = in.readUTF();
-            String comparedWith = in.readBoolean() ? in.readUTF() : null;
-            long compared = in.readLong();
-            long agreed = in.readLong();
-            long seconds = in.readLong();
-            int nanos = in.readInt();
+            LiveStats stats = read(in);
             if (in.available() > 0) {
                 throw new IllegalArgumentException("stats: " + in.available() + " bytes after the last field");
             }
-            Instant updatedAt;
-            try {
-                updatedAt = Instant.ofEpochSecond(seconds, nanos);
-            } catch (DateTimeException e) {
-                throw new IllegalArgumentException("updatedAt: " + e.getMessage(), e);
-            }
-            return new LiveStats(model, version, predictions, shadowPredictions, predicted, labelled, correct,
-                    confusion, recent, comparedWith, compared, agreed, updatedAt);
+            return stats;
         } catch (IOException e) {
             throw new IllegalArgumentException("stats: truncated (" + e.getMessage() + ")", e);
         }
+    }
+
+    /** Fields {@link #write(DataOutputStream, LiveStats)} wrote, through LiveStats' checks. */
+    static LiveStats read(DataInputStream in) throws IOException {
+        String model = in.readUTF();
+        String version = in.readUTF();
+        long predictions = in.readLong();
+        long shadowPredictions = in.readLong();
+        long[] predicted = new long[CLASSES];
+        for (int c = 0; c < CLASSES; c++) {
+            predicted[c] = in.readLong();
+        }
+        long labelled = in.readLong();
+        long correct = in.readLong();
+        long[][] confusion = new long[CLASSES][CLASSES];
+        for (long[] row : confusion) {
+            for (int c = 0; c < CLASSES; c++) {
+                row[c] = in.readLong();
+            }
+        }
+        String recent = in.readUTF();
+        String comparedWith = in.readBoolean() ? in.readUTF() : null;
+        long compared = in.readLong();
+        long agreed = in.readLong();
+        long seconds = in.readLong();
+        int nanos = in.readInt();
+        Instant updatedAt;
+        try {
+            updatedAt = Instant.ofEpochSecond(seconds, nanos);
+        } catch (DateTimeException e) {
+            throw new IllegalArgumentException("updatedAt: " + e.getMessage(), e);
+        }
+        return new LiveStats(model, version, predictions, shadowPredictions, predicted, labelled, correct,
+                confusion, recent, comparedWith, compared, agreed, updatedAt);
     }
 }

@@ -84,12 +84,16 @@ class PredictionTallyTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("tally: truncated");
         assertThatThrownBy(() -> PredictionTally.SERDE.deserializer().deserialize("t", new byte[] {9}))
                 .hasMessage("tally format: expected 1, got 9");
-        assertThatThrownBy(() -> new PredictionTally("better", V1, 2, 0, new long[10], null, false, 0, 0, T0))
-                .hasMessageStartingWith("predicted: sums to 0");
-        assertThatThrownBy(() -> new PredictionTally("better", "nope", 0, 0, new long[10], null, false, 0, 0, T0))
+        byte[] forged = bytes.clone();
+        forged[2 + 2 + "better".length() + 2] = 'X'; // the version's first character
+        assertThatThrownBy(() -> PredictionTally.SERDE.deserializer().deserialize("t", forged))
                 .hasMessageStartingWith("version:");
-        assertThatThrownBy(() -> new PredictionTally("better", V1, 0, 1, new long[] {1, 0, 0, 0, 0, 0, 0, 0, 0, 0},
-                SERVED_A, false, 1, 2, T0)).hasMessageStartingWith("compared:");
+        PredictionRecord served = prediction(2, false, null, 0);
+        LiveStats labelled = LiveStats.empty("better", V1).withPrediction(served).withOutcome(served,
+                new FeedbackRecord(served.predictionId(), 1, FeedbackRecord.CLIENT, null, T0));
+        assertThatThrownBy(() -> new PredictionTally(labelled, false)).hasMessageStartingWith("labelled:");
+        assertThatThrownBy(() -> new PredictionTally(LiveStats.empty("better", V1), true))
+                .hasMessageStartingWith("restarted:");
         assertThatThrownBy(() -> LiveEvent.tallied(good).applyTo(LiveStats.empty("better", SERVED_A)))
                 .hasMessageStartingWith("version:");
     }
