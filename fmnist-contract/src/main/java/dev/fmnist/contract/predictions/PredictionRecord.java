@@ -1,12 +1,14 @@
 package dev.fmnist.contract.predictions;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.contract.experiments.ContractJson;
 import dev.fmnist.contract.fields.JsonFields;
 import dev.fmnist.contract.fields.WireNames;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
@@ -190,34 +192,44 @@ public record PredictionRecord(
                 classIndex, probabilities, api, source, latencyMicros, at, servedVersion, servedClassIndex, null);
     }
 
-    /** The record's JSON, as {@code ContractSchema.PREDICTION} describes it. */
+    /**
+     * The record's JSON, as {@code ContractSchema.PREDICTION} describes it. Written field by field, not
+     * through a tree: the prediction log writes one per answered image.
+     */
     public byte[] toJson() {
-        ObjectNode node = ContractJson.MAPPER.createObjectNode()
-                .put("predictionId", predictionId)
-                .put("requestId", requestId)
-                .put("index", index)
-                .put("model", model)
-                .put("version", version)
-                .put("role", role.wire())
-                .put("classIndex", classIndex);
-        ArrayNode values = node.putArray("probabilities");
-        for (float p : probabilities) {
-            values.add(p);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(pixels == null ? 512 : 1536);
+        try (JsonGenerator json = ContractJson.MAPPER.getFactory().createGenerator(bytes)) {
+            json.writeStartObject();
+            json.writeStringField("predictionId", predictionId);
+            json.writeStringField("requestId", requestId);
+            json.writeNumberField("index", index);
+            json.writeStringField("model", model);
+            json.writeStringField("version", version);
+            json.writeStringField("role", role.wire());
+            json.writeNumberField("classIndex", classIndex);
+            json.writeArrayFieldStart("probabilities");
+            for (float p : probabilities) {
+                json.writeNumber(p);
+            }
+            json.writeEndArray();
+            json.writeStringField("api", api);
+            json.writeStringField("source", source.wire());
+            json.writeNumberField("latencyMicros", latencyMicros);
+            json.writeStringField("at", at.toString());
+            if (servedVersion != null) {
+                json.writeStringField("servedVersion", servedVersion);
+            }
+            if (servedClassIndex != null) {
+                json.writeNumberField("servedClassIndex", servedClassIndex);
+            }
+            if (pixels != null) {
+                json.writeStringField("pixels", Base64.getEncoder().encodeToString(pixels));
+            }
+            json.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        node.put("api", api)
-                .put("source", source.wire())
-                .put("latencyMicros", latencyMicros)
-                .put("at", at.toString());
-        if (servedVersion != null) {
-            node.put("servedVersion", servedVersion);
-        }
-        if (servedClassIndex != null) {
-            node.put("servedClassIndex", servedClassIndex);
-        }
-        if (pixels != null) {
-            node.put("pixels", Base64.getEncoder().encodeToString(pixels));
-        }
-        return ContractJson.write(node);
+        return bytes.toByteArray();
     }
 
     /**
