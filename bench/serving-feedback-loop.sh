@@ -13,12 +13,15 @@
 # --live off leaves the live-accuracy processor out of 'on' (the log and shadow scoring alone: the
 # processor may run in other replicas or its own deployment).
 # --share S: the challenger's shadow share on 'on' (0: no challenger, the log alone).
-# Usage: bench/serving-feedback-loop.sh [--model mlp|better] [--rounds N] [--seconds N] [--live on|off] [--share S]
+# --warmup N: seconds of c=64 load on each service before the first round, not measured (the JIT and
+# PyTorch's allocator settle: without it the first rounds of both settings run slower than the last).
+# Usage: bench/serving-feedback-loop.sh [--model mlp|better] [--rounds N] [--seconds N] [--warmup N] [--live on|off] [--share S]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 model=mlp
 rounds=5
 seconds=8
+warmup=30
 live=on
 share=1.0
 while [ $# -gt 0 ]; do
@@ -26,9 +29,10 @@ while [ $# -gt 0 ]; do
     --model) model=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
     --live) live=$2; shift 2 ;;
     --share) share=$2; shift 2 ;;
-    *) echo "usage: $0 [--model mlp|better] [--rounds N] [--seconds N] [--live on|off] [--share S]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--model mlp|better] [--rounds N] [--seconds N] [--warmup N] [--live on|off] [--share S]" >&2; exit 2 ;;
   esac
 done
 command -v kcat >/dev/null || { echo "kcat is missing (bin/install-deps --runtime)" >&2; exit 1; }
@@ -108,12 +112,20 @@ measure() { # setting round
     --seconds "$seconds" --warmup-seconds 2 --settle-seconds 1 2>>"$work/loadgen.err" \
     | awk -v s="$1" -v r="$2" '$1 == "Classify" { print s, r, $2, $3, $4, $5 }' | tee -a "$work/points"
 }
+for setting in on off; do
+  "$root/bin/loadgen" --target "127.0.0.1:${grpc[$setting]}" --rpc Classify --model-name "$model" --concurrency 64 \
+    --seconds "$warmup" --warmup-seconds 0 --settle-seconds 1 >/dev/null 2>>"$work/loadgen.err"
+done
 echo "setting round concurrency p50_ms p99_ms requests_per_s"
 for r in $(seq 1 "$rounds"); do
   if [ $((r % 2)) -eq 1 ]; then order="on off"; else order="off on"; fi
   for setting in $order; do measure "$setting" "$r"; done
 done
 series() { metrics "$1" | grep -E "^fmnist_(predictions_logged|predictions_dropped|shadow_scored)_total" || true; }
+echo "== the 'on' replica's CPU time beside 'off''s (seconds, whole process: serving, log, processor)"
+for setting in on off; do
+  echo "$setting $(awk '{ printf "%.1f", ($14 + $15) / 100 }' "/proc/${pid[$setting]}/stat" 2>/dev/null || echo '?')"
+done
 echo "== what 'on' did (its counters)"; series on
 echo "== what 'off' did (none expected)"; series off
 [ "$(logged on)" != 0 ] && [ "$(logged off)" = 0 ] || { echo "'on' logged nothing, or 'off' logged"; exit 1; }
