@@ -13,6 +13,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
@@ -38,7 +39,9 @@ public final class DynamicBatcher {
         Result run(float[] pixels, int images);
     }
 
-    private record Pending(float[] pixels, int count, CompletableFuture<Result> answer, long enqueuedNanos) {}
+    /** {@code finished}: counted out of {@link #outstanding}, once, by whoever ends it (the client may cancel the future first). */
+    private record Pending(float[] pixels, int count, CompletableFuture<Result> answer, long enqueuedNanos,
+            AtomicBoolean finished) {}
 
     private final String model;
     private final LiveModel live;
@@ -138,7 +141,7 @@ public final class DynamicBatcher {
         if (!running) {
             throw shuttingDown();
         }
-        Pending pending = new Pending(pixels, count, new CompletableFuture<>(), System.nanoTime());
+        Pending pending = new Pending(pixels, count, new CompletableFuture<>(), System.nanoTime(), new AtomicBoolean());
         if (!budget.tryAcquire(count)) {
             meters.overloaded(liveVersion());
             stats.failure(liveVersion(), 0);
@@ -206,14 +209,14 @@ public final class DynamicBatcher {
 
     /** Each request is answered once, by one thread: counted out of {@link #outstanding} before what its answer triggers runs. */
     private void answer(Pending p, Result result) {
-        if (!p.answer().isDone()) {
+        if (p.finished().compareAndSet(false, true)) {
             outstanding.decrementAndGet();
-            p.answer().complete(result);
+            p.answer().complete(result); // a no-op when the client cancelled it: still counted out
         }
     }
 
     private void fail(Pending p, Throwable why) {
-        if (!p.answer().isDone()) {
+        if (p.finished().compareAndSet(false, true)) {
             outstanding.decrementAndGet();
             p.answer().completeExceptionally(why);
         }
@@ -261,7 +264,7 @@ public final class DynamicBatcher {
                 triton.answered(p.count(), start - p.enqueuedNanos(), computed - gathered, split - p.enqueuedNanos());
                 answer(p, answers[i]);
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) { // an Error too: no request of the batch stays outstanding
             long end = System.nanoTime();
             String version = liveVersion();
             batch.forEach(p -> {

@@ -350,6 +350,13 @@ class DynamicBatcherTest {
         assertThat(seenByAnswers).containsExactly(2);
         assertThat(batcher.outstanding()).as("answered and failed alike").isZero();
 
+        // a request its client gave up on (a deadline, a disconnect: the future cancelled) is counted out too
+        CompletableFuture<DynamicBatcher.Result> abandoned = holdWith(batcher, 6);
+        abandoned.cancel(false);
+        forward.gate.countDown();
+        answer(batcher.submit(images(7, 1), 1));
+        assertThat(batcher.outstanding()).as("after a cancelled request was computed").isZero();
+
         holdWith(batcher, 4);
         CompletableFuture<DynamicBatcher.Result> stopped = batcher.submit(images(5, 1), 1);
         batcher.stop();
