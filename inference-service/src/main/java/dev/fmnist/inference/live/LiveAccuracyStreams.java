@@ -56,7 +56,7 @@ public class LiveAccuracyStreams implements LiveStatsView {
 
     private static final Logger LOG = Logger.getLogger(LiveAccuracyStreams.class);
     /** How often the statistics reach the topic: seconds, not Kafka Streams' default 30 s, for the dashboards. */
-    static final Duration COMMIT_INTERVAL = Duration.ofSeconds(1);
+    static final Duration COMMIT_INTERVAL = LiveAccuracyTopology.TALLY_INTERVAL;
     /** How often the gauges' set of versions is refreshed (their values are read at each scrape). */
     static final Duration GAUGE_REFRESH = Duration.ofSeconds(2);
     private static final Duration CLOSE = Duration.ofSeconds(10);

@@ -132,7 +132,7 @@ public final class LiveAccuracyTopology {
                         .withStoreName("live-outcomes"));
         // each version's predictions of a task over a commit interval cross the repartition topic as one tally
         builder.addStateStore(TallyPredictions.store(TALLIES));
-        KStream<String, LiveEvent> predicted = predictions.process(() -> new TallyPredictions(TALLIES, tallyInterval),
+        KStream<String, LiveEvent> predicted = predictions.process(() -> new TallyPredictions(TALLIES, tallyInterval, refusals),
                 Named.as("predictions-tallied"), TALLIES);
 
         String liveTopic = Topic.LIVE_ACCURACY.name(prefix);

@@ -92,7 +92,9 @@ record LiveEvent(PredictionRecord prediction, FeedbackRecord feedback, Predictio
             try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
                 byte format = in.readByte();
                 if (format == TALLY) {
-                    return tallied(PredictionTally.read(in));
+                    LiveEvent event = tallied(PredictionTally.read(in));
+                    requireEnd(in);
+                    return event;
                 }
                 if (format != OUTCOME) {
                     throw new IllegalArgumentException("format: expected " + OUTCOME + " or " + TALLY + ", got " + format);
@@ -104,12 +106,19 @@ record LiveEvent(PredictionRecord prediction, FeedbackRecord feedback, Predictio
                     String feedbackKey = in.readUTF();
                     feedback = FeedbackRecord.parse(feedbackKey, readBytes(in));
                 }
+                requireEnd(in);
                 return new LiveEvent(prediction, feedback, null);
             } catch (IOException e) {
                 throw new IllegalArgumentException("event: truncated (" + e.getMessage() + ")", e);
             }
         }
     });
+
+    private static void requireEnd(DataInputStream in) throws IOException {
+        if (in.available() > 0) {
+            throw new IllegalArgumentException("event: " + in.available() + " bytes after the last field");
+        }
+    }
 
     static void writeKeyed(DataOutputStream out, String key, byte[] json) throws IOException {
         out.writeUTF(key);

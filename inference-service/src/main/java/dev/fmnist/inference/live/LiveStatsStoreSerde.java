@@ -29,6 +29,7 @@ final class LiveStatsStoreSerde {
     /** The first byte of this format; the JSON format's first byte is the high byte of its key's length: 0. */
     private static final byte FORMAT = 2;
     private static final int CLASSES = FashionMnist.CLASSES;
+    private static final int NANOS_PER_SECOND = 1_000_000_000;
 
     private static final Serde<LiveStats> JSON =
             KeyedJsonSerde.of(s -> LiveStats.key(s.model(), s.version()), LiveStats::toJson, LiveStats::parse);
@@ -124,10 +125,13 @@ final class LiveStatsStoreSerde {
         long agreed = in.readLong();
         long seconds = in.readLong();
         int nanos = in.readInt();
+        if (nanos < 0 || nanos >= NANOS_PER_SECOND) {
+            throw new IllegalArgumentException("updatedAt: nanoseconds " + nanos + " are not within 0.." + (NANOS_PER_SECOND - 1));
+        }
         Instant updatedAt;
         try {
             updatedAt = Instant.ofEpochSecond(seconds, nanos);
-        } catch (DateTimeException e) {
+        } catch (DateTimeException | ArithmeticException e) {
             throw new IllegalArgumentException("updatedAt: " + e.getMessage(), e);
         }
         return new LiveStats(model, version, predictions, shadowPredictions, predicted, labelled, correct,

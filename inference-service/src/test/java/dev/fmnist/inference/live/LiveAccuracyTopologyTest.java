@@ -310,6 +310,20 @@ class LiveAccuracyTopologyTest {
     }
 
     @Test
+    void aTallyStoreValueThatIsNotATallyIsRefusedAndTheOtherVersionsTalliesGoOn() {
+        KeyValueStore<String, byte[]> tallies = driver.getKeyValueStore(LiveAccuracyTopology.TALLIES);
+        tallies.put(LiveStats.key(MODEL, V2), new byte[] {1, 0, 0, 7}); // as a forged changelog record restores it
+        served(nextId(), V1, 4, T0);
+
+        assertThat(statsOf(V1).predictions()).isEqualTo(1);
+        assertThat(stats()).doesNotContainKey(LiveStats.key(MODEL, V2));
+        assertThat(refusals).containsExactly("live-test-live-accuracy-live-prediction-tallies-changelog:invalid");
+        assertThat(tallies.get(LiveStats.key(MODEL, V2))).as("deleted").isNull();
+        served(nextId(), V2, 5, T0.plusSeconds(1));
+        assertThat(statsOf(V2).predictions()).as("that version counts again").isEqualTo(1);
+    }
+
+    @Test
     void capturedPixelsNeverReachTheJoinStore() {
         String id = nextId();
         PredictionRecord p = prediction(id, V1, PredictionRole.SERVED, 3, T0, null, null);
