@@ -95,6 +95,11 @@ final class PredictionBuffer implements AutoCloseable {
             }
         } while (!waiting.compareAndSet(now, now + size));
         queue.add(entry);
+        if (closing && queue.remove(entry)) { // closed meanwhile: the drainer's last pass may be over
+            waiting.addAndGet(-size);
+            metrics.dropped(entry.model(), DropReason.BUFFER, size);
+            return false;
+        }
         return true;
     }
 

@@ -41,7 +41,12 @@ public class PredictionLog {
      */
     private static final int LINGER_MS = 100;
     /** A partition's batch may grow to this while it lingers (the producer's default, 16 KiB, holds ~30 records). */
-    private static final int BATCH_BYTES = 256 * 1024;
+    private static final int BATCH_BYTES = 64 * 1024;
+    /**
+     * The producer's memory for batches: each open batch takes BATCH_BYTES, one per partition with
+     * records in the last linger, so room for 1,000 of them (TopicLayout's most partitions) at once.
+     */
+    private static final long BUFFER_BYTES = 1000L * BATCH_BYTES;
     /** How long the drainer waits for a topic's metadata before a record counts as dropped. */
     private static final int MAX_BLOCK_MS = 5_000;
 
@@ -101,6 +106,7 @@ public class PredictionLog {
         producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false);
         producer.put(ProducerConfig.LINGER_MS_CONFIG, LINGER_MS);
         producer.put(ProducerConfig.BATCH_SIZE_CONFIG, BATCH_BYTES);
+        producer.put(ProducerConfig.BUFFER_MEMORY_CONFIG, BUFFER_BYTES);
         producer.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, MAX_BLOCK_MS);
         producer.put(ProducerConfig.CLIENT_ID_CONFIG, "fmnist-inference-predictions");
         String topic = Topic.PREDICTIONS.name(config.kafka().topicPrefix());
