@@ -120,13 +120,13 @@ class ArchitectureDiagramTest {
                     "Topic.LIVE_ACCURACY.name(prefix)", "builder.globalTable(liveTopic"),
             new CodeEdge(Topic.LIVE_ACCURACY.defaultName(), "cli_models",
                     "fmnist-cli/src/main/java/dev/fmnist/cli/commands/LiveCommand.java",
-                    "broker.readAll(Topic.LIVE_ACCURACY.name(kafka.topicPrefix))"),
+                    "Topic.LIVE_ACCURACY.name(kafka.topicPrefix)", "broker.readToEnd(liveTopic"),
             new CodeEdge(Topic.PREDICTIONS.defaultName(), "cli_models",
                     "fmnist-cli/src/main/java/dev/fmnist/cli/commands/ExportCommand.java",
-                    "Topic.PREDICTIONS.name(kafka.topicPrefix)", "broker.follow(predictionsTopic"),
+                    "Topic.PREDICTIONS.name(kafka.topicPrefix)", "broker.readToEnd(predictionsTopic"),
             new CodeEdge(Topic.FEEDBACK.defaultName(), "cli_models",
                     "fmnist-cli/src/main/java/dev/fmnist/cli/commands/ExportCommand.java",
-                    "Topic.FEEDBACK.name(kafka.topicPrefix)", "broker.follow(feedbackTopic"));
+                    "Topic.FEEDBACK.name(kafka.topicPrefix)", "broker.readToEnd(feedbackTopic"));
 
     private static Diagram diagram;
 

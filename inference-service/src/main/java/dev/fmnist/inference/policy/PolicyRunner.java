@@ -135,7 +135,7 @@ public class PolicyRunner {
         Optional<String> reason = slot.refused().all().stream()
                 .filter(r -> r.getVersion().equals(wanted) || r.getExperimentId().equals(wanted))
                 .map(RefusedArtefact::getReason).reduce((older, newer) -> newer);
-        Optional<String> problem = slot.challengerUnloadable() ? slot.challengerProblem() : Optional.empty();
+        Optional<String> problem = slot.challengerUnloadable();
         if (reason.isPresent() && (slot.refused().contains(wanted) || problem.isPresent())) {
             return "refused here: " + reason.get();
         }

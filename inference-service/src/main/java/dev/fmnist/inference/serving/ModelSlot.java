@@ -181,10 +181,10 @@ public final class ModelSlot {
         return p == null ? Optional.empty() : Optional.of(p.message());
     }
 
-    /** Whether the challenger the control record names was refused here: its artefact cannot be loaded (see refused). */
-    public boolean challengerUnloadable() {
-        ChallengerProblem p = challengerProblem;
-        return p != null && p.unloadable();
+    /** Why the challenger the control record names was refused here (its artefact cannot be loaded, see refused), or empty. */
+    public Optional<String> challengerUnloadable() {
+        ChallengerProblem p = challengerProblem; // one read: the message and the flag of the same problem
+        return p != null && p.unloadable() ? Optional.of(p.message()) : Optional.empty();
     }
 
     /** Not served for a reason that may pass (not seen yet, not readable now, the champion itself); null: none. */

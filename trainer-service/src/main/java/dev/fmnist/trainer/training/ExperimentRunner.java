@@ -14,6 +14,7 @@ import dev.fmnist.contract.experiments.ExperimentEvent.Succeeded;
 import dev.fmnist.contract.experiments.ExperimentEvent.Terminal;
 import dev.fmnist.contract.experiments.ExperimentRequest;
 import dev.fmnist.contract.experiments.ExperimentState;
+import dev.fmnist.contract.experiments.RequestRejectedException;
 import dev.fmnist.contract.experiments.Sweep;
 import dev.fmnist.contract.kafka.Topic;
 import dev.fmnist.contract.training.EpochMetrics;
@@ -148,6 +149,9 @@ public class ExperimentRunner {
                 return;
             }
             end(claim, Cancelled.of(id, subject, e.getMessage()));
+        } catch (RequestRejectedException e) { // extraData no longer passes its checks: the request's fault
+            LOG.warnf("experiment %s failed: %s", id, e.getMessage());
+            end(claim, Failed.of(id, subject, e.getMessage()));
         } catch (RuntimeException | OutOfMemoryError e) {
             LOG.errorf(e, "experiment %s failed", id);
             String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();

@@ -56,5 +56,19 @@ public final class ExtraDataFolders {
             throw new RequestRejectedException(ExtraData.PATH_FIELD, folder + " is outside " + realRoot
                     + " (fmnist.trainer.extra-data-root): export the dataset into a folder there");
         }
+        // the files too: a link inside the folder must not lead out of the root either
+        for (String name : new String[] {ExtraDataset.IMAGES, ExtraDataset.LABELS}) {
+            Path file = folder.resolve(name);
+            Path realFile;
+            try {
+                realFile = file.toRealPath();
+            } catch (IOException e) {
+                continue; // missing: ExtraDataset.check says so, naming the file
+            }
+            if (!realFile.startsWith(realRoot)) {
+                throw new RequestRejectedException(ExtraData.PATH_FIELD, file + " leads outside " + realRoot
+                        + " (fmnist.trainer.extra-data-root): export the dataset into a folder there");
+            }
+        }
     }
 }

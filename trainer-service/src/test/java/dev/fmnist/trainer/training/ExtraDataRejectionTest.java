@@ -86,6 +86,22 @@ class ExtraDataRejectionTest {
                 });
     }
 
+    @Test
+    void aFileLinkedOutOfTheRootIsRejectedThoughItsFolderIsInside() throws IOException {
+        Path root = Files.createDirectories(dir.resolve("root"));
+        Path outside = Files.createDirectories(dir.resolve("outside"));
+        ExtraDataset.write(outside, new FashionMnist.Split(new byte[FashionMnist.PIXELS], new byte[] {3}));
+        Path folder = Files.createDirectories(root.resolve("mine"));
+        Files.createSymbolicLink(folder.resolve(ExtraDataset.IMAGES), outside.resolve(ExtraDataset.IMAGES));
+        Files.copy(outside.resolve(ExtraDataset.LABELS), folder.resolve(ExtraDataset.LABELS));
+
+        assertThatThrownBy(() -> ExtraDataFolders.require(request(folder), root))
+                .isInstanceOfSatisfying(RequestRejectedException.class, e -> {
+                    assertThat(e.field()).isEqualTo("extraData.path");
+                    assertThat(e.rule()).contains(ExtraDataset.IMAGES).contains("leads outside");
+                });
+    }
+
     private static ExperimentRequest request(Path folder) {
         return new RequestParser().parse(("{\"architecture\":\"mlp\",\"extraData\":{\"path\":\"" + folder + "\"}}")
                 .getBytes(StandardCharsets.UTF_8));
