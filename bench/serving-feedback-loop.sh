@@ -15,7 +15,8 @@
 # --share S: the challenger's shadow share on 'on' (0: no challenger, the log alone).
 # --warmup N: seconds of c=64 load on each service before the first round, not measured (the JIT and
 # PyTorch's allocator settle: without it the first rounds of both settings run slower than the last).
-# Usage: bench/serving-feedback-loop.sh [--model mlp|better] [--rounds N] [--seconds N] [--warmup N] [--live on|off] [--share S]
+# --under-load U: 'on''s fmnist.serving.shadow-share-under-load (default: the service's, 0.01).
+# Usage: bench/serving-feedback-loop.sh [--model mlp|better] [--rounds N] [--seconds N] [--warmup N] [--live on|off] [--share S] [--under-load U]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 model=mlp
@@ -24,6 +25,7 @@ seconds=8
 warmup=30
 live=on
 share=1.0
+under_load=
 while [ $# -gt 0 ]; do
   case "$1" in
     --model) model=$2; shift 2 ;;
@@ -32,7 +34,8 @@ while [ $# -gt 0 ]; do
     --warmup) warmup=$2; shift 2 ;;
     --live) live=$2; shift 2 ;;
     --share) share=$2; shift 2 ;;
-    *) echo "usage: $0 [--model mlp|better] [--rounds N] [--seconds N] [--warmup N] [--live on|off] [--share S]" >&2; exit 2 ;;
+    --under-load) under_load=$2; shift 2 ;;
+    *) echo "usage: $0 [--model mlp|better] [--rounds N] [--seconds N] [--warmup N] [--live on|off] [--share S] [--under-load U]" >&2; exit 2 ;;
   esac
 done
 command -v kcat >/dev/null || { echo "kcat is missing (bin/install-deps --runtime)" >&2; exit 1; }
@@ -79,7 +82,7 @@ publish on "$work/$model-2.zip"
 publish off "$work/$model-1.zip"
 
 declare -A opts=(
-  [on]="-Dfmnist.serving.models=$model -Dfmnist.predictions.enabled=true -Dfmnist.live.enabled=$([ "$live" = on ] && echo true || echo false)"
+  [on]="-Dfmnist.serving.models=$model -Dfmnist.predictions.enabled=true -Dfmnist.live.enabled=$([ "$live" = on ] && echo true || echo false)${under_load:+ -Dfmnist.serving.shadow-share-under-load=$under_load}"
   [off]="-Dfmnist.serving.models=$model -Dfmnist.predictions.enabled=false -Dfmnist.live.enabled=false")
 for setting in on off; do
   KAFKA_BOOTSTRAP_SERVERS=$bootstrap FMNIST_TOPIC_PREFIX=bench-$setting GRPC_PORT=${grpc[$setting]} \
@@ -98,7 +101,10 @@ infer() { curl -fs -o /dev/null -H 'Content-Type: application/json' "http://127.
   -d "{\"inputs\":[{\"name\":\"images\",\"datatype\":\"UINT8\",\"shape\":[1,784],\"data\":[$zeros]}]}"; }
 scored() { metrics "$1" | awk '/^fmnist_shadow_scored_total/ { n += $2 } END { print n + 0 }'; }
 logged() { metrics "$1" | awk '/^fmnist_predictions_logged_total/ { n += $2 } END { print n + 0 }'; }
-ready_on() { if [ "$share" = 0 ]; then [ "$(logged on)" != 0 ]; else [ "$(scored on)" != 0 ]; fi; }
+# a share below 0.01 may shadow none of the first requests: then logging one is enough
+ready_on() {
+  if awk -v s="$share" 'BEGIN { exit !(s < 0.01) }'; then [ "$(logged on)" != 0 ]; else [ "$(scored on)" != 0 ]; fi
+}
 for _ in $(seq 1 60); do
   infer on || true
   ready_on && break
