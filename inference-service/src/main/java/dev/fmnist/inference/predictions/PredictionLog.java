@@ -128,7 +128,8 @@ public class PredictionLog {
         }
     }
 
-    private static double rate(String key, double rate) {
+    /** {@code rate}, a share of requests under setting {@code key}: refused naming the key unless 0 to 1. */
+    static double rate(String key, double rate) {
         if (!(rate >= 0 && rate <= 1)) {
             throw new IllegalArgumentException(key + ": a share of requests, 0 to 1, got " + rate);
         }

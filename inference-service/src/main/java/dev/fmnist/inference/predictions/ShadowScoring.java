@@ -7,8 +7,8 @@ import dev.fmnist.inference.predictions.PredictionMetrics.ShadowOutcome;
 import dev.fmnist.inference.serving.DynamicBatcher;
 import dev.fmnist.inference.serving.ModelSlot;
 import io.grpc.StatusRuntimeException;
-import jakarta.annotation.PostConstruct;
 import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -47,10 +47,7 @@ public class ShadowScoring {
 
     @PostConstruct
     void settings() {
-        underLoad = config.serving().shadowShareUnderLoad();
-        if (!(underLoad >= 0 && underLoad <= 1)) {
-            throw new IllegalArgumentException(UNDER_LOAD_KEY + ": a share of requests, 0 to 1, got " + underLoad);
-        }
+        underLoad = PredictionLog.rate(UNDER_LOAD_KEY, config.serving().shadowShareUnderLoad());
     }
 
     /** Made at start, so a setting out of range stops the service there rather than at the first shadowed request. */
