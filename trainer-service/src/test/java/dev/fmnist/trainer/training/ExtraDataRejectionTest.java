@@ -46,7 +46,7 @@ class ExtraDataRejectionTest {
     void aDatasetOutsideTheRootOrLinkedOutOfItIsRejectedNamingTheSetting() throws IOException {
         Path root = Files.createDirectories(dir.resolve("root"));
         Path outside = Files.createDirectories(dir.resolve("outside"));
-        ExtraDataset.write(outside, new FashionMnist.Split(new byte[FashionMnist.PIXELS], new byte[] {3}));
+        oneImage(outside);
         Path link = Files.createSymbolicLink(root.resolve("link"), outside);
 
         for (Path folder : new Path[] {outside, link}) {
@@ -61,7 +61,7 @@ class ExtraDataRejectionTest {
                 .isInstanceOfSatisfying(RequestRejectedException.class, e ->
                         assertThat(e.rule()).contains("does not exist").contains("fmnist.trainer.extra-data-root"));
         Path inside = Files.createDirectories(root.resolve("mine"));
-        ExtraDataset.write(inside, new FashionMnist.Split(new byte[FashionMnist.PIXELS], new byte[] {3}));
+        oneImage(inside);
         assertThatCode(() -> ExtraDataFolders.require(request(inside), root)).doesNotThrowAnyException();
     }
 
@@ -69,9 +69,9 @@ class ExtraDataRejectionTest {
     void aLinkRepointedOutOfTheRootAfterArrivalIsRejectedWhenCheckedAgain() throws IOException {
         Path root = Files.createDirectories(dir.resolve("root"));
         Path kept = Files.createDirectories(root.resolve("kept"));
-        ExtraDataset.write(kept, new FashionMnist.Split(new byte[FashionMnist.PIXELS], new byte[] {3}));
+        oneImage(kept);
         Path outside = Files.createDirectories(dir.resolve("outside"));
-        ExtraDataset.write(outside, new FashionMnist.Split(new byte[FashionMnist.PIXELS], new byte[] {3}));
+        oneImage(outside);
         Path link = Files.createSymbolicLink(root.resolve("link"), kept);
         ExperimentRequest request = request(link);
         assertThatCode(() -> ExtraDataFolders.require(request, root)).as("on arrival").doesNotThrowAnyException();
@@ -90,7 +90,7 @@ class ExtraDataRejectionTest {
     void aFileLinkedOutOfTheRootIsRejectedThoughItsFolderIsInside() throws IOException {
         Path root = Files.createDirectories(dir.resolve("root"));
         Path outside = Files.createDirectories(dir.resolve("outside"));
-        ExtraDataset.write(outside, new FashionMnist.Split(new byte[FashionMnist.PIXELS], new byte[] {3}));
+        oneImage(outside);
         Path folder = Files.createDirectories(root.resolve("mine"));
         Files.createSymbolicLink(folder.resolve(ExtraDataset.IMAGES), outside.resolve(ExtraDataset.IMAGES));
         Files.copy(outside.resolve(ExtraDataset.LABELS), folder.resolve(ExtraDataset.LABELS));
@@ -100,6 +100,11 @@ class ExtraDataRejectionTest {
                     assertThat(e.field()).isEqualTo("extraData.path");
                     assertThat(e.rule()).contains(ExtraDataset.IMAGES).contains("leads outside");
                 });
+    }
+
+    /** A dataset of one image, labelled 3, in {@code folder}. */
+    private static void oneImage(Path folder) throws IOException {
+        ExtraDataset.write(folder, new FashionMnist.Split(new byte[FashionMnist.PIXELS], new byte[] {3}));
     }
 
     private static ExperimentRequest request(Path folder) {
