@@ -83,7 +83,7 @@ class KServeRestTest {
         given().get("/v2").then().statusCode(200).body("name", equalTo("fmnist-inference"))
                 .body("extensions", hasItem("binary_tensor_data"));
         given().get("/v2/models/mlp").then().statusCode(200).body("name", equalTo("mlp"))
-                .body("versions", contains(artefact.manifest().version())).body("platform", equalTo("pytorch_djl"))
+                .body("versions", contains(artefact.manifest().version())).body("platform", equalTo("pytorch_libtorch"))
                 .body("inputs[0].shape", contains(-1, 1, 28, 28)).body("outputs[0].shape", contains(-1, 10));
         given().get("/v2/models/mlp/versions/" + artefact.manifest().version() + "/ready").then().statusCode(200)
                 .body("ready", equalTo(true));

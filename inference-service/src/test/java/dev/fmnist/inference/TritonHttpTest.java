@@ -119,7 +119,7 @@ class TritonHttpTest {
     void configIsTheGrpcModelConfigAsTritonsJson() {
         String version = newer.manifest().version();
         given().get("/v2/models/mlp/config").then().statusCode(200).contentType("application/json")
-                .body("name", equalTo("mlp")).body("platform", equalTo("pytorch_djl"))
+                .body("name", equalTo("mlp")).body("platform", equalTo("pytorch_libtorch"))
                 .body("max_batch_size", equalTo(1000)).body("input[0].name", equalTo("images"))
                 .body("input[0].data_type", equalTo("TYPE_FP32")).body("input[0].dims", contains(1, 28, 28))
                 .body("output[0].dims", contains(10)).body("dynamic_batching.preferred_batch_size", contains(64))

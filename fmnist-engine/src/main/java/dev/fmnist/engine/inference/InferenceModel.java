@@ -1,18 +1,28 @@
 package dev.fmnist.engine.inference;
 
+import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
+import dev.fmnist.contract.artefacts.ArtefactException;
 import dev.fmnist.contract.artefacts.ModelArtefact;
 import dev.fmnist.contract.artefacts.ModelManifest;
 import dev.fmnist.contract.data.FashionMnist;
+import dev.fmnist.contract.training.Initialization;
 import dev.fmnist.engine.artefacts.ArtefactModels;
 import dev.fmnist.engine.networks.ChannelsLast;
+import dev.fmnist.engine.networks.Networks;
 import dev.fmnist.engine.runtime.ComputeEngine;
+import dev.fmnist.engine.torchscript.TorchScriptExport;
 import dev.fmnist.engine.util.NativeArrays;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.SplittableRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A trained model ready to classify: the engine's inference API. Loaded from a verified artefact on
@@ -21,38 +31,109 @@ import dev.fmnist.engine.util.NativeArrays;
  */
 public final class InferenceModel implements AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(InferenceModel.class);
     private static final double NANOS_PER_SECOND = 1e9;
+    /** Images the exported form is checked on against the block before it replaces it. */
+    private static final int PROBE_IMAGES = 32;
+    private static final long PROBE_SEED = 20261206L;
+    /** Largest difference of a class probability allowed between the block and its exported form. */
+    public static final double FORM_TOLERANCE = 1e-5;
 
     private final ComputeEngine engine;
     private final Model model;
     private final ModelManifest manifest;
+    private final ForwardForm form;
 
-    private InferenceModel(ComputeEngine engine, Model model, ModelManifest manifest) {
+    private InferenceModel(ComputeEngine engine, Model model, ModelManifest manifest, ForwardForm form) {
         this.engine = engine;
         this.model = model;
         this.manifest = manifest;
+        this.form = form;
+    }
+
+    /** Loads an artefact as DJL's block; see {@link #load(ModelArtefact, ComputeEngine, ForwardForm)}. */
+    public static InferenceModel load(ModelArtefact artefact, ComputeEngine engine) {
+        return load(artefact, engine, ForwardForm.BLOCK);
     }
 
     /**
-     * Loads an artefact on {@code engine}'s device and runs one forward pass, so first-call costs are
-     * paid before the caller relies on it; the native model is closed again if either step fails.
+     * Loads an artefact on {@code engine}'s device to run in {@code form} and runs one forward pass, so
+     * first-call costs are paid before the caller relies on it; native models are closed again if a
+     * step fails. For TorchScript the block is loaded first (which checks the parameters), exported, and
+     * the export must give the block's probabilities on a fixed probe batch to within
+     * {@link #FORM_TOLERANCE}; one that does not is a fault of the export, logged, and the block is
+     * served instead ({@link #form()} says which runs).
      *
-     * @throws dev.fmnist.contract.artefacts.ArtefactException when the parameters do not fit the network
+     * @throws ArtefactException when the parameters do not fit the network
      */
-    public static InferenceModel load(ModelArtefact artefact, ComputeEngine engine) {
+    public static InferenceModel load(ModelArtefact artefact, ComputeEngine engine, ForwardForm form) {
         Model model = ArtefactModels.newModel(artefact, engine);
         try {
-            InferenceModel loaded = new InferenceModel(engine, model, artefact.manifest());
-            loaded.classify(new float[FashionMnist.PIXELS], 1);
-            return loaded;
+            InferenceModel block = new InferenceModel(engine, model, artefact.manifest(), ForwardForm.BLOCK);
+            block.classify(new float[FashionMnist.PIXELS], 1);
+            if (form == ForwardForm.BLOCK) {
+                return block;
+            }
+            InferenceModel scripted = scripted(block);
+            if (scripted == null) {
+                return block;
+            }
+            model.close();
+            return scripted;
         } catch (RuntimeException e) {
             model.close();
             throw e;
         }
     }
 
+    /** {@code block} exported to TorchScript and loaded, or null (logged) when the export disagrees with it. */
+    private static InferenceModel scripted(InferenceModel block) {
+        ModelManifest manifest = block.manifest;
+        byte[] archive = TorchScriptExport.archive(
+                Networks.build(manifest.networkSpec(), Initialization.PYTORCH, manifest.hyperParameters().dropout()),
+                block.model.getBlock(), 1, FashionMnist.IMAGE_SIDE, FashionMnist.IMAGE_SIDE);
+        Model model = block.engine.newModel(manifest.networkSpec().label());
+        try {
+            model.load(new ByteArrayInputStream(archive));
+            InferenceModel scripted = new InferenceModel(block.engine, model, manifest, ForwardForm.TORCHSCRIPT);
+            float[] probe = new float[PROBE_IMAGES * FashionMnist.PIXELS];
+            SplittableRandom random = new SplittableRandom(PROBE_SEED);
+            for (int i = 0; i < probe.length; i++) {
+                probe[i] = (float) random.nextDouble(-1, 3); // about the scaled pixels' range
+            }
+            double difference = maxDifference(block.classify(probe, PROBE_IMAGES), scripted.classify(probe, PROBE_IMAGES));
+            if (difference > FORM_TOLERANCE) {
+                LOG.warn("{} {}: the TorchScript export differs from the block by {} (over {}); serving the block",
+                        manifest.networkSpec().label(), manifest.version(), difference, FORM_TOLERANCE);
+                model.close();
+                return null;
+            }
+            return scripted;
+        } catch (IOException | MalformedModelException | RuntimeException e) {
+            model.close();
+            throw new ArtefactException("TorchScript export of " + manifest.networkSpec().label() + " did not load: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** The largest absolute difference between two sets of class probabilities of the same images. */
+    public static double maxDifference(float[][] a, float[][] b) {
+        double max = 0;
+        for (int i = 0; i < a.length; i++) {
+            for (int c = 0; c < a[i].length; c++) {
+                max = Math.max(max, Math.abs(a[i][c] - b[i][c]));
+            }
+        }
+        return max;
+    }
+
     public ModelManifest manifest() {
         return manifest;
+    }
+
+    /** How this model runs its forward pass. */
+    public ForwardForm form() {
+        return form;
     }
 
     /**
@@ -69,10 +150,11 @@ public final class InferenceModel implements AutoCloseable {
             }
             NDArray images = NativeArrays.floats(manager,
                     new Shape(count, 1, FashionMnist.IMAGE_SIDE, FashionMnist.IMAGE_SIDE), b -> b.put(pixels, 0, values));
-            NDArray logits = model.getBlock()
-                    .forward(new ParameterStore(manager, false), new NDList(ChannelsLast.images(images)), false)
+            // the TorchScript module lays its input out and ends in the softmax itself
+            NDArray input = form == ForwardForm.BLOCK ? ChannelsLast.images(images) : images;
+            NDArray output = model.getBlock().forward(new ParameterStore(manager, false), new NDList(input), false)
                     .singletonOrThrow();
-            float[] flat = logits.softmax(1).toFloatArray();
+            float[] flat = (form == ForwardForm.BLOCK ? output.softmax(1) : output).toFloatArray();
             float[][] probabilities = new float[count][FashionMnist.CLASSES];
             for (int i = 0; i < count; i++) {
                 System.arraycopy(flat, i * FashionMnist.CLASSES, probabilities[i], 0, FashionMnist.CLASSES);

@@ -28,6 +28,8 @@ final class LayerStack {
 
     /** Gamma, beta, running mean and running variance. */
     private static final int BATCH_NORM_VALUES_PER_CHANNEL = 4;
+    /** DJL's and PyTorch's default, stated so the exported forms use the same. */
+    private static final float BATCH_NORM_EPSILON = 1e-5f;
 
     private final SequentialBlock block = new SequentialBlock();
     private final Initialization initialization;
@@ -40,6 +42,7 @@ final class LayerStack {
     private long parameters;
     private long macsPerImage;
     private final List<ConvLayer> convolutions = new ArrayList<>();
+    private final List<Layer> layers = new ArrayList<>();
 
     /**
      * Starts from an input of {@code channels x height x width} per image; {@code dropout} is the share
@@ -66,7 +69,7 @@ final class LayerStack {
                 .optPadding(new Shape(padding, padding))
                 .build();
         initialise(conv, fanIn);
-        block.add(conv);
+        add(conv, new Layer.Conv(padding));
         ConvLayer layer = new ConvLayer(Math.toIntExact(channels), Math.toIntExact(height), Math.toIntExact(width),
                 filters, kernel, padding);
         convolutions.add(layer);
@@ -87,20 +90,21 @@ final class LayerStack {
      * channel, plus the running mean and variance that evaluation uses, which DJL counts as parameters.
      */
     LayerStack batchNorm() {
-        block.add(BatchNorm.builder().build());
+        BatchNorm norm = BatchNorm.builder().optEpsilon(BATCH_NORM_EPSILON).build();
+        add(norm, new Layer.BatchNorm(BATCH_NORM_EPSILON));
         parameters += BATCH_NORM_VALUES_PER_CHANNEL * channels;
         return this;
     }
 
     LayerStack relu() {
-        block.add(Activation.reluBlock());
+        add(Activation.reluBlock(), new Layer.Relu());
         return this;
     }
 
     /** Max pooling with a square window and the same stride; a partial window at the edge is dropped. */
     LayerStack maxPool(int size) {
         requireSpatial("maxPool");
-        block.add(Pool.maxPool2dBlock(new Shape(size, size), new Shape(size, size)));
+        add(Pool.maxPool2dBlock(new Shape(size, size), new Shape(size, size)), new Layer.MaxPool(size));
         height /= size;
         width /= size;
         return this;
@@ -108,7 +112,7 @@ final class LayerStack {
 
     /** Flattens all but the batch dimension, channel-major as torch.flatten(x, 1). */
     LayerStack flatten() {
-        block.add(Blocks.batchFlattenBlock());
+        add(Blocks.batchFlattenBlock(), new Layer.Flatten());
         channels = features();
         height = 1;
         width = 1;
@@ -122,11 +126,11 @@ final class LayerStack {
         }
         long fanIn = channels;
         if (dropout > 0 && hidden) { // never on the pixels themselves
-            block.add(Dropout.builder().optRate(dropout).build());
+            add(Dropout.builder().optRate(dropout).build(), new Layer.Dropout());
         }
         Linear linear = Linear.builder().setUnits(units).build();
         initialise(linear, fanIn);
-        block.add(linear);
+        add(linear, new Layer.Dense());
         channels = units;
         hidden = true;
         parameters += fanIn * units + units;
@@ -140,7 +144,12 @@ final class LayerStack {
     }
 
     Network build(NetworkSpec spec) {
-        return new Network(spec, block, parameters, macsPerImage, convolutions);
+        return new Network(spec, block, layers, parameters, macsPerImage, convolutions);
+    }
+
+    private void add(Block child, Layer layer) {
+        block.add(child);
+        layers.add(layer);
     }
 
     private void requireSpatial(String layer) {

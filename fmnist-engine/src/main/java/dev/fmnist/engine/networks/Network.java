@@ -9,14 +9,16 @@ import java.util.List;
  *
  * @param spec what it is
  * @param block the DJL block, not yet initialised
+ * @param layers what each child of the block computes, in its order
  * @param parameterCount trainable parameters, equal to PyTorch's for the same network
  * @param forwardMacsPerImage multiply-accumulates of one image's forward pass (conv and dense layers)
  * @param convolutions the convolutions in order, with the input each sees
  */
-public record Network(NetworkSpec spec, SequentialBlock block, long parameterCount, long forwardMacsPerImage,
+public record Network(NetworkSpec spec, SequentialBlock block, List<Layer> layers, long parameterCount, long forwardMacsPerImage,
         List<ConvLayer> convolutions) {
 
     public Network {
+        layers = List.copyOf(layers);
         convolutions = List.copyOf(convolutions);
     }
 

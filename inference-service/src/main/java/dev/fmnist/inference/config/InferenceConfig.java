@@ -49,6 +49,17 @@ public interface InferenceConfig {
         @WithDefault("better")
         List<String> models();
 
+        /**
+         * How each served model runs its forward pass: {@code torchscript} (the network exported as a
+         * TorchScript module, one call into libtorch per pass; checked against the block when it loads)
+         * or {@code block} (DJL's layers). Model configurations report it as Triton's platform.
+         */
+        @WithDefault("torchscript")
+        String forward();
+
+        /** Per served model, overriding {@link #forward}: {@code fmnist.serving.forward-by-model."better"=block}. */
+        java.util.Map<String, String> forwardByModel();
+
         /** How long RepositoryModelLoad/Unload wait for this replica to apply what they wrote. */
         @WithDefault("30")
         int controlTimeoutSeconds();

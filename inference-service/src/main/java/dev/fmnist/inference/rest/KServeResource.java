@@ -213,7 +213,7 @@ public class KServeResource {
                 ObjectNode body = KServeJson.MAPPER.createObjectNode().put("name", slot.name());
                 ArrayNode versions = body.putArray("versions").add(model.manifest().version());
                 slot.challenger().ifPresent(c -> versions.add(c.version())); // the champion first, then the challenger
-                body.put("platform", InferenceServer.PLATFORM);
+                body.put("platform", model.form().platform());
                 ArrayNode inputs = body.putArray("inputs");
                 tensor(inputs, InferenceServer.INPUT);
                 tensor(inputs, InferenceServer.ENCODED_INPUT);

@@ -18,7 +18,6 @@ public class InferenceServer {
     /** What ServerMetadata announces: the Triton extensions answered here. */
     public static final List<String> EXTENSIONS = List.of("model_configuration", "model_repository", "statistics",
             "binary_tensor_data", "classification");
-    public static final String PLATFORM = "pytorch_djl";
 
     /** A tensor as model metadata describes it. */
     public record Tensor(String name, String datatype, List<Long> shape) {

@@ -2,6 +2,7 @@ package dev.fmnist.inference.serving;
 
 import dev.fmnist.inference.config.InferenceConfig;
 import dev.fmnist.proto.inference.DataType;
+import dev.fmnist.engine.inference.ForwardForm;
 import dev.fmnist.proto.inference.ModelConfig;
 import dev.fmnist.proto.inference.ModelDynamicBatching;
 import dev.fmnist.proto.inference.ModelInput;
@@ -44,8 +45,10 @@ public class ModelDescriptions {
     private ModelConfig config(ModelSlot slot) {
         DynamicBatcher batcher = slot.batcher();
         boolean gpu = engine.device().startsWith("gpu");
-        ModelConfig.Builder model = ModelConfig.newBuilder().setName(slot.name()).setPlatform(InferenceServer.PLATFORM)
-                .setBackend("djl").setMaxBatchSize(config.serving().maxBatch())
+        // the live model's form: the configured one, or the block when its export did not match
+        ForwardForm form = slot.form().orElse(engine.form(slot.name()));
+        ModelConfig.Builder model = ModelConfig.newBuilder().setName(slot.name()).setPlatform(form.platform())
+                .setBackend(form.backend()).setMaxBatchSize(config.serving().maxBatch())
                 .setVersionPolicy(ModelVersionPolicy.newBuilder().setLatest(ModelVersionPolicy.Latest.newBuilder()
                         .setNumVersions(1)))
                 .addInput(ModelInput.newBuilder().setName(InferenceServer.INPUT.name()).setDataType(DataType.TYPE_FP32)
@@ -64,6 +67,7 @@ public class ModelDescriptions {
                 .putParameters("also_accepted", parameter("UINT8 pixels 0..255; shape [N, 784]; "
                         + InferenceServer.ENCODED_INPUT.name() + " of shape [N]"))
                 .putParameters("device", parameter(engine.device()))
+                .putParameters("forward", parameter(form.wire()))
                 .putParameters("architecture", parameter(slot.artefactKey()));
         slot.manifest().ifPresent(m -> model.putParameters("live_version", parameter(m.version())));
         slot.pinned().ifPresent(p -> model.putParameters("pinned_version", parameter(p)));

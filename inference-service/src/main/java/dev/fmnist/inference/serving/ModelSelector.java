@@ -261,7 +261,7 @@ public class ModelSelector {
         ModelManifest manifest = artefact.manifest();
         ServedModel next;
         try {
-            next = engine.load(artefact);
+            next = engine.load(slot.name(), artefact);
         } catch (RuntimeException e) { // ArtefactException, or the engine refusing the warm-up pass
             refuse(slot, manifest, e.getMessage());
             slot.challengerUnloadable("challenger " + manifest.version() + ", which cannot be loaded (see refused)");
@@ -415,7 +415,7 @@ public class ModelSelector {
         }
         ServedModel next;
         try {
-            next = engine.load(artefact);
+            next = engine.load(slot.name(), artefact);
         } catch (RuntimeException e) { // ArtefactException, or the engine refusing the warm-up pass
             refuse(slot, manifest, e.getMessage());
             return false;

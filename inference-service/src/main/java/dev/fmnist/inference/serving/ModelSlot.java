@@ -5,6 +5,7 @@ import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.predictions.PredictionRole;
 import dev.fmnist.contract.serving.ChallengerMode;
 import dev.fmnist.contract.serving.ModelControl;
+import dev.fmnist.engine.inference.ForwardForm;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
@@ -138,6 +139,11 @@ public final class ModelSlot {
     /** The live version's manifest, if one is loaded. */
     public Optional<ModelManifest> manifest() {
         return live.peek().map(ServedModel::manifest);
+    }
+
+    /** How the live model runs its forward pass, once one is loaded. */
+    public Optional<ForwardForm> form() {
+        return live.peek().map(ServedModel::form);
     }
 
     public boolean ready() {

@@ -110,7 +110,7 @@ public class OpenInferenceService implements GRPCInferenceService {
             return slot.live().use(model -> ModelMetadataResponse.newBuilder().setName(slot.name())
                     .addVersions(model.manifest().version()) // the champion first, then the challenger
                     .addAllVersions(slot.challenger().map(ModelSlot.Challenger::version).stream().toList())
-                    .setPlatform(InferenceServer.PLATFORM)
+                    .setPlatform(model.form().platform())
                     .addInputs(tensor(InferenceServer.INPUT)).addInputs(tensor(InferenceServer.ENCODED_INPUT))
                     .addOutputs(tensor(InferenceServer.OUTPUT)).build());
         });

@@ -2,6 +2,7 @@ package dev.fmnist.inference.serving;
 
 import dev.fmnist.contract.artefacts.ModelArtefact;
 import dev.fmnist.contract.artefacts.ModelManifest;
+import dev.fmnist.engine.inference.ForwardForm;
 import dev.fmnist.engine.inference.InferenceModel;
 import dev.fmnist.engine.runtime.ComputeEngine;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,13 +25,18 @@ public final class ServedModel {
         this.model = model;
     }
 
+    /** Loads a verified artefact as DJL's block; see {@link #load(ModelArtefact, ComputeEngine, ForwardForm)}. */
+    public static ServedModel load(ModelArtefact artefact, ComputeEngine engine) {
+        return load(artefact, engine, ForwardForm.BLOCK);
+    }
+
     /**
-     * Loads a verified artefact on {@code engine}'s device (which warms it up).
+     * Loads a verified artefact on {@code engine}'s device to run in {@code form} (which warms it up).
      *
      * @throws dev.fmnist.contract.artefacts.ArtefactException when the parameters do not fit the network
      */
-    public static ServedModel load(ModelArtefact artefact, ComputeEngine engine) {
-        return new ServedModel(InferenceModel.load(artefact, engine));
+    public static ServedModel load(ModelArtefact artefact, ComputeEngine engine, ForwardForm form) {
+        return new ServedModel(InferenceModel.load(artefact, engine, form));
     }
 
     /** True once its native memory has been freed. */
@@ -40,6 +46,11 @@ public final class ServedModel {
 
     public ModelManifest manifest() {
         return model.manifest();
+    }
+
+    /** How it runs its forward pass: the form asked for, or the block when the export did not match it. */
+    public ForwardForm form() {
+        return model.form();
     }
 
     /** Registers a request; false when the model was retired meanwhile. */

@@ -69,7 +69,7 @@ class ChallengerTest {
                 String.valueOf(policy)));
         ServingEngine engine = new ServingEngine() {
             @Override
-            public ServedModel load(ModelArtefact artefact) {
+            public ServedModel load(String name, ModelArtefact artefact) {
                 ServedModel model = TinyArtefacts.load(artefact);
                 loaded.add(model);
                 return model;

@@ -8,6 +8,7 @@ import dev.fmnist.contract.artefacts.ArtefactCodec;
 import dev.fmnist.contract.artefacts.ModelArtefact;
 import dev.fmnist.contract.networks.Architecture;
 import dev.fmnist.contract.serving.ModelControl;
+import dev.fmnist.inference.config.InferenceConfig;
 import dev.fmnist.inference.messaging.ArtefactFetcher;
 import dev.fmnist.inference.messaging.ArtefactUnreachableException;
 import dev.fmnist.inference.metrics.ServingMetrics;
@@ -59,11 +60,13 @@ class ModelSelectorTest {
 
     @BeforeEach
     void newSelector() {
+        InferenceConfig config = TinyArtefacts.config(List.of("mlp"), FLOOR);
         ServingEngine engine = new ServingEngine();
         engine.engine = TinyArtefacts.ENGINE;
+        engine.config = config;
+        engine.readForms();
         // started up on an empty topic: every test publishes after
-        fixture = new SelectorFixture(engine, new ServingMetrics(registry), TinyArtefacts.config(List.of("mlp"), FLOOR),
-                false);
+        fixture = new SelectorFixture(engine, new ServingMetrics(registry), config, false);
         modelsTopic = fixture.modelsTopic;
         statusUpdates = fixture.statusUpdates;
         selector = fixture.selector;

@@ -11,6 +11,7 @@ import dev.fmnist.contract.networks.Architecture;
 import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.training.HyperParameters;
 import dev.fmnist.engine.artefacts.ArtefactModels;
+import dev.fmnist.engine.inference.ForwardForm;
 import dev.fmnist.engine.runtime.ComputeEngine;
 import dev.fmnist.engine.training.FashionMnistTrainer;
 import dev.fmnist.engine.training.TrainingObserver;
@@ -22,10 +23,12 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * 100 hot swaps of a BetterNet (8.6 MB of parameters each) under continuous requests: every retired
+ * 100 hot swaps of a BetterNet (8.6 MB of parameters each) under continuous requests, in each forward
+ * form (a TorchScript swap also loads and frees the block it was exported from): every retired
  * model is closed and the process does not grow; a leak of even one model per swap would add 860 MB.
  */
 class ModelSwapMemoryTest {
@@ -37,8 +40,9 @@ class ModelSwapMemoryTest {
     /** Allocator and JIT noise; far below one leaked model per swap over 90 swaps. */
     private static final long ALLOWED_GROWTH_MB = 50;
 
-    @Test
-    void hundredSwapsUnderLoadCloseEveryRetiredModelAndKeepRssFlat() throws Exception {
+    @ParameterizedTest
+    @EnumSource(ForwardForm.class)
+    void hundredSwapsUnderLoadCloseEveryRetiredModelAndKeepRssFlat(ForwardForm form) throws Exception {
         FashionMnist data = IdxFixtures.realData();
         ComputeEngine engine = ComputeEngine.builder().optDevice(Device.cpu()).build();
         HyperParameters tiny = HyperParameters.builder().optEpochs(1).optBatchSize(100).optTrainLimit(100).build();
@@ -67,12 +71,12 @@ class ModelSwapMemoryTest {
             }
         }, "swap-test-load");
         List<ServedModel> retired = new ArrayList<>();
-        live.swap(ServedModel.load(artefact, engine));
+        live.swap(ServedModel.load(artefact, engine, form));
         load.start();
         Map<Integer, Long> rssMb = new TreeMap<>(); // sampled with the heap collected, so its garbage stays put
         for (int swap = 1; swap <= SWAPS; swap++) {
             retired.add(live.peek().orElseThrow());
-            live.swap(ServedModel.load(artefact, engine));
+            live.swap(ServedModel.load(artefact, engine, form));
             if (swap % SAMPLE_EVERY == 0) {
                 rssMb.put(swap, rssAfterGc() / MB);
             }
@@ -84,6 +88,7 @@ class ModelSwapMemoryTest {
         assertThat(answered.get()).isPositive();
         assertThat(retired).hasSize(SWAPS).allMatch(ServedModel::isClosed, "closed after retirement");
         assertThat(live.peek().orElseThrow().isClosed()).isFalse();
+        assertThat(live.peek().orElseThrow().form()).isEqualTo(form);
         // The floor of the last samples against the floor after settling: the allocator's own sawtooth
         // (a 100 MB swing between neighbouring samples on a busy machine) moves peaks, not the floor,
         // while a leaked model per swap (about 9 MB each) raises the floor by hundreds of MB.

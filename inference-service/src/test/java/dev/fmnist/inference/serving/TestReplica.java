@@ -38,6 +38,8 @@ public final class TestReplica implements AutoCloseable {
         slots.create();
         ServingEngine engine = new ServingEngine();
         engine.engine = TinyArtefacts.ENGINE;
+        engine.config = config;
+        engine.readForms();
         ModelSelector selector = SelectorFixture.selector(engine, metrics, config, fetcher, new GrpcServingStatus() {
             @Override
             public void update() {
