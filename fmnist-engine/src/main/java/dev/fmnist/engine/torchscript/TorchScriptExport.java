@@ -1,6 +1,8 @@
 package dev.fmnist.engine.torchscript;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
@@ -40,6 +42,8 @@ public final class TorchScriptExport {
     /** Code, pickles and zip headers: a few kilobytes for the registry's networks. */
     private static final int ARCHIVE_OVERHEAD_BYTES = 1 << 16;
     private static final int COPY_CHUNK_BYTES = 1 << 16;
+    /** The archive is built in one byte array. */
+    private static final long MAX_ARCHIVE_BYTES = Integer.MAX_VALUE - 8;
 
     private TorchScriptExport() {}
 
@@ -134,6 +138,10 @@ public final class TorchScriptExport {
         if (array.getDataType() != DataType.FLOAT32) {
             throw new IllegalArgumentException("trained: " + attribute + " is " + array.getDataType() + ", not float32");
         }
+        if (array.size() > Integer.MAX_VALUE) { // sizes and strides are pickled as 32-bit integers
+            throw new IllegalArgumentException("trained: " + attribute + " has " + array.size() + " values, more than "
+                    + Integer.MAX_VALUE);
+        }
         tensors.put(attribute, new StoredTensor(String.valueOf(values.size()), array.getShape().getShape(), false));
         values.add(array);
         return attribute;
@@ -162,6 +170,10 @@ public final class TorchScriptExport {
 
     private static byte[] zip(String code, Map<String, StoredTensor> tensors, List<NDArray> values) {
         long tensorBytes = values.stream().mapToLong(a -> a.size() * Float.BYTES).sum();
+        if (tensorBytes > MAX_ARCHIVE_BYTES - ARCHIVE_OVERHEAD_BYTES) {
+            throw new IllegalArgumentException("trained: " + tensorBytes + " bytes of parameters, more than an archive "
+                    + "held in memory takes (" + MAX_ARCHIVE_BYTES + ")");
+        }
         // sized once: the archive is mostly the tensors, and a model swap should not leave copies behind
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(Math.toIntExact(tensorBytes + ARCHIVE_OVERHEAD_BYTES));
         byte[] chunk = new byte[COPY_CHUNK_BYTES];
@@ -172,7 +184,16 @@ public final class TorchScriptExport {
             stored(zip, "constants.pkl", ModulePickle.emptyTuple());
             stored(zip, "version", (FILE_FORMAT_VERSION + "\n").getBytes(StandardCharsets.US_ASCII));
             for (int i = 0; i < values.size(); i++) {
-                stored(zip, "data/" + i, littleEndian(values.get(i)), chunk);
+                NDArray array = values.get(i);
+                // a GPU parameter's host copy lives only while it is written, not as long as the block
+                try (NDManager scratch = array.getManager().newSubManager(Device.cpu())) {
+                    NDArray host = array;
+                    if (!array.getDevice().equals(Device.cpu())) {
+                        host = array.toDevice(Device.cpu(), true);
+                        host.attach(scratch);
+                    }
+                    stored(zip, "data/" + i, littleEndian(host), chunk);
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("writing to memory failed", e);

@@ -46,12 +46,16 @@ class TorchScriptExportTest {
     private static final ComputeEngine ENGINE = TestEngines.cpu();
     private static final FashionMnist DATA = IdxFixtures.realData();
     private static final int BATCH = 1000;
+    private static final double DROPOUT = 0.3;
+    /** One test image's worth of accuracy. */
+    private static final double ONE_IMAGE = 1e-4;
 
     @Test
     void everyRegistryNetworkGivesItsBlocksProbabilitiesOnTheTestImages() throws Exception {
         float[] pixels = testPixels();
         for (NetworkSpec spec : registry()) {
-            Network network = Networks.build(spec, Initialization.PYTORCH);
+            // dropout layers hold no weights and pass values through outside training: the export skips them
+            Network network = Networks.build(spec, Initialization.PYTORCH, spec.label().startsWith("better") ? DROPOUT : 0);
             try (Model block = ENGINE.newModel(spec.label()); Model scripted = ENGINE.newModel(spec.label())) {
                 block.setBlock(network.block());
                 network.block().initialize(block.getNDManager(), DataType.FLOAT32,
@@ -82,7 +86,7 @@ class TorchScriptExportTest {
             float[][] expected = block.classify(pixels, DATA.test().size());
             float[][] actual = scripted.classify(pixels, DATA.test().size());
             assertThat(InferenceModel.maxDifference(expected, actual)).isLessThan(InferenceModel.FORM_TOLERANCE);
-            assertThat(accuracy(actual)).isEqualTo(artefact.manifest().testAccuracy());
+            assertThat(accuracy(actual)).isCloseTo(artefact.manifest().testAccuracy(), Offset.offset(ONE_IMAGE));
             assertThat(scripted.classify(pixels, 1)[0]).as("one image alone").containsExactly(actual[0],
                     Offset.offset((float) InferenceModel.FORM_TOLERANCE));
         }

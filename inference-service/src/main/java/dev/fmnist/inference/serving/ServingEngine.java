@@ -5,17 +5,21 @@ import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.engine.inference.ForwardForm;
 import dev.fmnist.engine.runtime.ComputeEngine;
 import dev.fmnist.inference.config.InferenceConfig;
+import io.quarkus.runtime.Startup;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The engine as serving uses it: models loaded on its device in the forward form configured for each,
  * and that device as the protocols report it.
  */
 @ApplicationScoped
+@Startup
 public class ServingEngine {
 
     @Inject
@@ -27,17 +31,29 @@ public class ServingEngine {
     private ForwardForm defaultForm;
     private final Map<String, ForwardForm> forms = new HashMap<>();
 
-    /** Checks the forms at start-up; a bad one stops the service naming its setting. */
+    /**
+     * Checks the forms. The bean is made at start-up ({@code @Startup}), not at its first load, so a bad
+     * setting stops the start naming itself instead of every artefact being refused.
+     */
     @PostConstruct
     void readForms() {
         defaultForm = ForwardForm.parse("fmnist.serving.forward", config.serving().forward());
+        Set<String> served = new HashSet<>();
+        config.serving().models().forEach(name -> served.add(NetworkSpec.fromServingName(name).servingName()));
         config.serving().forwardByModel().forEach((name, form) -> {
             String key = "fmnist.serving.forward-by-model.\"" + name + "\"";
+            String model;
             try {
-                forms.put(NetworkSpec.fromServingName(name).servingName(), ForwardForm.parse(key, form));
+                model = NetworkSpec.fromServingName(name).servingName();
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(e.getMessage().startsWith(key) ? e.getMessage() : key + ": "
-                        + e.getMessage(), e);
+                throw new IllegalArgumentException(key + ": " + e.getMessage(), e);
+            }
+            if (!served.contains(model)) {
+                throw new IllegalArgumentException(key + ": " + model + " is not served (fmnist.serving.models: "
+                        + String.join(",", config.serving().models()) + ")");
+            }
+            if (forms.put(model, ForwardForm.parse(key, form)) != null) {
+                throw new IllegalArgumentException(key + ": " + model + " is given a form twice");
             }
         });
     }

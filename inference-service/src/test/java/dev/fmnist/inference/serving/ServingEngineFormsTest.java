@@ -15,12 +15,13 @@ class ServingEngineFormsTest {
 
     @Test
     void aModelsOwnFormOverridesTheDefault() {
-        ServingEngine engine = engine(Map.of("fmnist.serving.forward-by-model.\"better\"", "BLOCK"));
+        ServingEngine engine = engine(Map.of("fmnist.serving.models", "better,mlp",
+                "fmnist.serving.forward-by-model.\"better\"", "BLOCK"));
         assertThat(engine.form("better")).isEqualTo(ForwardForm.BLOCK);
         assertThat(engine.form("mlp")).as("the default").isEqualTo(ForwardForm.TORCHSCRIPT);
 
-        ServingEngine blocks = engine(Map.of("fmnist.serving.forward", "block",
-                "fmnist.serving.forward-by-model.\"compare-k5\"", "torchscript"));
+        ServingEngine blocks = engine(Map.of("fmnist.serving.models", "better,compare-k5", "fmnist.serving.forward",
+                "block", "fmnist.serving.forward-by-model.\"compare-k5\"", "torchscript"));
         assertThat(blocks.form("better")).isEqualTo(ForwardForm.BLOCK);
         assertThat(blocks.form("compare-k5")).isEqualTo(ForwardForm.TORCHSCRIPT);
     }
@@ -33,6 +34,11 @@ class ServingEngineFormsTest {
                 .hasMessage("fmnist.serving.forward-by-model.\"better\": expected one of block, torchscript, got traced");
         assertThatThrownBy(() -> engine(Map.of("fmnist.serving.forward-by-model.\"resnet\"", "block")))
                 .hasMessageStartingWith("fmnist.serving.forward-by-model.\"resnet\": ");
+        assertThatThrownBy(() -> engine(Map.of("fmnist.serving.forward-by-model.\"mlp\"", "block")))
+                .hasMessage("fmnist.serving.forward-by-model.\"mlp\": mlp is not served (fmnist.serving.models: better)");
+        assertThatThrownBy(() -> engine(Map.of("fmnist.serving.models", "mlp", "fmnist.serving.forward-by-model.\"mlp\"",
+                "block", "fmnist.serving.forward-by-model.\"MLP\"", "block")))
+                .hasMessageEndingWith(": mlp is given a form twice");
     }
 
     private static ServingEngine engine(Map<String, String> properties) {
