@@ -4,6 +4,7 @@ import dev.fmnist.contract.artefacts.ArtefactCodec;
 import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.contract.data.FashionMnistLoader;
 import dev.fmnist.contract.images.Pixels;
+import dev.fmnist.engine.inference.ForwardForm;
 import dev.fmnist.engine.inference.InferenceModel;
 import dev.fmnist.engine.runtime.ComputeEngine;
 import java.io.IOException;
@@ -16,6 +17,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** The raw forward pass serving runs, timed per batch size on real test images: one JSON line each. */
@@ -43,8 +45,19 @@ public final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--data-dir", description = "directory searched first for the four idx files")
     Path dataDir;
 
+    @Option(names = "--forward", defaultValue = "torchscript",
+            description = "how the model runs: torchscript (one libtorch call a pass, as served by default) or block "
+                    + "(DJL's layers) (default: ${DEFAULT-VALUE})")
+    String forward;
+
     @Override
     public Integer call() throws IOException {
+        ForwardForm form;
+        try {
+            form = ForwardForm.parse("--forward", forward);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
         ComputeEngine engine = ComputeEngine.builder().optThreads(threads).build();
         FashionMnist.Split test = FashionMnistLoader.builder().optDataDir(dataDir).build().load().test();
         int largest = batches.stream().mapToInt(Integer::intValue).max().orElse(1);
@@ -56,13 +69,14 @@ public final class ForwardCommand implements Callable<Integer> {
             pixels[i] = Pixels.scale(test.images()[i]);
         }
         JsonLines lines = new JsonLines(spec.commandLine().getOut());
-        try (InferenceModel model = InferenceModel.load(ArtefactCodec.decode(Files.readAllBytes(artefact)), engine)) {
+        try (InferenceModel model = InferenceModel.load(ArtefactCodec.decode(Files.readAllBytes(artefact)), engine, form)) {
             for (int batch : batches) {
                 double imagesPerSecond = model.imagesPerSecond(pixels, batch, seconds);
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("model", model.manifest().networkSpec().servingName());
                 row.put("version", model.manifest().version());
                 row.put("device", engine.device().toString());
+                row.put("forward", model.form().wire());
                 row.put("threads", engine.threads());
                 row.put("onednn_max_cpu_isa", engine.oneDnnIsaCap());
                 row.put("batch", batch);

@@ -105,7 +105,11 @@ class TrainCommandTest {
         assertThat(timed).allSatisfy(row -> {
             assertThat(row.get("model").asText()).isEqualTo("better-bn");
             assertThat(row.get("images_per_second").asDouble()).isPositive();
+            // trained with dropout and batch norm, exported, and the export agreed with the block
+            assertThat(row.get("forward").asText()).isEqualTo("torchscript");
         });
+        assertThat(run("forward", "--artefact", artefact.toString(), "--forward", "onnx")).isEqualTo(2);
+        assertThat(err.toString()).contains("--forward: expected one of block, torchscript, got onnx");
         assertThat(TrainerCli.isLocalCommand("plot-epochs", "--help")).as("the jar runs it, not the service").isTrue();
         assertThat(TrainerCli.isLocalCommand()).isFalse();
         Path png = dir.resolve("curves.png");
