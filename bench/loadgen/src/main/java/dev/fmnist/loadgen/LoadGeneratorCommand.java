@@ -10,6 +10,7 @@ import dev.fmnist.contract.data.FashionMnistLoader;
 import dev.fmnist.contract.images.HostileImages;
 import dev.fmnist.contract.images.PhotoRenders;
 import dev.fmnist.contract.images.Pixels;
+import dev.fmnist.engine.inference.ForwardForm;
 import dev.fmnist.engine.inference.InferenceModel;
 import dev.fmnist.engine.runtime.ComputeEngine;
 import dev.fmnist.proto.inference.GRPCInferenceServiceGrpc;
@@ -115,6 +116,13 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
             description = "unmeasured seconds at each point right before measuring it (default: ${DEFAULT-VALUE})")
     int settleSeconds;
 
+    @Option(names = "--forward", defaultValue = "torchscript",
+            description = "how the raw baseline runs the artefact, as fmnist.serving.forward says the service does: "
+                    + "torchscript or block (default: ${DEFAULT-VALUE})")
+    String forward;
+
+    private ForwardForm rawForm;
+
     @Option(names = "--artefact", description = "the served artefact's file, for the raw forward-pass baseline")
     Path artefact;
 
@@ -160,6 +168,11 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
         if (!rpcs.contains("Classify") && imageSets.stream().anyMatch(set -> set.startsWith(PHOTOS))) {
             throw new ParameterException(spec.commandLine(), "--images: photos are sent through Classify alone; add "
                     + "Classify to --rpc " + String.join(",", rpcs));
+        }
+        try {
+            rawForm = ForwardForm.parse("--forward", forward);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         FashionMnist.Split test = FashionMnistLoader.builder().build().load().test();
         int[] labels = new int[IMAGES];
@@ -457,7 +470,7 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
         if (engine == null) {
             engine = ComputeEngine.builder().build(); // made once, on the default device, as serving's is
         }
-        try (InferenceModel served = InferenceModel.load(decoded, engine)) {
+        try (InferenceModel served = InferenceModel.load(decoded, engine, rawForm)) {
             float[] pixels = new float[batch * FashionMnist.PIXELS];
             for (int i = 0; i < pixels.length; i++) {
                 pixels[i] = Pixels.scale(test.images()[i % test.images().length]);

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# One image's round trip against the forward pass alone (docs/BENCHMARKS.md, "One image at a time").
+# Self-contained: a broker of its own on free ports and the given artefact published on one topic
+# prefix per forward form. For several rounds, the order swapped each round, for each form
+# (fmnist.serving.forward=torchscript, =block): the packaged inference-service started alone (a second
+# service idling beside it raised p50 by half), warmed at c=64 and c=1, then loadgen's Classify at
+# concurrency 1 (p50 and p99 of the gRPC round trip) and in the same loadgen run the raw batch-1
+# forward pass of the same artefact in the same form (InferenceModel.classify in the loadgen's JVM, one
+# call after another), then the service stopped. Prints every point, where the server's time went
+# (Triton statistics), then per form the medians and the ratios p50/raw and p99/raw (targets: 1.5, 3).
+# CPU-heavy: run it alone (flock /tmp/fmnist-build.lock bench/serving-latency.sh ARTEFACT.zip).
+# --warmup N: seconds of load at c=64 and then c=1 on each fresh service before it is measured.
+# Usage: bench/serving-latency.sh [--rounds N] [--seconds N] [--warmup N] [--forms "torchscript block"] ARTEFACT.zip
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+usage="usage: $0 [--rounds N] [--seconds N] [--warmup N] [--forms LIST] ARTEFACT.zip"
+rounds=5
+seconds=8
+warmup=10
+forms="torchscript block"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds) rounds=$2; shift 2 ;;
+    --seconds) seconds=$2; shift 2 ;;
+    --forms) forms=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
+    -*) echo "$usage" >&2; exit 2 ;;
+    *) break ;;
+  esac
+done
+[ $# -eq 1 ] && [ -f "$1" ] || { echo "$usage" >&2; exit 2; }
+artefact=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+command -v kcat >/dev/null || { echo "kcat is missing (bin/install-deps --runtime)" >&2; exit 1; }
+# the model's serving name from the artefact's manifest: its architecture, -kK for CompareNet
+model=$(unzip -p "$artefact" manifest.json | /usr/bin/python3 -c '
+import json, sys
+m = json.load(sys.stdin)
+print(m["architecture"] + ("-k%d" % m["k"] if m.get("k") else ""))')
+work=$(mktemp -d)
+port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+export FMNIST_RUN_DIR=$work KAFKA_PORT=$(port) KAFKA_CONTROLLER_PORT=$(port)
+bootstrap=127.0.0.1:$KAFKA_PORT
+declare -A grpc http pid
+for form in $forms; do grpc[$form]=$(port); http[$form]=$(port); done
+cleanup() {
+  for p in "${pid[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  "$root/deploy/kafka/kafka.sh" stop >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+"$root/deploy/kafka/kafka.sh" start
+for form in $forms; do
+  FMNIST_TOPIC_PREFIX=bench-$form "$root/deploy/kafka/kafka.sh" topics >/dev/null
+  kcat -P -b "$bootstrap" -t "bench-$form.models" -k "$model" -X message.max.bytes=20971520 "$artefact"
+done
+start() { # form: one service, alone on the machine beside the broker and the load generator
+  KAFKA_BOOTSTRAP_SERVERS=$bootstrap FMNIST_TOPIC_PREFIX=bench-$1 GRPC_PORT=${grpc[$1]} \
+    HTTP_PORT=${http[$1]} JAVA_OPTS="-Dfmnist.serving.models=$model -Dfmnist.serving.forward=$1 \
+-Dfmnist.predictions.enabled=false -Dfmnist.live.enabled=false" \
+    "$root/bin/inference" > "$work/inference-$1.log" 2>&1 &
+  pid[$1]=$!
+  for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:${http[$1]}/v2/health/ready" >/dev/null 2>&1 && break; sleep 1; done
+  curl -fs "http://127.0.0.1:${http[$1]}/v2/health/ready" >/dev/null \
+    || { echo "$1 never ready"; tail -20 "$work/inference-$1.log"; exit 1; }
+}
+stop() { kill "${pid[$1]}"; wait "${pid[$1]}" 2>/dev/null || true; unset "pid[$1]"; }
+stats() { curl -fs "http://127.0.0.1:${http[$1]}/v2/models/$model/stats"; }
+echo "form round p50_ms p99_ms requests_per_s raw_ms platform"
+for r in $(seq 1 "$rounds"); do
+  if [ $((r % 2)) -eq 1 ]; then order=$forms; else order=$(echo "$forms" | tr ' ' '\n' | tac | tr '\n' ' '); fi
+  for form in $order; do
+    start "$form"
+    platform=$(curl -fs "http://127.0.0.1:${http[$form]}/v2/models/$model" | grep -o '"platform":"[a-z_]*"' | cut -d'"' -f4)
+    # every path warmed first (the JIT, libtorch's graph executor), not measured; the measuring
+    # loadgen, a fresh JVM, warms its own client at c=1 too (with 2 s, the first rounds' p50 was 1.5x)
+    "$root/bin/loadgen" --target "127.0.0.1:${grpc[$form]}" --rpc Classify --model-name "$model" --concurrency 64,1 \
+      --seconds "$warmup" --warmup-seconds 0 --settle-seconds 0 >/dev/null 2>>"$work/loadgen.err"
+    stats "$form" > "$work/stats-before-$form-$r.json"
+    "$root/bin/loadgen" --target "127.0.0.1:${grpc[$form]}" --rpc Classify --model-name "$model" --concurrency 1 \
+      --seconds "$seconds" --warmup-seconds "$warmup" --settle-seconds 1 --artefact "$artefact" --forward "$form" \
+      2>>"$work/loadgen.err" \
+      | awk -v f="$form" -v r="$r" -v p="$platform" '$1 == "Classify" { printf "%s %s %s %s %s %.3f %s\n", f, r, $3, $4, $5, 1000 / $6, p }' \
+      | tee -a "$work/points"
+    stats "$form" > "$work/stats-after-$form-$r.json"
+    stop "$form"
+  done
+done
+echo "== where a request's time went on the server (Triton statistics over the measured points, mean ms per request)"
+for form in $forms; do
+  /usr/bin/python3 - "$form" "$work" "$rounds" <<'PY'
+import json, sys
+form, work, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+keys = ("success", "queue", "compute_input", "compute_infer", "compute_output")
+sums, n = dict.fromkeys(keys, 0), 0
+for r in range(1, rounds + 1):
+    def stats(when):
+        s = json.load(open(f"{work}/stats-{when}-{form}-{r}.json"))["model_stats"][0]["inference_stats"]
+        return {k: (int(v.get("count", 0)), int(v.get("ns", 0))) for k, v in s.items()}
+    b, a = stats("before"), stats("after")
+    n += a["success"][0] - b["success"][0]
+    for k in keys:
+        sums[k] += a[k][1] - b[k][1]
+print(f"{form}: {n} requests; " + " ".join(f"{k} {sums[k] / max(n, 1) / 1e6:.3f}" for k in keys))
+PY
+done
+/usr/bin/python3 - "$work/points" <<'PY'
+import collections, statistics, sys
+rows = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    form, _, p50, p99, rps, raw, _ = line.split()
+    rows[form].append((float(p50), float(p99), float(rps), float(raw)))
+print("| form | p50 ms | p99 ms | raw batch-1 ms | p50 / raw | p99 / raw | rounds |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+for form, points in rows.items():
+    p50, p99, _, raw = (statistics.median(p[i] for p in points) for i in range(4))
+    print(f"| {form} | {p50:.2f} | {p99:.2f} | {raw:.3f} | {p50 / raw:.2f} | {p99 / raw:.2f} | {len(points)} |")
+PY
