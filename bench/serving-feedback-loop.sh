@@ -39,19 +39,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 command -v kcat >/dev/null || { echo "kcat is missing (bin/install-deps --runtime)" >&2; exit 1; }
-work=$(mktemp -d)
-port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-export FMNIST_RUN_DIR=$work KAFKA_PORT=$(port) KAFKA_CONTROLLER_PORT=$(port)
-bootstrap=127.0.0.1:$KAFKA_PORT
-declare -A grpc http pid
+# shellcheck source=own-broker.sh
+source "$root/bench/own-broker.sh"
 for setting in on off; do grpc[$setting]=$(port); http[$setting]=$(port); done
-cleanup() {
-  for p in "${pid[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  "$root/deploy/kafka/kafka.sh" stop >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-"$root/deploy/kafka/kafka.sh" start
 for setting in on off; do FMNIST_TOPIC_PREFIX=bench-$setting "$root/deploy/kafka/kafka.sh" topics >/dev/null; done
 
 # two versions of the model: the champion (seed 1) and the challenger (seed 2)

@@ -36,19 +36,9 @@ model=$(unzip -p "$artefact" manifest.json | /usr/bin/python3 -c '
 import json, sys
 m = json.load(sys.stdin)
 print(m["architecture"] + ("-k%d" % m["k"] if m.get("k") else ""))')
-work=$(mktemp -d)
-port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-export FMNIST_RUN_DIR=$work KAFKA_PORT=$(port) KAFKA_CONTROLLER_PORT=$(port)
-bootstrap=127.0.0.1:$KAFKA_PORT
-declare -A grpc http pid
+# shellcheck source=own-broker.sh
+source "$root/bench/own-broker.sh"
 for form in $forms; do grpc[$form]=$(port); http[$form]=$(port); done
-cleanup() {
-  for p in "${pid[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  "$root/deploy/kafka/kafka.sh" stop >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-"$root/deploy/kafka/kafka.sh" start
 for form in $forms; do
   FMNIST_TOPIC_PREFIX=bench-$form "$root/deploy/kafka/kafka.sh" topics >/dev/null
   kcat -P -b "$bootstrap" -t "bench-$form.models" -k "$model" -X message.max.bytes=20971520 "$artefact"
