@@ -7,7 +7,8 @@
 # concurrency 1 (p50 and p99 of the gRPC round trip) and in the same loadgen run the raw batch-1
 # forward pass of the same artefact in the same form (InferenceModel.classify in the loadgen's JVM, one
 # call after another), then the service stopped. Prints every point, where the server's time went
-# (Triton statistics), then per form the medians and the ratios p50/raw and p99/raw (targets: 1.5, 3).
+# (Triton statistics), then per form the medians, and the medians of each round's p50/raw and p99/raw
+# (targets: 1.5, 3). It fails when a service does not run the form it was started with.
 # CPU-heavy: run it alone (flock /tmp/fmnist-build.lock bench/serving-latency.sh ARTEFACT.zip).
 # --warmup N: seconds of load at c=64 and then c=1 on each fresh service before it is measured.
 # Usage: bench/serving-latency.sh [--rounds N] [--seconds N] [--warmup N] [--forms "torchscript block"] ARTEFACT.zip
@@ -29,6 +30,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ $# -eq 1 ] && [ -f "$1" ] || { echo "$usage" >&2; exit 2; }
+declare -A platforms=([torchscript]=pytorch_libtorch [block]=pytorch_djl)
+for form in $forms; do
+  [ -n "${platforms[$form]:-}" ] || { echo "--forms: expected torchscript and/or block, got $form" >&2; exit 2; }
+done
 artefact=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 command -v kcat >/dev/null || { echo "kcat is missing (bin/install-deps --runtime)" >&2; exit 1; }
 # the model's serving name from the artefact's manifest: its architecture, -kK for CompareNet
@@ -51,9 +56,9 @@ start() { # form: one service, alone on the machine beside the broker and the lo
   pid[$1]=$!
   for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:${http[$1]}/v2/health/ready" >/dev/null 2>&1 && break; sleep 1; done
   curl -fs "http://127.0.0.1:${http[$1]}/v2/health/ready" >/dev/null \
-    || { echo "$1 never ready"; tail -20 "$work/inference-$1.log"; exit 1; }
+    || { echo "$1 never ready" >&2; tail -20 "$work/inference-$1.log" >&2; exit 1; }
 }
-stop() { kill "${pid[$1]}"; wait "${pid[$1]}" 2>/dev/null || true; unset "pid[$1]"; }
+stop() { kill "${pid[$1]}" 2>/dev/null || true; wait "${pid[$1]}" 2>/dev/null || true; unset "pid[$1]"; }
 stats() { curl -fs "http://127.0.0.1:${http[$1]}/v2/models/$model/stats"; }
 echo "form round p50_ms p99_ms requests_per_s raw_ms platform"
 for r in $(seq 1 "$rounds"); do
@@ -61,6 +66,9 @@ for r in $(seq 1 "$rounds"); do
   for form in $order; do
     start "$form"
     platform=$(curl -fs "http://127.0.0.1:${http[$form]}/v2/models/$model" | grep -o '"platform":"[a-z_]*"' | cut -d'"' -f4)
+    # a TorchScript export that fails or disagrees serves as the block: then this is not the form asked for
+    [ "$platform" = "${platforms[$form]}" ] \
+      || { echo "$form: the service runs $platform, not ${platforms[$form]} (see $work/inference-$form.log)" >&2; exit 1; }
     # every path warmed first (the JIT, libtorch's graph executor), not measured; the measuring
     # loadgen, a fresh JVM, warms its own client at c=1 too (with 2 s, the first rounds' p50 was 1.5x)
     "$root/bin/loadgen" --target "127.0.0.1:${grpc[$form]}" --rpc Classify --model-name "$model" --concurrency 64,1 \
@@ -75,7 +83,7 @@ for r in $(seq 1 "$rounds"); do
     stop "$form"
   done
 done
-echo "== where a request's time went on the server (Triton statistics over the measured points, mean ms per request)"
+echo "== where a request's time went on the server (Triton statistics over each measuring loadgen run, its c=1 warm-up included; mean ms per request)"
 for form in $forms; do
   /usr/bin/python3 - "$form" "$work" "$rounds" <<'PY'
 import json, sys
@@ -99,9 +107,12 @@ rows = collections.defaultdict(list)
 for line in open(sys.argv[1]):
     form, _, p50, p99, rps, raw, _ = line.split()
     rows[form].append((float(p50), float(p99), float(rps), float(raw)))
+# each round's ratios against its own raw pass: the machine's speed moves between rounds
 print("| form | p50 ms | p99 ms | raw batch-1 ms | p50 / raw | p99 / raw | rounds |")
 print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
 for form, points in rows.items():
     p50, p99, _, raw = (statistics.median(p[i] for p in points) for i in range(4))
-    print(f"| {form} | {p50:.2f} | {p99:.2f} | {raw:.3f} | {p50 / raw:.2f} | {p99 / raw:.2f} | {len(points)} |")
+    p50_ratio = statistics.median(p[0] / p[3] for p in points)
+    p99_ratio = statistics.median(p[1] / p[3] for p in points)
+    print(f"| {form} | {p50:.2f} | {p99:.2f} | {raw:.3f} | {p50_ratio:.2f} | {p99_ratio:.2f} | {len(points)} |")
 PY

@@ -11,7 +11,7 @@
 #   after 60 s, at the same throughput (docs/BENCHMARKS.md, "Memory after a burst"). With
 #   oversize_threshold:0, as with glibc, a large buffer (8 MiB and over: a 64-image batch's first
 #   activations) comes back from the same decaying pages; jemalloc's default puts each in an arena that
-#   returns it to the kernel at once, and a forward pass at batch 64-256 ran 1.7-1.9x slower faulting
+#   returns it to the kernel at once, and a forward pass at batch 64-256 ran 1.3-2.0x slower faulting
 #   it back in (docs/BENCHMARKS.md, "Serving: forward-pass forms and the allocator").
 # Debian: apt-get install libjemalloc2. Set FMNIST_NO_JEMALLOC=1 to opt out.
 case "${FMNIST_NATIVE_ROLE:-training}" in

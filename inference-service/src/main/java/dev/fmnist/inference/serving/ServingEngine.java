@@ -39,7 +39,13 @@ public class ServingEngine {
     void readForms() {
         defaultForm = ForwardForm.parse("fmnist.serving.forward", config.serving().forward());
         Set<String> served = new HashSet<>();
-        config.serving().models().forEach(name -> served.add(NetworkSpec.fromServingName(name).servingName()));
+        for (String name : config.serving().models()) {
+            try {
+                served.add(NetworkSpec.fromServingName(name).servingName());
+            } catch (IllegalArgumentException e) {
+                // ModelSlots refuses it, naming fmnist.serving.models: an override cannot name it anyway
+            }
+        }
         config.serving().forwardByModel().forEach((name, form) -> {
             String key = "fmnist.serving.forward-by-model.\"" + name + "\"";
             String model;
