@@ -65,7 +65,7 @@ public final class ClassifyCommand implements Callable<Integer> {
     String label;
 
     @Option(names = {"-m", "--model"}, paramLabel = "NAME", defaultValue = "",
-            description = "the served model to ask: better, better-bn, mlp, baseline, compare-k3 ... (default: the server's first)")
+            description = "the served model to ask: better, better-bn, speed-bn, mlp, baseline, compare-k3 ... (default: the server's first)")
     String model;
 
     /** --conversion's values, as fmnist.v1.Conversion names them. */

@@ -40,7 +40,7 @@ final class HistoryCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL",
-            description = "only this served model: better, better-bn, mlp, baseline, compare-k3 ... compare-k8")
+            description = "only this served model: better, better-bn, speed-bn, mlp, baseline, compare-k3 ... compare-k8")
     String model;
 
     @Mixin

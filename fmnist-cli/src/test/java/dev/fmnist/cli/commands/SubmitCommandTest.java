@@ -7,6 +7,7 @@ import dev.fmnist.cli.CapturedRun;
 import dev.fmnist.cli.ExitCode;
 import dev.fmnist.cli.output.Json;
 import dev.fmnist.contract.experiments.ExperimentRequest;
+import dev.fmnist.contract.experiments.NamedRecipe;
 import dev.fmnist.contract.fields.RequestFields;
 import dev.fmnist.contract.experiments.RequestParser;
 import dev.fmnist.contract.experiments.RequestWriter;
@@ -73,9 +74,10 @@ class SubmitCommandTest {
                  "extraData":{"path":"/srv/fmnist/extra-data/mine"},"tags":{"owner":"me"}}"""));
         Set<String> written = new HashSet<>();
         request.fieldNames().forEachRemaining(written::add);
-        assertThat(written).as("a flag for every request field but the sweep's (--sweep, --search)")
+        assertThat(written).as("a flag for every request field but the sweep's (--sweep, --search) and the named"
+                        + " recipe's, which is written as its values")
                 .containsExactlyInAnyOrderElementsOf(RequestFields.TOP_LEVEL.stream()
-                        .filter(field -> !field.equals(RequestFields.SWEEP)).toList());
+                        .filter(field -> !field.equals(RequestFields.SWEEP) && !field.equals(RequestFields.RECIPE)).toList());
 
         HyperParameters hp = parsed(run).hyperParameters();
         assertThat(hp).isEqualTo(HyperParameters.builder().optEpochs(4).optBatchSize(200).optLearningRate(0.01)
@@ -84,6 +86,21 @@ class SubmitCommandTest {
                 .optTrainAccuracy(TrainAccuracyMode.RUNNING).optDropout(0.2).optAugmentation(new Augmentation(2, true))
                 .optValidationSplit(1000).optKeepBest(KeepBest.VAL).optEarlyStopping(new EarlyStopping(3, 0.001))
                 .optExtraData(new ExtraData("/srv/fmnist/extra-data/mine")).build());
+    }
+
+    @Test
+    void aNamedRecipeIsWrittenAsItsValuesAndTheOtherFlagsChangeIt() throws Exception {
+        CapturedRun run = dryRun("--id", "fast-1", "--recipe", "speedrun", "--seed", "3", "--epochs", "6");
+        assertThat(requestOf(run)).isEqualTo(Json.MAPPER.readTree("""
+                {"experimentId":"fast-1","architecture":"speed-bn","epochs":6,"batchSize":250,"learningRate":0.012,
+                 "seed":3,"weightDecay":0.05,"lrSchedule":"onecycle","labelSmoothing":0.1,
+                 "augmentation":{"cropPadding":0,"horizontalFlip":true},"trainAccuracy":"none"}"""));
+        assertThat(parsed(run).hyperParameters())
+                .isEqualTo(NamedRecipe.SPEEDRUN.hyperParameters().optSeed(3).optEpochs(6).build());
+
+        CapturedRun unknown = dryRun("--recipe", "fastest");
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err()).contains("recipe: must be one of seed, speedrun, got \"fastest\"");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.fmnist.contract.cli;
 
 import dev.fmnist.contract.experiments.ExperimentRequest;
+import dev.fmnist.contract.experiments.NamedRecipe;
 import dev.fmnist.contract.networks.Architecture;
 import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.training.EarlyStopping;
@@ -29,8 +30,13 @@ import picocli.CommandLine.TypeConversionException;
  */
 public final class RecipeOptions {
 
+    @Option(names = "--recipe", paramLabel = "NAME", converter = NamedRecipeConverter.class,
+            description = "start from a named recipe, its network and hyper-parameters, that the other flags change: "
+                    + "seed (the default) or speedrun (speed-bn, built for time to 0.93)")
+    NamedRecipe recipe;
+
     @Option(names = {"-a", "--architecture"}, paramLabel = "NAME", converter = ArchitectureConverter.class,
-            description = "mlp, baseline, compare, better or better-bn (default: better)")
+            description = "mlp, baseline, compare, better, better-bn or speed-bn (default: better)")
     Architecture architecture;
 
     @Option(names = "-k", paramLabel = "K", description = "compare's second conv kernel size, "
@@ -115,9 +121,11 @@ public final class RecipeOptions {
 
     /**
      * Sets the flags given on {@code request} (architecture, k and its recipe), leaving the rest as it
-     * is; the builder's {@code build()} then checks the rules, naming the field.
+     * is; the builder's {@code build()} then checks the rules, naming the field. A {@code --recipe}
+     * replaces the network and recipe first (a file's included), and the other flags change it.
      */
     public ExperimentRequest.Builder applyTo(ExperimentRequest.Builder request) {
+        set(recipe, request::optRecipe);
         set(architecture, request::optArchitecture);
         set(k, request::optK);
         HyperParameters.Builder hp = request.recipe();
@@ -177,6 +185,12 @@ public final class RecipeOptions {
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
             }
+        }
+    }
+
+    static final class NamedRecipeConverter extends ById<NamedRecipe> {
+        NamedRecipeConverter() {
+            super(NamedRecipe::fromId);
         }
     }
 

@@ -153,6 +153,17 @@ public record ExperimentRequest(
             return this;
         }
 
+        /**
+         * Starts again from {@code named}: its network and hyper-parameters replace those set so far (the
+         * id, sweep and tags stay), for the options set after it to change.
+         */
+        public Builder optRecipe(NamedRecipe named) {
+            this.architecture = named.architecture();
+            this.k = null;
+            this.recipe = named.hyperParameters();
+            return this;
+        }
+
         public Builder optArchitecture(Architecture architecture) {
             this.architecture = architecture;
             return this;

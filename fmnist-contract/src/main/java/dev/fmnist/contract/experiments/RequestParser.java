@@ -95,6 +95,9 @@ public final class RequestParser {
             request.optExperimentId(text(root, RequestFields.EXPERIMENT_ID));
         }
         try {
+            if (root.has(RECIPE)) { // first: the fields below change what it set
+                request.optRecipe(NamedRecipe.fromId(text(root, RECIPE)));
+            }
             if (root.has(ARCHITECTURE)) {
                 request.optArchitecture(architecture(text(root, ARCHITECTURE)));
             }

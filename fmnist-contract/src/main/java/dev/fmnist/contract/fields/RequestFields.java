@@ -17,6 +17,8 @@ import java.util.List;
 public final class RequestFields {
 
     public static final String EXPERIMENT_ID = "experimentId";
+    /** A named recipe the other fields start from ({@code NamedRecipe}). */
+    public static final String RECIPE = "recipe";
     public static final String ARCHITECTURE = "architecture";
     public static final String K = "k";
     public static final String EPOCHS = "epochs";
@@ -42,7 +44,7 @@ public final class RequestFields {
     public static final String TAGS = "tags";
 
     /** Every top-level field, in the order the writer writes them. */
-    public static final List<String> TOP_LEVEL = List.of(EXPERIMENT_ID, ARCHITECTURE, K, EPOCHS, BATCH_SIZE,
+    public static final List<String> TOP_LEVEL = List.of(EXPERIMENT_ID, RECIPE, ARCHITECTURE, K, EPOCHS, BATCH_SIZE,
             LEARNING_RATE, OPTIMIZER, MOMENTUM, SHUFFLE, SEED, TRAIN_LIMIT, VALIDATION_SPLIT, KEEP_BEST, EARLY_STOPPING,
             WEIGHT_DECAY, LR_SCHEDULE, LABEL_SMOOTHING, DROPOUT, AUGMENTATION, TRAIN_ACCURACY, EXTRA_DATA, SWEEP, TAGS);
 

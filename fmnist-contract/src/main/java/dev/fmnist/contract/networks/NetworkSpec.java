@@ -3,6 +3,9 @@ package dev.fmnist.contract.networks;
 import static dev.fmnist.contract.fields.RequestFields.ARCHITECTURE;
 import static dev.fmnist.contract.fields.RequestFields.K;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * An architecture and its options: what a request, a manifest or the command line names.
  *
@@ -28,6 +31,21 @@ public record NetworkSpec(Architecture architecture, Integer k) {
             throw new IllegalArgumentException(K + ": must be between " + MIN_KERNEL + " and " + MAX_KERNEL
                     + " for " + architecture.id() + " (the seed's flatten size is defined only there), got " + k);
         }
+    }
+
+    /** Every network of the registry, in its order: each architecture, and compare at each k. */
+    public static List<NetworkSpec> registry() {
+        List<NetworkSpec> specs = new ArrayList<>();
+        for (Architecture architecture : Architecture.values()) {
+            if (architecture.takesKernelSize()) {
+                for (int k = MIN_KERNEL; k <= MAX_KERNEL; k++) {
+                    specs.add(new NetworkSpec(architecture, k));
+                }
+            } else {
+                specs.add(of(architecture));
+            }
+        }
+        return List.copyOf(specs);
     }
 
     /** Parses a registry name and an optional k. */

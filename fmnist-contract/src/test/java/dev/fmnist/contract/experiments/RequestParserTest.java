@@ -38,6 +38,28 @@ class RequestParserTest {
     }
 
     @Test
+    void aNamedRecipeSetsItsNetworkAndHyperParametersAndTheOtherFieldsChangeThem() {
+        ExperimentRequest speedrun = parse("{\"recipe\":\"speedrun\"}");
+        assertThat(speedrun.network().architecture()).isEqualTo(Architecture.SPEED_BN);
+        assertThat(speedrun.hyperParameters()).isEqualTo(NamedRecipe.SPEEDRUN.hyperParameters().build());
+        assertThat(speedrun.hyperParameters()).satisfies(hp -> {
+            assertThat(hp.epochs()).isEqualTo(8);
+            assertThat(hp.batchSize()).isEqualTo(250);
+            assertThat(hp.lrSchedule()).isEqualTo(LearningRateSchedule.ONE_CYCLE);
+            assertThat(hp.augmentation().horizontalFlip()).isTrue();
+            assertThat(hp.trainAccuracy()).isEqualTo(TrainAccuracyMode.NONE);
+        });
+
+        // whatever the order of the fields, the others change the recipe
+        ExperimentRequest changed = parse("{\"seed\":3,\"epochs\":7,\"recipe\":\"SpeedRun\",\"architecture\":\"better-bn\"}");
+        assertThat(changed.network().architecture()).isEqualTo(Architecture.BETTER_BN);
+        assertThat(changed.hyperParameters()).isEqualTo(NamedRecipe.SPEEDRUN.hyperParameters().optSeed(3).optEpochs(7).build());
+
+        assertThat(parse("{\"recipe\":\"seed\"}").hyperParameters()).isEqualTo(parse("{}").hyperParameters());
+        assertThat(parse("{\"recipe\":\"seed\"}").network()).isEqualTo(parse("{}").network());
+    }
+
+    @Test
     void everyFieldIsRead() {
         ExperimentRequest request = parse("{\"experimentId\":\"exp-7\",\"architecture\":\"compare\",\"k\":3,"
                 + "\"epochs\":2,\"batchSize\":100,\"learningRate\":0.01,\"optimizer\":\"sgd\",\"momentum\":0.5,"
@@ -99,6 +121,10 @@ class RequestParserTest {
         "{\"architecture\": \"compare\", \"k\": 9} | k | must be between 3 and 8",
         "{\"architecture\": \"mlp\", \"k\": 3} | k | does not apply to mlp; only compare takes k",
         "{\"k\": 5} | k | does not apply to better; only compare takes k",
+        "{\"recipe\": \"fastest\"} | recipe | must be one of seed, speedrun, got \"fastest\"",
+        "{\"recipe\": 1} | recipe | must be a string",
+        "{\"recipe\": \"speedrun\", \"k\": 3} | k | does not apply to speed-bn",
+        "{\"recipe\": \"speedrun\", \"trainLimit\": 200} | batchSize | must not exceed trainLimit (200), got 250",
         "{\"architecture\": \"baseline\", \"sweep\": {\"parameter\": \"k\", \"values\": [3, 4]}} | sweep.parameter | k does not apply to baseline",
         "{\"epochs\": 5000} | epochs | must be between 1 and 1000, got 5000",
         "{\"epochs\": \"ten\"} | epochs | must be a whole number, got \"ten\"",

@@ -55,7 +55,9 @@ class NetworksTest {
         "compare,8,58342",
         "better,,2342090",
         // BetterNet plus a scale, shift, running mean and variance for 40 + 80 + 800 channels
-        "better-bn,,2345770"
+        "better-bn,,2345770",
+        // 16 and 64 filters, 2,304 features into 256, with batch norm's four values per channel
+        "speed-bn,,603434"
     })
     void parameterCountsAndOutputShapesMatchPyTorch(String architecture, Integer k, long expected) {
         NetworkSpec spec = NetworkSpec.of(architecture, k);
@@ -202,7 +204,7 @@ class NetworksTest {
     @Test
     void unknownArchitecturesListTheKnownOnes() {
         assertThatThrownBy(() -> NetworkSpec.of("resnet", null))
-                .hasMessage("unknown architecture 'resnet', expected one of mlp, baseline, compare, better, better-bn");
+                .hasMessage("unknown architecture 'resnet', expected one of mlp, baseline, compare, better, better-bn, speed-bn");
     }
 
     @Test

@@ -53,7 +53,7 @@ class TorchScriptExportTest {
     @Test
     void everyRegistryNetworkGivesItsBlocksProbabilitiesOnTheTestImages() throws Exception {
         float[] pixels = testPixels();
-        for (NetworkSpec spec : registry()) {
+        for (NetworkSpec spec : NetworkSpec.registry()) {
             // dropout layers hold no weights and pass values through outside training: the export skips them
             Network network = Networks.build(spec, Initialization.PYTORCH, spec.label().startsWith("better") ? DROPOUT : 0);
             try (Model block = ENGINE.newModel(spec.label()); Model scripted = ENGINE.newModel(spec.label())) {
@@ -110,21 +110,6 @@ class TorchScriptExportTest {
             assertThat(names).startsWith("fmnist/data.pkl", "fmnist/code/__torch__.py", "fmnist/constants.pkl",
                     "fmnist/version").hasSize(4 + 20).allMatch(n -> n.startsWith("fmnist/"));
         }
-    }
-
-    /** Each architecture, and CompareNet at each kernel size. */
-    private static List<NetworkSpec> registry() {
-        List<NetworkSpec> specs = new ArrayList<>();
-        for (Architecture architecture : Architecture.values()) {
-            if (architecture.takesKernelSize()) {
-                for (int k = NetworkSpec.MIN_KERNEL; k <= NetworkSpec.MAX_KERNEL; k++) {
-                    specs.add(NetworkSpec.of(architecture.id(), k));
-                }
-            } else {
-                specs.add(NetworkSpec.of(architecture));
-            }
-        }
-        return specs;
     }
 
     /** Batch norm's running statistics and affine values as training leaves them, not 0 and 1. */

@@ -12,6 +12,7 @@ import dev.fmnist.contract.experiments.ExperimentEvent.Succeeded;
 import dev.fmnist.contract.experiments.ExperimentEvent.SweepSummary;
 import dev.fmnist.contract.experiments.ExperimentEvent.Terminal;
 import dev.fmnist.contract.experiments.ExperimentEvent.Type;
+import dev.fmnist.contract.experiments.NamedRecipe;
 import dev.fmnist.contract.experiments.SweepRow;
 import dev.fmnist.contract.kafka.Headers;
 import dev.fmnist.contract.kafka.NeedsBroker;
@@ -121,6 +122,36 @@ class ExperimentLifecycleTest {
                 .contains("fmnist_trainer_device{device=\"" + engine.device() + "\"}")
                 .contains("kafka_consumer_fetch_manager_records_lag_max");
         RestAssured.get("/q/health/ready").then().statusCode(200);
+    }
+
+    /**
+     * The named recipe arrives as one field and trains its own network with its own hyper-parameters
+     * (shortened here by the request's other fields, which change what the recipe set); the artefact's
+     * manifest records every value, not the name.
+     */
+    @Test
+    void theSpeedrunRecipeTrainsSpeedBnWithItsHyperParameters() {
+        String id = KafkaTestSupport.id("speedrun");
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("experimentId", id);
+        request.put("recipe", "speedrun");
+        request.put("epochs", 1);
+        request.put("trainLimit", 1000);
+        kafka.send(KafkaTestSupport.topic(Topic.EXPERIMENTS), id, KafkaTestSupport.json(request));
+
+        List<ExperimentEvent> events = KafkaTestSupport.events(id, es -> ended(es, id), WAIT);
+
+        assertThat(types(events, id)).containsExactly(Type.QUEUED, Type.RUNNING, Type.EPOCH, Type.SUCCEEDED);
+        assertThat(((Epoch) events.get(2)).metrics().trainAccuracy()).as("the recipe measures no train accuracy").isNull();
+        List<ConsumerRecord<String, byte[]>> models = KafkaTestSupport.read(KafkaTestSupport.topic(Topic.MODELS),
+                rs -> rs.stream().anyMatch(r -> header(r, Headers.EXPERIMENT_ID).equals(id)), WAIT);
+        ConsumerRecord<String, byte[]> record = models.stream()
+                .filter(r -> header(r, Headers.EXPERIMENT_ID).equals(id)).findFirst().orElseThrow();
+        assertThat(record.key()).isEqualTo("speed-bn");
+        ModelArtefact artefact = ArtefactCodec.decode(record.value());
+        assertThat(artefact.manifest().architecture()).isEqualTo("speed-bn");
+        assertThat(artefact.manifest().hyperParameters()).isEqualTo(NamedRecipe.SPEEDRUN.hyperParameters()
+                .optEpochs(1).optTrainLimit(1000).build());
     }
 
     @Test
