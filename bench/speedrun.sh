@@ -100,7 +100,7 @@ rm -f "$out"/*.jsonl "$out"/kafka-*.json
 source "$root/bench/own-broker.sh"
 "$root/deploy/kafka/kafka.sh" topics >/dev/null
 trainer_http=$(port)
-KAFKA_BOOTSTRAP_SERVERS=$bootstrap HTTP_PORT=$trainer_http "$root/bin/trainer" > "$work/trainer-service.log" 2>&1 &
+KAFKA_BOOTSTRAP_SERVERS=$bootstrap HTTP_PORT=$trainer_http FMNIST_TRAINER_THREADS=$threads "$root/bin/trainer" > "$work/trainer-service.log" 2>&1 &
 pid[trainer]=$!
 for _ in $(seq 1 120); do
   curl -fs "http://127.0.0.1:$trainer_http/q/health/ready" >/dev/null 2>&1 && break
@@ -117,7 +117,7 @@ kafka() {
     || { echo "kafka run of seed $seed did not succeed:" >&2; tail -20 "$work/kafka-$seed.log" >&2; return 1; }
   fmnist show "$id" -o json > "$out/kafka-s$seed.json"
   # the request record's producer timestamp, in milliseconds
-  submitted=$(kcat -C -b "$bootstrap" -t fmnist.experiments -e -q -f '%k %T\n' | awk -v id="$id" '$1 == id {print $2; exit}')
+  submitted=$(kcat -C -b "$bootstrap" -t fmnist.experiments -e -q -f '%k %T\n' | awk -v id="$id" '$1 == id {at = $2} END {print at}')
   [ -n "$submitted" ] || { echo "no record of $id on fmnist.experiments" >&2; return 1; }
   /usr/bin/python3 - "$out/kafka-s$seed.json" "$started" "$seed" "$submitted" <<'PY' >> "$out/runs.tsv"
 import datetime, json, sys

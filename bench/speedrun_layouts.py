@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """How speed-bn's layout was chosen: the training step of each candidate layout in plain PyTorch.
 
-Each candidate is better-bn's shape (conv, batch norm, max-pool, ReLU twice; dense 256 with batch norm;
-dense 10), channels-last, AdamW, label smoothing, batch 250 of random images; the candidates take turns
+Each candidate is better-bn's shape (conv, max-pool, batch norm in one order or the other, ReLU, twice;
+dense 256 with batch norm; dense 10) at the filters it names, channels-last, AdamW, label smoothing, batch 250 of random images; the candidates take turns
 for three rounds of 20 steps after 5 to warm up, and the median round is printed in ms per step.
 --profile prints torch.profiler's table of the first candidate's step instead: where its time goes.
 Run with Debian's torch and the engine's allocator (docs/BENCHMARKS.md, "Time to 93%: where the step goes"):

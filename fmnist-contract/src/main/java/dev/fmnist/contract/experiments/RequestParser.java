@@ -323,15 +323,24 @@ public final class RequestParser {
         return new EarlyStopping(patience, minDelta);
     }
 
-    /** Sets the augmentation's fields on {@code hp}; one left out is the seed's (none). */
+    /**
+     * Sets the augmentation's fields given on {@code hp}; one left out keeps what the builder holds: a
+     * named recipe's, else the seed's (off), as a flag left out does on the command line.
+     */
     private static void augmentation(JsonNode node, HyperParameters.Builder hp) {
         if (!node.isObject()) {
             throw new RequestRejectedException(AUGMENTATION, "must be an object like {\"cropPadding\":2,\"horizontalFlip\":true}");
         }
         requireKnownFields(node, AUGMENTATION + ".", AUGMENTATION_FIELDS, "");
-        hp.optCropPadding(node.has(CROP_PADDING) ? integer(node, CROP_PADDING, path(AUGMENTATION, CROP_PADDING)) : 0);
-        hp.optHorizontalFlip(node.has(HORIZONTAL_FLIP) && bool(node, HORIZONTAL_FLIP, path(AUGMENTATION, HORIZONTAL_FLIP)));
-        hp.optPhotoAugmentation(node.has(PHOTO) && bool(node, PHOTO, path(AUGMENTATION, PHOTO)));
+        if (node.has(CROP_PADDING)) {
+            hp.optCropPadding(integer(node, CROP_PADDING, path(AUGMENTATION, CROP_PADDING)));
+        }
+        if (node.has(HORIZONTAL_FLIP)) {
+            hp.optHorizontalFlip(bool(node, HORIZONTAL_FLIP, path(AUGMENTATION, HORIZONTAL_FLIP)));
+        }
+        if (node.has(PHOTO)) {
+            hp.optPhotoAugmentation(bool(node, PHOTO, path(AUGMENTATION, PHOTO)));
+        }
     }
 
     /** The folder of one's own images; whether its files are a dataset is the trainer's check, where they are. */

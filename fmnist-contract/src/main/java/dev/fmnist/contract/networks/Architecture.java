@@ -26,7 +26,8 @@ public enum Architecture {
     /**
      * Built for time to accuracy on a CPU, the network of the {@code speedrun} recipe: better-bn's shape
      * with 16 and 64 filters and a 256-wide hidden layer (a third of its multiply-accumulates per image),
-     * each convolution's batch norm after its pooling (603,434 values, 1,344 of them running statistics).
+     * each convolution's batch norm after its pooling (603,434 values, 672 of them batch norm's running
+     * statistics).
      */
     SPEED_BN("speed-bn", false);
 

@@ -97,6 +97,8 @@ class PublishedSchemasTest {
         assertThat(names(p)).isEqualTo(new TreeSet<>(RequestParser.FIELDS));
         assertThat(request.get("additionalProperties").asBoolean()).isFalse();
         assertThat(p.at("/experimentId/pattern").asText()).isEqualTo("^" + RequestParser.EXPERIMENT_ID.pattern() + "$");
+        assertThat(texts(p.at("/recipe/enum"))).containsExactly(Arrays.stream(NamedRecipe.values())
+                .map(NamedRecipe::id).toArray(String[]::new));
         assertThat(texts(p.at("/architecture/enum"))).containsExactly(Arrays.stream(Architecture.values())
                 .map(Architecture::id).toArray(String[]::new));
         assertThat(texts(p.at("/optimizer/enum"))).containsExactly(Arrays.stream(OptimizerKind.values())

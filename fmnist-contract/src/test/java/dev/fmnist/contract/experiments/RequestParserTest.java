@@ -55,6 +55,20 @@ class RequestParserTest {
         assertThat(changed.network().architecture()).isEqualTo(Architecture.BETTER_BN);
         assertThat(changed.hyperParameters()).isEqualTo(NamedRecipe.SPEEDRUN.hyperParameters().optSeed(3).optEpochs(7).build());
 
+        // a sweep's children are the recipe's, each with its value
+        List<ExperimentRequest> children = parse("{\"experimentId\":\"fast\",\"recipe\":\"speedrun\","
+                + "\"sweep\":{\"parameter\":\"learningRate\",\"values\":[0.004,0.012]}}").children();
+        assertThat(children).extracting(child -> child.network().architecture()).containsOnly(Architecture.SPEED_BN);
+        assertThat(children).extracting(ExperimentRequest::hyperParameters).containsExactly(
+                NamedRecipe.SPEEDRUN.hyperParameters().optLearningRate(0.004).build(),
+                NamedRecipe.SPEEDRUN.hyperParameters().optLearningRate(0.012).build());
+
+        // an augmentation object changes the parts it names and keeps the recipe's others
+        assertThat(parse("{\"recipe\":\"speedrun\",\"augmentation\":{\"cropPadding\":2}}").hyperParameters().augmentation())
+                .isEqualTo(new Augmentation(2, true));
+        assertThat(parse("{\"recipe\":\"speedrun\",\"augmentation\":{\"horizontalFlip\":false}}").hyperParameters()
+                .augmentation().isEnabled()).isFalse();
+
         assertThat(parse("{\"recipe\":\"seed\"}").hyperParameters()).isEqualTo(parse("{}").hyperParameters());
         assertThat(parse("{\"recipe\":\"seed\"}").network()).isEqualTo(parse("{}").network());
     }

@@ -34,7 +34,9 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import org.assertj.core.data.Offset;
@@ -47,6 +49,9 @@ class TorchScriptExportTest {
     private static final FashionMnist DATA = IdxFixtures.realData();
     private static final int BATCH = 1000;
     private static final double DROPOUT = 0.3;
+    /** The networks exported with dropout layers in them (the others without). */
+    private static final Set<Architecture> WITH_DROPOUT = EnumSet.of(Architecture.BETTER, Architecture.BETTER_BN,
+            Architecture.SPEED_BN);
     /** One test image's worth of accuracy. */
     private static final double ONE_IMAGE = 1e-4;
 
@@ -55,7 +60,7 @@ class TorchScriptExportTest {
         float[] pixels = testPixels();
         for (NetworkSpec spec : NetworkSpec.registry()) {
             // dropout layers hold no weights and pass values through outside training: the export skips them
-            Network network = Networks.build(spec, Initialization.PYTORCH, spec.label().startsWith("better") ? DROPOUT : 0);
+            Network network = Networks.build(spec, Initialization.PYTORCH, WITH_DROPOUT.contains(spec.architecture()) ? DROPOUT : 0);
             try (Model block = ENGINE.newModel(spec.label()); Model scripted = ENGINE.newModel(spec.label())) {
                 block.setBlock(network.block());
                 network.block().initialize(block.getNDManager(), DataType.FLOAT32,
