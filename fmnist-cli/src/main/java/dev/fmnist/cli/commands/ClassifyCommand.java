@@ -11,6 +11,7 @@ import dev.fmnist.cli.serving.ImageFiles;
 import dev.fmnist.cli.serving.InferenceClient;
 import dev.fmnist.cli.serving.ModelInputFiles;
 import dev.fmnist.contract.data.FashionMnist;
+import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.predictions.FeedbackRecord;
 import dev.fmnist.proto.v1.ClassifyResponse;
 import dev.fmnist.proto.v1.Conversion;
@@ -65,7 +66,7 @@ public final class ClassifyCommand implements Callable<Integer> {
     String label;
 
     @Option(names = {"-m", "--model"}, paramLabel = "NAME", defaultValue = "",
-            description = "the served model to ask: better, better-bn, speed-bn, mlp, baseline, compare-k3 ... (default: the server's first)")
+            description = "the served model to ask: " + NetworkSpec.SERVING_NAMES + " (default: the server's first)")
     String model;
 
     /** --conversion's values, as fmnist.v1.Conversion names them. */

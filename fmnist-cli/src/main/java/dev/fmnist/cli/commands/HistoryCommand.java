@@ -7,6 +7,7 @@ import dev.fmnist.cli.output.Formats;
 import dev.fmnist.cli.output.Json;
 import dev.fmnist.cli.output.OutputOptions;
 import dev.fmnist.cli.output.Table;
+import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.serving.ModelControl;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
@@ -40,7 +41,7 @@ final class HistoryCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL",
-            description = "only this served model: better, better-bn, speed-bn, mlp, baseline, compare-k3 ... compare-k8")
+            description = "only this served model: " + NetworkSpec.SERVING_NAMES)
     String model;
 
     @Mixin

@@ -139,7 +139,7 @@ final class ModelControlCommands {
             footer = ExitCode.HELP_FOOTER)
     static final class Pin extends ModelControlCommand {
 
-        @Parameters(index = "0", paramLabel = "MODEL", description = "better, better-bn, speed-bn, mlp, baseline, compare-k3 ... compare-k8")
+        @Parameters(index = "0", paramLabel = "MODEL", description = NetworkSpec.SERVING_NAMES)
         String model;
 
         @Parameters(index = "1", paramLabel = "VERSION", description = "an artefact version or an experiment id")
@@ -163,7 +163,7 @@ final class ModelControlCommands {
             description = "Let MODEL follow the newest artefact again on every replica.", footer = ExitCode.HELP_FOOTER)
     static final class Unpin extends ModelControlCommand {
 
-        @Parameters(index = "0", paramLabel = "MODEL", description = "better, better-bn, speed-bn, mlp, baseline, compare-k3 ... compare-k8")
+        @Parameters(index = "0", paramLabel = "MODEL", description = NetworkSpec.SERVING_NAMES)
         String model;
 
         @Override
@@ -180,7 +180,7 @@ final class ModelControlCommands {
             footer = ExitCode.HELP_FOOTER)
     static final class Rollback extends ModelControlCommand {
 
-        @Parameters(index = "0", paramLabel = "MODEL", description = "better, better-bn, speed-bn, mlp, baseline, compare-k3 ... compare-k8")
+        @Parameters(index = "0", paramLabel = "MODEL", description = NetworkSpec.SERVING_NAMES)
         String model;
 
         @Override
