@@ -81,9 +81,7 @@ for setting in on off; do
 done
 metrics() { curl -fs "http://127.0.0.1:${http[$1]}/q/metrics"; }
 for setting in on off; do
-  for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:${http[$setting]}/v2/health/ready" >/dev/null 2>&1 && break; sleep 1; done
-  curl -fs "http://127.0.0.1:${http[$setting]}/v2/health/ready" >/dev/null \
-    || { echo "$setting never ready"; tail -20 "$work/inference-$setting.log"; exit 1; }
+  await_ready "$setting" "http://127.0.0.1:${http[$setting]}/v2/health/ready" "${pid[$setting]}" "$work/inference-$setting.log"
 done
 # on must really shadow: requests until its challenger has scored one, before anything is measured
 zeros=$(/usr/bin/python3 -c 'print(",".join(["0"]*784))')

@@ -54,9 +54,7 @@ start() { # form: one service, alone on the machine beside the broker and the lo
 -Dfmnist.predictions.enabled=false -Dfmnist.live.enabled=false" \
     "$root/bin/inference" > "$work/inference-$1.log" 2>&1 &
   pid[$1]=$!
-  for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:${http[$1]}/v2/health/ready" >/dev/null 2>&1 && break; sleep 1; done
-  curl -fs "http://127.0.0.1:${http[$1]}/v2/health/ready" >/dev/null \
-    || { echo "$1 never ready" >&2; tail -20 "$work/inference-$1.log" >&2; exit 1; }
+  await_ready "$1" "http://127.0.0.1:${http[$1]}/v2/health/ready" "${pid[$1]}" "$work/inference-$1.log"
 }
 stop() { kill "${pid[$1]}" 2>/dev/null || true; wait "${pid[$1]}" 2>/dev/null || true; unset "pid[$1]"; }
 stats() { curl -fs "http://127.0.0.1:${http[$1]}/v2/models/$model/stats"; }

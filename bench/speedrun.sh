@@ -102,11 +102,7 @@ source "$root/bench/own-broker.sh"
 trainer_http=$(port)
 KAFKA_BOOTSTRAP_SERVERS=$bootstrap HTTP_PORT=$trainer_http FMNIST_TRAINER_THREADS=$threads "$root/bin/trainer" > "$work/trainer-service.log" 2>&1 &
 pid[trainer]=$!
-for _ in $(seq 1 120); do
-  curl -fs "http://127.0.0.1:$trainer_http/q/health/ready" >/dev/null 2>&1 && break
-  kill -0 "${pid[trainer]}" 2>/dev/null || { tail -20 "$work/trainer-service.log" >&2; exit 1; }
-  sleep 1
-done
+await_ready trainer-service "http://127.0.0.1:$trainer_http/q/health/ready" "${pid[trainer]}" "$work/trainer-service.log"
 stamp=$(date +%s)
 fmnist() { KAFKA_BOOTSTRAP_SERVERS=$bootstrap "$root/bin/fmnist" "$@"; }
 
