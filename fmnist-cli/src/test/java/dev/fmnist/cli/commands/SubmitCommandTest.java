@@ -100,7 +100,7 @@ class SubmitCommandTest {
 
         CapturedRun unknown = dryRun("--recipe", "fastest");
         assertThat(unknown.exitCode()).isEqualTo(2);
-        assertThat(unknown.err()).contains("recipe: must be one of seed, speedrun, got \"fastest\"");
+        assertThat(unknown.err()).contains("recipe: must be one of seed, speedrun, speedrun-deep, got \"fastest\"");
     }
 
     @Test

@@ -32,11 +32,11 @@ public final class RecipeOptions {
 
     @Option(names = "--recipe", paramLabel = "NAME", converter = NamedRecipeConverter.class,
             description = "start from a named recipe, its network and hyper-parameters, that the other flags change: "
-                    + "seed (the default) or speedrun (speed-bn, built for time to 0.93)")
+                    + "seed (the default), speedrun (speed-bn, built for time to 0.93) or speedrun-deep (deep-bn, 0.938 in 4 minutes)")
     NamedRecipe recipe;
 
     @Option(names = {"-a", "--architecture"}, paramLabel = "NAME", converter = ArchitectureConverter.class,
-            description = "mlp, baseline, compare, better, better-bn or speed-bn (default: better)")
+            description = "mlp, baseline, compare, better, better-bn, speed-bn or deep-bn (default: better)")
     Architecture architecture;
 
     @Option(names = "-k", paramLabel = "K", description = "compare's second conv kernel size, "

@@ -20,7 +20,7 @@ public record NetworkSpec(Architecture architecture, Integer k) {
      * The served model names, for help texts (an annotation's text must be a constant): one place to
      * change when the registry gains a network.
      */
-    public static final String SERVING_NAMES = "better, better-bn, speed-bn, mlp, baseline, compare-k3 ... compare-k8";
+    public static final String SERVING_NAMES = "better, better-bn, speed-bn, deep-bn, mlp, baseline, compare-k3 ... compare-k8";
     /** BaselineNet's kernel, and CompareNet's when none is given (as the peer harness does). */
     public static final int BASELINE_KERNEL = 5;
 

@@ -50,6 +50,11 @@ class RequestParserTest {
             assertThat(hp.trainAccuracy()).isEqualTo(TrainAccuracyMode.NONE);
         });
 
+        // speedrun-deep: speedrun's hyper-parameters for 15 epochs of deep-bn
+        ExperimentRequest longer = parse("{\"recipe\":\"speedrun-deep\"}");
+        assertThat(longer.network().architecture()).isEqualTo(Architecture.DEEP_BN);
+        assertThat(longer.hyperParameters()).isEqualTo(NamedRecipe.SPEEDRUN.hyperParameters().optEpochs(15).build());
+
         // whatever the order of the fields, the others change the recipe
         ExperimentRequest changed = parse("{\"seed\":3,\"epochs\":7,\"recipe\":\"SpeedRun\",\"architecture\":\"better-bn\"}");
         assertThat(changed.network().architecture()).isEqualTo(Architecture.BETTER_BN);
@@ -135,7 +140,7 @@ class RequestParserTest {
         "{\"architecture\": \"compare\", \"k\": 9} | k | must be between 3 and 8",
         "{\"architecture\": \"mlp\", \"k\": 3} | k | does not apply to mlp; only compare takes k",
         "{\"k\": 5} | k | does not apply to better; only compare takes k",
-        "{\"recipe\": \"fastest\"} | recipe | must be one of seed, speedrun, got \"fastest\"",
+        "{\"recipe\": \"fastest\"} | recipe | must be one of seed, speedrun, speedrun-deep, got \"fastest\"",
         "{\"recipe\": 1} | recipe | must be a string",
         "{\"recipe\": \"speedrun\", \"k\": 3} | k | does not apply to speed-bn",
         "{\"recipe\": \"speedrun\", \"trainLimit\": 200} | batchSize | must not exceed trainLimit (200), got 250",

@@ -57,7 +57,8 @@ class NetworksTest {
         // BetterNet plus a scale, shift, running mean and variance for 40 + 80 + 800 channels
         "better-bn,,2345770",
         // 16 and 64 filters, 2,304 features into 256, with batch norm's four values per channel
-        "speed-bn,,603434"
+        "speed-bn,,603434",
+        "deep-bn,,382890"
     })
     void parameterCountsAndOutputShapesMatchPyTorch(String architecture, Integer k, long expected) {
         NetworkSpec spec = NetworkSpec.of(architecture, k);
@@ -204,7 +205,7 @@ class NetworksTest {
     @Test
     void unknownArchitecturesListTheKnownOnes() {
         assertThatThrownBy(() -> NetworkSpec.of("resnet", null))
-                .hasMessage("unknown architecture 'resnet', expected one of mlp, baseline, compare, better, better-bn, speed-bn");
+                .hasMessage("unknown architecture 'resnet', expected one of mlp, baseline, compare, better, better-bn, speed-bn, deep-bn");
     }
 
     @Test

@@ -51,7 +51,7 @@ class TorchScriptExportTest {
     private static final double DROPOUT = 0.3;
     /** The networks exported with dropout layers in them (the others without). */
     private static final Set<Architecture> WITH_DROPOUT = EnumSet.of(Architecture.BETTER, Architecture.BETTER_BN,
-            Architecture.SPEED_BN);
+            Architecture.SPEED_BN, Architecture.DEEP_BN);
     /** One test image's worth of accuracy. */
     private static final double ONE_IMAGE = 1e-4;
 

@@ -44,7 +44,7 @@ public interface InferenceConfig {
          * The models to serve, each the newest artefact of its architecture (or the version it is pinned
          * to on the model-control topic), each its own Open Inference Protocol model: {@code mlp},
          * {@code baseline}, {@code compare-k3} ... {@code compare-k8}, {@code better}, {@code better-bn},
-         * {@code speed-bn}. The first is the
+         * {@code speed-bn}, {@code deep-bn}. The first is the
          * one fmnist.v1.Classifier answers when a request names none.
          */
         @WithDefault("better")

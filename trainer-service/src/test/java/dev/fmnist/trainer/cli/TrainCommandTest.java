@@ -123,7 +123,7 @@ class TrainCommandTest {
     void badValuesNameTheFlagOrTheRequestField() {
         assertThat(run("train", "--architecture", "resnet")).as("a usage error").isEqualTo(2);
         assertThat(err.toString()).startsWith("Invalid value for option '--architecture': "
-                + "unknown architecture 'resnet', expected one of mlp, baseline, compare, better, better-bn, speed-bn");
+                + "unknown architecture 'resnet', expected one of mlp, baseline, compare, better, better-bn, speed-bn, deep-bn");
 
         err.getBuffer().setLength(0);
         assertThat(run("train", "--model", "resnet")).isEqualTo(2);
