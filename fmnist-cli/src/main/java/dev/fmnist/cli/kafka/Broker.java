@@ -3,6 +3,7 @@ package dev.fmnist.cli.kafka;
 import dev.fmnist.cli.CliException;
 import dev.fmnist.cli.ExitCode;
 import dev.fmnist.contract.kafka.CompactedTopicView;
+import dev.fmnist.contract.kafka.KafkaClients;
 import dev.fmnist.contract.kafka.KafkaSecurity;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,9 +56,7 @@ public final class Broker {
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) timeout().toMillis());
-        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout().toMillis() + 1000);
-        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout().toMillis());
+        p.putAll(KafkaClients.sendTimeouts(timeout()));
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
             requireTopic(producer.partitionsFor(topic), topic);
             return producer.send(new ProducerRecord<>(topic, key, value)).get(timeout().toMillis() + 2000,
@@ -158,6 +157,10 @@ public final class Broker {
     }
 
     private Duration timeout() {
+        if (options.timeoutSeconds < 1) {
+            throw new CliException(ExitCode.USAGE, "--kafka-timeout: must be at least 1 second, got "
+                    + options.timeoutSeconds);
+        }
         return Duration.ofSeconds(options.timeoutSeconds);
     }
 

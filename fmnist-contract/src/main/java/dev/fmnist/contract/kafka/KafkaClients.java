@@ -1,5 +1,6 @@
 package dev.fmnist.contract.kafka;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -12,7 +13,31 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  */
 public final class KafkaClients {
 
+    /** A produce request gets at most this share of the send's whole time... */
+    private static final int REQUESTS_PER_SEND = 3;
+    /** ...and at most the client's default request timeout. */
+    private static final long MAX_REQUEST_MILLIS = 30_000;
+
     private KafkaClients() {}
+
+    /**
+     * A producer's timeouts for sends bounded by {@code send} as a whole: delivery (the batch's life,
+     * retries included) and blocking for metadata or buffer space each {@code send}; one produce
+     * request at most a third of it (and at most 30 s). A request as long as the delivery timeout
+     * cannot be retried: one that stalls expires its batch, where a shorter one is sent again (the
+     * producers here are idempotent, so the record is written once). The broker also waits at most a
+     * request's timeout for the in-sync replicas, so a slow replica set now costs a retry, not the send.
+     */
+    public static Map<String, Object> sendTimeouts(Duration send) {
+        long millis = send.toMillis();
+        if (millis < REQUESTS_PER_SEND || millis > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("a Kafka send's timeout must be " + REQUESTS_PER_SEND + " ms to "
+                    + Integer.MAX_VALUE + " ms, got " + send);
+        }
+        return Map.of(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) millis,
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, millis,
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(millis / REQUESTS_PER_SEND, MAX_REQUEST_MILLIS));
+    }
 
     /** A consumer that reads by assignment, commits nothing and belongs to no group. */
     public static Map<String, Object> consumer(Map<String, Object> kafkaConfig, Map<String, Object> overrides) {

@@ -89,10 +89,7 @@ public class FeedbackWriter {
         inFlight = new Semaphore(maxInFlight);
         topic = Topic.FEEDBACK.name(config.kafka().topicPrefix());
         Map<String, Object> client = KafkaClients.producer(kafkaConfig);
-        int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
-        client.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, millis);
-        client.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, millis);
-        client.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, millis);
+        client.putAll(KafkaClients.sendTimeouts(timeout));
         client.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         client.put(ProducerConfig.CLIENT_ID_CONFIG, "fmnist-inference-feedback");
         producer = new KafkaProducer<>(client, new StringSerializer(), new ByteArraySerializer());

@@ -50,12 +50,6 @@ public final class CheckpointStore implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(200);
     /** Checkpoints this store last wrote or read, whose chunks its next write tombstones; bounded. */
     private static final int REMEMBERED = 64;
-    /**
-     * Attempts a produce request gets within the write's timeout. A request as long as the whole
-     * delivery timeout cannot be retried: one that stalls (a broker busy creating partitions, a lost
-     * response) expires its batch. The producer is idempotent, so a retried chunk is written once.
-     */
-    private static final int PRODUCE_ATTEMPTS = 3;
     /** A fetch holds a chunk and its neighbours; the consumer's default would ask for 50 MB at once. */
     private static final int FETCH_BYTES = 2 * CheckpointManifest.CHUNK_BYTES + 64 * 1024;
 
@@ -81,11 +75,8 @@ public final class CheckpointStore implements AutoCloseable {
         Map<String, Object> producerSettings = KafkaClients.producer(kafkaConfig);
         producerSettings.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         producerSettings.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        producerSettings.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
-        producerSettings.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
-                (int) Math.min(timeout.toMillis() / PRODUCE_ATTEMPTS, 30_000));
+        producerSettings.putAll(KafkaClients.sendTimeouts(timeout));
         producerSettings.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        producerSettings.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout.toMillis());
         producerSettings.put(ProducerConfig.CLIENT_ID_CONFIG, "checkpoints-" + UUID.randomUUID().toString().substring(0, 8));
         this.producer = new KafkaProducer<>(producerSettings);
         this.consumerSettings = KafkaClients.consumer(kafkaConfig, Map.of(
