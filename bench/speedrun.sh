@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Time to 0.93 test accuracy (docs/RESULTS.md, "Time to 93%"): the speedrun recipe (speed-bn) for each
-# seed three ways, alternating, on this machine:
+# seed three ways, alternating, on this machine (another recipe and target with --recipe and --target):
 #   kafka:  queued with `fmnist submit --recipe speedrun` to a trainer-service on a broker of this
 #           script's own; wall time from the request's record on the experiments topic (its producer
 #           timestamp) to the SUCCEEDED event, and (kafka-cli) from just before the submit command
@@ -10,14 +10,16 @@
 #   twin:   the same recipe in plain PyTorch (bench/speedrun_torch.py, Debian's torch, channels-last,
 #           jemalloc as ours, the same threads), from launch to exit.
 # The contenders' order rotates with the seed, so drift in the machine's load spreads over all three.
-# Writes each run's lines to docs/results/speedrun/ (or --out DIR) and prints medians, ratios and a
+# Writes each run's lines to docs/results/RECIPE/ (or --out DIR) and prints medians, ratios and a
 # table. CPU-heavy: run it alone (flock /tmp/fmnist-build.lock bench/speedrun.sh).
 # --select RATE:EPOCHS,...: instead, train the recipe at each peak rate and epoch count on a
 # 10,000-image validation split (seed 0, the engine alone; the test set is not looked at) and print
 # each one's validation accuracy per epoch and its training seconds: how the recipe was chosen.
 # --report-only: print the summary of the lines already in the output folder.
-# --recipe NAME --target ACC --contenders kafka,engine: another named recipe (e.g. speedrun-deep against
-# 0.94, the stretch target), its accuracy target, and which contenders run (the twin is speedrun's only).
+# --recipe NAME --target ACC --contenders LIST: another named recipe (speedrun-deep against 0.94, the
+# stretch target), its accuracy target (0.93 for speedrun, 0.94 for the others unless given), and which
+# contenders run (kafka, engine, twin; by default all three for speedrun, whose twin is the only one
+# written, and kafka,engine for the others).
 # Usage: bench/speedrun.sh [--recipe NAME] [--target ACC] [--contenders LIST] [--seeds N] [--threads N]
 #                          [--out DIR] [--select RATE:EPOCHS,...] [--report-only]
 set -euo pipefail
@@ -25,8 +27,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 seeds=5
 threads=2
 recipe=speedrun
-target=0.93
-contenders=kafka,engine,twin
+target=
+contenders=
 out=
 select=
 report_only=
@@ -45,6 +47,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 out=${out:-$root/docs/results/$recipe}
+if [ "$recipe" = speedrun ]; then target=${target:-0.93} contenders=${contenders:-kafka,engine,twin}
+else target=${target:-0.94} contenders=${contenders:-kafka,engine}; fi
+[[ "$target" =~ ^0?\.[0-9]+$ ]] || { echo "--target: an accuracy between 0 and 1, got $target" >&2; exit 2; }
 
 report() {
   /usr/bin/python3 - "$out" "$target" <<'PY'
@@ -81,7 +86,11 @@ if [ -n "$report_only" ]; then
   exit 0
 fi
 IFS=, read -r -a contenders <<< "$contenders"
+[ ${#contenders[@]} -gt 0 ] || { echo "--contenders: name at least one of kafka, engine, twin" >&2; exit 2; }
+declare -A seen=()
 for c in "${contenders[@]}"; do
+  [ -z "${seen[$c]:-}" ] || { echo "--contenders: $c twice" >&2; exit 2; }
+  seen[$c]=1
   case "$c" in
     kafka|engine) ;;
     twin) [ "$recipe" = speedrun ] || { echo "--contenders: the twin is written for the speedrun recipe only" >&2; exit 2; } ;;
@@ -107,9 +116,13 @@ print("rate %s, %d epochs: val_acc %s (%.0f s training)" % (sys.argv[1], len(row
   exit 0
 fi
 
-"$root/bin/install-deps" --runtime --bench
+if [ -n "${seen[twin]:-}" ]; then
+  "$root/bin/install-deps" --runtime --bench
+  /usr/bin/python3 -c "import torch" 2>/dev/null || { echo "Debian's python3-torch is missing" >&2; exit 1; }
+else
+  "$root/bin/install-deps" --runtime
+fi
 command -v kcat >/dev/null || { echo "kcat is missing (bin/install-deps --runtime)" >&2; exit 1; }
-/usr/bin/python3 -c "import torch" 2>/dev/null || { echo "Debian's python3-torch is missing" >&2; exit 1; }
 jemalloc=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
 mkdir -p "$out"
 : > "$out/runs.tsv"

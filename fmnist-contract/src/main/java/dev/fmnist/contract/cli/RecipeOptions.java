@@ -32,7 +32,7 @@ public final class RecipeOptions {
 
     @Option(names = "--recipe", paramLabel = "NAME", converter = NamedRecipeConverter.class,
             description = "start from a named recipe, its network and hyper-parameters, that the other flags change: "
-                    + "seed (the default), speedrun (speed-bn, built for time to 0.93) or speedrun-deep (deep-bn, 0.938 in 4 minutes)")
+                    + "seed (the default), speedrun (speed-bn, built for time to 0.93) or speedrun-deep (deep-bn, more accuracy than better-bn in less time)")
     NamedRecipe recipe;
 
     @Option(names = {"-a", "--architecture"}, paramLabel = "NAME", converter = ArchitectureConverter.class,

@@ -40,11 +40,10 @@ public enum NamedRecipe {
     },
     /**
      * speedrun's hyper-parameters for 15 epochs of deep-bn, which adds a third convolution to speed-bn:
-     * more accuracy than better-bn in less time (docs/RESULTS.md, "Towards 94%"). Built for 0.94 within
-     * 5 minutes, and short of it: 0.938, the median of 5 seeds, in 4 minutes through Kafka. 15 epochs
-     * are what fits in 5 minutes here with a sixth to spare. Chosen on the validation split
-     * (docs/results/speedrun-deep/select.txt): speed-bn levels off near 0.937 however long it trains;
-     * shifted crops and dropout did not help; a wider first conv cost time for nothing.
+     * more accuracy than better-bn in less time. Built for 0.94 within 5 minutes and short of it
+     * (docs/RESULTS.md, "Towards 94%"). The network was chosen on the validation split
+     * (docs/results/speedrun-deep/select.txt); the 15 epochs are what fits 5 minutes here with a sixth
+     * to spare. Made from speedrun's values: retuning speedrun retunes this one.
      */
     SPEEDRUN_DEEP("speedrun-deep", Architecture.DEEP_BN) {
         @Override

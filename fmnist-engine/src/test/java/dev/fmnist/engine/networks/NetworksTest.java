@@ -58,6 +58,7 @@ class NetworksTest {
         "better-bn,,2345770",
         // 16 and 64 filters, 2,304 features into 256, with batch norm's four values per channel
         "speed-bn,,603434",
+        // 160 + 64 + 9,280 + 256 + 73,856 + 512 (convs, batch norms); 1,152 x 256 + 256 + 1,024 + 2,570
         "deep-bn,,382890"
     })
     void parameterCountsAndOutputShapesMatchPyTorch(String architecture, Integer k, long expected) {
