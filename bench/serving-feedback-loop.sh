@@ -116,10 +116,25 @@ for r in $(seq 1 "$rounds"); do
   for setting in $order; do measure "$setting" "$r"; done
 done
 series() { metrics "$1" | grep -E "^fmnist_(predictions_logged|predictions_dropped|shadow_scored)_total" || true; }
+ticks_per_second=$(getconf CLK_TCK)
 echo "== the 'on' replica's CPU time beside 'off''s (seconds, whole process: serving, log, processor)"
 for setting in on off; do
-  echo "$setting $(awk '{ printf "%.1f", ($14 + $15) / 100 }' "/proc/${pid[$setting]}/stat" 2>/dev/null || echo '?')"
+  echo "$setting $(sed 's/^.*) //' "/proc/${pid[$setting]}/stat" 2>/dev/null | awk -v hz="$ticks_per_second" '{ printf "%.1f", ($12 + $13) / hz }' || echo '?')"
 done
+# where each replica's CPU went, by thread. Linux keeps 15 characters of a thread's name (digits are
+# folded here): a model's batcher workers ("better-worker-N", its challenger's "better-challeng"), gRPC's
+# event loops, the prediction log's drainer, the Kafka clients' threads (all "kafka-producer-" alike),
+# GC, the JIT. Threads that have ended are counted in the process's total only.
+threads() {
+  for task in /proc/"$1"/task/*; do
+    name=$(tr -d '\n' 2>/dev/null < "$task/comm" | sed 's/[0-9]\+/N/g; s/ /_/g') || continue
+    # utime and stime: fields 14 and 15 of stat, counted after the ")" that ends the name
+    ticks=$(sed 's/^.*) //' "$task/stat" 2>/dev/null | awk '{ print $12 + $13 }') || continue
+    [ -n "$name" ] && [ -n "$ticks" ] && echo "$name $ticks"
+  done | awk -v hz="$ticks_per_second" '{ t[$1] += $2 } END { for (n in t) if (t[n] >= hz / 10) printf "  %-18s %7.1f s\n", n, t[n] / hz }' \
+    | sort -k2 -rn
+}
+for setting in on off; do echo "== $setting's CPU by thread"; threads "${pid[$setting]}"; done
 echo "== what 'on' did (its counters)"; series on
 echo "== what 'off' did (none expected)"; series off
 [ "$(logged on)" != 0 ] && [ "$(logged off)" = 0 ] || { echo "'on' logged nothing, or 'off' logged"; exit 1; }

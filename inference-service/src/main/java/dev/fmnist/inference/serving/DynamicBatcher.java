@@ -82,7 +82,9 @@ public final class DynamicBatcher {
                 queueCapacity));
         int count = settings.workers() > 0 ? settings.workers() : Runtime.getRuntime().availableProcessors();
         for (int i = 0; i < count; i++) {
-            Thread worker = new Thread(this::work, "inference-" + model + "-" + i);
+            // the model first: Linux keeps 15 characters of a thread's name, and per-thread CPU
+            // (top -H, /proc) then still tells a champion's workers from its challenger's
+            Thread worker = new Thread(this::work, model + "-worker-" + i);
             worker.setDaemon(true);
             worker.start();
             threads.add(worker);
