@@ -12,6 +12,8 @@ import dev.fmnist.contract.training.LearningRateSchedule;
 import dev.fmnist.contract.training.OptimizerKind;
 import dev.fmnist.contract.training.TrainAccuracyMode;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -36,7 +38,7 @@ public final class RecipeOptions {
     NamedRecipe recipe;
 
     @Option(names = {"-a", "--architecture"}, paramLabel = "NAME", converter = ArchitectureConverter.class,
-            description = "mlp, baseline, compare, better, better-bn, speed-bn or deep-bn (default: better)")
+            completionCandidates = ArchitectureIds.class, description = "${COMPLETION-CANDIDATES} (default: better)")
     Architecture architecture;
 
     @Option(names = "-k", paramLabel = "K", description = "compare's second conv kernel size, "
@@ -195,6 +197,14 @@ public final class RecipeOptions {
     }
 
     /** Public for the train command's old {@code --model}. */
+    /** The registry's names, for -a's help text: a new network is listed without editing it. */
+    static final class ArchitectureIds implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return Arrays.stream(Architecture.values()).map(Architecture::id).iterator();
+        }
+    }
+
     public static final class ArchitectureConverter extends ById<Architecture> {
         public ArchitectureConverter() {
             super(Architecture::fromId);

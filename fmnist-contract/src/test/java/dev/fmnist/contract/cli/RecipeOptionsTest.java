@@ -35,6 +35,12 @@ class RecipeOptionsTest {
     }
 
     @Test
+    void theArchitectureHelpListsEveryRegistryNetwork() {
+        String usage = new CommandLine(new RecipeCommand()).setUsageHelpWidth(400).getUsageMessage(CommandLine.Help.Ansi.OFF);
+        assertThat(usage).contains(Architecture.ids() + " (default: better)");
+    }
+
+    @Test
     void noFlagsLeaveTheBuilderAsItWas() {
         ExperimentRequest.Builder start = ExperimentRequest.builder().optExperimentId("a").optArchitecture(Architecture.MLP);
         start.recipe().optEpochs(3).optHorizontalFlip(true);
