@@ -82,14 +82,17 @@ public class FeedbackWriter {
     void open() {
         InferenceConfig.Feedback settings = config.predictions().feedback();
         timeout = settings.timeout();
-        if (timeout.isNegative() || timeout.isZero()) {
-            throw new IllegalArgumentException("fmnist.predictions.feedback.timeout: must be positive, got " + timeout);
+        Map<String, Object> timeouts;
+        try {
+            timeouts = KafkaClients.sendTimeouts(timeout);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("fmnist.predictions.feedback.timeout: " + e.getMessage(), e);
         }
         maxInFlight = InferenceConfig.atLeastOne("fmnist.predictions.feedback.max-in-flight", settings.maxInFlight());
         inFlight = new Semaphore(maxInFlight);
         topic = Topic.FEEDBACK.name(config.kafka().topicPrefix());
         Map<String, Object> client = KafkaClients.producer(kafkaConfig);
-        client.putAll(KafkaClients.sendTimeouts(timeout));
+        client.putAll(timeouts);
         client.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         client.put(ProducerConfig.CLIENT_ID_CONFIG, "fmnist-inference-feedback");
         producer = new KafkaProducer<>(client, new StringSerializer(), new ByteArraySerializer());
