@@ -89,6 +89,15 @@ public interface InferenceConfig {
         @WithDefault("0.01")
         double shadowShareUnderLoad();
 
+        /**
+         * How long a shadow image may wait in the challenger's queue for others to share its forward
+         * pass (microseconds, 0 to 10 s). Nobody waits for a shadow answer, so under load shadow images
+         * run together instead of each paying a batch-1 pass; a client's request to the challenger
+         * still runs at once, taking the waiting images with it.
+         */
+        @WithDefault("100000")
+        long shadowMaxDelayMicros();
+
         Batching batching();
 
         Images images();

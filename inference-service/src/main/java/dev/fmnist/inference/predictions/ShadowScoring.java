@@ -28,11 +28,16 @@ import java.util.concurrent.ThreadLocalRandom;
  * challenger none of its own; while either is busy only {@code fmnist.serving.shadow-share-under-load}
  * of the requests is scored (the others drawn are counted as busy). A saturated replica thus spends at
  * most that share on shadow work, and the challenger still gathers evidence under sustained load.
+ * Shadow images are patient work for the challenger's batcher: they wait up to
+ * {@code fmnist.serving.shadow-max-delay-micros} for each other and then share one forward pass.
  */
 @ApplicationScoped
 public class ShadowScoring {
 
     private static final String UNDER_LOAD_KEY = "fmnist.serving.shadow-share-under-load";
+    private static final String MAX_DELAY_KEY = "fmnist.serving.shadow-max-delay-micros";
+    /** Longer than any promotion needs to wait for one answer; a queued image holds its pixels meanwhile. */
+    private static final long MAX_DELAY_LIMIT_MICROS = 10_000_000;
 
     @Inject
     PredictionLog log;
@@ -44,10 +49,16 @@ public class ShadowScoring {
     InferenceConfig config;
 
     private double underLoad;
+    private long maxDelayMicros;
 
     @PostConstruct
     void settings() {
         underLoad = PredictionLog.rate(UNDER_LOAD_KEY, config.serving().shadowShareUnderLoad());
+        maxDelayMicros = config.serving().shadowMaxDelayMicros();
+        if (maxDelayMicros < 0 || maxDelayMicros > MAX_DELAY_LIMIT_MICROS) {
+            throw new IllegalArgumentException(MAX_DELAY_KEY + " must be 0 to " + MAX_DELAY_LIMIT_MICROS
+                    + " microseconds, was " + maxDelayMicros);
+        }
     }
 
     /** Made at start, so a setting out of range stops the service there rather than at the first shadowed request. */
@@ -67,7 +78,8 @@ public class ShadowScoring {
         }
         String model = answered.slot().name();
         int images = servedClasses.length;
-        boolean busy = answered.slot().batcher().outstanding() > 0 || challenger.batcher().outstanding() > 0;
+        // shadow images still gathering company in the challenger's queue are not load: only its passes are
+        boolean busy = answered.slot().batcher().busy() || challenger.batcher().busy();
         // one draw for both shares: under load the requests scored are a subset of those the share picks
         if (busy && draw >= underLoad) {
             metrics.shadow(model, ShadowOutcome.BUSY, images);
@@ -75,7 +87,7 @@ public class ShadowScoring {
         }
         CompletableFuture<DynamicBatcher.Result> scored;
         try {
-            scored = challenger.batcher().submit(answered.pixels(), images);
+            scored = challenger.batcher().submitPatient(answered.pixels(), images, maxDelayMicros);
         } catch (StatusRuntimeException e) { // its queue is full, or it is being retired
             metrics.shadow(model, ShadowOutcome.REFUSED, images);
             return;

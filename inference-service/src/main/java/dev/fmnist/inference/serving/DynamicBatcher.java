@@ -25,6 +25,12 @@ import org.jboss.logging.Logger;
  * RESOURCE_EXHAUSTED instead of waiting ever longer. Workers are dedicated threads, one per core by
  * default, so forward passes never run on the gRPC event loop. Each served model has its own batcher
  * (queue, workers, metrics under its {@code model} tag, {@link InferenceStats}).
+ *
+ * <p>Work nobody waits on (shadow scoring) is submitted patient ({@link #submitPatient}): it may wait
+ * longer for company than the batcher's own delay, so under load shadow images share forward passes
+ * instead of each paying a batch-1 pass, and while it waits it does not make the model {@link #busy}.
+ * A batch closes at the earliest deadline of what it holds: a client's request that joins patient work
+ * runs at once and takes that work with it.
  */
 public final class DynamicBatcher {
 
@@ -39,9 +45,13 @@ public final class DynamicBatcher {
         Result run(float[] pixels, int images);
     }
 
-    /** {@code finished}: counted out of {@link #outstanding}, once, by whoever ends it (the client may cancel the future first). */
+    /**
+     * {@code deadlineNanos}: when its batch must run at the latest. {@code finished}: counted out of
+     * {@link #outstanding}, once, by whoever ends it (the client may cancel the future first).
+     * {@code waiting}: set for patient work until its batch runs or it ends, counted in {@link #patientWaiting}.
+     */
     private record Pending(float[] pixels, int count, CompletableFuture<Result> answer, long enqueuedNanos,
-            AtomicBoolean finished) {}
+            long deadlineNanos, AtomicBoolean finished, AtomicBoolean waiting) {}
 
     private final String model;
     private final LiveModel live;
@@ -58,6 +68,8 @@ public final class DynamicBatcher {
     private final ModelMeters meters;
     /** Requests taken and not yet answered (queued or computing): whether this model is busy right now. */
     private final AtomicInteger outstanding = new AtomicInteger();
+    /** Patient requests among {@link #outstanding} whose batch has not started: queued work, not load. */
+    private final AtomicInteger patientWaiting = new AtomicInteger();
 
     /** Starts the workers of {@code model}'s batcher; it records into {@code meters} and {@code stats}. */
     public DynamicBatcher(String model, LiveModel live, InferenceStats stats, InferenceConfig.Batching settings,
@@ -110,7 +122,7 @@ public final class DynamicBatcher {
         return threads.size();
     }
 
-    /** Requests waiting for a worker now: a challenger being retired is stopped once none wait. */
+    /** Requests waiting for a worker now (not those a worker holds while it gathers a batch). */
     public int queued() {
         return queue.size();
     }
@@ -122,6 +134,15 @@ public final class DynamicBatcher {
      */
     public int outstanding() {
         return outstanding.get();
+    }
+
+    /**
+     * Whether a request someone waits for is queued or a forward pass is computing now: what shadow
+     * scoring reads to tell a busy replica from an idle one. Patient work still gathering company is
+     * not load yet.
+     */
+    public boolean busy() {
+        return outstanding.get() > patientWaiting.get();
     }
 
     /** Refuses new requests and fails the queued ones with UNAVAILABLE; a batch already computing finishes. */
@@ -140,19 +161,41 @@ public final class DynamicBatcher {
 
     /** Queues {@code count} images (784 floats each); RESOURCE_EXHAUSTED at once when the queue is full. */
     public CompletableFuture<Result> submit(float[] pixels, int count) {
+        return submit(pixels, count, maxDelayMicros, false);
+    }
+
+    /**
+     * Queues work whose answer nobody waits for: it may wait up to {@code maxDelayMicros} (at least the
+     * batcher's own delay) for other requests to share its forward pass. Refused like {@link #submit}.
+     */
+    public CompletableFuture<Result> submitPatient(float[] pixels, int count, long maxDelayMicros) {
+        if (maxDelayMicros < 0) {
+            throw new IllegalArgumentException("maxDelayMicros must be at least 0, was " + maxDelayMicros);
+        }
+        return submit(pixels, count, Math.max(maxDelayMicros, this.maxDelayMicros), true);
+    }
+
+    private CompletableFuture<Result> submit(float[] pixels, int count, long delayMicros, boolean patient) {
         if (!running) {
             throw shuttingDown();
         }
-        Pending pending = new Pending(pixels, count, new CompletableFuture<>(), System.nanoTime(), new AtomicBoolean());
+        long now = System.nanoTime();
+        Pending pending = new Pending(pixels, count, new CompletableFuture<>(), now,
+                now + TimeUnit.MICROSECONDS.toNanos(delayMicros), new AtomicBoolean(), new AtomicBoolean(patient));
         if (!budget.tryAcquire(count)) {
             meters.overloaded(liveVersion());
             stats.failure(liveVersion(), 0);
             throw Status.RESOURCE_EXHAUSTED.withDescription("inference queue is full (" + budget.waiting()
                     + " images waiting, at most " + budget.capacity() + "); retry with backoff").asRuntimeException();
         }
+        // patient work is counted waiting before it is counted outstanding, and out after: never load, even for an instant
+        if (patient) {
+            patientWaiting.incrementAndGet();
+        }
         outstanding.incrementAndGet();
         if (!queue.offer(pending)) {
             outstanding.decrementAndGet();
+            stopWaiting(pending);
             budget.release(count);
             meters.overloaded(liveVersion());
             stats.failure(liveVersion(), 0);
@@ -161,6 +204,7 @@ public final class DynamicBatcher {
         }
         if (!running && queue.remove(pending)) { // stop() emptied the queue before this one was in it
             outstanding.decrementAndGet();
+            stopWaiting(pending);
             budget.release(count);
             throw shuttingDown();
         }
@@ -181,7 +225,7 @@ public final class DynamicBatcher {
                 }
                 batch.add(first);
                 int images = first.count();
-                long deadline = first.enqueuedNanos() + TimeUnit.MICROSECONDS.toNanos(maxDelayMicros);
+                long deadline = first.deadlineNanos();
                 while (images < maxBatch) {
                     // with no delay budget left this only takes what is already queued: under load,
                     // requests pile up while a batch computes, so batches form without added latency
@@ -196,6 +240,7 @@ public final class DynamicBatcher {
                     }
                     batch.add(next);
                     images += next.count();
+                    deadline = Math.min(deadline, next.deadlineNanos()); // a client's request does not wait for patient work
                 }
                 run(batch, images);
             } catch (InterruptedException e) {
@@ -213,6 +258,7 @@ public final class DynamicBatcher {
     private void answer(Pending p, Result result) {
         if (p.finished().compareAndSet(false, true)) {
             outstanding.decrementAndGet();
+            stopWaiting(p);
             p.answer().complete(result); // a no-op when the client cancelled it: still counted out
         }
     }
@@ -220,7 +266,15 @@ public final class DynamicBatcher {
     private void fail(Pending p, Throwable why) {
         if (p.finished().compareAndSet(false, true)) {
             outstanding.decrementAndGet();
+            stopWaiting(p);
             p.answer().completeExceptionally(why);
+        }
+    }
+
+    /** Patient work leaves {@link #patientWaiting} once: when its batch starts, or when it ends without one. */
+    private void stopWaiting(Pending p) {
+        if (p.waiting().compareAndSet(true, false)) {
+            patientWaiting.decrementAndGet();
         }
     }
 
@@ -234,7 +288,10 @@ public final class DynamicBatcher {
      */
     private void run(List<Pending> batch, int images) {
         long start = System.nanoTime();
-        batch.forEach(p -> meters.queued(start - p.enqueuedNanos()));
+        batch.forEach(p -> {
+            stopWaiting(p);
+            meters.queued(start - p.enqueuedNanos());
+        });
         try {
             float[] pixels = new float[images * FashionMnist.PIXELS];
             int offset = 0;

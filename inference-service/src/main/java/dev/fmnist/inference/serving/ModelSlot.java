@@ -32,7 +32,7 @@ public final class ModelSlot {
 
     private static final Logger LOG = Logger.getLogger(ModelSlot.class);
     static final int PREVIOUS_KEPT = 16;
-    /** How long a retired challenger's queued requests are given to be answered before its batcher stops. */
+    /** How long a retired challenger's requests in flight are given to be answered before its batcher stops. */
     static final Duration DRAIN = Duration.ofSeconds(2);
 
     /** A challenger served beside the champion: its own loaded model and batcher (the champion's settings). */
@@ -347,12 +347,13 @@ public final class ModelSlot {
     }
 
     /**
-     * Stops {@code c}'s batcher once its queued requests are answered (at most {@link #DRAIN}), then
+     * Stops {@code c}'s batcher once its requests in flight are answered (at most {@link #DRAIN}), then
      * frees its model, or only lets go of it when it was promoted (the champion's now).
      */
     private void retire(Challenger c, boolean promoted) {
         long deadline = System.nanoTime() + DRAIN.toNanos();
-        while (c.batcher().queued() > 0 && System.nanoTime() < deadline) {
+        // outstanding, not queued: shadow images a worker holds while they gather company are answered too
+        while (c.batcher().outstanding() > 0 && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(1);
             } catch (InterruptedException e) {

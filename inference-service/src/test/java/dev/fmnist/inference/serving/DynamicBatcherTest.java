@@ -286,6 +286,66 @@ class DynamicBatcherTest {
     }
 
     @Test
+    void patientWorkWaitsForEachOtherAndSharesOnePassWithoutMakingTheModelBusy() throws Exception {
+        DynamicBatcher batcher = batcher(Settings.of(64, 0, 1024, 1));
+        long patienceMicros = TimeUnit.SECONDS.toMicros(1);
+        long start = System.nanoTime();
+        List<CompletableFuture<DynamicBatcher.Result>> three = new ArrayList<>();
+        for (int id = 0; id < 3; id++) {
+            three.add(batcher.submitPatient(images(id, 1), 1, patienceMicros));
+        }
+        assertThat(batcher.outstanding()).as("taken, not answered").isEqualTo(3);
+        assertThat(batcher.busy()).as("gathering company is not load").isFalse();
+        for (int id = 0; id < 3; id++) {
+            assertThat(ids(answer(three.get(id)))).containsExactly(id);
+        }
+        assertThat(System.nanoTime() - start).as("the first one's patience was waited out")
+                .isGreaterThanOrEqualTo(TimeUnit.MICROSECONDS.toNanos(patienceMicros));
+        assertThat(forward.sizes()).as("one pass for all three, where the batcher's own delay of 0 runs each alone")
+                .containsExactly(3);
+        assertThat(batcher.outstanding()).isZero();
+        assertThat(batcher.busy()).isFalse();
+    }
+
+    @Test
+    void aClientsRequestJoiningPatientWorkRunsAtOnceAndTakesItAlong() throws Exception {
+        DynamicBatcher batcher = batcher(Settings.of(64, 0, 1024, 1));
+        long patienceMicros = TimeUnit.SECONDS.toMicros(60);
+        CompletableFuture<DynamicBatcher.Result> patient = batcher.submitPatient(images(1, 1), 1, patienceMicros);
+        assertThat(batcher.busy()).isFalse();
+        forward.gate = new CountDownLatch(1);
+        forward.entered = new CountDownLatch(1);
+        CompletableFuture<DynamicBatcher.Result> client = batcher.submit(images(2, 1), 1);
+        await(forward.entered); // within WAIT_SECONDS: the client's deadline, not the patient one's minute
+        assertThat(batcher.busy()).as("a pass computing is load, patient work in it included").isTrue();
+        forward.gate.countDown();
+        assertThat(ids(answer(client))).containsExactly(2);
+        assertThat(ids(answer(patient))).containsExactly(1);
+        assertThat(forward.sizes()).containsExactly(2);
+        assertThat(batcher.busy()).isFalse();
+    }
+
+    @Test
+    void patientWorkRefusedOrStoppedLeavesNothingCountedWaiting() throws Exception {
+        DynamicBatcher batcher = batcher(Settings.of(64, 0, 1, 1));
+        assertThat(catchThrowableOfType(IllegalArgumentException.class,
+                () -> batcher.submitPatient(images(0, 1), 1, -1))).hasMessageContaining("maxDelayMicros");
+        CompletableFuture<DynamicBatcher.Result> held = holdWith(batcher, 0);
+        CompletableFuture<DynamicBatcher.Result> queued = batcher.submitPatient(images(1, 1), 1,
+                TimeUnit.SECONDS.toMicros(60));
+        StatusRuntimeException full = catchThrowableOfType(StatusRuntimeException.class,
+                () -> batcher.submitPatient(images(2, 1), 1, 0));
+        assertThat(full.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        batcher.stop();
+        assertThat(failure(queued).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(batcher.busy()).as("the running pass").isTrue();
+        forward.gate.countDown();
+        answer(held);
+        assertThat(batcher.outstanding()).isZero();
+        assertThat(batcher.busy()).isFalse();
+    }
+
+    @Test
     void aFullQueueRefusesAtOnceWithResourceExhaustedAndRecoversWhenItDrains() throws Exception {
         DynamicBatcher batcher = batcher(Settings.of(1, 0, 2, 1));
         CompletableFuture<DynamicBatcher.Result> held = holdWith(batcher, 0);
@@ -431,7 +491,7 @@ class DynamicBatcherTest {
     private static void awaitWorkersGone() throws InterruptedException, TimeoutException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
         for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.getName().startsWith("inference-test-")) {
+            if (t.getName().startsWith("test-worker-")) {
                 t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
                 if (t.isAlive()) {
                     throw new TimeoutException(t.getName() + " still running after stop()");
