@@ -90,10 +90,10 @@ public interface InferenceConfig {
         double shadowShareUnderLoad();
 
         /**
-         * How long a shadow image may wait in the challenger's queue for others to share its forward
-         * pass (microseconds, 0 to 10 s). Nobody waits for a shadow answer, so under load shadow images
-         * run together instead of each paying a batch-1 pass; a client's request to the challenger
-         * still runs at once, taking the waiting images with it.
+         * How long a shadow image may wait for others to share its forward pass (microseconds, 0 to
+         * 1 s). Nobody waits for a shadow answer, so shadow images run together instead of each paying a
+         * batch-1 pass; they have a queue and a thread of their own in the challenger's batcher, so a
+         * client's request to the challenger never waits for them.
          */
         @WithDefault("100000")
         long shadowMaxDelayMicros();

@@ -28,7 +28,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * challenger none of its own; while either is busy only {@code fmnist.serving.shadow-share-under-load}
  * of the requests is scored (the others drawn are counted as busy). A saturated replica thus spends at
  * most that share on shadow work, and the challenger still gathers evidence under sustained load.
- * Shadow images are patient work for the challenger's batcher: they wait up to
+ * Shadow images are patient work for the challenger's batcher: in a lane of their own they wait up to
  * {@code fmnist.serving.shadow-max-delay-micros} for each other and then share one forward pass.
  */
 @ApplicationScoped
@@ -36,8 +36,6 @@ public class ShadowScoring {
 
     private static final String UNDER_LOAD_KEY = "fmnist.serving.shadow-share-under-load";
     private static final String MAX_DELAY_KEY = "fmnist.serving.shadow-max-delay-micros";
-    /** Longer than any promotion needs to wait for one answer; a queued image holds its pixels meanwhile. */
-    private static final long MAX_DELAY_LIMIT_MICROS = 10_000_000;
 
     @Inject
     PredictionLog log;
@@ -55,9 +53,9 @@ public class ShadowScoring {
     void settings() {
         underLoad = PredictionLog.rate(UNDER_LOAD_KEY, config.serving().shadowShareUnderLoad());
         maxDelayMicros = config.serving().shadowMaxDelayMicros();
-        if (maxDelayMicros < 0 || maxDelayMicros > MAX_DELAY_LIMIT_MICROS) {
-            throw new IllegalArgumentException(MAX_DELAY_KEY + " must be 0 to " + MAX_DELAY_LIMIT_MICROS
-                    + " microseconds, was " + maxDelayMicros);
+        if (maxDelayMicros < 0 || maxDelayMicros > DynamicBatcher.MAX_PATIENCE_MICROS) {
+            throw new IllegalArgumentException(MAX_DELAY_KEY + ": expected 0 to " + DynamicBatcher.MAX_PATIENCE_MICROS
+                    + " microseconds, got " + maxDelayMicros);
         }
     }
 

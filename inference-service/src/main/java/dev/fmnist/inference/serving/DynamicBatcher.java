@@ -12,9 +12,11 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
 /**
@@ -26,15 +28,23 @@ import org.jboss.logging.Logger;
  * default, so forward passes never run on the gRPC event loop. Each served model has its own batcher
  * (queue, workers, metrics under its {@code model} tag, {@link InferenceStats}).
  *
- * <p>Work nobody waits on (shadow scoring) is submitted patient ({@link #submitPatient}): it may wait
- * longer for company than the batcher's own delay, so under load shadow images share forward passes
- * instead of each paying a batch-1 pass, and while it waits it does not make the model {@link #busy}.
- * A batch closes at the earliest deadline of what it holds: a client's request that joins patient work
- * runs at once and takes that work with it.
+ * <p>Work nobody waits on (shadow scoring) is patient ({@link #submitPatient}): it has a lane of its
+ * own, a small queue and one thread started at its first use, where each batch waits up to the work's
+ * own delay for more, so shadow images share forward passes instead of each paying a batch-1 pass.
+ * Clients' requests never queue behind it or share its passes, and it is not load ({@link #busy})
+ * until its pass computes.
  */
 public final class DynamicBatcher {
 
     private static final Logger LOG = Logger.getLogger(DynamicBatcher.class);
+
+    /**
+     * Longest a patient request may wait for company: under the 2 s a retired challenger is given to
+     * answer what it holds ({@code ModelSlot}), so retiring one never fails shadow work still gathering.
+     */
+    public static final long MAX_PATIENCE_MICROS = 1_000_000;
+    /** The patient lane holds this many batches' worth of images: shadow work beyond it is refused, not piled up. */
+    private static final int PATIENT_BATCHES = 4;
 
     /** What a request gets back: its rows of probabilities and the model that computed them. */
     public record Result(float[][] probabilities, ModelManifest model) {}
@@ -48,10 +58,27 @@ public final class DynamicBatcher {
     /**
      * {@code deadlineNanos}: when its batch must run at the latest. {@code finished}: counted out of
      * {@link #outstanding}, once, by whoever ends it (the client may cancel the future first).
-     * {@code waiting}: set for patient work until its batch runs or it ends, counted in {@link #patientWaiting}.
+     * {@code loaded}: counted in {@link #load}, from its submission (a client's) or its pass (patient work) until it ends.
      */
     private record Pending(float[] pixels, int count, CompletableFuture<Result> answer, long enqueuedNanos,
-            long deadlineNanos, AtomicBoolean finished, AtomicBoolean waiting) {}
+            long deadlineNanos, AtomicBoolean finished, AtomicBoolean loaded) {}
+
+    /** A bounded queue (requests and images) and the threads that take batches from it. */
+    private record Lane(BlockingQueue<Pending> queue, ImageBudget budget, List<Thread> threads) {
+
+        static Lane of(int capacity, long images) {
+            // copy-on-write: the patient lane's thread is added once, at its first use, and read by every submit
+            return new Lane(new ArrayBlockingQueue<>(capacity), new ImageBudget(images), new CopyOnWriteArrayList<>());
+        }
+
+        /** Empties the queue, giving back each request's room, and hands each to {@code failed}. */
+        void drain(Consumer<Pending> failed) {
+            for (Pending p = queue.poll(); p != null; p = queue.poll()) {
+                budget.release(p.count());
+                failed.accept(p);
+            }
+        }
+    }
 
     private final String model;
     private final LiveModel live;
@@ -60,16 +87,15 @@ public final class DynamicBatcher {
     private final int maxBatch;
     private final long maxDelayMicros;
     private final int queueCapacity;
-    private final ImageBudget budget;
 
-    private final BlockingQueue<Pending> queue;
-    private final List<Thread> threads = new ArrayList<>();
+    private final Lane clients;
+    private final Lane patient;
     private volatile boolean running = true;
     private final ModelMeters meters;
-    /** Requests taken and not yet answered (queued or computing): whether this model is busy right now. */
+    /** Requests taken and not yet answered, queued or computing, patient work included. */
     private final AtomicInteger outstanding = new AtomicInteger();
-    /** Patient requests among {@link #outstanding} whose batch has not started: queued work, not load. */
-    private final AtomicInteger patientWaiting = new AtomicInteger();
+    /** Clients' requests taken and not yet answered, and patient work in a pass: what {@link #busy} reads. */
+    private final AtomicInteger load = new AtomicInteger();
 
     /** Starts the workers of {@code model}'s batcher; it records into {@code meters} and {@code stats}. */
     public DynamicBatcher(String model, LiveModel live, InferenceStats stats, InferenceConfig.Batching settings,
@@ -89,20 +115,25 @@ public final class DynamicBatcher {
         maxBatch = settings.maxBatch();
         maxDelayMicros = settings.maxDelayMicros();
         queueCapacity = settings.queueCapacity();
-        budget = new ImageBudget(settings.maxQueuedImages());
-        queue = new ArrayBlockingQueue<>(InferenceConfig.atLeastOne("fmnist.serving.batching.queue-capacity",
-                queueCapacity));
+        clients = Lane.of(InferenceConfig.atLeastOne("fmnist.serving.batching.queue-capacity", queueCapacity),
+                settings.maxQueuedImages());
+        int patientImages = Math.max(1, maxBatch) * PATIENT_BATCHES;
+        patient = Lane.of(Math.min(queueCapacity, patientImages), patientImages);
         int count = settings.workers() > 0 ? settings.workers() : Runtime.getRuntime().availableProcessors();
         for (int i = 0; i < count; i++) {
             // the model first: Linux keeps 15 characters of a thread's name, and per-thread CPU
             // (top -H, /proc) then still tells a champion's workers from its challenger's
-            Thread worker = new Thread(this::work, model + "-worker-" + i);
-            worker.setDaemon(true);
-            worker.start();
-            threads.add(worker);
+            start(clients, model + "-worker-" + i);
         }
         LOG.infof("%s: dynamic batching with %d workers, batches up to %d images, %d us delay, queue of %d", model,
                 count, maxBatch, maxDelayMicros, queueCapacity);
+    }
+
+    private void start(Lane lane, String name) {
+        Thread worker = new Thread(() -> work(lane), name);
+        worker.setDaemon(true);
+        lane.threads().add(worker);
+        worker.start();
     }
 
     /** Images per forward pass at most. */
@@ -118,41 +149,40 @@ public final class DynamicBatcher {
         return queueCapacity;
     }
 
+    /** Threads serving clients' requests (the patient lane's is not one of them). */
     public int workers() {
-        return threads.size();
+        return clients.threads().size();
     }
 
-    /** Requests waiting for a worker now (not those a worker holds while it gathers a batch). */
+    /** Clients' requests waiting for a worker now (not those a worker holds while it gathers a batch). */
     public int queued() {
-        return queue.size();
+        return clients.queue().size();
     }
 
-    /**
-     * Requests taken and not yet answered, queued or in a forward pass now. Unlike {@link #queued}, which
-     * is zero for an instant after every batch a worker takes, this stays above zero as long as clients
-     * keep requests in flight: shadow scoring reads it to tell a busy replica from an idle one.
-     */
+    /** Requests taken and not yet answered, patient work included: queued, gathering company or in a forward pass. */
     public int outstanding() {
         return outstanding.get();
     }
 
     /**
-     * Whether a request someone waits for is queued or a forward pass is computing now: what shadow
-     * scoring reads to tell a busy replica from an idle one. Patient work still gathering company is
-     * not load yet.
+     * Whether a client's request is queued or being computed, or a patient pass is computing, now:
+     * what shadow scoring reads to tell a busy replica from an idle one. Unlike the queue's size, which
+     * is zero for an instant after every batch a worker takes, this holds while clients keep requests in
+     * flight; patient work still gathering company is not load.
      */
     public boolean busy() {
-        return outstanding.get() > patientWaiting.get();
+        return load.get() > 0;
     }
 
     /** Refuses new requests and fails the queued ones with UNAVAILABLE; a batch already computing finishes. */
     void stop() {
         running = false;
-        threads.forEach(Thread::interrupt);
-        for (Pending p = queue.poll(); p != null; p = queue.poll()) {
-            budget.release(p.count());
-            fail(p, shuttingDown());
+        synchronized (patient) { // after this no patient thread starts
+            patient.threads().forEach(Thread::interrupt);
         }
+        clients.threads().forEach(Thread::interrupt);
+        clients.drain(p -> fail(p, shuttingDown()));
+        patient.drain(p -> fail(p, shuttingDown()));
     }
 
     private static RuntimeException shuttingDown() {
@@ -161,57 +191,69 @@ public final class DynamicBatcher {
 
     /** Queues {@code count} images (784 floats each); RESOURCE_EXHAUSTED at once when the queue is full. */
     public CompletableFuture<Result> submit(float[] pixels, int count) {
-        return submit(pixels, count, maxDelayMicros, false);
+        return submit(clients, pixels, count, maxDelayMicros);
     }
 
     /**
-     * Queues work whose answer nobody waits for: it may wait up to {@code maxDelayMicros} (at least the
-     * batcher's own delay) for other requests to share its forward pass. Refused like {@link #submit}.
+     * Queues work whose answer nobody waits for in the patient lane, where its batch waits up to
+     * {@code maxDelayMicros} (0 to {@link #MAX_PATIENCE_MICROS}) for more. RESOURCE_EXHAUSTED at once
+     * when the lane holds {@value #PATIENT_BATCHES} batches' worth already; not counted as a client's refusal.
      */
     public CompletableFuture<Result> submitPatient(float[] pixels, int count, long maxDelayMicros) {
-        if (maxDelayMicros < 0) {
-            throw new IllegalArgumentException("maxDelayMicros must be at least 0, was " + maxDelayMicros);
+        if (maxDelayMicros < 0 || maxDelayMicros > MAX_PATIENCE_MICROS) {
+            throw new IllegalArgumentException("maxDelayMicros: expected 0 to " + MAX_PATIENCE_MICROS + ", got "
+                    + maxDelayMicros);
         }
-        return submit(pixels, count, Math.max(maxDelayMicros, this.maxDelayMicros), true);
+        if (running && patient.threads().isEmpty()) {
+            synchronized (patient) {
+                if (running && patient.threads().isEmpty()) {
+                    start(patient, model + "-patient");
+                }
+            }
+        }
+        return submit(patient, pixels, count, maxDelayMicros);
     }
 
-    private CompletableFuture<Result> submit(float[] pixels, int count, long delayMicros, boolean patient) {
+    private CompletableFuture<Result> submit(Lane lane, float[] pixels, int count, long delayMicros) {
         if (!running) {
             throw shuttingDown();
         }
+        boolean client = lane == clients;
         long now = System.nanoTime();
         Pending pending = new Pending(pixels, count, new CompletableFuture<>(), now,
-                now + TimeUnit.MICROSECONDS.toNanos(delayMicros), new AtomicBoolean(), new AtomicBoolean(patient));
-        if (!budget.tryAcquire(count)) {
-            meters.overloaded(liveVersion());
-            stats.failure(liveVersion(), 0);
-            throw Status.RESOURCE_EXHAUSTED.withDescription("inference queue is full (" + budget.waiting()
-                    + " images waiting, at most " + budget.capacity() + "); retry with backoff").asRuntimeException();
-        }
-        // patient work is counted waiting before it is counted outstanding, and out after: never load, even for an instant
-        if (patient) {
-            patientWaiting.incrementAndGet();
+                now + TimeUnit.MICROSECONDS.toNanos(delayMicros), new AtomicBoolean(), new AtomicBoolean(client));
+        if (!lane.budget().tryAcquire(count)) {
+            throw refused(client, "inference queue is full (" + lane.budget().waiting() + " images waiting, at most "
+                    + lane.budget().capacity() + "); retry with backoff");
         }
         outstanding.incrementAndGet();
-        if (!queue.offer(pending)) {
-            outstanding.decrementAndGet();
-            stopWaiting(pending);
-            budget.release(count);
-            meters.overloaded(liveVersion());
-            stats.failure(liveVersion(), 0);
-            throw Status.RESOURCE_EXHAUSTED.withDescription("inference queue is full (" + queueCapacity
-                    + " requests waiting); retry with backoff").asRuntimeException();
+        if (client) {
+            load.incrementAndGet();
         }
-        if (!running && queue.remove(pending)) { // stop() emptied the queue before this one was in it
-            outstanding.decrementAndGet();
-            stopWaiting(pending);
-            budget.release(count);
+        if (!lane.queue().offer(pending)) {
+            lane.budget().release(count);
+            end(pending);
+            throw refused(client, "inference queue is full (" + (lane.queue().size() + lane.queue().remainingCapacity())
+                    + " requests waiting); retry with backoff");
+        }
+        if (!running && lane.queue().remove(pending)) { // stop() emptied the queue before this one was in it
+            lane.budget().release(count);
+            end(pending);
             throw shuttingDown();
         }
         return pending.answer();
     }
 
-    private void work() {
+    /** RESOURCE_EXHAUSTED; a client's refusal is counted as overload (patient work's by whoever submitted it). */
+    private RuntimeException refused(boolean client, String why) {
+        if (client) {
+            meters.overloaded(liveVersion());
+            stats.failure(liveVersion(), 0);
+        }
+        return Status.RESOURCE_EXHAUSTED.withDescription(why).asRuntimeException();
+    }
+
+    private void work(Lane lane) {
         // taken from the queue but over max-batch beside the batch it was taken for: it opens the next one
         Pending carried = null;
         while (running) {
@@ -220,8 +262,8 @@ public final class DynamicBatcher {
                 Pending first = carried;
                 carried = null;
                 if (first == null) {
-                    first = queue.take();
-                    budget.release(first.count());
+                    first = lane.queue().take();
+                    lane.budget().release(first.count());
                 }
                 batch.add(first);
                 int images = first.count();
@@ -229,18 +271,17 @@ public final class DynamicBatcher {
                 while (images < maxBatch) {
                     // with no delay budget left this only takes what is already queued: under load,
                     // requests pile up while a batch computes, so batches form without added latency
-                    Pending next = queue.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    Pending next = lane.queue().poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                     if (next == null) {
                         break;
                     }
-                    budget.release(next.count());
+                    lane.budget().release(next.count());
                     if (images + next.count() > maxBatch) {
                         carried = next;
                         break;
                     }
                     batch.add(next);
                     images += next.count();
-                    deadline = Math.min(deadline, next.deadlineNanos()); // a client's request does not wait for patient work
                 }
                 run(batch, images);
             } catch (InterruptedException e) {
@@ -257,24 +298,23 @@ public final class DynamicBatcher {
     /** Each request is answered once, by one thread: counted out of {@link #outstanding} before what its answer triggers runs. */
     private void answer(Pending p, Result result) {
         if (p.finished().compareAndSet(false, true)) {
-            outstanding.decrementAndGet();
-            stopWaiting(p);
+            end(p);
             p.answer().complete(result); // a no-op when the client cancelled it: still counted out
         }
     }
 
     private void fail(Pending p, Throwable why) {
         if (p.finished().compareAndSet(false, true)) {
-            outstanding.decrementAndGet();
-            stopWaiting(p);
+            end(p);
             p.answer().completeExceptionally(why);
         }
     }
 
-    /** Patient work leaves {@link #patientWaiting} once: when its batch starts, or when it ends without one. */
-    private void stopWaiting(Pending p) {
-        if (p.waiting().compareAndSet(true, false)) {
-            patientWaiting.decrementAndGet();
+    /** Counts {@code p} out: of {@link #outstanding}, and of {@link #load} if it was counted there. */
+    private void end(Pending p) {
+        outstanding.decrementAndGet();
+        if (p.loaded().compareAndSet(true, false)) {
+            load.decrementAndGet();
         }
     }
 
@@ -289,7 +329,9 @@ public final class DynamicBatcher {
     private void run(List<Pending> batch, int images) {
         long start = System.nanoTime();
         batch.forEach(p -> {
-            stopWaiting(p);
+            if (p.loaded().compareAndSet(false, true)) { // patient work computing is load (a batch's requests are its worker's alone)
+                load.incrementAndGet();
+            }
             meters.queued(start - p.enqueuedNanos());
         });
         try {

@@ -287,8 +287,9 @@ class DynamicBatcherTest {
 
     @Test
     void patientWorkWaitsForEachOtherAndSharesOnePassWithoutMakingTheModelBusy() throws Exception {
-        DynamicBatcher batcher = batcher(Settings.of(64, 0, 1024, 1));
-        long patienceMicros = TimeUnit.SECONDS.toMicros(1);
+        // several workers: patient work still gathers in one batch, on its own lane's thread
+        DynamicBatcher batcher = batcher(Settings.of(64, 0, 1024, 4));
+        long patienceMicros = 500_000;
         long start = System.nanoTime();
         List<CompletableFuture<DynamicBatcher.Result>> three = new ArrayList<>();
         for (int id = 0; id < 3; id++) {
@@ -305,42 +306,62 @@ class DynamicBatcherTest {
                 .containsExactly(3);
         assertThat(batcher.outstanding()).isZero();
         assertThat(batcher.busy()).isFalse();
+        assertThat(batcher.workers()).as("the patient lane's thread is not a client worker").isEqualTo(4);
     }
 
     @Test
-    void aClientsRequestJoiningPatientWorkRunsAtOnceAndTakesItAlong() throws Exception {
+    void aClientsRequestNeverWaitsForPatientWorkNorSharesItsPass() throws Exception {
         DynamicBatcher batcher = batcher(Settings.of(64, 0, 1024, 1));
-        long patienceMicros = TimeUnit.SECONDS.toMicros(60);
-        CompletableFuture<DynamicBatcher.Result> patient = batcher.submitPatient(images(1, 1), 1, patienceMicros);
+        CompletableFuture<DynamicBatcher.Result> patient = batcher.submitPatient(images(1, 1), 1,
+                DynamicBatcher.MAX_PATIENCE_MICROS);
         assertThat(batcher.busy()).isFalse();
-        forward.gate = new CountDownLatch(1);
-        forward.entered = new CountDownLatch(1);
-        CompletableFuture<DynamicBatcher.Result> client = batcher.submit(images(2, 1), 1);
-        await(forward.entered); // within WAIT_SECONDS: the client's deadline, not the patient one's minute
-        assertThat(batcher.busy()).as("a pass computing is load, patient work in it included").isTrue();
+        CompletableFuture<DynamicBatcher.Result> client = holdWith(batcher, 2);
+        assertThat(batcher.busy()).as("a client's request computing").isTrue();
+        assertThat(forward.batches).as("the client's pass runs alone, the patient work still gathering")
+                .containsExactly(List.of(2));
         forward.gate.countDown();
         assertThat(ids(answer(client))).containsExactly(2);
         assertThat(ids(answer(patient))).containsExactly(1);
-        assertThat(forward.sizes()).containsExactly(2);
+        assertThat(forward.batches).containsExactly(List.of(2), List.of(1));
         assertThat(batcher.busy()).isFalse();
     }
 
     @Test
-    void patientWorkRefusedOrStoppedLeavesNothingCountedWaiting() throws Exception {
-        DynamicBatcher batcher = batcher(Settings.of(64, 0, 1, 1));
-        assertThat(catchThrowableOfType(IllegalArgumentException.class,
-                () -> batcher.submitPatient(images(0, 1), 1, -1))).hasMessageContaining("maxDelayMicros");
-        CompletableFuture<DynamicBatcher.Result> held = holdWith(batcher, 0);
-        CompletableFuture<DynamicBatcher.Result> queued = batcher.submitPatient(images(1, 1), 1,
-                TimeUnit.SECONDS.toMicros(60));
+    void thePatientLaneIsBoundedItsPassIsLoadAndStopFailsWhatItHolds() throws Exception {
+        // max-batch 1: each patient request is its own pass at once, so the lane's fill is exact
+        DynamicBatcher batcher = batcher(Settings.of(1, 0, 1024, 1));
+        for (long bad : new long[] {-1, DynamicBatcher.MAX_PATIENCE_MICROS + 1}) {
+            assertThat(catchThrowableOfType(IllegalArgumentException.class,
+                    () -> batcher.submitPatient(images(0, 1), 1, bad))).hasMessageContaining("maxDelayMicros");
+        }
+        forward.gate = new CountDownLatch(1);
+        forward.entered = new CountDownLatch(1);
+        CompletableFuture<DynamicBatcher.Result> computing = batcher.submitPatient(images(0, 1), 1, 0);
+        await(forward.entered);
+        assertThat(batcher.busy()).as("a patient pass computing is load").isTrue();
+        List<CompletableFuture<DynamicBatcher.Result>> queued = new ArrayList<>();
+        for (int id = 1; id <= 4; id++) { // four batches' worth of max-batch 1
+            queued.add(batcher.submitPatient(images(id, 1), 1, 0));
+        }
         StatusRuntimeException full = catchThrowableOfType(StatusRuntimeException.class,
-                () -> batcher.submitPatient(images(2, 1), 1, 0));
+                () -> batcher.submitPatient(images(5, 1), 1, 0));
         assertThat(full.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        forward.entered = new CountDownLatch(1);
+        CompletableFuture<DynamicBatcher.Result> client = batcher.submit(images(6, 1), 1); // its own lane: taken
+        await(forward.entered); // its worker computes it beside the held patient pass
+        assertThat(batcher.outstanding()).isEqualTo(6);
+
         batcher.stop();
-        assertThat(failure(queued).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        for (CompletableFuture<DynamicBatcher.Result> f : queued) {
+            assertThat(failure(f).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        }
+        StatusRuntimeException stopped = catchThrowableOfType(StatusRuntimeException.class,
+                () -> batcher.submitPatient(images(7, 1), 1, 0));
+        assertThat(stopped.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
         assertThat(batcher.busy()).as("the running pass").isTrue();
         forward.gate.countDown();
-        answer(held);
+        assertThat(ids(answer(computing))).containsExactly(0);
+        assertThat(ids(answer(client))).containsExactly(6);
         assertThat(batcher.outstanding()).isZero();
         assertThat(batcher.busy()).isFalse();
     }
