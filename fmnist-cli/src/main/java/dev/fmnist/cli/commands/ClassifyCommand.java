@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.IntFunction;
 import java.util.stream.IntStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,6 +43,8 @@ import picocli.CommandLine.Spec;
             "  fmnist classify t10k-images-idx3-ubyte.gz --labels t10k-labels-idx1-ubyte.gz --limit 1000",
             "  fmnist classify boot.jpg --label 'ankle boot'",
             "      (and tells the service the true class: the live accuracy counts it)",
+            "  fmnist classify t10k-images-idx3-ubyte.gz --labels t10k-labels-idx1-ubyte.gz --limit 500 --send-labels",
+            "      (a labelled set: each image's class from the file, sent as feedback)",
             ExitCode.HELP_FOOTER})
 public final class ClassifyCommand implements Callable<Integer> {
 
@@ -64,6 +67,15 @@ public final class ClassifyCommand implements Callable<Integer> {
             description = {"the true class of every image (an index 0..9 or a class name): sent as feedback on each answer,",
                 "by its prediction id (printed), once all are classified"})
     String label;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "" + InferenceClient.BATCH,
+            description = "images per ClassifyBatch call, 1 to " + InferenceClient.BATCH + " (default: ${DEFAULT-VALUE}); "
+                    + "the service logs, samples and shadow-scores per call")
+    int batch;
+
+    @Option(names = "--send-labels",
+            description = "with --labels: also send each image's true class as feedback, by its prediction id, once all are classified")
+    boolean sendLabels;
 
     @Option(names = {"-m", "--model"}, paramLabel = "NAME", defaultValue = "",
             description = "the served model to ask: " + NetworkSpec.SERVING_NAMES + " (default: the server's first)")
@@ -139,17 +151,30 @@ public final class ClassifyCommand implements Callable<Integer> {
         }
         if (label != null && labels != null) {
             throw new CliException(ExitCode.USAGE, "--label and --labels: give one (--label is one true class for every "
-                    + "image, sent as feedback; --labels a file of them, to measure the accuracy)");
+                    + "image, sent as feedback; --labels a file of them, to measure the accuracy or, with --send-labels, "
+                    + "sent as feedback too)");
+        }
+        if (labels != null && files.size() != 1) {
+            throw new CliException(ExitCode.USAGE, "--labels: give one FILE (an idx images file, whose images the labels "
+                    + "file's follow in order), got " + files.size());
+        }
+        if (batch < 1 || batch > InferenceClient.BATCH) {
+            throw new CliException(ExitCode.USAGE, "--batch: expected 1 to " + InferenceClient.BATCH + ", got " + batch);
+        }
+        if (sendLabels && labels == null) {
+            throw new CliException(ExitCode.USAGE, "--send-labels: needs --labels, the file of true classes it sends");
         }
         // refused before anything is sent: a bad --explain or --label is the user's to fix, not the server's
-        Integer feedback = label == null ? null : FeedbackCommand.label(label, "--label");
+        Integer label = this.label == null ? null : FeedbackCommand.label(this.label, "--label");
         ModelInputFiles explained = explain == null ? null : ModelInputFiles.in(explain);
         List<NamedImage> images = ImageFiles.read(files, limit);
         byte[] truth = labels == null ? null : ImageFiles.labels(labels, images.size());
+        // the class sent as feedback for image i: --label's for all, or --labels' own with --send-labels
+        IntFunction<Integer> feedback = label != null ? i -> label : sendLabels ? i -> (int) truth[i] : null;
         List<ClassifyResponse> responses;
         try (InferenceClient client = new InferenceClient(grpc)) {
             responses = client.classify(images.stream().map(NamedImage::image).toList(),
-                    new InferenceClient.Request(model, resize == null || resize, conversion.proto, explained != null));
+                    new InferenceClient.Request(model, resize == null || resize, conversion.proto, explained != null, batch));
             if (feedback != null) {
                 sendFeedback(client, images, responses, feedback);
             }
@@ -158,14 +183,14 @@ public final class ClassifyCommand implements Callable<Integer> {
         int correct = 0;
         for (int i = 0; i < images.size(); i++) {
             ClassifyResponse r = responses.get(i);
-            Integer label = truth == null ? null : (int) truth[i];
-            if (label != null && label == r.getClassIndex()) {
+            Integer trueClass = truth == null ? null : (int) truth[i];
+            if (trueClass != null && trueClass == r.getClassIndex()) {
                 correct++;
             }
             Explanation explanation = explained == null ? null : explain(explained, images.get(i), r);
             answers.add(new Answer(images.get(i).name(), r.getClassIndex(), r.getClassName(),
-                    r.getProbabilities(r.getClassIndex()), topK(r), label, r.getModelVersion(), explanation,
-                    r.getPredictionId().isEmpty() ? null : r.getPredictionId(), feedback));
+                    r.getProbabilities(r.getClassIndex()), topK(r), trueClass, r.getModelVersion(), explanation,
+                    r.getPredictionId().isEmpty() ? null : r.getPredictionId(), feedback == null ? null : feedback.apply(i)));
         }
         PrintWriter out = spec.commandLine().getOut();
         if (output.json()) {
@@ -210,19 +235,22 @@ public final class ClassifyCommand implements Callable<Integer> {
             out.printf("accuracy %.4f on %d image%s (model %s)%n", correct / (double) images.size(), images.size(),
                     images.size() == 1 ? "" : "s", version);
         }
-        if (feedback != null) {
+        if (label != null) {
             out.printf("labelled %d image%s %s (%d): feedback from client, by prediction id%n", answers.size(),
-                    answers.size() == 1 ? "" : "s", FashionMnist.CLASS_NAMES[feedback], feedback);
+                    answers.size() == 1 ? "" : "s", FashionMnist.CLASS_NAMES[label], label);
+        } else if (feedback != null) {
+            out.printf("labelled %d image%s with their classes in %s: feedback from client, by prediction id%n",
+                    answers.size(), answers.size() == 1 ? "" : "s", labels);
         }
         return ExitCode.OK;
     }
 
     /**
-     * Sends {@code feedback} for every answer, by its prediction id, after all are classified: an answer without one
-     * is a service from before feedback, refused before any label is sent.
+     * Sends {@code feedback}'s class for every answer, by its prediction id, after all are classified: an answer
+     * without one is a service from before feedback, refused before any label is sent.
      */
     private void sendFeedback(InferenceClient client, List<NamedImage> images, List<ClassifyResponse> responses,
-            int feedback) {
+            IntFunction<Integer> feedback) {
         for (int i = 0; i < responses.size(); i++) {
             if (responses.get(i).getPredictionId().isEmpty()) {
                 throw new CliException(ExitCode.ERROR, "inference service at " + grpc.target + ": no prediction id in its "
@@ -232,7 +260,7 @@ public final class ClassifyCommand implements Callable<Integer> {
         int sent = 0;
         try {
             for (ClassifyResponse r : responses) {
-                client.feedback(r.getPredictionId(), Integer.toString(feedback), FeedbackRecord.CLIENT, null);
+                client.feedback(r.getPredictionId(), Integer.toString(feedback.apply(sent)), FeedbackRecord.CLIENT, null);
                 sent++;
             }
         } catch (CliException e) {

@@ -63,7 +63,15 @@ public final class ImageFiles {
             throw new CliException(ExitCode.USAGE, file + ": expected an idx labels file of at least " + expected
                     + " labels, got dimensions " + Arrays.toString(idx.dimensions()));
         }
-        return idx.payload();
+        byte[] labels = idx.payload();
+        for (int i = 0; i < expected; i++) {
+            int label = Byte.toUnsignedInt(labels[i]);
+            if (label >= FashionMnist.CLASSES) {
+                throw new CliException(ExitCode.USAGE, file + ": label " + i + " is " + label + ", expected a class index 0.."
+                        + (FashionMnist.CLASSES - 1));
+            }
+        }
+        return labels;
     }
 
     /** The file's name without its last extension ({@code shirt.png}: {@code shirt}); a name that is all extension stays whole. */

@@ -83,23 +83,26 @@ public final class InferenceClient implements AutoCloseable {
     /**
      * What every ClassifyBatch of one {@link #classify(List, Request)} asks, as {@code fmnist.v1.ClassifyBatchRequest}
      * says: the served model (empty: the first listed), how encoded images become the model's input, and whether the
-     * answers explain it.
+     * answers explain it; and how many images one call carries at most (1 to {@link #BATCH}).
      */
-    public record Request(String model, boolean resize, Conversion conversion, boolean explain) {
+    public record Request(String model, boolean resize, Conversion conversion, boolean explain, int imagesPerCall) {
 
         public Request {
             model = model == null ? "" : model;
             conversion = conversion == null ? Conversion.CONVERSION_AUTO : conversion;
+            if (imagesPerCall < 1 || imagesPerCall > BATCH) {
+                throw new IllegalArgumentException("imagesPerCall: expected 1 to " + BATCH + ", got " + imagesPerCall);
+            }
         }
     }
 
     /** Classifies any number of images with the first model served, {@link #BATCH} per call, answers in order. */
     public List<ClassifyResponse> classify(List<Image> images, boolean resize) {
-        return classify(images, new Request("", resize, Conversion.CONVERSION_AUTO, false));
+        return classify(images, new Request("", resize, Conversion.CONVERSION_AUTO, false, BATCH));
     }
 
     /**
-     * Classifies any number of images as {@code how} asks, at most {@link #BATCH} images and
+     * Classifies any number of images as {@code how} asks, at most {@code how.imagesPerCall()} images and
      * {@link #BATCH_BYTES} bytes per call, answers in order.
      */
     public List<ClassifyResponse> classify(List<Image> images, Request how) {
@@ -108,7 +111,7 @@ public final class InferenceClient implements AutoCloseable {
         while (from < images.size()) {
             int to = from;
             long bytes = 0;
-            while (to < images.size() && to - from < BATCH
+            while (to < images.size() && to - from < how.imagesPerCall()
                     && (to == from || bytes + images.get(to).getSerializedSize() <= BATCH_BYTES)) {
                 bytes += images.get(to++).getSerializedSize();
             }

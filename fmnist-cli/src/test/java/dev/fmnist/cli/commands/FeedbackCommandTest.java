@@ -160,6 +160,57 @@ class FeedbackCommandTest {
     }
 
     @Test
+    void classifySendsEachImagesOwnClassFromTheLabelsFileWithSendLabels() throws Exception {
+        Path images = idx(dir.resolve("three.idx"), 3);
+        Path classes = labelsIdx(dir.resolve("three-labels.idx"), 0, 7, 3);
+
+        CapturedRun measured = cli("classify", images.toString(), "--labels", classes.toString());
+        assertThat(measured.exitCode()).as(measured.toString()).isZero();
+        assertThat(fake.feedback).as("--labels alone only measures").isEmpty();
+
+        CapturedRun run = cli("classify", images.toString(), "--labels", classes.toString(), "--send-labels");
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        String requestId = fake.requestIds.get(1);
+        assertThat(fake.feedback).extracting(FeedbackRequest::getPredictionId)
+                .containsExactly(requestId + ".0", requestId + ".1", requestId + ".2");
+        assertThat(fake.feedback).extracting(FeedbackRequest::getLabel).containsExactly("0", "7", "3");
+        assertThat(run.out()).contains("TRUE CLASS", "PREDICTION ID", "accuracy 0.3333 on 3 images",
+                "labelled 3 images with their classes in " + classes);
+
+        // one call per image: the service draws its shadow share and samples its log per call
+        fake.feedback.clear();
+        CapturedRun oneByOne = cli("classify", images.toString(), "--labels", classes.toString(), "--send-labels",
+                "--batch", "1");
+        assertThat(oneByOne.exitCode()).as(oneByOne.toString()).isZero();
+        assertThat(fake.batches).as("a call with --labels, one with --send-labels, then three of one image").hasSize(5);
+        assertThat(fake.feedback).as("a request of one image: its prediction id is the request's").extracting(
+                FeedbackRequest::getPredictionId).containsExactly(fake.requestIds.get(2), fake.requestIds.get(3),
+                fake.requestIds.get(4));
+        assertThat(fake.feedback).extracting(FeedbackRequest::getLabel).containsExactly("0", "7", "3");
+        for (String bad : List.of("0", "501")) {
+            CapturedRun refused = cli("classify", images.toString(), "--batch", bad);
+            assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(ExitCode.USAGE);
+            assertThat(refused.err()).startsWith("fmnist: --batch: expected 1 to 500, got " + bad);
+        }
+
+        // refused before anything is classified: labels that are no class, and labels for two files' images
+        Path bad = labelsIdx(dir.resolve("bad-labels.idx"), 0, 10, 3);
+        CapturedRun notAClass = cli("classify", images.toString(), "--labels", bad.toString(), "--send-labels");
+        assertThat(notAClass.exitCode()).as(notAClass.toString()).isEqualTo(ExitCode.USAGE);
+        assertThat(notAClass.err()).startsWith("fmnist: " + bad + ": label 1 is 10, expected a class index 0..9");
+        CapturedRun twoFiles = cli("classify", images.toString(), images.toString(), "--labels", classes.toString());
+        assertThat(twoFiles.exitCode()).as(twoFiles.toString()).isEqualTo(ExitCode.USAGE);
+        assertThat(twoFiles.err()).startsWith("fmnist: --labels: give one FILE");
+
+        fake.feedback.clear();
+        CapturedRun alone = cli("classify", images.toString(), "--send-labels");
+        assertThat(alone.exitCode()).as(alone.toString()).isEqualTo(ExitCode.USAGE);
+        assertThat(alone.err()).startsWith("fmnist: --send-labels: needs --labels");
+        assertThat(fake.requestIds).as("nothing more classified").hasSize(5);
+        assertThat(fake.feedback).isEmpty();
+    }
+
+    @Test
     void classifyRefusesABadLabelBeforeClassifyingAndAnswersWithoutIdsBeforeLabelling() throws Exception {
         Path images = idx(dir.resolve("two.idx"), 2);
 
@@ -190,6 +241,15 @@ class FeedbackCommandTest {
                 .putInt(FashionMnist.IMAGE_SIDE).putInt(FashionMnist.IMAGE_SIDE);
         for (int i = 0; i < n * FashionMnist.PIXELS; i++) {
             bytes.put((byte) i);
+        }
+        return Files.write(file, bytes.array());
+    }
+
+    /** An idx labels file holding {@code classes}. */
+    private static Path labelsIdx(Path file, int... classes) throws IOException {
+        ByteBuffer bytes = ByteBuffer.allocate(8 + classes.length).putInt(0x00000801).putInt(classes.length);
+        for (int c : classes) {
+            bytes.put((byte) c);
         }
         return Files.write(file, bytes.array());
     }
