@@ -31,6 +31,14 @@ public interface InferenceConfig {
         return value;
     }
 
+    /** {@code value} when it is within {@code min..max}; otherwise a start-up error naming the setting. */
+    static long within(String key, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(key + ": expected " + min + " to " + max + ", got " + value);
+        }
+        return value;
+    }
+
     /** Where the project's topics are. */
     interface KafkaTopics {
         /** Topics are {@code PREFIX.models}, ... (the contract's {@code Topic}); the channel uses the same prefix. */

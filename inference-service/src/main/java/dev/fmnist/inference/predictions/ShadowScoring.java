@@ -52,11 +52,8 @@ public class ShadowScoring {
     @PostConstruct
     void settings() {
         underLoad = PredictionLog.rate(UNDER_LOAD_KEY, config.serving().shadowShareUnderLoad());
-        maxDelayMicros = config.serving().shadowMaxDelayMicros();
-        if (maxDelayMicros < 0 || maxDelayMicros > DynamicBatcher.MAX_PATIENCE_MICROS) {
-            throw new IllegalArgumentException(MAX_DELAY_KEY + ": expected 0 to " + DynamicBatcher.MAX_PATIENCE_MICROS
-                    + " microseconds, got " + maxDelayMicros);
-        }
+        maxDelayMicros = InferenceConfig.within(MAX_DELAY_KEY, config.serving().shadowMaxDelayMicros(), 0,
+                DynamicBatcher.MAX_PATIENCE_MICROS);
     }
 
     /** Made at start, so a setting out of range stops the service there rather than at the first shadowed request. */

@@ -33,4 +33,15 @@ class InferenceConfigKeysTest {
         assertThatThrownBy(() -> InferenceConfig.atLeastOne("fmnist.serving.images.decode-queue-capacity", 0))
                 .hasMessage("fmnist.serving.images.decode-queue-capacity: must be at least 1, got 0");
     }
+
+    @Test
+    void aSettingOutOfItsRangeIsRefusedByName() {
+        String key = "fmnist.serving.shadow-max-delay-micros";
+        assertThat(InferenceConfig.within(key, 0, 0, 1_000_000)).isZero();
+        assertThat(InferenceConfig.within(key, 1_000_000, 0, 1_000_000)).isEqualTo(1_000_000);
+        assertThatThrownBy(() -> InferenceConfig.within(key, 1_000_001, 0, 1_000_000))
+                .hasMessage(key + ": expected 0 to 1000000, got 1000001");
+        assertThatThrownBy(() -> InferenceConfig.within(key, -1, 0, 1_000_000))
+                .hasMessage(key + ": expected 0 to 1000000, got -1");
+    }
 }
