@@ -24,6 +24,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -106,12 +107,16 @@ final class LiveCommand implements Callable<Integer> {
         Map<String, ModelControl> controls = controls(broker);
         Map<String, ModelManifest> manifests = new HashMap<>();
         Map<String, String> newest = new HashMap<>();
+        Map<String, String> byExperiment = new HashMap<>();
         if (!stats.isEmpty()) {
-            readManifests(broker, manifests, newest);
+            readManifests(broker, manifests, newest, byExperiment);
         }
         List<Row> rows = new ArrayList<>();
         for (LiveStats s : stats.values()) {
-            rows.add(row(s, role(s, controls.get(s.model()), newest.get(s.model())),
+            // a control record names a version or the experiment that published it (its newest artefact)
+            ModelControl control = controls.get(s.model());
+            UnaryOperator<String> version = named -> byExperiment.getOrDefault(LiveStats.key(s.model(), named), named);
+            rows.add(row(s, role(s, control, version, newest.get(s.model())),
                     Optional.ofNullable(manifests.get(s.key())).map(ModelManifest::testPredicted).orElse(null)));
         }
         rows.sort(Comparator.comparing(Row::model).thenComparing(Row::updatedAt, Comparator.reverseOrder()));
@@ -150,11 +155,12 @@ final class LiveCommand implements Callable<Integer> {
         return Double.isFinite(value) ? value : null;
     }
 
-    private static String role(LiveStats s, ModelControl control, String newestVersion) {
-        if (control != null && s.version().equals(control.pinned())) {
+    /** {@code version}: the version a control record's name stands for (a version, or an experiment id). */
+    private static String role(LiveStats s, ModelControl control, UnaryOperator<String> version, String newestVersion) {
+        if (control != null && control.pinnedVersion().map(version).filter(s.version()::equals).isPresent()) {
             return "champion (pinned)";
         }
-        if (control != null && control.challengerVersion().filter(s.version()::equals).isPresent()) {
+        if (control != null && control.challengerVersion().map(version).filter(s.version()::equals).isPresent()) {
             return "challenger (" + control.mode().name().toLowerCase(Locale.ROOT) + " "
                     + Math.round(control.share() * 100) + "%)";
         }
@@ -183,13 +189,16 @@ final class LiveCommand implements Callable<Integer> {
     }
 
     /** Each published version's manifest by its stats key, and the newest version of each model. */
-    private void readManifests(Broker broker, Map<String, ModelManifest> manifests, Map<String, String> newest) {
+    /** Every servable artefact's manifest, the newest version per served model, and per model/experiment id. */
+    private void readManifests(Broker broker, Map<String, ModelManifest> manifests, Map<String, String> newest,
+            Map<String, String> byExperiment) {
         for (ConsumerRecord<String, byte[]> record : broker.readAll(kafka.models())) {
             try {
                 ModelManifest m = ArtefactCodec.decode(record.value()).manifest();
                 String served = m.networkSpec().servingName();
                 manifests.put(LiveStats.key(served, m.version()), m);
                 newest.put(served, m.version());
+                byExperiment.put(LiveStats.key(served, m.experimentId()), m.version());
             } catch (ArtefactException | IllegalArgumentException e) {
                 // not servable: no live statistics of its own
             }

@@ -144,6 +144,15 @@ class LiveCommandTest {
         assertThat(second.path("comparedWith").asText()).isEqualTo(v1);
         assertThat(second.path("drift").isNumber()).as("no artefact of it on the models topic").isFalse();
         assertThat(rows.get("ddddddddddd4").path("accuracy").isNumber()).as("nothing labelled").isFalse();
+
+        // an operator's pin may name the experiment that published the version
+        write(Topic.MODEL_CONTROL, "mlp", ModelControl.pin("mlp", "mlp-live-1", "by its experiment").toJson());
+        CapturedRun byExperiment = cli("models", "live", "--model", "mlp", "-o", "json");
+        assertThat(byExperiment.exitCode()).as(byExperiment.toString()).isZero();
+        Map<String, String> roles = new HashMap<>();
+        Json.MAPPER.readTree(byExperiment.out()).forEach(row -> roles.put(row.path("version").asText(),
+                row.path("role").asText()));
+        assertThat(roles).containsEntry(v1, "champion (pinned)").containsEntry(CHALLENGER, "");
     }
 
     @Test
