@@ -2,6 +2,9 @@ package dev.fmnist.contract.networks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -27,5 +30,26 @@ class NetworkSpecTest {
             assertThat(between || listed.contains(name)).as(name).isTrue();
         }
         assertThat(listed).allSatisfy(name -> assertThat(NetworkSpec.fromServingName(name).servingName()).isEqualTo(name));
+    }
+
+    /**
+     * Texts outside Java that list the registry by hand (a proto comment, the docs, a javadoc): a new
+     * network has to be added to each, and this says which one was forgotten.
+     */
+    @Test
+    void theHandWrittenListsOfTheRegistryNameEveryArchitecture() throws IOException {
+        Path root = Path.of(System.getProperty("fmnist.root", ".."));
+        List<Path> lists = List.of(root.resolve("proto/src/main/proto/fmnist/v1/classifier.proto"),
+                root.resolve("docs/using/classifying.md"), root.resolve("docs/operating/serving.md"),
+                root.resolve("inference-service/src/main/java/dev/fmnist/inference/config/InferenceConfig.java"));
+        for (Path file : lists) {
+            String text = Files.readString(file);
+            for (Architecture architecture : Architecture.values()) {
+                String name = architecture.takesKernelSize() ? architecture.id() + "-k3" : architecture.id();
+                String named = file.toString().endsWith(".proto") ? architecture.id() : name;
+                assertThat(text).as(file + " lists " + named).containsPattern("(?<![\\w-])" + named.replace("-", "\\-")
+                        + "(?![\\w-])");
+            }
+        }
     }
 }
