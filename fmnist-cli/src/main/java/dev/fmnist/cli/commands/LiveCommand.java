@@ -188,7 +188,6 @@ final class LiveCommand implements Callable<Integer> {
         return controls;
     }
 
-    /** Each published version's manifest by its stats key, and the newest version of each model. */
     /** Every servable artefact's manifest, the newest version per served model, and per model/experiment id. */
     private void readManifests(Broker broker, Map<String, ModelManifest> manifests, Map<String, String> newest,
             Map<String, String> byExperiment) {

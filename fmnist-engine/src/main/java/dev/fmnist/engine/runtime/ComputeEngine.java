@@ -20,9 +20,9 @@ public final class ComputeEngine {
 
     public static final String ENGINE_NAME = "PyTorch";
     /**
-     * oneDNN's ISA cap, read by libtorch when it loads. Not set by any launcher: the AVX2 and AVX-512
-     * kernels pass {@link ConvolutionCheck} on our machines (docs/operating/native-settings.md, "oneDNN's
-     * kernels").
+     * oneDNN's ISA cap, read by libtorch when it loads. The launchers set it per CPU (bin/onednn-isa):
+     * the widest ISA whose kernels pass {@link ConvolutionCheck}, none where all do
+     * (docs/operating/native-settings.md, "oneDNN's kernels").
      */
     public static final String ONEDNN_ISA_VARIABLE = "ONEDNN_MAX_CPU_ISA";
 

@@ -117,8 +117,8 @@ public final class DynamicBatcher {
         queueCapacity = settings.queueCapacity();
         clients = Lane.of(InferenceConfig.atLeastOne("fmnist.serving.batching.queue-capacity", queueCapacity),
                 settings.maxQueuedImages());
-        int patientImages = Math.max(1, maxBatch) * PATIENT_BATCHES;
-        patient = Lane.of(Math.min(queueCapacity, patientImages), patientImages);
+        int patientImages = (int) Math.min(Integer.MAX_VALUE, (long) Math.max(1, maxBatch) * PATIENT_BATCHES);
+        patient = Lane.of(Math.max(1, Math.min(queueCapacity, patientImages)), patientImages);
         int count = settings.workers() > 0 ? settings.workers() : Runtime.getRuntime().availableProcessors();
         for (int i = 0; i < count; i++) {
             // the model first: Linux keeps 15 characters of a thread's name, and per-thread CPU
@@ -132,8 +132,8 @@ public final class DynamicBatcher {
     private void start(Lane lane, String name) {
         Thread worker = new Thread(() -> work(lane), name);
         worker.setDaemon(true);
+        worker.start(); // listed once started: a thread that failed to start would keep the patient lane from ever having one
         lane.threads().add(worker);
-        worker.start();
     }
 
     /** Images per forward pass at most. */
@@ -331,8 +331,10 @@ public final class DynamicBatcher {
         batch.forEach(p -> {
             if (p.loaded().compareAndSet(false, true)) { // patient work computing is load (a batch's requests are its worker's alone)
                 load.incrementAndGet();
+            } else {
+                // the queue-wait histogram is the clients': a shadow image's chosen wait would read as their latency
+                meters.queued(start - p.enqueuedNanos());
             }
-            meters.queued(start - p.enqueuedNanos());
         });
         try {
             float[] pixels = new float[images * FashionMnist.PIXELS];

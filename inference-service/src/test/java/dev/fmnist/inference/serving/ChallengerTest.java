@@ -19,6 +19,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -402,6 +403,22 @@ class ChallengerTest {
         } finally {
             reader.shutdownNow();
         }
+    }
+
+    @Test
+    void shadowWorkStillGatheringWhenTheChallengerIsRetiredIsAnsweredNotFailed() throws Exception {
+        start(true);
+        publish(0, a);
+        publish(1, b);
+        selector.controlled(slot, challenge(version(a), version(b), ChallengerMode.SHADOW, 1.0));
+        DynamicBatcher challenger = slot.challenger().orElseThrow().batcher();
+        CompletableFuture<DynamicBatcher.Result> shadowed = challenger.submitPatient(image, 1,
+                DynamicBatcher.MAX_PATIENCE_MICROS);
+
+        slot.retireChallenger(); // drains what the challenger holds (up to its 2 s) before stopping it
+
+        assertThat(shadowed.get(WAIT_SECONDS, TimeUnit.SECONDS).model().version()).isEqualTo(version(b));
+        assertThat(challenger.outstanding()).isZero();
     }
 
     @Test

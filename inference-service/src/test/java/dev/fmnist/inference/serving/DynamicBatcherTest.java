@@ -289,7 +289,7 @@ class DynamicBatcherTest {
     void patientWorkWaitsForEachOtherAndSharesOnePassWithoutMakingTheModelBusy() throws Exception {
         // several workers: patient work still gathers in one batch, on its own lane's thread
         DynamicBatcher batcher = batcher(Settings.of(64, 0, 1024, 4));
-        long patienceMicros = 500_000;
+        long patienceMicros = DynamicBatcher.MAX_PATIENCE_MICROS;
         long start = System.nanoTime();
         List<CompletableFuture<DynamicBatcher.Result>> three = new ArrayList<>();
         for (int id = 0; id < 3; id++) {
@@ -362,6 +362,7 @@ class DynamicBatcherTest {
         forward.gate.countDown();
         assertThat(ids(answer(computing))).containsExactly(0);
         assertThat(ids(answer(client))).containsExactly(6);
+        awaitWorkersGone(); // the patient lane's thread ends with the clients'
         assertThat(batcher.outstanding()).isZero();
         assertThat(batcher.busy()).isFalse();
     }
@@ -512,7 +513,7 @@ class DynamicBatcherTest {
     private static void awaitWorkersGone() throws InterruptedException, TimeoutException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
         for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.getName().startsWith("test-worker-")) {
+            if (t.getName().startsWith("test-worker-") || t.getName().equals("test-patient")) {
                 t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
                 if (t.isAlive()) {
                     throw new TimeoutException(t.getName() + " still running after stop()");

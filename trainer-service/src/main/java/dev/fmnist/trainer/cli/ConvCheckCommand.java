@@ -38,6 +38,9 @@ public final class ConvCheckCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "seed of the random data (default: ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(names = "--fail-fast", description = "stop at the first wrong or non-repeatable kernel (bin/onednn-isa's probe)")
+    boolean failFast;
+
     @Override
     public Integer call() {
         if (batches.stream().anyMatch(b -> b < 1 || b > MAX_BATCH)) {
@@ -47,6 +50,7 @@ public final class ConvCheckCommand implements Callable<Integer> {
         JsonLines lines = new JsonLines(spec.commandLine().getOut());
         int failed = 0;
         int checked = 0;
+        checks:
         for (int batch : batches) {
             for (ConvLayer layer : Networks.registryConvolutions()) {
                 for (ConvolutionCheck.Finding finding : ConvolutionCheck.check(engine, layer, batch, seed)) {
@@ -60,6 +64,9 @@ public final class ConvCheckCommand implements Callable<Integer> {
                     row.put("repeatable", finding.repeatable());
                     row.put("passed", finding.passed());
                     lines.print(row);
+                    if (failFast && !finding.passed()) {
+                        break checks;
+                    }
                 }
             }
         }
