@@ -113,6 +113,14 @@ class ChallengerTest {
         return catchThrowableOfType(StatusRuntimeException.class, call::run);
     }
 
+    /** A policy-run replica serving a, with b loaded beside it as a shadow challenger scoring every request. */
+    private void bInShadowBesideA() {
+        start(true);
+        publish(0, a);
+        publish(1, b);
+        selector.controlled(slot, challenge(version(a), version(b), ChallengerMode.SHADOW, 1.0));
+    }
+
     @Test
     void aChallengeLoadsTheChallengerInShadowBesideTheChampionAndRequestsNameEitherByVersionOrAlias()
             throws Exception {
@@ -196,10 +204,7 @@ class ChallengerTest {
 
     @Test
     void aPromotionMakesTheLoadedChallengerChampionWithoutLoadingItAgain() throws Exception {
-        start(true);
-        publish(0, a);
-        publish(1, b);
-        selector.controlled(slot, challenge(version(a), version(b), ChallengerMode.SHADOW, 1.0));
+        bInShadowBesideA();
         ServedModel oldChampion = slot.live().peek().orElseThrow();
         ServedModel challengerModel = slot.challenger().orElseThrow().live().peek().orElseThrow();
         DynamicBatcher challengerBatcher = slot.challenger().orElseThrow().batcher();
@@ -388,10 +393,7 @@ class ChallengerTest {
 
     @Test
     void thePreviousVersionsAreReadWhileADecisionHoldsTheSlot() throws Exception {
-        start(true);
-        publish(0, a);
-        publish(1, b);
-        selector.controlled(slot, challenge(version(a), version(b), ChallengerMode.SHADOW, 1.0));
+        bInShadowBesideA();
         selector.controlled(slot, ModelControl.decided("mlp", version(b), null, null, 0, ModelDecision.PROMOTE,
                 List.of("better"), ModelControl.POLICY));
         ExecutorService reader = Executors.newSingleThreadExecutor();
@@ -407,10 +409,7 @@ class ChallengerTest {
 
     @Test
     void shadowWorkStillGatheringWhenTheChallengerIsRetiredIsAnsweredNotFailed() throws Exception {
-        start(true);
-        publish(0, a);
-        publish(1, b);
-        selector.controlled(slot, challenge(version(a), version(b), ChallengerMode.SHADOW, 1.0));
+        bInShadowBesideA();
         DynamicBatcher challenger = slot.challenger().orElseThrow().batcher();
         CompletableFuture<DynamicBatcher.Result> shadowed = challenger.submitPatient(image, 1,
                 DynamicBatcher.MAX_PATIENCE_MICROS);
@@ -423,10 +422,7 @@ class ChallengerTest {
 
     @Test
     void aRequestToAStoppedChallengerFailsUnavailableNotSilently() throws Exception {
-        start(true);
-        publish(0, a);
-        publish(1, b);
-        selector.controlled(slot, challenge(version(a), version(b), ChallengerMode.SHADOW, 1.0));
+        bInShadowBesideA();
         ModelSlot.Route route = slot.route(ModelControl.CHALLENGER, "model_version");
 
         slot.retireChallenger();
