@@ -29,11 +29,5 @@ unset fmnist_malloc_conf
 
 # oneDNN's ISA: the widest whose convolution kernels are exact on this CPU (bin/onednn-isa, remembered
 # per CPU). ONEDNN_MAX_CPU_ISA set by the caller wins; FMNIST_ONEDNN_ISA_PROBE=off skips the probe.
-if [ -z "${ONEDNN_MAX_CPU_ISA:-}" ] && [ "${FMNIST_ONEDNN_ISA_PROBE:-on}" != off ]; then
-  if fmnist_isa=$("$root/bin/onednn-isa"); then
-    [ "$fmnist_isa" = ALL ] || export ONEDNN_MAX_CPU_ISA="$fmnist_isa"
-  else
-    echo "bin/native-env.sh: oneDNN's kernels not checked on this CPU; running without an ISA cap" >&2
-  fi
-  unset fmnist_isa
-fi
+# shellcheck source=onednn-env.sh
+source "$root/bin/onednn-env.sh"
