@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.HashSet;
+import java.util.Random;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class PredictionIdsTest {
@@ -53,5 +55,42 @@ class PredictionIdsTest {
         assertThatThrownBy(() -> PredictionIds.requireValid(null, "predictionId")).hasMessage("predictionId: required");
         assertThatThrownBy(() -> PredictionIds.requireRequestId(request + ".1", "requestId"))
                 .hasMessageStartingWith("requestId: expected a request id");
+    }
+
+    /** The ids' grammar as a regular expression: the checks are written out by hand, and held to it here. */
+    @Test
+    void theCheckedGrammarIsTheRegularExpressionOfTheIds() {
+        Pattern requestIds = Pattern.compile("[0-9a-f]{32}");
+        Pattern predictionIds = Pattern.compile("[0-9a-f]{32}(\\.(0|[1-9][0-9]{0,3}))?");
+        String alphabet = "0123456789abcdef.Ag-";
+        Random random = new Random(27);
+        String request = PredictionIds.newRequestId();
+        int valid = 0;
+        for (int n = 0; n < 200_000; n++) {
+            // mostly near-ids: a real request id with a tail, or with one character changed
+            StringBuilder id = new StringBuilder(request.substring(0, 32 - random.nextInt(3)));
+            if (random.nextInt(4) == 0) {
+                id.setCharAt(random.nextInt(id.length()), alphabet.charAt(random.nextInt(alphabet.length())));
+            }
+            for (int tail = random.nextInt(7); tail > 0; tail--) {
+                id.append(alphabet.charAt(random.nextInt(random.nextBoolean() ? 11 : alphabet.length())));
+            }
+            String text = id.toString();
+            boolean isPrediction = predictionIds.matcher(text).matches();
+            valid += isPrediction ? 1 : 0;
+            assertThat(accepts(() -> PredictionIds.requireValid(text, "predictionId"))).as(text).isEqualTo(isPrediction);
+            assertThat(accepts(() -> PredictionIds.requireRequestId(text, "requestId"))).as(text)
+                    .isEqualTo(requestIds.matcher(text).matches());
+        }
+        assertThat(valid).as("valid ids among those drawn").isGreaterThan(1_000);
+    }
+
+    private static boolean accepts(Runnable check) {
+        try {
+            check.run();
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 }
