@@ -8,7 +8,8 @@
 #        second artefact as a SHADOW challenger with share 1.0 (a control record written first, as
 #        the policy or an operator writes it), so every request is scored twice.
 # Then, for several rounds, loadgen's Classify at concurrency 64 (throughput) and 1 (p50) against one
-# and then the other, the order swapped each round; medians per setting and the cost of "on".
+# and then the other, the order swapped each round; medians per setting and the cost of "on", by
+# throughput and by CPU per answered request (replica and broker, read around each c=64 phase).
 # CPU-heavy: run it alone (flock /tmp/fmnist-build.lock bench/serving-feedback-loop.sh).
 # --live off leaves the live-accuracy processor out of 'on' (the log and shadow scoring alone: the
 # processor may run in other replicas or its own deployment).
@@ -101,10 +102,26 @@ done
 ready_on || { echo "'on' never logged or shadowed a request"; tail -30 "$work/inference-on.log"; exit 1; }
 echo "== $model: champion $champion served by both; challenger $challenger in shadow (share $share; 0: none) on 'on'"
 
-measure() { # setting round
-  "$root/bin/loadgen" --target "127.0.0.1:${grpc[$1]}" --rpc Classify --model-name "$model" --concurrency 64,1 \
+# what each c=64 phase cost in CPU: the replica's and the broker's ticks and the replica's answers
+# (its own counter, so loadgen's warm-up requests count on both sides) before and after. The
+# machine's speed moves throughput by tens of percent between rounds; CPU per request moves far less,
+# and with the machine saturated, throughput is the CPU there is over the CPU a request takes.
+broker_pid=$(cat "$FMNIST_RUN_DIR/kafka.pid")
+ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+answered() { metrics "$1" | awk -v m="$model" 'index($0, "fmnist_inference_predictions_total{") == 1 && index($0, "model=\"" m "\"") { n += $2 } END { printf "%d", n }'; }
+snapshot() { echo "$(ticks "${pid[$1]}") $(ticks "$broker_pid") $(answered "$1")"; }
+loadgen() { # setting concurrency round
+  "$root/bin/loadgen" --target "127.0.0.1:${grpc[$1]}" --rpc Classify --model-name "$model" --concurrency "$2" \
     --seconds "$seconds" --warmup-seconds 2 --settle-seconds 1 2>>"$work/loadgen.err" \
-    | awk -v s="$1" -v r="$2" '$1 == "Classify" { print s, r, $2, $3, $4, $5 }' | tee -a "$work/points"
+    | awk -v s="$1" -v r="$3" '$1 == "Classify" { print s, r, $2, $3, $4, $5 }' | tee -a "$work/points"
+}
+measure() { # setting round
+  local before after
+  before=$(snapshot "$1")
+  loadgen "$1" 64 "$2"
+  after=$(snapshot "$1")
+  echo "$1 $2 $before $after" >> "$work/cpu"
+  loadgen "$1" 1 "$2"
 }
 for setting in on off; do
   "$root/bin/loadgen" --target "127.0.0.1:${grpc[$setting]}" --rpc Classify --model-name "$model" --concurrency 64 \
@@ -135,10 +152,15 @@ threads() {
     | sort -k2 -rn
 }
 for setting in on off; do echo "== $setting's CPU by thread"; threads "${pid[$setting]}"; done
+drainer_ticks=$(for task in /proc/"${pid[on]}"/task/*; do
+  if [ "$(cat "$task/comm" 2>/dev/null)" = prediction-log ]; then sed 's/^.*) //' "$task/stat" | awk '{ print $12 + $13 }'; fi
+done | awk '{ n += $1 } END { print n + 0 }')
+echo "== the log's drainer: $(awk -v t="$drainer_ticks" -v hz="$ticks_per_second" -v n="$(logged on)" \
+  'BEGIN { printf "%.1f us a record over %d records", n ? t / hz / n * 1e6 : 0, n }')"
 echo "== what 'on' did (its counters)"; series on
 echo "== what 'off' did (none expected)"; series off
 [ "$(logged on)" != 0 ] && [ "$(logged off)" = 0 ] || { echo "'on' logged nothing, or 'off' logged"; exit 1; }
-/usr/bin/python3 - "$work/points" <<'EOF'
+/usr/bin/python3 - "$work/points" "$ticks_per_second" "$work/cpu" <<'EOF'
 import statistics, sys
 points = {}
 for line in open(sys.argv[1]):
@@ -153,6 +175,25 @@ for s in ("off", "on"):
     print(f"{s:<6}{med(s,64,2):>16.0f}{med(s,64,0):>13.2f}{med(s,64,1):>13.2f}{med(s,1,0):>12.3f}{med(s,1,1):>12.3f}")
 cost = 1 - med("on", 64, 2) / med("off", 64, 2)
 print(f"throughput cost at c=64: {cost * 100:.1f}% (target: at most 10%)")
+hz = int(sys.argv[2])
+cpu = {}
+for line in open(sys.argv[3]):
+    setting, r, rt0, bt0, n0, rt1, bt1, n1 = line.split()
+    n = int(n1) - int(n0)
+    if n > 0:
+        replica, broker = ((int(b) - int(a)) / hz / n * 1e6 for a, b in ((rt0, rt1), (bt0, bt1)))
+        cpu.setdefault(setting, {})[int(r)] = (replica, broker)
+print("== CPU per answered request at c=64, microseconds (replica + broker), by round")
+print(f"{'round':>5}{'off replica':>13}{'off broker':>12}{'on replica':>12}{'on broker':>11}{'cost':>8}")
+ratios = []
+for r in sorted(set(cpu.get("on", {})) & set(cpu.get("off", {}))):
+    (ofr, ofb), (onr, onb) = cpu["off"][r], cpu["on"][r]
+    ratios.append((onr + onb) / (ofr + ofb) - 1)
+    print(f"{r:>5}{ofr:>13.0f}{ofb:>12.0f}{onr:>12.0f}{onb:>11.0f}{ratios[-1] * 100:>7.1f}%")
+if ratios:
+    tot = {s: statistics.median(sum(v) for v in cpu[s].values()) for s in ("off", "on")}
+    print(f"CPU cost at c=64: {(tot['on'] / tot['off'] - 1) * 100:.1f}% ({tot['on']:.0f} against {tot['off']:.0f} us a request, "
+          f"medians; median of the rounds' own ratios {statistics.median(ratios) * 100:.1f}%)")
 print(f"p50 at c=1: {med('on',1,0) - med('off',1,0):+.3f} ms "
       f"(off's own spread over the rounds: {min(p[0] for p in points[('off',1)]):.3f}"
       f"-{max(p[0] for p in points[('off',1)]):.3f} ms)")
