@@ -1,12 +1,8 @@
 package dev.fmnist.contract.experiments;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
@@ -17,18 +13,9 @@ import java.io.UncheckedIOException;
  */
 public final class ContractJson {
 
-    /**
-     * Floats written and read by Jackson's own shortest-form algorithms rather than Java 17's
-     * {@code Float.toString} and {@code Float.parseFloat}: the same values, several times faster, and
-     * the prediction log writes ten probabilities for every answered image.
-     */
-    public static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
-                    .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
-                    .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
-                    .build())
+    public static final ObjectMapper MAPPER = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
-            .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true)
-            .build();
+            .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true);
 
     private ContractJson() {}
 

@@ -62,10 +62,11 @@ class PredictionIdsTest {
     void theCheckedGrammarIsTheRegularExpressionOfTheIds() {
         Pattern requestIds = Pattern.compile("[0-9a-f]{32}");
         Pattern predictionIds = Pattern.compile("[0-9a-f]{32}(\\.(0|[1-9][0-9]{0,3}))?");
-        String alphabet = "0123456789abcdef.Ag-";
+        String alphabet = ".0123456789abcdefAg-"; // the first 11: what an index is made of, and a dot
         Random random = new Random(27);
         String request = PredictionIds.newRequestId();
         int valid = 0;
+        int indexed = 0;
         for (int n = 0; n < 200_000; n++) {
             // mostly near-ids: a real request id with a tail, or with one character changed
             StringBuilder id = new StringBuilder(request.substring(0, 32 - random.nextInt(3)));
@@ -78,11 +79,13 @@ class PredictionIdsTest {
             String text = id.toString();
             boolean isPrediction = predictionIds.matcher(text).matches();
             valid += isPrediction ? 1 : 0;
+            indexed += isPrediction && text.length() > 32 ? 1 : 0;
             assertThat(accepts(() -> PredictionIds.requireValid(text, "predictionId"))).as(text).isEqualTo(isPrediction);
             assertThat(accepts(() -> PredictionIds.requireRequestId(text, "requestId"))).as(text)
                     .isEqualTo(requestIds.matcher(text).matches());
         }
         assertThat(valid).as("valid ids among those drawn").isGreaterThan(1_000);
+        assertThat(indexed).as("valid ids with an index among those drawn").isGreaterThan(1_000);
     }
 
     private static boolean accepts(Runnable check) {
