@@ -108,8 +108,14 @@ echo "== $model: champion $champion served by both; challenger $challenger in sh
 # and with the machine saturated, throughput is the CPU there is over the CPU a request takes.
 broker_pid=$(cat "$FMNIST_RUN_DIR/kafka.pid")
 ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
-answered() { metrics "$1" | awk -v m="$model" 'index($0, "fmnist_inference_predictions_total{") == 1 && index($0, "model=\"" m "\"") { n += $2 } END { printf "%d", n }'; }
-snapshot() { echo "$(ticks "${pid[$1]}") $(ticks "$broker_pid") $(answered "$1")"; }
+# (the value is the last field: a class label may hold a space, "Ankle boot")
+answered() { metrics "$1" | awk -v m="$model" 'index($0, "fmnist_inference_predictions_total{") == 1 && index($0, "model=\"" m "\"") { n += $NF } END { printf "%d", n }'; }
+snapshot() { # replica ticks, broker ticks, answers: fails unless all three were read
+  local line
+  line="$(ticks "${pid[$1]}") $(ticks "$broker_pid") $(answered "$1")"
+  [ "$(echo "$line" | wc -w)" = 3 ] || { echo "snapshot of $1: '$line'" >&2; return 1; }
+  echo "$line"
+}
 loadgen() { # setting concurrency round
   "$root/bin/loadgen" --target "127.0.0.1:${grpc[$1]}" --rpc Classify --model-name "$model" --concurrency "$2" \
     --seconds "$seconds" --warmup-seconds 2 --settle-seconds 1 2>>"$work/loadgen.err" \
