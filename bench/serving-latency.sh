@@ -7,20 +7,31 @@
 # concurrency 1 (p50 and p99 of the gRPC round trip) and in the same loadgen run the raw batch-1
 # forward pass of the same artefact in the same form (InferenceModel.classify in the loadgen's JVM, one
 # call after another), then the service stopped. Prints every point, where the server's time went
-# (Triton statistics), then per form the medians, and the medians of each round's p50/raw and p99/raw
-# (targets: 1.5, 3). It fails when a service does not run the form it was started with.
+# (Triton statistics), the server's own p50 and p99 of queue wait and forward pass beside the client's
+# (from its histograms: where the tail is), then per form the medians, and the medians of each round's
+# p50/raw and p99/raw (targets: 1.5, 3). It fails when a service does not run the form it was started with.
 # CPU-heavy: run it alone (flock /tmp/fmnist-build.lock bench/serving-latency.sh ARTEFACT.zip).
 # --warmup N: seconds of load at c=64 and then c=1 on each fresh service before it is measured.
-# Usage: bench/serving-latency.sh [--rounds N] [--seconds N] [--warmup N] [--forms "torchscript block"] ARTEFACT.zip
+# --pin: the service on the last CPU and the load generator (its raw pass included) on the others
+# (taskset), as if each had a machine of its own; by default they share every CPU.
+# Usage: bench/serving-latency.sh [--rounds N] [--seconds N] [--warmup N] [--forms "torchscript block"] [--pin] ARTEFACT.zip
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-usage="usage: $0 [--rounds N] [--seconds N] [--warmup N] [--forms LIST] ARTEFACT.zip"
+usage="usage: $0 [--rounds N] [--seconds N] [--warmup N] [--forms LIST] [--pin] ARTEFACT.zip"
 rounds=5
 seconds=8
 warmup=10
 forms="torchscript block"
+server_cpus=()
+client_cpus=()
 while [ $# -gt 0 ]; do
   case "$1" in
+    --pin)
+      cpus=$(nproc)
+      [ "$cpus" -ge 2 ] || { echo "--pin: needs 2 CPUs, this machine has $cpus" >&2; exit 2; }
+      server_cpus=(taskset -c $((cpus - 1)))
+      client_cpus=(taskset -c 0-$((cpus - 2)))
+      shift ;;
     --rounds) rounds=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --forms) forms=$2; shift 2 ;;
@@ -52,7 +63,7 @@ start() { # form: one service, alone on the machine beside the broker and the lo
   KAFKA_BOOTSTRAP_SERVERS=$bootstrap FMNIST_TOPIC_PREFIX=bench-$1 GRPC_PORT=${grpc[$1]} \
     HTTP_PORT=${http[$1]} JAVA_OPTS="-Dfmnist.serving.models=$model -Dfmnist.serving.forward=$1 \
 -Dfmnist.predictions.enabled=false -Dfmnist.live.enabled=false" \
-    "$root/bin/inference" > "$work/inference-$1.log" 2>&1 &
+    "${server_cpus[@]}" "$root/bin/inference" > "$work/inference-$1.log" 2>&1 &
   pid[$1]=$!
   await_ready "$1" "http://127.0.0.1:${http[$1]}/v2/health/ready" "${pid[$1]}" "$work/inference-$1.log"
 }
@@ -69,15 +80,17 @@ for r in $(seq 1 "$rounds"); do
       || { echo "$form: the service runs $platform, not ${platforms[$form]} (see $work/inference-$form.log)" >&2; exit 1; }
     # every path warmed first (the JIT, libtorch's graph executor), not measured; the measuring
     # loadgen, a fresh JVM, warms its own client at c=1 too (with 2 s, the first rounds' p50 was 1.5x)
-    "$root/bin/loadgen" --target "127.0.0.1:${grpc[$form]}" --rpc Classify --model-name "$model" --concurrency 64,1 \
+    "${client_cpus[@]}" "$root/bin/loadgen" --target "127.0.0.1:${grpc[$form]}" --rpc Classify --model-name "$model" --concurrency 64,1 \
       --seconds "$warmup" --warmup-seconds 0 --settle-seconds 0 >/dev/null 2>>"$work/loadgen.err"
     stats "$form" > "$work/stats-before-$form-$r.json"
-    "$root/bin/loadgen" --target "127.0.0.1:${grpc[$form]}" --rpc Classify --model-name "$model" --concurrency 1 \
+    curl -fs "http://127.0.0.1:${http[$form]}/q/metrics" > "$work/metrics-before-$form-$r.txt"
+    "${client_cpus[@]}" "$root/bin/loadgen" --target "127.0.0.1:${grpc[$form]}" --rpc Classify --model-name "$model" --concurrency 1 \
       --seconds "$seconds" --warmup-seconds "$warmup" --settle-seconds 1 --artefact "$artefact" --forward "$form" \
       2>>"$work/loadgen.err" \
       | awk -v f="$form" -v r="$r" -v p="$platform" '$1 == "Classify" { printf "%s %s %s %s %s %.3f %s\n", f, r, $3, $4, $5, 1000 / $6, p }' \
       | tee -a "$work/points"
     stats "$form" > "$work/stats-after-$form-$r.json"
+    curl -fs "http://127.0.0.1:${http[$form]}/q/metrics" > "$work/metrics-after-$form-$r.txt"
     stop "$form"
   done
 done
@@ -99,6 +112,56 @@ for r in range(1, rounds + 1):
 print(f"{form}: {n} requests; " + " ".join(f"{k} {sums[k] / max(n, 1) / 1e6:.3f}" for k in keys))
 PY
 done
+# the tail's place: the server's own p50 and p99 of the queue wait and of the forward pass (its
+# histograms' buckets over each measuring run, interpolated within a bucket), beside the client's
+echo "== the server's own percentiles over each measuring run (ms; from its histograms: within a bucket's width, and below 0.1 ms within the first)"
+echo "form round queue_p50 queue_p99 forward_p50 forward_p99 call_p50 call_p99 client_p50 client_p99"
+/usr/bin/python3 - "$work" "$model" "$forms" "$rounds" <<'PY'
+import re, sys
+work, model, forms, rounds = sys.argv[1], sys.argv[2], sys.argv[3].split(), int(sys.argv[4])
+# queue wait and forward pass of the model; the whole gRPC call (Quarkus's timer, transport to transport)
+series = {"queue": ("fmnist_inference_queue_wait_seconds", "model", model),
+          "forward": ("fmnist_inference_compute_seconds", "model", model),
+          "call": ("grpc_server_processing_duration_seconds", "method", "Classify")}
+line = re.compile(r'^(\w+)_bucket\{(.*)\} (\S+)$')
+def buckets(path):
+    out = {}
+    for text in open(path):
+        m = line.match(text.strip())
+        if not m:
+            continue
+        labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(2)))
+        for key, (name, label, value) in series.items():
+            if m.group(1) == name and labels.get(label) == value:
+                le = float("inf") if labels["le"] == "+Inf" else float(labels["le"])
+                counts = out.setdefault(key, {})
+                counts[le] = counts.get(le, 0) + float(m.group(3))  # summed over the other labels
+    return out
+def percentile(before, after, q):
+    bounds = sorted(after)
+    counts = [after[b] - before.get(b, 0) for b in bounds]  # cumulative, as Prometheus keeps them
+    total = counts[-1] if counts else 0
+    if total <= 0:
+        return float("nan")
+    rank, lower, below = q * total, 0.0, 0.0
+    for bound, cumulative in zip(bounds, counts):
+        if cumulative >= rank:
+            if bound == float("inf"):
+                return lower * 1e3
+            share = (rank - below) / max(cumulative - below, 1e-9)
+            return (lower + share * (bound - lower)) * 1e3
+        lower, below = bound, cumulative
+    return float("nan")
+client = {}
+for text in open(f"{work}/points"):
+    form, r, p50, p99 = text.split()[:4]
+    client[(form, int(r))] = (p50, p99)
+for r in range(1, rounds + 1):
+    for form in forms:
+        b, a = buckets(f"{work}/metrics-before-{form}-{r}.txt"), buckets(f"{work}/metrics-after-{form}-{r}.txt")
+        figures = [percentile(b.get(k, {}), a.get(k, {}), q) for k in series for q in (0.5, 0.99)]
+        print(form, r, " ".join(f"{x:.3f}" for x in figures), *client.get((form, r), ("?", "?")))
+PY
 /usr/bin/python3 - "$work/points" <<'PY'
 import collections, statistics, sys
 rows = collections.defaultdict(list)
