@@ -12,8 +12,9 @@
 # p50/raw and p99/raw (targets: 1.5, 3). It fails when a service does not run the form it was started with.
 # CPU-heavy: run it alone (flock /tmp/fmnist-build.lock bench/serving-latency.sh ARTEFACT.zip).
 # --warmup N: seconds of load at c=64 and then c=1 on each fresh service before it is measured.
-# --pin: the service on the last CPU and the load generator (its raw pass included) on the others
-# (taskset), as if each had a machine of its own; by default they share every CPU.
+# --pin: the service on the last CPU this script may use and the load generator (its raw pass
+# included) on the others (taskset), as if each had a machine of its own; by default they share every
+# CPU. On one CPU the service's JVM picks the serial collector and one batcher worker by itself.
 # Usage: bench/serving-latency.sh [--rounds N] [--seconds N] [--warmup N] [--forms "torchscript block"] [--pin] ARTEFACT.zip
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,10 +28,12 @@ client_cpus=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --pin)
-      cpus=$(nproc)
-      [ "$cpus" -ge 2 ] || { echo "--pin: needs 2 CPUs, this machine has $cpus" >&2; exit 2; }
-      server_cpus=(taskset -c $((cpus - 1)))
-      client_cpus=(taskset -c 0-$((cpus - 2)))
+      command -v taskset >/dev/null || { echo "--pin: taskset is missing (util-linux)" >&2; exit 1; }
+      # the CPUs this process may run on (a cpuset may name other ids than 0..n-1)
+      mapfile -t cpus < <(/usr/bin/python3 -c 'import os; print(*sorted(os.sched_getaffinity(0)), sep="\n")')
+      [ "${#cpus[@]}" -ge 2 ] || { echo "--pin: needs 2 CPUs, this process may use ${#cpus[@]}" >&2; exit 2; }
+      server_cpus=(taskset -c "${cpus[-1]}")
+      client_cpus=(taskset -c "$(IFS=,; echo "${cpus[*]:0:${#cpus[@]}-1}")")
       shift ;;
     --rounds) rounds=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
@@ -112,17 +115,19 @@ for r in range(1, rounds + 1):
 print(f"{form}: {n} requests; " + " ".join(f"{k} {sums[k] / max(n, 1) / 1e6:.3f}" for k in keys))
 PY
 done
-# the tail's place: the server's own p50 and p99 of the queue wait and of the forward pass (its
-# histograms' buckets over each measuring run, interpolated within a bucket), beside the client's
-echo "== the server's own percentiles over each measuring run (ms; from its histograms: within a bucket's width, and below 0.1 ms within the first)"
+# the tail's place: the server's own p50 and p99 of the queue wait, the forward pass and the gRPC call
+# (its histograms' buckets, interpolated within a bucket), beside the client's. The scrapes bracket the
+# whole measuring loadgen run, its own c=1 warm-up (a fresh client JVM) included, so the server's
+# figures cover more requests than the client's: the same load, not the same requests.
+echo "== the server's own percentiles over each measuring run, its c=1 warm-up included (ms; from its histograms: within a bucket's width, below 0.1 ms within the first)"
 echo "form round queue_p50 queue_p99 forward_p50 forward_p99 call_p50 call_p99 client_p50 client_p99"
 /usr/bin/python3 - "$work" "$model" "$forms" "$rounds" <<'PY'
 import re, sys
 work, model, forms, rounds = sys.argv[1], sys.argv[2], sys.argv[3].split(), int(sys.argv[4])
 # queue wait and forward pass of the model; the whole gRPC call (Quarkus's timer, transport to transport)
-series = {"queue": ("fmnist_inference_queue_wait_seconds", "model", model),
-          "forward": ("fmnist_inference_compute_seconds", "model", model),
-          "call": ("grpc_server_processing_duration_seconds", "method", "Classify")}
+series = {"queue": ("fmnist_inference_queue_wait_seconds", {"model": model}),
+          "forward": ("fmnist_inference_compute_seconds", {"model": model}),
+          "call": ("grpc_server_processing_duration_seconds", {"method": "Classify", "statusCode": "OK"})}
 line = re.compile(r'^(\w+)_bucket\{(.*)\} (\S+)$')
 def buckets(path):
     out = {}
@@ -131,8 +136,8 @@ def buckets(path):
         if not m:
             continue
         labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(2)))
-        for key, (name, label, value) in series.items():
-            if m.group(1) == name and labels.get(label) == value:
+        for key, (name, wanted) in series.items():
+            if m.group(1) == name and all(labels.get(k) == v for k, v in wanted.items()):
                 le = float("inf") if labels["le"] == "+Inf" else float(labels["le"])
                 counts = out.setdefault(key, {})
                 counts[le] = counts.get(le, 0) + float(m.group(3))  # summed over the other labels

@@ -15,7 +15,9 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** What the dashboards and alerts read: every series there from the start, each recorded where it belongs. */
@@ -205,6 +207,29 @@ class ServingMetricsTest {
         }
         assertThat(buckets.configure(timer("some.other.timer"), DistributionStatisticConfig.DEFAULT)
                 .isPercentileHistogram()).isNotEqualTo(Boolean.TRUE);
+    }
+
+    /** A 0.5 ms forward pass and a 0.05 ms wait must land in buckets of their own, not in Micrometer's first (1 ms). */
+    @Test
+    void queueWaitAndForwardPassHistogramsHaveTheRequestTimersBuckets() {
+        SimpleMeterRegistry seen = new SimpleMeterRegistry();
+        Map<String, DistributionStatisticConfig> configs = new HashMap<>();
+        seen.config().meterFilter(new MeterFilter() {
+            @Override
+            public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
+                configs.put(id.getName(), config); // as the meter's builder set it
+                return config;
+            }
+        });
+        new ServingMetrics(seen).servedModel("mlp");
+
+        for (String name : List.of(ServingMetrics.QUEUE_WAIT, ServingMetrics.COMPUTE)) {
+            DistributionStatisticConfig config = configs.get(name);
+            assertThat(config).as(name).isNotNull();
+            assertThat(config.isPercentileHistogram()).as(name).isTrue();
+            assertThat(config.getMinimumExpectedValueAsDouble()).as(name).isEqualTo(100_000.0); // 100 us in ns
+            assertThat(config.getMaximumExpectedValueAsDouble()).as(name).isEqualTo(10e9); // 10 s
+        }
     }
 
     private static Meter.Id timer(String name) {
