@@ -107,12 +107,14 @@ echo "== $model: champion $champion served by both; challenger $challenger in sh
 # machine's speed moves throughput by tens of percent between rounds; CPU per request moves far less,
 # and with the machine saturated, throughput is the CPU there is over the CPU a request takes.
 broker_pid=$(cat "$FMNIST_RUN_DIR/kafka.pid")
-ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+# utime and stime of a process's or thread's stat file: fields 14 and 15, counted after the ")" that
+# ends the name
+ticks() { sed 's/^.*) //' "$1" | awk '{ print $12 + $13 }'; }
 # (the value is the last field: a class label may hold a space, "Ankle boot")
 answered() { metrics "$1" | awk -v m="$model" 'index($0, "fmnist_inference_predictions_total{") == 1 && index($0, "model=\"" m "\"") { n += $NF } END { printf "%d", n }'; }
 snapshot() { # replica ticks, broker ticks, answers: fails unless all three were read
   local line
-  line="$(ticks "${pid[$1]}") $(ticks "$broker_pid") $(answered "$1")"
+  line="$(ticks "/proc/${pid[$1]}/stat") $(ticks "/proc/$broker_pid/stat") $(answered "$1")"
   [ "$(echo "$line" | wc -w)" = 3 ] || { echo "snapshot of $1: '$line'" >&2; return 1; }
   echo "$line"
 }
@@ -142,7 +144,7 @@ series() { metrics "$1" | grep -E "^fmnist_(predictions_logged|predictions_dropp
 ticks_per_second=$(getconf CLK_TCK)
 echo "== the 'on' replica's CPU time beside 'off''s (seconds, whole process: serving, log, processor)"
 for setting in on off; do
-  echo "$setting $(sed 's/^.*) //' "/proc/${pid[$setting]}/stat" 2>/dev/null | awk -v hz="$ticks_per_second" '{ printf "%.1f", ($12 + $13) / hz }' || echo '?')"
+  echo "$setting $(ticks "/proc/${pid[$setting]}/stat" 2>/dev/null | awk -v hz="$ticks_per_second" '{ printf "%.1f", $1 / hz }' || echo '?')"
 done
 # where each replica's CPU went, by thread. Linux keeps 15 characters of a thread's name (digits are
 # folded here): a model's batcher workers ("better-worker-N", its challenger's "better-challeng"), gRPC's
@@ -151,15 +153,14 @@ done
 threads() {
   for task in /proc/"$1"/task/*; do
     name=$(tr -d '\n' 2>/dev/null < "$task/comm" | sed 's/[0-9]\+/N/g; s/ /_/g') || continue
-    # utime and stime: fields 14 and 15 of stat, counted after the ")" that ends the name
-    ticks=$(sed 's/^.*) //' "$task/stat" 2>/dev/null | awk '{ print $12 + $13 }') || continue
-    [ -n "$name" ] && [ -n "$ticks" ] && echo "$name $ticks"
+    spent=$(ticks "$task/stat" 2>/dev/null) || continue
+    [ -n "$name" ] && [ -n "$spent" ] && echo "$name $spent"
   done | awk -v hz="$ticks_per_second" '{ t[$1] += $2 } END { for (n in t) if (t[n] >= hz / 10) printf "  %-18s %7.1f s\n", n, t[n] / hz }' \
     | sort -k2 -rn
 }
 for setting in on off; do echo "== $setting's CPU by thread"; threads "${pid[$setting]}"; done
 drainer_ticks=$(for task in /proc/"${pid[on]}"/task/*; do
-  if [ "$(cat "$task/comm" 2>/dev/null)" = prediction-log ]; then sed 's/^.*) //' "$task/stat" | awk '{ print $12 + $13 }'; fi
+  if [ "$(cat "$task/comm" 2>/dev/null)" = prediction-log ]; then ticks "$task/stat"; fi
 done | awk '{ n += $1 } END { print n + 0 }')
 echo "== the log's drainer: $(awk -v t="$drainer_ticks" -v hz="$ticks_per_second" -v n="$(logged on)" \
   'BEGIN { printf "%.1f us a record over %d records", n ? t / hz / n * 1e6 : 0, n }')"
