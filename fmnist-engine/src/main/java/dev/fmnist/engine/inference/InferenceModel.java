@@ -20,6 +20,7 @@ import dev.fmnist.engine.torchscript.TorchScriptExport;
 import dev.fmnist.engine.util.NativeArrays;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +34,7 @@ public final class InferenceModel implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(InferenceModel.class);
     private static final double NANOS_PER_SECOND = 1e9;
+    private static final double NANOS_PER_MS = 1e6;
     /** Images the exported form is checked on against the block before it replaces it. */
     private static final int PROBE_IMAGES = 32;
     private static final long PROBE_SEED = 20261206L;
@@ -181,20 +183,44 @@ public final class InferenceModel implements AutoCloseable {
     }
 
     /**
-     * Images a second through {@link #classify} at {@code batch} images a call, calls one after another
-     * for {@code seconds} after one untimed call: the raw forward pass that serving adds its queueing,
-     * batching and protocol to. {@code pixels} holds at least {@code batch} images.
+     * Calls of {@link #classify} at {@code batch} images, one after another for {@code seconds} after
+     * one untimed call, each timed: the raw forward pass that serving adds its queueing, batching and
+     * protocol to, and its own spread on this machine. {@code pixels} holds at least {@code batch} images.
      */
-    public double imagesPerSecond(float[] pixels, int batch, double seconds) {
+    public PassTimes timePasses(float[] pixels, int batch, double seconds) {
         classify(pixels, batch); // the first call at a new shape pays for choosing kernels
-        long start = System.nanoTime();
         long limit = (long) (seconds * NANOS_PER_SECOND);
+        long[] took = new long[1024];
         int passes = 0;
-        while (System.nanoTime() - start < limit) {
+        long start = System.nanoTime();
+        long now = start;
+        while (now - start < limit) {
             classify(pixels, batch);
-            passes++;
+            long end = System.nanoTime();
+            if (passes == took.length) {
+                took = Arrays.copyOf(took, passes * 2);
+            }
+            took[passes++] = end - now;
+            now = end;
         }
-        return passes * (double) batch / ((System.nanoTime() - start) / NANOS_PER_SECOND);
+        long[] sorted = Arrays.copyOf(took, passes);
+        Arrays.sort(sorted);
+        return new PassTimes(batch, passes, (now - start) / NANOS_PER_SECOND, percentileMs(sorted, 0.5),
+                percentileMs(sorted, 0.99));
+    }
+
+    /** The nearest-rank percentile of sorted nanoseconds, in milliseconds. */
+    static double percentileMs(long[] sorted, double q) {
+        int rank = (int) Math.ceil(q * sorted.length);
+        return sorted[Math.max(0, rank - 1)] / NANOS_PER_MS;
+    }
+
+    /** {@link #timePasses}' figures: {@code passes} calls of {@code batch} images over {@code seconds}, and their p50 and p99. */
+    public record PassTimes(int batch, int passes, double seconds, double p50Ms, double p99Ms) {
+
+        public double imagesPerSecond() {
+            return passes * (double) batch / seconds;
+        }
     }
 
     /** Frees the native model. */

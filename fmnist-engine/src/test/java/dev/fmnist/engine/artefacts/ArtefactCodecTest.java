@@ -68,6 +68,19 @@ class ArtefactCodecTest {
     }
 
     @Test
+    void timedPassesCountEveryCallAndOrderTheirPercentiles() {
+        try (InferenceModel model = InferenceModel.load(ArtefactCodec.decode(encoded), ENGINE)) {
+            InferenceModel.PassTimes times = model.timePasses(new float[2 * FashionMnist.PIXELS], 2, 0.2);
+            assertThat(times.batch()).isEqualTo(2);
+            assertThat(times.passes()).isPositive();
+            assertThat(times.seconds()).isGreaterThanOrEqualTo(0.2);
+            assertThat(times.p50Ms()).isPositive().isLessThanOrEqualTo(times.p99Ms());
+            assertThat(times.p99Ms()).isLessThanOrEqualTo(times.seconds() * 1000);
+            assertThat(times.imagesPerSecond()).isEqualTo(times.passes() * 2 / times.seconds());
+        }
+    }
+
+    @Test
     void alteredParametersAreRefused() throws IOException {
         byte[] parameters = trained.parameters();
         parameters[parameters.length - 5] ^= 0x10;

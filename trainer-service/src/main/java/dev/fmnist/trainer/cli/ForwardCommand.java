@@ -71,7 +71,8 @@ public final class ForwardCommand implements Callable<Integer> {
         JsonLines lines = new JsonLines(spec.commandLine().getOut());
         try (InferenceModel model = InferenceModel.load(ArtefactCodec.decode(Files.readAllBytes(artefact)), engine, form)) {
             for (int batch : batches) {
-                double imagesPerSecond = model.imagesPerSecond(pixels, batch, seconds);
+                InferenceModel.PassTimes passes = model.timePasses(pixels, batch, seconds);
+                double imagesPerSecond = passes.imagesPerSecond();
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("model", model.manifest().networkSpec().servingName());
                 row.put("version", model.manifest().version());
@@ -82,6 +83,8 @@ public final class ForwardCommand implements Callable<Integer> {
                 row.put("batch", batch);
                 row.put("images_per_second", Math.round(imagesPerSecond * 10) / 10.0);
                 row.put("ms_per_batch", Math.round(batch / imagesPerSecond * MS_PER_SECOND * 1000) / 1000.0);
+                row.put("p50_ms", Math.round(passes.p50Ms() * 1000) / 1000.0);
+                row.put("p99_ms", Math.round(passes.p99Ms() * 1000) / 1000.0);
                 lines.print(row);
             }
         }
