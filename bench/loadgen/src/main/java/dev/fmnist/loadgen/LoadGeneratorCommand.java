@@ -126,6 +126,11 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
     @Option(names = "--artefact", description = "the served artefact's file, for the raw forward-pass baseline")
     Path artefact;
 
+    @Option(names = "--raw-threads", defaultValue = "0",
+            description = "PyTorch threads of the raw baseline's pass: 1 as each serving worker runs one "
+                    + "(fmnist.serving.batching.threads-per-forward), 0 for PyTorch's choice, one per core (default: ${DEFAULT-VALUE})")
+    int rawThreads;
+
     @Option(names = "--images-per-request", defaultValue = "1",
             description = "images per request: above 1, Classify sends ClassifyBatch and ModelInfer an [N,784] tensor "
                     + "(default: ${DEFAULT-VALUE})")
@@ -168,6 +173,10 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
         if (!rpcs.contains("Classify") && imageSets.stream().anyMatch(set -> set.startsWith(PHOTOS))) {
             throw new ParameterException(spec.commandLine(), "--images: photos are sent through Classify alone; add "
                     + "Classify to --rpc " + String.join(",", rpcs));
+        }
+        if (rawThreads < 0) {
+            throw new ParameterException(spec.commandLine(), "--raw-threads: expected 0 (PyTorch's choice) or more, got "
+                    + rawThreads);
         }
         try {
             rawForm = ForwardForm.parse("--forward", forward);
@@ -236,18 +245,21 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
                 }
             }
             // the columns before "images" are where the bench scripts read them
-            System.out.printf("%-10s %11s %9s %9s %12s %14s %9s %-18s %8s%n", "rpc", "concurrency", "p50 ms", "p99 ms",
-                    "requests/s", "raw images/s", "ratio", "images", "accuracy");
+            // the raw pass's own p50 and p99 last: this machine's spread of the pass alone, beside the served one's
+            System.out.printf("%-10s %11s %9s %9s %12s %14s %9s %-18s %8s %11s %11s%n", "rpc", "concurrency", "p50 ms",
+                    "p99 ms", "requests/s", "raw images/s", "ratio", "images", "accuracy", "raw p50 ms", "raw p99 ms");
             for (Workload workload : workloads) {
                 String rpc = workload.rpc();
                 Call[] calls = workload.calls();
                 for (int clients : concurrency) {
                     run(calls, clients, settleSeconds); // the same point, unmeasured: the previous one's load is gone
                     Point point = run(calls, clients, seconds);
-                    double raw = artefact == null ? Double.NaN : rawImagesPerSecond(test, clients * imagesPerRequest);
-                    System.out.printf("%-10s %11d %9.2f %9.2f %12.0f %14.0f %9.2f %-18s %8s%n", rpc, clients, point.p50Ms(),
-                            point.p99Ms(), point.perSecond(), raw, point.perSecond() * imagesPerRequest / raw,
-                            workload.images(), point.accuracy());
+                    InferenceModel.PassTimes passes = artefact == null ? null : rawPasses(test, clients * imagesPerRequest);
+                    double raw = passes == null ? Double.NaN : passes.imagesPerSecond();
+                    System.out.printf("%-10s %11d %9.2f %9.2f %12.0f %14.0f %9.2f %-18s %8s %11.3f %11.3f%n", rpc, clients,
+                            point.p50Ms(), point.p99Ms(), point.perSecond(), raw, point.perSecond() * imagesPerRequest / raw,
+                            workload.images(), point.accuracy(), passes == null ? Double.NaN : passes.p50Ms(),
+                            passes == null ? Double.NaN : passes.p99Ms());
                     if (bombEveryMs > 0) {
                         try (Bomber bomber = new Bomber(target, bombEveryMs)) {
                             run(calls, clients, settleSeconds);
@@ -465,17 +477,17 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
     }
 
     /** The same artefact's forward pass in this process, batch = concurrency, one call after another. */
-    private double rawImagesPerSecond(FashionMnist.Split test, int batch) throws Exception {
+    private InferenceModel.PassTimes rawPasses(FashionMnist.Split test, int batch) throws Exception {
         ModelArtefact decoded = ArtefactCodec.decode(Files.readAllBytes(artefact));
         if (engine == null) {
-            engine = ComputeEngine.builder().build(); // made once, on the default device, as serving's is
+            engine = ComputeEngine.builder().optThreads(rawThreads).build(); // made once, on the default device, as serving's is
         }
         try (InferenceModel served = InferenceModel.load(decoded, engine, rawForm)) {
             float[] pixels = new float[batch * FashionMnist.PIXELS];
             for (int i = 0; i < pixels.length; i++) {
                 pixels[i] = Pixels.scale(test.images()[i % test.images().length]);
             }
-            return served.imagesPerSecond(pixels, batch, RAW_SECONDS);
+            return served.timePasses(pixels, batch, RAW_SECONDS);
         }
     }
 
