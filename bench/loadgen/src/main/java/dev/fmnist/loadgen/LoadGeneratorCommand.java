@@ -13,6 +13,7 @@ import dev.fmnist.contract.images.Pixels;
 import dev.fmnist.engine.inference.ForwardForm;
 import dev.fmnist.engine.inference.InferenceModel;
 import dev.fmnist.engine.runtime.ComputeEngine;
+import dev.fmnist.engine.util.Percentiles;
 import dev.fmnist.proto.inference.GRPCInferenceServiceGrpc;
 import dev.fmnist.proto.inference.ModelInferRequest;
 import dev.fmnist.proto.v1.ClassifierGrpc;
@@ -82,6 +83,9 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
     private static final List<String> RPCS = List.of("Classify", "ModelInfer", "REST", "REST-JSON");
     private static final String RAW = "raw";
     private static final String PHOTOS = "photos:";
+    /** The raw columns without --artefact: nothing timed. */
+    private static final InferenceModel.PassTimes NO_RAW_PASS = new InferenceModel.PassTimes(1, 0, 0, Double.NaN,
+            Double.NaN);
 
     @Spec
     CommandSpec spec;
@@ -244,8 +248,8 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
                     run(workload.calls(), clients, warmupSeconds);
                 }
             }
-            // the columns before "images" are where the bench scripts read them
-            // the raw pass's own p50 and p99 last: this machine's spread of the pass alone, beside the served one's
+            // the bench scripts read these columns by position, so each value stays one token; the raw
+            // pass's own p50 and p99 last: this machine's spread of the pass alone, beside the served one's
             System.out.printf("%-10s %11s %9s %9s %12s %14s %9s %-18s %8s %11s %11s%n", "rpc", "concurrency", "p50 ms",
                     "p99 ms", "requests/s", "raw images/s", "ratio", "images", "accuracy", "raw p50 ms", "raw p99 ms");
             for (Workload workload : workloads) {
@@ -254,20 +258,20 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
                 for (int clients : concurrency) {
                     run(calls, clients, settleSeconds); // the same point, unmeasured: the previous one's load is gone
                     Point point = run(calls, clients, seconds);
-                    InferenceModel.PassTimes passes = artefact == null ? null : rawPasses(test, clients * imagesPerRequest);
-                    double raw = passes == null ? Double.NaN : passes.imagesPerSecond();
+                    InferenceModel.PassTimes passes = artefact == null ? NO_RAW_PASS
+                            : rawPasses(test, clients * imagesPerRequest);
+                    double raw = passes.imagesPerSecond();
                     System.out.printf("%-10s %11d %9.2f %9.2f %12.0f %14.0f %9.2f %-18s %8s %11.3f %11.3f%n", rpc, clients,
                             point.p50Ms(), point.p99Ms(), point.perSecond(), raw, point.perSecond() * imagesPerRequest / raw,
-                            workload.images(), point.accuracy(), passes == null ? Double.NaN : passes.p50Ms(),
-                            passes == null ? Double.NaN : passes.p99Ms());
+                            workload.images(), point.accuracy(), passes.p50Ms(), passes.p99Ms());
                     if (bombEveryMs > 0) {
                         try (Bomber bomber = new Bomber(target, bombEveryMs)) {
                             run(calls, clients, settleSeconds);
                             Point bombed = run(calls, clients, seconds);
-                            System.out.printf("%-10s %11d %9.2f %9.2f %12.0f %14.0f %9.2f %-18s %8s   %s%n", rpc + "+bombs",
-                                    clients, bombed.p50Ms(), bombed.p99Ms(), bombed.perSecond(), raw,
+                            System.out.printf("%-10s %11d %9.2f %9.2f %12.0f %14.0f %9.2f %-18s %8s %11.3f %11.3f   %s%n",
+                                    rpc + "+bombs", clients, bombed.p50Ms(), bombed.p99Ms(), bombed.perSecond(), raw,
                                     bombed.perSecond() * imagesPerRequest / raw, workload.images(), bombed.accuracy(),
-                                    bomber.summary());
+                                    passes.p50Ms(), passes.p99Ms(), bomber.summary());
                         }
                     }
                 }
@@ -426,8 +430,8 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
         }
         long[] all = Arrays.copyOf(latencies, total);
         Arrays.sort(all);
-        return new Point(all[total / 2] / NANOS_PER_MS, all[(int) (total * 0.99)] / NANOS_PER_MS, total / (double) seconds,
-                tally.accuracy());
+        return new Point(Percentiles.nearestRank(all, 0.5) / NANOS_PER_MS, Percentiles.nearestRank(all, 0.99) / NANOS_PER_MS,
+                total / (double) seconds, tally.accuracy());
     }
 
     /** Scored images answered and those answered right, over one point. */
@@ -480,7 +484,7 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
     private InferenceModel.PassTimes rawPasses(FashionMnist.Split test, int batch) throws Exception {
         ModelArtefact decoded = ArtefactCodec.decode(Files.readAllBytes(artefact));
         if (engine == null) {
-            engine = ComputeEngine.builder().optThreads(rawThreads).build(); // made once, on the default device, as serving's is
+            engine = ComputeEngine.builder().optThreads(rawThreads).build(); // made once, on the default device
         }
         try (InferenceModel served = InferenceModel.load(decoded, engine, rawForm)) {
             float[] pixels = new float[batch * FashionMnist.PIXELS];
@@ -529,7 +533,7 @@ public final class LoadGeneratorCommand implements Callable<Integer> {
                 return "bombs: none answered";
             }
             return String.format("bombs: %d refused (p50 %.2f ms, p99 %.2f ms), %d accepted", sorted.length,
-                    sorted[sorted.length / 2] / NANOS_PER_MS, sorted[(int) (sorted.length * 0.99)] / NANOS_PER_MS,
+                    Percentiles.nearestRank(sorted, 0.5) / NANOS_PER_MS, Percentiles.nearestRank(sorted, 0.99) / NANOS_PER_MS,
                     accepted.get());
         }
 

@@ -18,6 +18,7 @@ import dev.fmnist.engine.networks.Networks;
 import dev.fmnist.engine.runtime.ComputeEngine;
 import dev.fmnist.engine.torchscript.TorchScriptExport;
 import dev.fmnist.engine.util.NativeArrays;
+import dev.fmnist.engine.util.Percentiles;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Arrays;
@@ -35,6 +36,10 @@ public final class InferenceModel implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InferenceModel.class);
     private static final double NANOS_PER_SECOND = 1e9;
     private static final double NANOS_PER_MS = 1e6;
+    /** Untimed passes before {@link #timePasses} times any: a fresh JVM's first seconds are the JIT's. */
+    private static final double WARM_UP_SECONDS = 1;
+    /** Passes {@link #timePasses} records at most (32 MB of timings). */
+    private static final int MAX_TIMED_PASSES = 1 << 22;
     /** Images the exported form is checked on against the block before it replaces it. */
     private static final int PROBE_IMAGES = 32;
     private static final long PROBE_SEED = 20261206L;
@@ -184,38 +189,47 @@ public final class InferenceModel implements AutoCloseable {
 
     /**
      * Calls of {@link #classify} at {@code batch} images, one after another for {@code seconds} after
-     * one untimed call, each timed: the raw forward pass that serving adds its queueing, batching and
-     * protocol to, and its own spread on this machine. {@code pixels} holds at least {@code batch} images.
+     * a second of untimed calls (kernel choice, the JIT), each timed: the raw forward
+     * pass that serving adds its queueing, batching and protocol to, and its own spread on this machine.
+     * {@code pixels} holds at least {@code batch} images; at most 2^22 passes are timed.
      */
     public PassTimes timePasses(float[] pixels, int batch, double seconds) {
-        classify(pixels, batch); // the first call at a new shape pays for choosing kernels
+        if (batch < 1 || (long) batch * FashionMnist.PIXELS > pixels.length) {
+            throw new IllegalArgumentException("batch: expected 1 to " + pixels.length / FashionMnist.PIXELS
+                    + " (the images given), got " + batch);
+        }
+        if (!(seconds > 0)) {
+            throw new IllegalArgumentException("seconds: expected above 0, got " + seconds);
+        }
+        long warm = System.nanoTime() + (long) (WARM_UP_SECONDS * NANOS_PER_SECOND);
+        do {
+            classify(pixels, batch);
+        } while (System.nanoTime() < warm);
         long limit = (long) (seconds * NANOS_PER_SECOND);
         long[] took = new long[1024];
         int passes = 0;
         long start = System.nanoTime();
         long now = start;
-        while (now - start < limit) {
+        do {
+            if (passes == took.length) {
+                took = Arrays.copyOf(took, passes * 2); // before the clock is read: not counted in a pass
+                now = System.nanoTime();
+            }
             classify(pixels, batch);
             long end = System.nanoTime();
-            if (passes == took.length) {
-                took = Arrays.copyOf(took, passes * 2);
-            }
             took[passes++] = end - now;
             now = end;
-        }
+        } while (now - start < limit && passes < MAX_TIMED_PASSES);
         long[] sorted = Arrays.copyOf(took, passes);
         Arrays.sort(sorted);
-        return new PassTimes(batch, passes, (now - start) / NANOS_PER_SECOND, percentileMs(sorted, 0.5),
-                percentileMs(sorted, 0.99));
+        return new PassTimes(batch, passes, Arrays.stream(sorted).sum() / NANOS_PER_SECOND,
+                Percentiles.nearestRank(sorted, 0.5) / NANOS_PER_MS, Percentiles.nearestRank(sorted, 0.99) / NANOS_PER_MS);
     }
 
-    /** The nearest-rank percentile of sorted nanoseconds, in milliseconds. */
-    static double percentileMs(long[] sorted, double q) {
-        int rank = (int) Math.ceil(q * sorted.length);
-        return sorted[Math.max(0, rank - 1)] / NANOS_PER_MS;
-    }
-
-    /** {@link #timePasses}' figures: {@code passes} calls of {@code batch} images over {@code seconds}, and their p50 and p99. */
+    /**
+     * {@link #timePasses}' figures: {@code passes} calls of {@code batch} images that took {@code seconds}
+     * in all, and their p50 and p99 (nearest rank).
+     */
     public record PassTimes(int batch, int passes, double seconds, double p50Ms, double p99Ms) {
 
         public double imagesPerSecond() {

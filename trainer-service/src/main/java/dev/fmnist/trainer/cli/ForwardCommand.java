@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
 
 /** The raw forward pass serving runs, timed per batch size on real test images: one JSON line each. */
 @Command(name = "forward", mixinStandardHelpOptions = true,
-        description = "Measure an artefact's forward pass (images/s) at each batch size, as the inference service runs it.")
+        description = "Measure an artefact's forward pass (images/s, and each pass's p50 and p99) at each batch size, "
+                + "as the inference service runs it.")
 public final class ForwardCommand implements Callable<Integer> {
 
     private static final double MS_PER_SECOND = 1e3;
@@ -36,7 +37,8 @@ public final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--batch", split = ",", defaultValue = "1,64,256", description = "batch sizes (default: ${DEFAULT-VALUE})")
     List<Integer> batches;
 
-    @Option(names = "--seconds", defaultValue = "3", description = "timed seconds per batch size (default: ${DEFAULT-VALUE})")
+    @Option(names = "--seconds", defaultValue = "3",
+            description = "timed seconds per batch size, after a second untimed (default: ${DEFAULT-VALUE})")
     double seconds;
 
     @Option(names = "--threads", defaultValue = "0", description = "PyTorch intra-op threads (default: PyTorch's choice)")
@@ -57,6 +59,9 @@ public final class ForwardCommand implements Callable<Integer> {
             form = ForwardForm.parse("--forward", forward);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        if (!(seconds > 0)) {
+            throw new ParameterException(spec.commandLine(), "--seconds: expected above 0, got " + seconds);
         }
         ComputeEngine engine = ComputeEngine.builder().optThreads(threads).build();
         FashionMnist.Split test = FashionMnistLoader.builder().optDataDir(dataDir).build().load().test();
