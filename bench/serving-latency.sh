@@ -8,11 +8,12 @@
 # forward pass of the same artefact in the same form (InferenceModel.classify in the loadgen's JVM, one
 # call after another for 3 s after 1 s untimed, each timed, on one PyTorch thread as each serving
 # worker runs it: on PyTorch's default of a thread per core the lone pass's p99 here was 6 ms, on one
-# 1.5-2 ms), then the service stopped. Prints every point, where the server's time went (Triton
-# statistics), the server's own p50 and p99 of queue wait and forward pass beside the client's (from
-# its histograms: where the tail is), then per form the medians, and the medians of each round's p50
-# and p99 over the raw pass's p50 (targets: 1.5, 3) and of the raw pass's own p99 over its p50 (the
-# pass's spread alone on this machine). It fails when a service does not run the form it was started with.
+# 1.5-2 ms, both after one untimed call; warmed, on one, 0.6-1.0 ms), then the service stopped. Prints
+# every point, where the server's time went (Triton statistics), the server's own p50 and p99 of queue
+# wait, forward pass and gRPC call beside the client's (from its histograms: where the tail is), then
+# per form the medians, and the medians of each round's p50 and p99 over the raw pass's p50 (targets:
+# 1.5, 3) and of the raw pass's own p99 over its p50 (the pass's spread alone on this machine). It
+# fails when a service does not run the form it was started with.
 # CPU-heavy: run it alone (flock /tmp/fmnist-build.lock bench/serving-latency.sh ARTEFACT.zip).
 # --warmup N: seconds of load at c=64 and then c=1 on each fresh service before it is measured, and of
 # the measuring client's own warm-up (30 by default, between the 10 s after which both JVMs' JIT
@@ -20,7 +21,8 @@
 # took a fortieth). The server's figures cover the measuring client's warm-up too.
 # --compare NAME=OPTS: each form also runs as FORM+NAME, the service started with the extra JVM options
 # OPTS (e.g. w1=-Dfmnist.serving.batching.workers=1), alternating with the plain form each round; OPTS
-# is split at spaces as JAVA_OPTS is (no option with a space in its value); one --compare per run.
+# is split at spaces as JAVA_OPTS is (no option with a space in its value); one --compare per run (a
+# second is refused).
 # --pin: the service on the last CPU this script may use and the load generator (its raw pass
 # included) on the others (taskset), as if each had a machine of its own; by default they share every
 # CPU. On one CPU the service's JVM picks the serial collector and one batcher worker by itself.
@@ -51,6 +53,7 @@ while [ $# -gt 0 ]; do
     --forms) forms=$2; shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
     --compare)
+      [ -z "$compare_name" ] || { echo "--compare: one per run, got a second: ${2:-}" >&2; exit 2; }
       [[ "${2:-}" =~ ^([a-z0-9-]+)=(.+)$ ]] || { echo "--compare: expected NAME=OPTS (NAME of a-z, 0-9, -), got ${2:-nothing}" >&2; exit 2; }
       compare_name=${BASH_REMATCH[1]}; compare_opts=${BASH_REMATCH[2]}; shift 2 ;;
     -*) echo "$usage" >&2; exit 2 ;;
