@@ -27,6 +27,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupAuthorizationException;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -89,6 +90,12 @@ class SaslAclIT {
             send(trainer, Topic.MODELS, id);
             send(trainer, Topic.CHECKPOINTS, id);
             assertRefused(() -> send(trainer, Topic.MODEL_CONTROL, id), "trainer writing model-control");
+            // a run's end: a transaction under the experiment's holder id, the trainer's alone
+            String holder = TopicAccess.holderTransactionalId(prefix, id);
+            endInTransaction(security(broker.environment("trainer-service")), holder, id);
+            assertThatThrownBy(() -> endInTransaction(credentials("fmnist-operator"), holder, id))
+                    .as("an operator opening a holder's transaction (fencing the trainer's)")
+                    .isInstanceOf(TransactionalIdAuthorizationException.class);
             send(inference, Topic.MODEL_CONTROL, id);
             assertRefused(() -> send(inference, Topic.MODELS, id), "inference writing models");
             send(operator, Topic.MODEL_CONTROL, id);
@@ -192,6 +199,21 @@ class SaslAclIT {
 
     private static KafkaProducer<String, byte[]> producer(String user) {
         return producer(credentials(user));
+    }
+
+    /** Opens {@code transactionalId}'s producer (fencing earlier ones) and commits one event under it. */
+    private static void endInTransaction(Map<String, Object> security, String transactionalId, String id) {
+        Map<String, Object> settings = new HashMap<>(security);
+        settings.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        settings.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(settings, new StringSerializer(),
+                new ByteArraySerializer())) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(Topic.EXPERIMENT_EVENTS.name(prefix), id,
+                    id.getBytes(StandardCharsets.UTF_8)));
+            producer.commitTransaction();
+        }
     }
 
     private static KafkaProducer<String, byte[]> producer(Map<String, Object> security) {

@@ -240,6 +240,8 @@ class TopicAccessFilesTest {
                 case "--operation" -> operations.add(AclOperation.fromString(value));
                 case "--topic" -> resources.add(new ResourcePattern(ResourceType.TOPIC, value, pattern));
                 case "--group" -> resources.add(new ResourcePattern(ResourceType.GROUP, value, pattern));
+                case "--transactional-id" -> resources.add(new ResourcePattern(ResourceType.TRANSACTIONAL_ID, value,
+                        pattern));
                 case "--cluster" -> resources.add(new ResourcePattern(ResourceType.CLUSTER, "kafka-cluster", pattern));
                 default -> { }
             }

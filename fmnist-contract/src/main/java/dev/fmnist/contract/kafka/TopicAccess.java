@@ -26,8 +26,9 @@ import org.apache.kafka.common.resource.ResourceType;
  * here cannot be granted ({@link #of} refuses it), and a test fails on it.
  *
  * <p>{@code Read} and {@code Write} imply {@code Describe} in Kafka, which every program needs for
- * metadata and end offsets; no program uses transactions, and a principal that may write a topic needs
- * no {@code IdempotentWrite} for the idempotent producers.
+ * metadata and end offsets; a principal that may write a topic needs no {@code IdempotentWrite} for the
+ * idempotent producers. The trainers publish each experiment's end in a transaction of its own
+ * ({@link #holderTransactionalId}), granted {@code Write} on the transactional ids' prefix.
  */
 public final class TopicAccess {
 
@@ -98,6 +99,12 @@ public final class TopicAccess {
         }
     }
 
+    /**
+     * Transactional ids a role's producers use: all that start with {@code prefix}, granted {@code Write}
+     * (which implies {@code Describe}), as Kafka's authorization guide has it for transactional producers.
+     */
+    public record TransactionalIds(Role role, String prefix, String usedBy) {}
+
     /** At most this many principals per role: the variables are read from an environment anyone may set. */
     public static final int MAX_PRINCIPALS = 100;
     /** {@code Type:name}, as Kafka's ACLs spell a principal; no spaces or commas (the list separator). */
@@ -114,6 +121,9 @@ public final class TopicAccess {
     public static final String POLICY_GROUP_SUFFIX = "-policy";
     /** The inference service's live-accuracy stream processor: application id {@code PREFIX-live-accuracy}. */
     public static final String LIVE_ACCURACY_APP_SUFFIX = "-live-accuracy";
+
+    /** Between the topic prefix and the experiment id in the transactional id of an experiment's holders. */
+    public static final String HOLDER_TRANSACTIONS_INFIX = ".holder.";
 
     private static final Map<Topic, Entry> TABLE = table();
 
@@ -191,6 +201,21 @@ public final class TopicAccess {
     /** The live-accuracy stream processor's application id under {@code prefix}: {@code PREFIX-live-accuracy}. */
     public static String liveAccuracyApplicationId(String prefix) {
         return prefix + LIVE_ACCURACY_APP_SUFFIX;
+    }
+
+    /**
+     * The transactional id under which every holder of {@code experimentId} publishes its end,
+     * {@code PREFIX.holder.ID}: one per experiment, so a holder's producer fences every earlier
+     * holder's (a trainer paused past its lease that wakes cannot publish a second end).
+     */
+    public static String holderTransactionalId(String prefix, String experimentId) {
+        return prefix + HOLDER_TRANSACTIONS_INFIX + experimentId;
+    }
+
+    /** The transactional ids each role's producers use, under {@code prefix}. */
+    public static List<TransactionalIds> transactionalIds(String prefix) {
+        return List.of(new TransactionalIds(Role.TRAINER, prefix + HOLDER_TRANSACTIONS_INFIX,
+                "each experiment's end: artefact, terminal event and end state in one transaction"));
     }
 
     /** The Kafka Streams applications each role runs, under {@code prefix}. */
@@ -280,8 +305,9 @@ public final class TopicAccess {
 
     /**
      * Every ACL the table grants under {@code prefix} to {@code principals}: Read and Write on the
-     * topics (literal names), Read on the groups, and for each Streams application Read on its group
-     * and All on its internal topics' prefix; all {@code Allow} from any host.
+     * topics (literal names), Read on the groups, Write on the transactional ids' prefixes, and for each
+     * Streams application Read on its group and All on its internal topics' prefix; all {@code Allow}
+     * from any host.
      */
     public static List<AclBinding> bindings(String prefix, Map<Role, List<String>> principals) {
         List<AclBinding> bindings = new ArrayList<>();
@@ -297,6 +323,12 @@ public final class TopicAccess {
                     if (group.role() == role.getKey()) {
                         bindings.add(allow(new ResourcePattern(ResourceType.GROUP, group.name(), group.patternType()),
                                 principal, AclOperation.READ));
+                    }
+                }
+                for (TransactionalIds ids : transactionalIds(prefix)) {
+                    if (ids.role() == role.getKey()) {
+                        bindings.add(allow(new ResourcePattern(ResourceType.TRANSACTIONAL_ID, ids.prefix(),
+                                PatternType.PREFIXED), principal, AclOperation.WRITE));
                     }
                 }
                 for (StreamsApp app : streamsApps(prefix)) {

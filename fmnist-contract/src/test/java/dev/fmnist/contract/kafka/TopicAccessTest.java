@@ -118,6 +118,7 @@ class TopicAccessTest {
                 allow(ResourceType.TOPIC, "team.model-control", PatternType.LITERAL, "User:o", AclOperation.WRITE),
                 allow(ResourceType.GROUP, "team-trainers", PatternType.LITERAL, "User:t", AclOperation.READ),
                 allow(ResourceType.GROUP, "fmnist-trainer-control-", PatternType.PREFIXED, "User:t", AclOperation.READ),
+                allow(ResourceType.TRANSACTIONAL_ID, "team.holder.", PatternType.PREFIXED, "User:t", AclOperation.WRITE),
                 allow(ResourceType.GROUP, "fmnist-inference-", PatternType.PREFIXED, "User:i", AclOperation.READ),
                 allow(ResourceType.GROUP, "team-live-accuracy", PatternType.LITERAL, "User:i", AclOperation.READ),
                 allow(ResourceType.TOPIC, "team.predictions", PatternType.LITERAL, "User:i", AclOperation.WRITE),
@@ -131,11 +132,16 @@ class TopicAccessTest {
                 .filteredOn(b -> b.entry().operation() == AclOperation.WRITE)
                 .extracting(b -> b.pattern().name())
                 .containsExactlyInAnyOrder("team.experiments", "team.experiment-control");
-        // one binding per (principal, topic, operation) granted and per (principal, group)
+        assertThat(TopicAccess.holderTransactionalId("team", "run-1")).isEqualTo("team.holder.run-1");
+        assertThat(all).filteredOn(b -> b.pattern().resourceType() == ResourceType.TRANSACTIONAL_ID)
+                .as("transactional ids: the trainers' only").extracting(b -> b.entry().principal())
+                .containsExactly("User:t");
+        // one binding per (principal, topic, operation) granted, per (principal, group), per transactional-id prefix
         long expected = 0;
         for (Role role : Role.values()) {
             long perPrincipal = TopicAccess.groups("team").stream().filter(g -> g.role() == role).count()
-                    + 2 * TopicAccess.streamsApps("team").stream().filter(a -> a.role() == role).count();
+                    + 2 * TopicAccess.streamsApps("team").stream().filter(a -> a.role() == role).count()
+                    + TopicAccess.transactionalIds("team").stream().filter(t -> t.role() == role).count();
             for (Topic topic : Topic.values()) {
                 perPrincipal += TopicAccess.operations(role, topic).size();
             }
