@@ -26,7 +26,9 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-kcat -C -b 127.0.0.1:9092 -t fmnist.models -o -1 -e -q -D '' -f '%s' > "$work/served.zip"
+# the newest artefact: the last offset is its transaction's commit marker (a trainer publishes each
+# run's end in one), so one message from two before the end
+kcat -C -b 127.0.0.1:9092 -t fmnist.models -o -2 -c 1 -e -q -D '' -f '%s' > "$work/served.zip"
 
 echo "== 1. good calls with and without a bomb every 100 ms (bin/loadgen --bomb-every-ms 100)"
 "$root/bin/loadgen" --rpc Classify --concurrency 1,64 --seconds "$seconds" --bomb-every-ms 100 \

@@ -60,6 +60,10 @@ class ArchitectureDiagramTest {
             new CodeEdge(Topic.EXPERIMENT_STATE.defaultName(), "trainer_service",
                     "trainer-service/src/main/java/dev/fmnist/trainer/coordination/ExperimentStates.java",
                     "Topic.EXPERIMENT_STATE", "view.start("),
+            // a run's artefact, written with its end in one transaction (coordination.HolderFence)
+            new CodeEdge("trainer_service", Topic.MODELS.defaultName(),
+                    "trainer-service/src/main/java/dev/fmnist/trainer/artefacts/ArtefactPublisher.java",
+                    "Topic.MODELS", "new ProducerRecord<>("),
             // checkpoints written and read back by the run's trainer or the one that takes the run over
             new CodeEdge("trainer_service", Topic.CHECKPOINTS.defaultName(),
                     "trainer-service/src/main/java/dev/fmnist/trainer/checkpoints/CheckpointStore.java",

@@ -84,6 +84,8 @@ public final class CompactedTopicView implements AutoCloseable {
     private final Queue<CompletableFuture<Map<TopicPartition, Long>>> endRequests = new ConcurrentLinkedQueue<>();
     private final AtomicLong failed = new AtomicLong();
     private volatile KafkaConsumer<String, byte[]> consumer;
+    /** {@link #logEnds}: the polling thread's own, made at the first {@link #awaitCurrentEnd}. */
+    private KafkaConsumer<String, byte[]> logEnds;
     private volatile boolean stopping;
     private volatile Thread poller;
 
@@ -182,7 +184,8 @@ public final class CompactedTopicView implements AutoCloseable {
 
     /**
      * Waits until everything on the topics now (their end offsets when this is called) is handled:
-     * whatever any writer had written before is then applied. False when {@code timeout} passed first.
+     * whatever any writer had written before is then applied, and a transaction open then has ended
+     * (its records applied when it committed). False when {@code timeout} passed first.
      */
     public boolean awaitCurrentEnd(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -300,11 +303,31 @@ public final class CompactedTopicView implements AutoCloseable {
                 }
             }
         } finally {
+            if (logEnds != null) {
+                logEnds.close();
+                logEnds = null;
+            }
             consumer = null;
             for (CompletableFuture<?> request; (request = endRequests.poll()) != null; ) {
                 request.completeExceptionally(new IllegalStateException(name + " is closed"));
             }
         }
+    }
+
+    /**
+     * The polling thread's consumer of the logs' true ends, open transactions included. The reading
+     * consumer reads committed records only, and its own end offsets stop at the first transaction
+     * still open: waiting for those, {@link #awaitCurrentEnd} would return with records written
+     * after it (another holder's beats) unread. Waiting for these, it returns once the transaction
+     * ended, its records applied or skipped.
+     */
+    private KafkaConsumer<String, byte[]> logEnds() {
+        if (logEnds == null) {
+            Map<String, Object> settings = new HashMap<>(consumerConfig);
+            settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+            logEnds = new KafkaConsumer<>(settings, new StringDeserializer(), new ByteArrayDeserializer());
+        }
+        return logEnds;
     }
 
     /** From wherever the last try stopped: resolving the partitions, taking the end offsets, or following. */
@@ -331,7 +354,7 @@ public final class CompactedTopicView implements AutoCloseable {
         while (!stopping) {
             for (CompletableFuture<Map<TopicPartition, Long>> request; (request = endRequests.poll()) != null; ) {
                 try {
-                    request.complete(reading.endOffsets(partitions));
+                    request.complete(logEnds().endOffsets(partitions));
                 } catch (RuntimeException e) {
                     request.completeExceptionally(e);
                 }

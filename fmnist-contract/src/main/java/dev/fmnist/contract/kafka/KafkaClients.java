@@ -18,6 +18,9 @@ public final class KafkaClients {
     /** ...and at most the client's default request timeout. */
     private static final long MAX_REQUEST_MILLIS = 30_000;
 
+    /** The isolation level of every reader of the topics a trainer writes in transactions. */
+    public static final String READ_COMMITTED = "read_committed";
+
     private KafkaClients() {}
 
     /**
@@ -39,11 +42,16 @@ public final class KafkaClients {
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(millis / REQUESTS_PER_SEND, MAX_REQUEST_MILLIS));
     }
 
-    /** A consumer that reads by assignment, commits nothing and belongs to no group. */
+    /**
+     * A consumer that reads by assignment, commits nothing and belongs to no group, and reads committed
+     * records only: a trainer publishes an experiment's end (artefact, event, state) in one transaction,
+     * and one fenced off (its holder lost the run while paused) is aborted, never to be read.
+     */
     public static Map<String, Object> consumer(Map<String, Object> kafkaConfig, Map<String, Object> overrides) {
         Map<String, Object> client = only(kafkaConfig, ConsumerConfig.configNames());
         client.remove(ConsumerConfig.GROUP_ID_CONFIG);
         client.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        client.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, READ_COMMITTED);
         client.putAll(overrides);
         return client;
     }

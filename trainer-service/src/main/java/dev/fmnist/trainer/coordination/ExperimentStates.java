@@ -4,6 +4,7 @@ import dev.fmnist.contract.experiments.ExperimentState;
 import dev.fmnist.contract.experiments.StateTable;
 import dev.fmnist.contract.kafka.CompactedTopicView;
 import dev.fmnist.contract.kafka.Topic;
+import dev.fmnist.contract.kafka.TopicAccess;
 import dev.fmnist.trainer.config.TrainerConfig;
 import dev.fmnist.trainer.metrics.TrainerMetrics;
 import io.quarkus.runtime.ShutdownEvent;
@@ -20,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.jboss.logging.Logger;
 
@@ -29,7 +31,8 @@ import org.jboss.logging.Logger;
  * records in the same order ({@link StateTable}), so all agree on which experiments ended and who holds
  * the others; a claim is decided by writing it and reading the topic back past it ({@link #tryClaim}).
  * Whether a holder's lease lapsed is this trainer's own judgement, on its own monotonic clock
- * ({@link LeaseWatch}): it writes a take-over only then.
+ * ({@link LeaseWatch}): it writes a take-over only then. A lease says when to take over, not who may
+ * publish: each claim's end goes out through a {@link HolderFence} opened before the claim is written.
  */
 @ApplicationScoped
 public class ExperimentStates {
@@ -152,6 +155,29 @@ public class ExperimentStates {
         return view.write(state.experimentId(), state.toJson());
     }
 
+    /**
+     * The records of {@code end} as {@link #write} writes them, for a holder's end transaction
+     * ({@link Claim#end}): under the end key first, then the id, both on the id's partition.
+     */
+    List<ProducerRecord<String, byte[]>> endRecords(ExperimentState end) {
+        if (!end.isEnded()) {
+            throw new IllegalArgumentException("not an end: " + end.status());
+        }
+        int partition = view.partitionOf(end.experimentId());
+        byte[] json = end.toJson();
+        return List.of(new ProducerRecord<>(topic, partition, StateTable.endKey(end.experimentId()), json),
+                new ProducerRecord<>(topic, partition, end.experimentId(), json));
+    }
+
+    /**
+     * Opens the producer through which a holder of {@code experimentId} publishes its end, fencing
+     * every earlier holder's: called before each claim is written ({@link HolderFence}).
+     */
+    HolderFence openFence(String experimentId) {
+        return HolderFence.open(kafkaConfig,
+                TopicAccess.holderTransactionalId(config.kafka().topicPrefix(), experimentId));
+    }
+
     /** Blocks until this trainer's view has read past {@code written}. */
     public void awaitSeen(RecordMetadata written) {
         if (!await(() -> view.awaitApplied(written, CATCH_UP))) {
@@ -197,10 +223,24 @@ public class ExperimentStates {
                 return Optional.empty();
             }
         }
-        ExperimentState claim = current.claimedBy(worker, current.nextAttempt(), now());
-        awaitSeen(write(claim));
-        ExperimentState now = get(basis.experimentId()).orElseThrow();
-        return now.sameClaim(claim) && !now.isEnded() ? Optional.of(new Claim(this, now)) : Optional.empty();
+        // the fence first: an earlier holder that commits its end after this can no longer, and one that
+        // committed before it is ended on the topic before this claim, which the table then refuses
+        HolderFence fence = openFence(basis.experimentId());
+        try {
+            ExperimentState claim = current.claimedBy(worker, current.nextAttempt(), now());
+            awaitSeen(write(claim));
+            ExperimentState now = get(basis.experimentId()).orElseThrow();
+            if (now.sameClaim(claim) && !now.isEnded()) {
+                Claim held = new Claim(this, now, fence);
+                fence = null;
+                return Optional.of(held);
+            }
+            return Optional.empty();
+        } finally {
+            if (fence != null) {
+                fence.close();
+            }
+        }
     }
 
     private interface Wait {

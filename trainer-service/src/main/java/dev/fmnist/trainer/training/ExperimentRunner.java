@@ -2,6 +2,7 @@ package dev.fmnist.trainer.training;
 
 import dev.fmnist.contract.artefacts.ModelArtefact;
 import dev.fmnist.contract.experiments.EventMetrics;
+import dev.fmnist.contract.experiments.ExperimentEvent;
 import dev.fmnist.contract.experiments.ExperimentEvent.Cancelled;
 import dev.fmnist.contract.experiments.ExperimentEvent.Epoch;
 import dev.fmnist.contract.experiments.ExperimentEvent.Failed;
@@ -44,6 +45,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.jboss.logging.Logger;
 
 /**
@@ -135,14 +137,14 @@ public class ExperimentRunner {
                 result = new FashionMnistTrainer(engine).train(request.network(), request.hyperParameters(),
                         dataset.data(), observer, null);
             }
-            if (!claim.confirm()) {
+            if (!claim.confirm()) { // before the artefact is encoded: a holder that lost the run says so now
                 lost(claim, subject, "trained, but not publishing it");
                 return;
             }
             ModelArtefact artefact = ArtefactModels.of(result, id, Instant.now());
-            artefacts.publish(artefact);
-            end(claim, Succeeded.of(id, subject, artefact.manifest().version(),
-                    EventMetrics.of(result.publishedMetrics()), result.stopReason())); // the artefact's own figures
+            end(claim, List.of(Succeeded.of(id, subject, artefact.manifest().version(),
+                    EventMetrics.of(result.publishedMetrics()), result.stopReason())), // the artefact's own figures
+                    List.of(artefacts.record(artefact)));
         } catch (TrainingCancelledException e) {
             if (claim.isLost()) {
                 lost(claim, subject, "stopped");
@@ -161,13 +163,21 @@ public class ExperimentRunner {
         }
     }
 
-    /** Publishes a terminal event (durably, then the state that says so), if the claim still holds. */
+    /** Publishes a terminal event and the state that says so, in one transaction, if the claim still holds. */
     public void end(Claim claim, Terminal terminal) {
-        if (!claim.confirm()) {
+        end(claim, List.of(terminal), List.of());
+    }
+
+    /**
+     * Publishes {@code with} (an artefact), {@code events} (closing with the terminal event) and the end
+     * state, in one transaction, if the claim still holds ({@link Claim#end}).
+     */
+    public void end(Claim claim, List<ExperimentEvent> endEvents, List<ProducerRecord<String, byte[]>> with) {
+        Terminal terminal = (Terminal) endEvents.get(endEvents.size() - 1);
+        if (!claim.end(endEvents, events::record, with)) {
             lost(claim, terminal.subject(), "not ending it " + terminal.type());
             return;
         }
-        claim.record(terminal, events::publish);
         metrics.experimentEnded(terminal);
         // a sweep trains nothing, and a rejected request never trained: no checkpoint to look for
         boolean trained = (terminal.subject().sweep() == null || terminal.subject().parentId() != null)
@@ -195,7 +205,19 @@ public class ExperimentRunner {
         Failed failed = Failed.of(id, subject, "stopped by an end record on "
                 + Topic.EXPERIMENT_STATE.name(config.kafka().topicPrefix()) + " that its holder did not write (status "
                 + end.status() + ", worker " + end.worker() + ", attempt " + end.attempt() + ")");
-        events.publish(failed);
+        boolean published;
+        try {
+            published = claim.publishFenced(List.of(events.record(failed)));
+        } catch (RuntimeException e) { // the state topic already says it ended: nothing to retry into
+            LOG.warnf("experiment %s: %s; %s; the event saying so not written: %s", id, what, failed.reason(),
+                    e.getMessage());
+            return;
+        }
+        if (!published) {
+            LOG.warnf("experiment %s: %s; %s; the event saying so fenced off by another trainer's fence", id, what,
+                    failed.reason());
+            return;
+        }
         metrics.experimentEnded(failed);
         checkpoints.delete(id); // the experiment ended: nobody resumes it
         LOG.warnf("experiment %s: %s; %s", id, what, failed.reason());

@@ -104,8 +104,9 @@ public class SweepCoordinator {
             SweepOutcome outcome = ended.get(); // ended children do not change
             String reportKey = reports.publishSweepPlot(sweepId, state.sweep(), outcome.rows());
             Subject subject = Subject.of(state);
-            held.record(SweepSummary.of(sweepId, subject, outcome.rows(), reportKey), events::publish);
-            runner.end(held, outcome.end(sweepId, subject));
+            // the summary and the end in one transaction: one of each per sweep, whoever else tries
+            runner.end(held, List.of(SweepSummary.of(sweepId, subject, outcome.rows(), reportKey),
+                    outcome.end(sweepId, subject)), List.of());
         }
     }
 }

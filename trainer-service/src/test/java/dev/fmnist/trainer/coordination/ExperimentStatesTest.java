@@ -2,18 +2,23 @@ package dev.fmnist.trainer.coordination;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.fmnist.contract.experiments.ExperimentEvent;
 import dev.fmnist.contract.experiments.ExperimentEvent.Failed;
 import dev.fmnist.contract.experiments.ExperimentEvent.Queued;
 import dev.fmnist.contract.experiments.ExperimentEvent.Subject;
 import dev.fmnist.contract.experiments.ExperimentState;
 import dev.fmnist.contract.experiments.StateTable;
+import dev.fmnist.contract.kafka.KafkaClients;
 import dev.fmnist.contract.kafka.NeedsBroker;
 import dev.fmnist.contract.kafka.TestTopics;
+import dev.fmnist.contract.kafka.Topic;
 import dev.fmnist.trainer.config.TrainerConfig;
 import dev.fmnist.trainer.metrics.TrainerMetrics;
-import java.time.Duration;
 import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,6 +27,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -75,8 +86,13 @@ class ExperimentStatesTest {
 
     /** Started on a topic of its own, its leases on {@link #nanos}. */
     private ExperimentStates started() throws InterruptedException {
-        ExperimentStates states = made(TestTopics.fresh("states"));
-        states.leases = new LeaseWatch(nanos::get, ExperimentState.LEASE);
+        return started(TestTopics.fresh("states"), nanos);
+    }
+
+    /** Another trainer's view of the topics under {@code prefix}, its leases on {@code clock}. */
+    private ExperimentStates started(String prefix, AtomicLong clock) throws InterruptedException {
+        ExperimentStates states = made(prefix);
+        states.leases = new LeaseWatch(clock::get, ExperimentState.LEASE);
         states.metrics = new TrainerMetrics() {
             @Override
             public void stateRecordRefused(StateTable.Refusal reason) {
@@ -179,6 +195,115 @@ class ExperimentStatesTest {
         } finally {
             states.stop(null);
         }
+    }
+
+    @Test
+    void aHolderPausedPastItsLastCheckAndTakenOverPublishesNothingOfItsEnd() throws Exception {
+        String prefix = TestTopics.fresh("states");
+        ExperimentStates mine = started(prefix, nanos);
+        ExperimentStates other = started(prefix, new AtomicLong());
+        Claim[] taker = new Claim[1];
+        try (Claim paused = mine.tryClaim(queued("z"), "me").orElseThrow()) {
+            // paused after its last check, before its commit; meanwhile another trainer takes the run over
+            // as tryClaim does once the lease lapsed: its fence first, then its claim
+            paused.beforeCommit = () -> {
+                HolderFence fence = other.openFence("z");
+                ExperimentState claim = paused.state().claimedBy("other", 2, Instant.now());
+                writtenByOther(other, claim);
+                taker[0] = new Claim(other, other.get("z").orElseThrow(), fence);
+            };
+            assertThat(paused.end(List.of(end("z", "the paused holder's")), e -> eventRecord(prefix, e),
+                    List.of(artefactRecord(prefix, "the paused holder's")))).as("its commit fenced off").isFalse();
+            assertThat(paused.isLost()).isTrue();
+            assertThat(paused.foreignEnd()).as("taken over: its new holder ends it").isEmpty();
+            assertThat(paused.publishFenced(List.of(eventRecord(prefix, end("z", "the paused holder's"))))).isFalse();
+
+            try (Claim newHolder = taker[0]) {
+                assertThat(newHolder.end(List.of(end("z", "the new holder's")), e -> eventRecord(prefix, e),
+                        List.of(artefactRecord(prefix, "the new holder's")))).isTrue();
+            }
+        } finally {
+            other.stop(null);
+        }
+        try {
+            mine.catchUp();
+            assertThat(mine.get("z").orElseThrow()).satisfies(state -> {
+                assertThat(state.isEnded()).isTrue();
+                assertThat(state.worker()).isEqualTo("other");
+                assertThat(state.reason()).isEqualTo("the new holder's");
+            });
+            assertThat(committedEvents(prefix)).containsExactly("z FAILED the new holder's");
+            assertThat(committed(Topic.MODELS.name(prefix))).as("one artefact: the new holder's")
+                    .containsExactly("the new holder's");
+        } finally {
+            mine.stop(null);
+        }
+    }
+
+    @Test
+    void aHolderFencedOffByAClaimThatLostTheRaceTakesItsRunOverItselfAndEndsIt() throws Exception {
+        String prefix = TestTopics.fresh("states");
+        ExperimentStates states = started(prefix, nanos);
+        try (Claim held = states.tryClaim(queued("r"), "me").orElseThrow()) {
+            // a trainer that opened the fence for its own claim, which then lost the race: no claim written
+            states.openFence("r").close();
+
+            assertThat(held.end(List.of(end("r", "ended")), e -> eventRecord(prefix, e), List.of())).isTrue();
+
+            assertThat(held.isLost()).isFalse();
+            states.catchUp();
+            assertThat(states.get("r").orElseThrow()).satisfies(state -> {
+                assertThat(state.isEnded()).isTrue();
+                assertThat(state.worker()).isEqualTo("me");
+                assertThat(state.attempt()).as("its own take-over, behind a fresh fence").isEqualTo(2);
+            });
+            assertThat(committedEvents(prefix)).containsExactly("r FAILED ended");
+            assertThat(refused).isEmpty();
+        } finally {
+            states.stop(null);
+        }
+    }
+
+    private static Failed end(String id, String reason) {
+        return Failed.of(id, Subject.NONE, reason);
+    }
+
+    private static ProducerRecord<String, byte[]> eventRecord(String prefix, ExperimentEvent event) {
+        return new ProducerRecord<>(Topic.EXPERIMENT_EVENTS.name(prefix), event.experimentId(),
+                event.toJsonString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A stand-in for an artefact: its value names who wrote it. */
+    private static ProducerRecord<String, byte[]> artefactRecord(String prefix, String who) {
+        return new ProducerRecord<>(Topic.MODELS.name(prefix), "mlp", who.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The events topic as every reader reads it (committed records only): id, type and reason of each. */
+    private static List<String> committedEvents(String prefix) {
+        return committed(Topic.EXPERIMENT_EVENTS.name(prefix)).stream().map(json -> {
+            ExperimentEvent event = ExperimentEvent.parse(json.getBytes(StandardCharsets.UTF_8));
+            return event.experimentId() + " " + event.type() + " " + ((Failed) event).reason();
+        }).toList();
+    }
+
+    /** The values of {@code topic} as every reader reads them: committed records only. */
+    private static List<String> committed(String topic) {
+        List<String> read = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(KafkaClients.consumer(
+                Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, TestTopics.bootstrap()), Map.of()),
+                new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    read.add(new String(record.value(), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return read;
     }
 
     /** Injected and initialised as CDI does it. */

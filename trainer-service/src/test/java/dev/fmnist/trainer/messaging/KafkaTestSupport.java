@@ -2,6 +2,7 @@ package dev.fmnist.trainer.messaging;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fmnist.contract.experiments.ExperimentEvent;
+import dev.fmnist.contract.kafka.KafkaClients;
 import dev.fmnist.contract.kafka.TestTopics;
 import dev.fmnist.contract.kafka.Topic;
 import java.io.IOException;
@@ -115,6 +116,7 @@ final class KafkaTestSupport implements AutoCloseable {
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 32 * 1024 * 1024);
         p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 32 * 1024 * 1024);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, KafkaClients.READ_COMMITTED); // as every reader of an end
         List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p)) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
