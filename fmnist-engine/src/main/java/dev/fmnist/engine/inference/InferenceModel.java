@@ -201,10 +201,11 @@ public final class InferenceModel implements AutoCloseable {
         if (!(seconds > 0)) {
             throw new IllegalArgumentException("seconds: expected above 0, got " + seconds);
         }
-        long warm = System.nanoTime() + (long) (WARM_UP_SECONDS * NANOS_PER_SECOND);
+        long warmFrom = System.nanoTime();
+        long warmFor = (long) (WARM_UP_SECONDS * NANOS_PER_SECOND);
         do {
             classify(pixels, batch);
-        } while (System.nanoTime() < warm);
+        } while (System.nanoTime() - warmFrom < warmFor); // differences of nanoTime only: it may wrap
         long limit = (long) (seconds * NANOS_PER_SECOND);
         long[] took = new long[1024];
         int passes = 0;
@@ -234,6 +235,11 @@ public final class InferenceModel implements AutoCloseable {
 
         public double imagesPerSecond() {
             return passes * (double) batch / seconds;
+        }
+
+        /** The mean pass, in milliseconds. */
+        public double meanMs() {
+            return seconds * 1000 / passes;
         }
     }
 
