@@ -25,7 +25,8 @@ import org.jboss.logging.Logger;
  * {@code max-delay-micros}; the whole batch runs on one model, so every answer names the version
  * that computed it. The queue is bounded: when it is full a request is refused at once with
  * RESOURCE_EXHAUSTED instead of waiting ever longer. Workers are dedicated threads, one per core by
- * default, so forward passes never run on the gRPC event loop. Each served model has its own batcher
+ * default, so forward passes never run on the gRPC event loop; an idle one is woken
+ * last-in-first-out ({@link IdleWorkers}), so a trickle of requests is served by one warm worker. Each served model has its own batcher
  * (queue, workers, metrics under its {@code model} tag, {@link InferenceStats}).
  *
  * <p>Work nobody waits on (shadow scoring) is patient ({@link #submitPatient}): it has a lane of its
@@ -89,6 +90,8 @@ public final class DynamicBatcher {
     private final int queueCapacity;
 
     private final Lane clients;
+    /** The clients' lane's idle workers: a request wakes the one that went idle last. */
+    private final IdleWorkers idleClientWorkers = new IdleWorkers();
     private final Lane patient;
     private volatile boolean running = true;
     private final ModelMeters meters;
@@ -152,6 +155,11 @@ public final class DynamicBatcher {
     /** Threads serving clients' requests (the patient lane's is not one of them). */
     public int workers() {
         return clients.threads().size();
+    }
+
+    /** Clients' workers on the idle stack now: parked, or about to park or to return with a request (for tests). */
+    int idleWorkers() {
+        return idleClientWorkers.size();
     }
 
     /** Clients' requests waiting for a worker now (not those a worker holds while it gathers a batch). */
@@ -241,6 +249,9 @@ public final class DynamicBatcher {
             end(pending);
             throw shuttingDown();
         }
+        if (client) {
+            idleClientWorkers.wakeOne();
+        }
         return pending.answer();
     }
 
@@ -262,7 +273,7 @@ public final class DynamicBatcher {
                 Pending first = carried;
                 carried = null;
                 if (first == null) {
-                    first = lane.queue().take();
+                    first = lane == clients ? idleClientWorkers.take(lane.queue()) : lane.queue().take();
                     lane.budget().release(first.count());
                 }
                 batch.add(first);

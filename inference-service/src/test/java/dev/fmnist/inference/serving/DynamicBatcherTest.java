@@ -17,6 +17,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
@@ -55,6 +56,8 @@ class DynamicBatcherTest {
     /** The forward pass: echoes ids, records each batch's ids, holds while {@code held}, fails on poison. */
     private static final class EchoForward implements DynamicBatcher.ForwardPass {
         final List<List<Integer>> batches = Collections.synchronizedList(new ArrayList<>());
+        /** The worker thread of each pass, in order. */
+        final List<String> workers = Collections.synchronizedList(new ArrayList<>());
         /** Counted down each time a pass starts. */
         volatile CountDownLatch entered = new CountDownLatch(1);
         /** Passes wait for it; open unless a test closes it. */
@@ -72,6 +75,7 @@ class DynamicBatcherTest {
                 rows[i][0] = id;
             }
             batches.add(ids);
+            workers.add(Thread.currentThread().getName());
             entered.countDown();
             awaitUninterruptibly(gate); // a forward pass does not stop half way, as DJL's does not
             if (ids.stream().anyMatch(poison::test)) {
@@ -223,6 +227,39 @@ class DynamicBatcherTest {
         forward.batches.forEach(seen::addAll);
         assertThat(seen).isEqualTo(range(0, 21));
         assertThat(forward.sizes()).containsExactly(1, 4, 4, 4, 4, 4);
+    }
+
+    @Test
+    void aTrickleOfRequestsIsServedByTheWorkerThatWentIdleLast() throws Exception {
+        DynamicBatcher batcher = batcher(Settings.of(1, 0, 64, 2));
+        for (int r = 0; r < 50; r++) {
+            awaitIdle(batcher, 2); // every request finds both workers parked, as at concurrency 1
+            assertThat(ids(answer(batcher.submit(images(r, 1), 1)))).containsExactly(r);
+        }
+        // a queue's take would wake the worker parked longest: the two in turn, each pass on a cold one
+        assertThat(Set.copyOf(forward.workers)).as("workers of the 50 passes").hasSize(1);
+
+        // under load both still work: a held pass keeps one busy, the other takes what comes
+        CompletableFuture<DynamicBatcher.Result> held = holdWith(batcher, 100);
+        forward.entered = new CountDownLatch(1);
+        CompletableFuture<DynamicBatcher.Result> beside = batcher.submit(images(101, 1), 1);
+        await(forward.entered);
+        assertThat(Set.copyOf(forward.workers)).hasSize(2);
+        forward.gate.countDown();
+        assertThat(ids(answer(held))).containsExactly(100);
+        assertThat(ids(answer(beside))).containsExactly(101);
+    }
+
+    /** Waits until {@code workers} of the batcher's workers are on its idle stack and parked there. */
+    private static void awaitIdle(DynamicBatcher batcher, int workers) throws InterruptedException, TimeoutException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        while (batcher.idleWorkers() < workers || Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("test-worker-")).anyMatch(t -> t.getState() != Thread.State.WAITING)) {
+            if (System.nanoTime() > deadline) {
+                throw new TimeoutException(batcher.idleWorkers() + " of " + workers + " workers idle");
+            }
+            Thread.sleep(1);
+        }
     }
 
     @Test
