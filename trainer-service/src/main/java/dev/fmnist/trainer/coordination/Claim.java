@@ -103,7 +103,7 @@ public final class Claim implements AutoCloseable {
                 return ownEndLanded(); // a commit that failed on a timeout may have landed all the same
             }
             if (fence == null && !refence()) {
-                return false;
+                return ownEndLanded(); // the one that timed out may have landed while the fresh fence opened
             }
             beforeCommit.run();
             // under the lock, as every write of the state: no beat may land after the end
