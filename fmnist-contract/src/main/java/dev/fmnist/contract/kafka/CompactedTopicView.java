@@ -324,7 +324,7 @@ public final class CompactedTopicView implements AutoCloseable {
     private KafkaConsumer<String, byte[]> logEnds() {
         if (logEnds == null) {
             Map<String, Object> settings = new HashMap<>(consumerConfig);
-            settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+            settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, KafkaClients.READ_UNCOMMITTED);
             logEnds = new KafkaConsumer<>(settings, new StringDeserializer(), new ByteArrayDeserializer());
         }
         return logEnds;

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.IsolationLevel;
 
 /**
  * Settings for plain Kafka clients beside a service's messaging channels: the connection settings
@@ -19,7 +20,9 @@ public final class KafkaClients {
     private static final long MAX_REQUEST_MILLIS = 30_000;
 
     /** The isolation level of every reader of the topics a trainer writes in transactions. */
-    public static final String READ_COMMITTED = "read_committed";
+    public static final String READ_COMMITTED = IsolationLevel.READ_COMMITTED.toString();
+    /** The isolation level of a probe of a log's true end, open transactions included. */
+    public static final String READ_UNCOMMITTED = IsolationLevel.READ_UNCOMMITTED.toString();
 
     private KafkaClients() {}
 
