@@ -123,6 +123,7 @@ class TritonExtensionsTest {
         assertThat(config.getInstanceGroup(0).getKind()).isEqualTo(ModelInstanceGroup.Kind.KIND_CPU);
         assertThat(config.getInstanceGroup(0).getCount()).isEqualTo(Runtime.getRuntime().availableProcessors());
         assertThat(config.getParametersMap().get("live_version").getStringValue()).isEqualTo(newer.manifest().version());
+        assertThat(config.getParametersMap().get("test_time_flip").getStringValue()).isEqualTo("false");
         assertStatus(() -> v2.modelConfig(ModelConfigRequest.newBuilder().setName("resnet").build()),
                 Status.Code.NOT_FOUND, "name: unknown model 'resnet'; this server serves mlp");
     }

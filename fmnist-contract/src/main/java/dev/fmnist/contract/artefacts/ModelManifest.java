@@ -6,6 +6,8 @@ import dev.fmnist.contract.data.FashionMnist;
 import dev.fmnist.contract.networks.NetworkSpec;
 import dev.fmnist.contract.training.EpochMetrics;
 import dev.fmnist.contract.training.HyperParameters;
+import dev.fmnist.contract.util.Sha256;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -52,6 +54,7 @@ public record ModelManifest(
 
     public static final int FORMAT_VERSION = 1;
     private static final int VERSION_LENGTH = 12;
+    private static final String TEST_TIME_FLIP_SUFFIX = "+testTimeFlip";
     private static final int CLASSES = FashionMnist.CLASSES;
 
     /** The canonical constructor is the one JSON reads with (the shorter one is for older callers). */
@@ -127,10 +130,26 @@ public record ModelManifest(
         return NetworkSpec.of(architecture, k);
     }
 
-    /** Short content-derived version: the first 12 hex digits of the parameters' sha256. */
+    /**
+     * Short content-derived version of the model as served: the first 12 hex digits of the parameters'
+     * sha256; see {@link #version(String, boolean)}.
+     */
     @JsonIgnore
     public String version() {
-        return parametersSha256.substring(0, Math.min(VERSION_LENGTH, parametersSha256.length()));
+        return version(parametersSha256, hyperParameters != null && hyperParameters.augmentation().testTimeFlip());
+    }
+
+    /**
+     * The version of parameters with this sha256, served with or without test-time flips: the first 12
+     * hex digits of the sha256, or, with flips, of the sha256 of that sha256 followed by
+     * {@value #TEST_TIME_FLIP_SUFFIX}. The same parameters served two ways answer differently, so they
+     * are two versions; the models topic's version header is checked against this.
+     */
+    public static String version(String parametersSha256, boolean testTimeFlip) {
+        String hex = testTimeFlip
+                ? Sha256.hex((parametersSha256 + TEST_TIME_FLIP_SUFFIX).getBytes(StandardCharsets.UTF_8))
+                : parametersSha256;
+        return hex.substring(0, Math.min(VERSION_LENGTH, hex.length()));
     }
 
     /** Value equality, the counts' array included. */

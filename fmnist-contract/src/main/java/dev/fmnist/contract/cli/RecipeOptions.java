@@ -104,6 +104,10 @@ public final class RecipeOptions {
             + "product photo's conversion leaves it (smaller, off-centre, softer, another contrast, JPEG blocks)")
     Boolean photoAugment;
 
+    @Option(names = "--test-time-flip", negatable = true, description = "classify each evaluated and served "
+            + "image by the mean of its own and its mirror image's answers (twice the images a forward pass)")
+    Boolean testTimeFlip;
+
     @Option(names = "--extra-data", paramLabel = "DIR", converter = ExtraDataConverter.class,
             description = "append the labelled images in DIR (as 'fmnist feedback export' writes them) to the training "
                     + "split; DIR is the trainer's, made absolute here")
@@ -147,6 +151,7 @@ public final class RecipeOptions {
         set(cropPadding, hp::optCropPadding);
         set(flip, hp::optHorizontalFlip);
         set(photoAugment, hp::optPhotoAugmentation);
+        set(testTimeFlip, hp::optTestTimeFlip);
         set(validationSplit, hp::optValidationSplit);
         set(keepBest, hp::optKeepBest);
         set(earlyStopping, hp::optEarlyStopping);

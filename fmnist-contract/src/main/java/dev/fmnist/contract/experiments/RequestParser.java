@@ -341,6 +341,9 @@ public final class RequestParser {
         if (node.has(PHOTO)) {
             hp.optPhotoAugmentation(bool(node, PHOTO, path(AUGMENTATION, PHOTO)));
         }
+        if (node.has(TEST_TIME_FLIP)) {
+            hp.optTestTimeFlip(bool(node, TEST_TIME_FLIP, path(AUGMENTATION, TEST_TIME_FLIP)));
+        }
     }
 
     /** The folder of one's own images; whether its files are a dataset is the trainer's check, where they are. */

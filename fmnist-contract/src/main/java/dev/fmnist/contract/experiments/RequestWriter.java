@@ -85,6 +85,9 @@ public final class RequestWriter {
             if (augmentation.photo()) { // written only when on: requests without it read as they did
                 node.put(PHOTO, true);
             }
+            if (augmentation.testTimeFlip()) { // likewise
+                node.put(TEST_TIME_FLIP, true);
+            }
         }
         putUnlessSeed(root, TRAIN_ACCURACY, hp.trainAccuracy().id(), seed.trainAccuracy().id());
         if (hp.extraData() != null) {

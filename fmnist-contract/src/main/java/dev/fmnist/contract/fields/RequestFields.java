@@ -57,7 +57,8 @@ public final class RequestFields {
     public static final String CROP_PADDING = "cropPadding";
     public static final String HORIZONTAL_FLIP = "horizontalFlip";
     public static final String PHOTO = "photo";
-    public static final List<String> AUGMENTATION_FIELDS = List.of(CROP_PADDING, HORIZONTAL_FLIP, PHOTO);
+    public static final String TEST_TIME_FLIP = "testTimeFlip";
+    public static final List<String> AUGMENTATION_FIELDS = List.of(CROP_PADDING, HORIZONTAL_FLIP, PHOTO, TEST_TIME_FLIP);
 
     // extraData's
     public static final String PATH = "path";

@@ -1,6 +1,8 @@
 package dev.fmnist.contract.kafka;
 
 import dev.fmnist.contract.artefacts.ModelManifest;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Record headers the project writes, and what they carry. */
@@ -14,8 +16,14 @@ public final class Headers {
     public static final String SOURCE = "fmnist-source";
     /** On {@link Topic#MODELS}: the sha256 of the artefact's parameters, as its manifest says. */
     public static final String PARAMETERS_SHA256 = "fmnist-parameters-sha256";
-    /** On {@link Topic#MODELS}: the artefact's version (the first 12 hex digits of that sha256). */
+    /** On {@link Topic#MODELS}: the artefact's version ({@code ModelManifest.version(sha256, testTimeFlip)}). */
     public static final String VERSION = "fmnist-version";
+    /**
+     * On {@link Topic#MODELS}, only for a model served with test-time flips: {@code true}. Its version is
+     * then not the first 12 digits of the parameters' sha256, and a replica that knows no flips refuses
+     * the headers rather than serve the model without them.
+     */
+    public static final String TEST_TIME_FLIP = "fmnist-test-time-flip";
     /** On {@link Topic#MODELS}: the experiment that trained it (empty for a local run). */
     public static final String EXPERIMENT_ID = "fmnist-experiment-id";
     /**
@@ -42,11 +50,16 @@ public final class Headers {
      * replica indexes the topic by without reading the artefacts.
      */
     public static Map<String, String> forArtefact(ModelManifest manifest) {
-        return Map.of(PARAMETERS_SHA256, manifest.parametersSha256(),
-                VERSION, manifest.version(),
-                EXPERIMENT_ID, manifest.experimentId() == null ? "" : manifest.experimentId(),
-                TEST_ACCURACY, Double.toString(manifest.testAccuracy()),
-                CREATED_AT, manifest.createdAt() == null ? "" : manifest.createdAt(),
-                CONTENT_TYPE, "application/zip");
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put(PARAMETERS_SHA256, manifest.parametersSha256());
+        headers.put(VERSION, manifest.version());
+        headers.put(EXPERIMENT_ID, manifest.experimentId() == null ? "" : manifest.experimentId());
+        headers.put(TEST_ACCURACY, Double.toString(manifest.testAccuracy()));
+        headers.put(CREATED_AT, manifest.createdAt() == null ? "" : manifest.createdAt());
+        headers.put(CONTENT_TYPE, "application/zip");
+        if (manifest.hyperParameters() != null && manifest.hyperParameters().augmentation().testTimeFlip()) {
+            headers.put(TEST_TIME_FLIP, Boolean.TRUE.toString());
+        }
+        return Collections.unmodifiableMap(headers);
     }
 }

@@ -7,7 +7,7 @@ import java.util.regex.Pattern;
 /** The served model names and artefact versions that prediction records carry, checked alike. */
 final class Versions {
 
-    /** An artefact version: the first 12 hex digits of its parameters' sha256 ({@code ModelManifest.version()}). */
+    /** An artefact version: 12 hex digits derived from its parameters' sha256 ({@code ModelManifest.version()}). */
     private static final Pattern VERSION = Pattern.compile("[0-9a-f]{12}");
     static final int MODEL_MAX = 40;
 

@@ -40,7 +40,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param labelSmoothing in [0, 1): the share of each target spread over all classes; 0 (the seed's) for none
  * @param dropout in [0, 1): the share of features dropped, in training only, on the way into each dense
  *     layer that follows a hidden layer; 0 (the seed's) for none
- * @param augmentation random crops, flips and photo-like changes of the training images; none (the seed's) by default
+ * @param augmentation random crops, flips and photo-like changes of the training images, and test-time flips;
+ *     none (the seed's) by default
  * @param extraData a folder of labelled images of one's own appended to the training split; null (the seed's) for none
  */
 public record HyperParameters(
@@ -159,6 +160,7 @@ public record HyperParameters(
         private int cropPadding;
         private boolean horizontalFlip;
         private boolean photoAugmentation;
+        private boolean testTimeFlip;
         private ExtraData extraData;
 
         private Builder() {}
@@ -251,7 +253,7 @@ public record HyperParameters(
         public Builder optAugmentation(Augmentation augmentation) {
             Augmentation given = augmentation == null ? Augmentation.NONE : augmentation;
             return optCropPadding(given.cropPadding()).optHorizontalFlip(given.horizontalFlip())
-                    .optPhotoAugmentation(given.photo());
+                    .optPhotoAugmentation(given.photo()).optTestTimeFlip(given.testTimeFlip());
         }
 
         /** The augmentation's crop padding; its flip stays as it is. */
@@ -272,6 +274,12 @@ public record HyperParameters(
             return this;
         }
 
+        /** Whether evaluation and serving average each image's answer with its mirror image's. */
+        public Builder optTestTimeFlip(boolean testTimeFlip) {
+            this.testTimeFlip = testTimeFlip;
+            return this;
+        }
+
         /** Images of one's own appended to the training split; null for none. */
         public Builder optExtraData(ExtraData extraData) {
             this.extraData = extraData;
@@ -282,7 +290,7 @@ public record HyperParameters(
             return new HyperParameters(epochs, batchSize, learningRate, optimizer, momentum, shuffle, seed,
                     trainLimit, trainAccuracy, initialization, validationSplit, keepBest, earlyStopping, weightDecay,
                     lrSchedule, labelSmoothing, dropout, new Augmentation(cropPadding, horizontalFlip,
-                    photoAugmentation), extraData);
+                    photoAugmentation, testTimeFlip), extraData);
         }
     }
 }

@@ -87,6 +87,18 @@ class RecipeOptionsTest {
     }
 
     @Test
+    void testTimeFlipIsNegatableAndLeavesTheTrainingChangesAsTheyWere() {
+        ExperimentRequest.Builder start = ExperimentRequest.builder().optExperimentId("a");
+        start.recipe().optHorizontalFlip(true).optCropPadding(2).optPhotoAugmentation(true);
+
+        HyperParameters on = applied(start, "--test-time-flip").hyperParameters();
+        assertThat(on.augmentation()).isEqualTo(new Augmentation(2, true, true, true));
+        start.recipe().optTestTimeFlip(true);
+        HyperParameters off = applied(start, "--no-test-time-flip").hyperParameters();
+        assertThat(off.augmentation()).isEqualTo(new Augmentation(2, true, true, false));
+    }
+
+    @Test
     void theOldTrainSpellingsAreNotTheMixinsSoACommandWithOnlyItRefusesThem() {
         for (String[] old : new String[][] {{"--model", "compare"}, {"--k", "6"}, {"--lr", "0.02"}, {"--limit", "2000"},
             {"--early-stopping-patience", "4"}, {"--early-stopping-min-delta", "0.01"}}) {

@@ -158,6 +158,9 @@ class PublishedSchemasTest {
                 .isEqualTo(seed.augmentation().horizontalFlip());
         assertThat(p.at("/augmentation/properties/photo/default").asBoolean()).isEqualTo(seed.augmentation().photo());
         assertThat(p.at("/augmentation/properties/photo/type").asText()).isEqualTo("boolean");
+        assertThat(p.at("/augmentation/properties/testTimeFlip/default").asBoolean())
+                .isEqualTo(seed.augmentation().testTimeFlip());
+        assertThat(p.at("/augmentation/properties/testTimeFlip/type").asText()).isEqualTo("boolean");
         assertThat(texts(p.at("/lrSchedule/enum"))).containsExactly(Arrays.stream(LearningRateSchedule.values())
                 .map(LearningRateSchedule::id).toArray(String[]::new));
     }

@@ -124,6 +124,10 @@ class RequestParserTest {
         assertThat(photo.isEnabled()).isTrue();
         assertThat(new Augmentation(0, false, true).isEnabled()).as("photo alone changes the images").isTrue();
         assertThat(regularised.augmentation().photo()).as("absent: off").isFalse();
+        Augmentation testTime = parse("{\"augmentation\":{\"testTimeFlip\":true}}").hyperParameters().augmentation();
+        assertThat(testTime).isEqualTo(new Augmentation(0, false, false, true));
+        assertThat(testTime.isEnabled()).as("test-time flips change no training image").isFalse();
+        assertThat(regularised.augmentation().testTimeFlip()).as("absent: off").isFalse();
         assertThat(seed.dropout()).isZero();
         assertThat(seed.augmentation()).isEqualTo(Augmentation.NONE);
         assertThat(seed.augmentation().isEnabled()).isFalse();
@@ -187,6 +191,7 @@ class RequestParserTest {
         "{\"augmentation\": {\"cropPadding\": 1.5}} | augmentation.cropPadding | must be a whole number",
         "{\"augmentation\": {\"horizontalFlip\": 1}} | augmentation.horizontalFlip | must be true or false",
         "{\"augmentation\": {\"photo\": \"yes\"}} | augmentation.photo | must be true or false",
+        "{\"augmentation\": {\"testTimeFlip\": null}} | augmentation.testTimeFlip | must be true or false",
         "{\"augmentation\": {\"rotate\": 10}} | augmentation.rotate | is not a known field",
         "{\"sweep\": {\"type\": \"bayesian\"}} | sweep.type | must be one of [grid, random], got \"bayesian\"",
         "{\"sweep\": {\"type\": \"random\", \"space\": {\"dropout\": {\"uniform\": [0, 0.5]}}}, \"validationSplit\": 500} | sweep.trials | is required",

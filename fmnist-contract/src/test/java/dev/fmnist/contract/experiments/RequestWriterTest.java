@@ -90,6 +90,19 @@ class RequestWriterTest {
         assertThat(roundTrip(photo).hyperParameters().augmentation()).isEqualTo(new Augmentation(0, false, true));
         JsonNode flipOnly = RequestWriter.toJson(everyOption().build()).get(RequestFields.AUGMENTATION);
         assertThat(flipOnly.has(RequestFields.PHOTO)).as("off: the object older readers know").isFalse();
+        assertThat(flipOnly.has(RequestFields.TEST_TIME_FLIP)).as("off: the object older readers know").isFalse();
+    }
+
+    @Test
+    void testTimeFlipsAreWrittenUnderAugmentationOnlyWhenOn() {
+        ExperimentRequest.Builder builder = ExperimentRequest.builder().optExperimentId("tta-1");
+        builder.recipe().optHorizontalFlip(true).optTestTimeFlip(true);
+        ExperimentRequest flips = builder.build();
+
+        JsonNode written = RequestWriter.toJson(flips).get(RequestFields.AUGMENTATION);
+        assertThat(written.get(RequestFields.TEST_TIME_FLIP).asBoolean()).isTrue();
+        assertThat(roundTrip(flips)).isEqualTo(flips);
+        assertThat(roundTrip(flips).hyperParameters().augmentation()).isEqualTo(new Augmentation(0, true, false, true));
     }
 
     @Test

@@ -44,7 +44,7 @@ class RequestFieldsTest {
              "trainLimit": 6000, "validationSplit": 1000, "keepBest": "val",
              "earlyStopping": {"patience": 2, "minDelta": 0.001}, "weightDecay": 0.01, "lrSchedule": "onecycle",
              "labelSmoothing": 0.1, "dropout": 0.2, "augmentation": {"cropPadding": 2, "horizontalFlip": true,
-             "photo": true}, "trainAccuracy": "none", "tags": {"owner": "ana"}}""";
+             "photo": true, "testTimeFlip": true}, "trainAccuracy": "none", "tags": {"owner": "ana"}}""";
     private static final String GRID = """
             {"experimentId": "grid-1", "architecture": "compare", "validationSplit": 1000, "trainLimit": 6000,
              "sweep": {"type": "grid", "parameter": "batchSize", "values": [100, 200], "parallelTrials": 2}}""";

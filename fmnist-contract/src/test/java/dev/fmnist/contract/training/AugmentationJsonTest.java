@@ -46,6 +46,28 @@ class AugmentationJsonTest {
     }
 
     @Test
+    void testTimeFlipsAreWrittenOnlyWhenOnAndReadBack() throws IOException {
+        HyperParameters flips = HyperParameters.builder().optHorizontalFlip(true).optTestTimeFlip(true).build();
+
+        byte[] json = STRICT.writeValueAsBytes(flips);
+
+        assertThat(STRICT.readTree(json).at("/augmentation/testTimeFlip").asBoolean()).isTrue();
+        assertThat(STRICT.readValue(json, HyperParameters.class)).isEqualTo(flips);
+        assertThat(STRICT.valueToTree(HyperParameters.builder().build()).get("augmentation").has("testTimeFlip"))
+                .as("off: the manifest written before the option").isFalse();
+    }
+
+    @Test
+    void offItPrintsAsBeforeTheOptionForTheCheckpointsFingerprint() {
+        // TrainingCheckpoint's fingerprint digests the recipe's text: a run resumed after an upgrade must
+        // find its checkpoints, so a recipe without test-time flips prints exactly as before them
+        assertThat(new Augmentation(2, true, false, false))
+                .hasToString("Augmentation[cropPadding=2, horizontalFlip=true, photo=false]");
+        assertThat(new Augmentation(2, true, false, true))
+                .hasToString("Augmentation[cropPadding=2, horizontalFlip=true, photo=false, testTimeFlip=true]");
+    }
+
+    @Test
     void theBuildersAugmentationCarriesAllThreeParts() {
         Augmentation all = new Augmentation(3, true, true);
 

@@ -15,6 +15,7 @@ import dev.fmnist.contract.training.Initialization;
 import dev.fmnist.engine.artefacts.ArtefactModels;
 import dev.fmnist.engine.networks.ChannelsLast;
 import dev.fmnist.engine.networks.Networks;
+import dev.fmnist.engine.networks.TestTimeFlip;
 import dev.fmnist.engine.runtime.ComputeEngine;
 import dev.fmnist.engine.torchscript.TorchScriptExport;
 import dev.fmnist.engine.util.NativeArrays;
@@ -162,7 +163,8 @@ public final class InferenceModel implements AutoCloseable {
 
     /**
      * Class probabilities for {@code count} images of 784 scaled pixels each ({@code Pixels.scale}),
-     * one forward pass without gradient recording; every array of the pass is freed with its manager.
+     * one forward pass without gradient recording (of twice the images, with their mirror images, for a
+     * model trained with test-time flips); every array of the pass is freed with its manager.
      */
     public float[][] classify(float[] pixels, int count) {
         engine.disableGradOnThisThread();
@@ -174,16 +176,19 @@ public final class InferenceModel implements AutoCloseable {
             }
             NDArray images = NativeArrays.floats(manager,
                     new Shape(count, 1, FashionMnist.IMAGE_SIDE, FashionMnist.IMAGE_SIDE), b -> b.put(pixels, 0, values));
+            boolean flips = manifest.hyperParameters().augmentation().testTimeFlip();
+            NDArray batch = flips ? TestTimeFlip.withMirrors(images) : images;
             // the TorchScript module lays its input out and ends in the softmax itself
-            NDArray input = form == ForwardForm.BLOCK ? ChannelsLast.images(images) : images;
+            NDArray input = form == ForwardForm.BLOCK ? ChannelsLast.images(batch) : batch;
             NDArray output = model.getBlock().forward(new ParameterStore(manager, false), new NDList(input), false)
                     .singletonOrThrow();
-            float[] flat = (form == ForwardForm.BLOCK ? output.softmax(1) : output).toFloatArray();
-            float[][] probabilities = new float[count][FashionMnist.CLASSES];
+            NDArray probabilities = form == ForwardForm.BLOCK ? output.softmax(1) : output;
+            float[] flat = (flips ? TestTimeFlip.meanOfPairs(probabilities, count) : probabilities).toFloatArray();
+            float[][] classes = new float[count][FashionMnist.CLASSES];
             for (int i = 0; i < count; i++) {
-                System.arraycopy(flat, i * FashionMnist.CLASSES, probabilities[i], 0, FashionMnist.CLASSES);
+                System.arraycopy(flat, i * FashionMnist.CLASSES, classes[i], 0, FashionMnist.CLASSES);
             }
-            return probabilities;
+            return classes;
         }
     }
 

@@ -6,6 +6,7 @@ import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
@@ -25,6 +26,7 @@ import dev.fmnist.contract.training.TrainAccuracyMode;
 import dev.fmnist.engine.networks.ChannelsLast;
 import dev.fmnist.engine.networks.Network;
 import dev.fmnist.engine.networks.Networks;
+import dev.fmnist.engine.networks.TestTimeFlip;
 import dev.fmnist.engine.runtime.ComputeEngine;
 import dev.fmnist.engine.training.TrainingCheckpoint.NamedArray;
 import dev.fmnist.engine.util.NativeArrays;
@@ -547,20 +549,26 @@ public final class FashionMnistTrainer {
          * Fraction of {@code split} classified correctly and, if asked, its mean loss (NaN otherwise), in
          * eval mode, without recording gradients; each image is counted in {@code confusion}
          * [label][predicted] unless it is null. Counting reads the same argmax on the host: the accuracy
-         * and loss are computed as without it.
+         * and loss are computed as without it. With test-time flips an image's class is that of the mean
+         * of its own and its mirror image's probabilities, as served; the loss stays the plain pass's.
          */
         private double[] evaluate(DeviceSplit split, boolean withLoss, int[][] confusion) {
             long n = split.size();
             long correct = 0;
             double lossSum = 0;
-            for (long from = 0; from < n; from += hp.batchSize()) {
-                long to = Math.min(n, from + hp.batchSize());
+            boolean flips = hp.augmentation().testTimeFlip();
+            // with flips a pass holds each image and its mirror: half the images, as many as without
+            long step = flips ? Math.max(1, hp.batchSize() / 2) : hp.batchSize();
+            for (long from = 0; from < n; from += step) {
+                long to = Math.min(n, from + step);
                 try (NDScope batchScope = new NDScope();
                         NDManager batchManager = split.images().getManager().newSubManager()) {
                     batchScope.suppressNotUsedWarning();
                     NDArray[] xy = split.slice(batchManager, from, to);
-                    NDArray logits = trainer.evaluate(new NDList(ChannelsLast.images(xy[0]))).singletonOrThrow();
-                    NDArray predicted = logits.argMax(1);
+                    NDArray images = flips ? TestTimeFlip.withMirrors(xy[0]) : xy[0];
+                    NDArray output = trainer.evaluate(new NDList(ChannelsLast.images(images))).singletonOrThrow();
+                    NDArray logits = flips ? output.get(new NDIndex("0:{}", to - from)) : output;
+                    NDArray predicted = (flips ? TestTimeFlip.meanOfPairs(output.softmax(1), to - from) : logits).argMax(1);
                     correct += predicted.eq(xy[1]).sum().getLong();
                     if (confusion != null) {
                         long[] classes = predicted.toLongArray();

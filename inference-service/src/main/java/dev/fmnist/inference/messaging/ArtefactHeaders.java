@@ -1,5 +1,6 @@
 package dev.fmnist.inference.messaging;
 
+import dev.fmnist.contract.artefacts.ModelManifest;
 import dev.fmnist.contract.kafka.Headers;
 import dev.fmnist.inference.serving.PublishedVersions;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +19,6 @@ final class ArtefactHeaders {
     /** Enough to choose without the value: what it is (sha256, version) and whether it passes the floor. */
     static final List<String> REQUIRED = List.of(Headers.PARAMETERS_SHA256, Headers.VERSION, Headers.TEST_ACCURACY);
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
-    private static final int VERSION_LENGTH = 12;
     /** Far above any experiment id or ISO-8601 instant the project writes; a header beyond it is refused. */
     static final int MAX_TEXT = 256;
 
@@ -39,10 +39,17 @@ final class ArtefactHeaders {
             throw new IllegalArgumentException("header " + Headers.PARAMETERS_SHA256 + ": expected 64 lower-case hex "
                     + "digits, got '" + shorten(sha256) + "'");
         }
+        String flips = text(headers, Headers.TEST_TIME_FLIP, false);
+        if (!flips.isEmpty() && !flips.equals(Boolean.TRUE.toString())) {
+            throw new IllegalArgumentException("header " + Headers.TEST_TIME_FLIP + ": expected true or no header, got '"
+                    + shorten(flips) + "'");
+        }
         String version = text(headers, Headers.VERSION, true);
-        if (!version.equals(sha256.substring(0, VERSION_LENGTH))) {
+        String expected = ModelManifest.version(sha256, !flips.isEmpty());
+        if (!version.equals(expected)) {
             throw new IllegalArgumentException("header " + Headers.VERSION + ": '" + shorten(version) + "' is not the "
-                    + "first " + VERSION_LENGTH + " digits of " + Headers.PARAMETERS_SHA256 + " " + sha256);
+                    + "version of " + Headers.PARAMETERS_SHA256 + " " + sha256 + (flips.isEmpty() ? "" : " served with "
+                    + "test-time flips") + " (" + expected + ")");
         }
         String accuracyText = text(headers, Headers.TEST_ACCURACY, true);
         double accuracy;

@@ -50,6 +50,23 @@ class ArtefactHeadersTest {
     }
 
     @Test
+    void aModelServedWithTestTimeFlipsIsAnotherVersionOfTheSameParameters() {
+        ModelManifest flipped = ModelManifest.of(NetworkSpec.of(Architecture.MLP), "better-2",
+                HyperParameters.builder().optHorizontalFlip(true).optTestTimeFlip(true).build(), 500, List.of(), 0.9041,
+                1234, "cpu", "0.33.0", "2.5.1", "2026-11-29T16:13:40Z", SHA);
+        RecordHeaders written = headers(Headers.forArtefact(flipped));
+
+        assertThat(flipped.version()).matches("[0-9a-f]{12}").isNotEqualTo(MANIFEST.version());
+        assertThat(MANIFEST.version()).as("without flips: the parameters' hash, as before").isEqualTo("5e8d0154c40a");
+        PublishedVersions.Entry entry = ArtefactHeaders.entry(written, 8);
+        assertThat(entry).isEqualTo(PublishedVersions.Entry.of(flipped, 8));
+        assertThat(entry.disagreement(flipped)).isEmpty();
+        written.remove(Headers.TEST_TIME_FLIP);
+        assertThatThrownBy(() -> ArtefactHeaders.entry(written, 8)).as("a replica that knew no flips refuses it")
+                .hasMessageStartingWith("header fmnist-version: '" + flipped.version() + "' is not the version of");
+    }
+
+    @Test
     void aRecordWithoutTheAccuracyHeaderIsLeftToItsValue() {
         RecordHeaders older = headers(Headers.forArtefact(MANIFEST));
         older.remove(Headers.TEST_ACCURACY); // what the trainer wrote before it wrote the accuracy
@@ -63,8 +80,14 @@ class ArtefactHeadersTest {
         assertThatThrownBy(() -> ArtefactHeaders.entry(trainers(Headers.PARAMETERS_SHA256, "ABC"), 0))
                 .hasMessage("header fmnist-parameters-sha256: expected 64 lower-case hex digits, got 'ABC'");
         assertThatThrownBy(() -> ArtefactHeaders.entry(trainers(Headers.VERSION, "000000000000"), 0))
-                .hasMessage("header fmnist-version: '000000000000' is not the first 12 digits of "
-                        + "fmnist-parameters-sha256 " + SHA);
+                .hasMessage("header fmnist-version: '000000000000' is not the version of "
+                        + "fmnist-parameters-sha256 " + SHA + " (5e8d0154c40a)");
+        assertThatThrownBy(() -> ArtefactHeaders.entry(trainers(Headers.TEST_TIME_FLIP, "yes"), 0))
+                .hasMessage("header fmnist-test-time-flip: expected true or no header, got 'yes'");
+        assertThatThrownBy(() -> ArtefactHeaders.entry(trainers(Headers.TEST_TIME_FLIP, "true"), 0))
+                .as("the flag added to a plain model's headers: its version no longer fits")
+                .hasMessageStartingWith("header fmnist-version: '5e8d0154c40a' is not the version of "
+                        + "fmnist-parameters-sha256 " + SHA + " served with test-time flips (");
         assertThatThrownBy(() -> ArtefactHeaders.entry(trainers(Headers.TEST_ACCURACY, "high"), 0))
                 .hasMessage("header fmnist-test-accuracy: 'high' is not a number");
         assertThatThrownBy(() -> ArtefactHeaders.entry(trainers(Headers.TEST_ACCURACY, "NaN"), 0))

@@ -97,7 +97,7 @@ class ModelsStartUpTest {
         assertThat(replica.indexed(MODEL)).as("indexed from headers, and from the value where there were none")
                 .containsExactly(version(d), version(c), version(b), version(a));
         assertThat(replica.refusals(MODEL)).singleElement().asString().startsWith("record at offset 4: header "
-                + Headers.VERSION + ": 'not-the-sha' is not the first 12 digits of");
+                + Headers.VERSION + ": 'not-the-sha' is not the version of");
         assertThat(replica.loads(MODEL, "refused")).isEqualTo(1);
     }
 
