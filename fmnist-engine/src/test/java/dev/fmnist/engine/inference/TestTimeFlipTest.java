@@ -76,7 +76,8 @@ class TestTimeFlipTest {
                 InferenceModel scripted = InferenceModel.load(flipped, ENGINE, ForwardForm.TORCHSCRIPT)) {
             assertThat(scripted.form()).isEqualTo(ForwardForm.TORCHSCRIPT);
             float[][] served = block.classify(pixels, images);
-            assertThat(accuracy(served)).isCloseTo(flipped.manifest().testAccuracy(), Offset.offset(ONE_IMAGE));
+            assertThat(TestAccuracy.of(served, DATA.test())).isCloseTo(flipped.manifest().testAccuracy(),
+                    Offset.offset(ONE_IMAGE));
             assertThat(InferenceModel.maxDifference(served, scripted.classify(pixels, images)))
                     .isLessThan(InferenceModel.FORM_TOLERANCE);
         }
@@ -104,19 +105,5 @@ class TestTimeFlipTest {
             }
         }
         return mirrors;
-    }
-
-    private static double accuracy(float[][] probabilities) {
-        int correct = 0;
-        for (int i = 0; i < probabilities.length; i++) {
-            int best = 0;
-            for (int c = 1; c < FashionMnist.CLASSES; c++) {
-                if (probabilities[i][c] > probabilities[i][best]) {
-                    best = c;
-                }
-            }
-            correct += best == DATA.test().labels()[i] ? 1 : 0;
-        }
-        return correct / (double) probabilities.length;
     }
 }

@@ -22,6 +22,7 @@ import dev.fmnist.contract.training.Initialization;
 import dev.fmnist.engine.artefacts.ArtefactModels;
 import dev.fmnist.engine.inference.ForwardForm;
 import dev.fmnist.engine.inference.InferenceModel;
+import dev.fmnist.engine.inference.TestAccuracy;
 import dev.fmnist.engine.networks.ChannelsLast;
 import dev.fmnist.engine.networks.Network;
 import dev.fmnist.engine.networks.Networks;
@@ -91,7 +92,8 @@ class TorchScriptExportTest {
             float[][] expected = block.classify(pixels, DATA.test().size());
             float[][] actual = scripted.classify(pixels, DATA.test().size());
             assertThat(InferenceModel.maxDifference(expected, actual)).isLessThan(InferenceModel.FORM_TOLERANCE);
-            assertThat(accuracy(actual)).isCloseTo(artefact.manifest().testAccuracy(), Offset.offset(ONE_IMAGE));
+            assertThat(TestAccuracy.of(actual, DATA.test())).isCloseTo(artefact.manifest().testAccuracy(),
+                    Offset.offset(ONE_IMAGE));
             assertThat(scripted.classify(pixels, 1)[0]).as("one image alone").containsExactly(actual[0],
                     Offset.offset((float) InferenceModel.FORM_TOLERANCE));
         }
@@ -152,19 +154,5 @@ class TorchScriptExportTest {
         float[] pixels = new float[DATA.test().images().length];
         Pixels.scale(DATA.test().images(), 0, pixels, 0, pixels.length);
         return pixels;
-    }
-
-    private static double accuracy(float[][] probabilities) {
-        int correct = 0;
-        for (int i = 0; i < probabilities.length; i++) {
-            int best = 0;
-            for (int c = 1; c < FashionMnist.CLASSES; c++) {
-                if (probabilities[i][c] > probabilities[i][best]) {
-                    best = c;
-                }
-            }
-            correct += best == DATA.test().labels()[i] ? 1 : 0;
-        }
-        return correct / (double) probabilities.length;
     }
 }
