@@ -136,7 +136,13 @@ public record ModelManifest(
      */
     @JsonIgnore
     public String version() {
-        return version(parametersSha256, hyperParameters != null && hyperParameters.augmentation().testTimeFlip());
+        return version(parametersSha256, testTimeFlip());
+    }
+
+    /** Whether the model is served with test-time flips, as its recipe says (off for a manifest without one). */
+    @JsonIgnore
+    public boolean testTimeFlip() {
+        return hyperParameters != null && hyperParameters.augmentation().testTimeFlip();
     }
 
     /**

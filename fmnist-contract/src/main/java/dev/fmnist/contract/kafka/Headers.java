@@ -57,7 +57,7 @@ public final class Headers {
         headers.put(TEST_ACCURACY, Double.toString(manifest.testAccuracy()));
         headers.put(CREATED_AT, manifest.createdAt() == null ? "" : manifest.createdAt());
         headers.put(CONTENT_TYPE, "application/zip");
-        if (manifest.hyperParameters() != null && manifest.hyperParameters().augmentation().testTimeFlip()) {
+        if (manifest.testTimeFlip()) {
             headers.put(TEST_TIME_FLIP, Boolean.TRUE.toString());
         }
         return Collections.unmodifiableMap(headers);

@@ -176,7 +176,7 @@ public final class InferenceModel implements AutoCloseable {
             }
             NDArray images = NativeArrays.floats(manager,
                     new Shape(count, 1, FashionMnist.IMAGE_SIDE, FashionMnist.IMAGE_SIDE), b -> b.put(pixels, 0, values));
-            boolean flips = manifest.hyperParameters().augmentation().testTimeFlip();
+            boolean flips = manifest.testTimeFlip();
             NDArray batch = flips ? TestTimeFlip.withMirrors(images) : images;
             // the TorchScript module lays its input out and ends in the softmax itself
             NDArray input = form == ForwardForm.BLOCK ? ChannelsLast.images(batch) : batch;

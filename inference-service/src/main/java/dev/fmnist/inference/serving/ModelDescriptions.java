@@ -70,7 +70,7 @@ public class ModelDescriptions {
                 .putParameters("forward", parameter(form.wire()))
                 .putParameters("architecture", parameter(slot.artefactKey()));
         slot.manifest().ifPresent(m -> model.putParameters("live_version", parameter(m.version()))
-                .putParameters("test_time_flip", parameter(String.valueOf(m.hyperParameters().augmentation().testTimeFlip()))));
+                .putParameters("test_time_flip", parameter(String.valueOf(m.testTimeFlip()))));
         slot.pinned().ifPresent(p -> model.putParameters("pinned_version", parameter(p)));
         slot.challenger().ifPresent(c -> model.putParameters("challenger_version", parameter(c.version()))
                 .putParameters("challenger_mode", parameter(c.mode().wire()))
