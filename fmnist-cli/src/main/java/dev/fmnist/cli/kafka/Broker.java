@@ -38,6 +38,13 @@ public final class Broker {
 
     /** Artefacts are up to 20 MB; events and requests are small. */
     private static final int MAX_FETCH_BYTES = 32 * 1024 * 1024;
+    /**
+     * How much longer than {@code --kafka-timeout} a read or write of a broker that answered waits for
+     * a partition's leader. A broker that dies leads its partitions until the controllers stop hearing
+     * from it (broker.session.timeout.ms, 9 s by default) and elect others: 5-8 s on an idle 3-node
+     * kafka.sh cluster, longer under load, more than the 10 s default on its own.
+     */
+    static final Duration LEADER_FAILOVER = Duration.ofSeconds(30);
     private static final String MISSING_TOPIC = "; create the topics with 'deploy/kafka/kafka.sh topics' (or check --topic-prefix)";
 
     private final KafkaOptions options;
@@ -56,10 +63,11 @@ public final class Broker {
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.putAll(KafkaClients.sendTimeouts(timeout()));
+        p.putAll(KafkaClients.sendTimeouts(timeout().plus(LEADER_FAILOVER)));
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout().toMillis()); // the topic's metadata: reaching it
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
             requireTopic(producer.partitionsFor(topic), topic);
-            return producer.send(new ProducerRecord<>(topic, key, value)).get(timeout().toMillis() + 2000,
+            return producer.send(new ProducerRecord<>(topic, key, value)).get(timeout().plus(LEADER_FAILOVER).toMillis() + 2000,
                     TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -114,7 +122,8 @@ public final class Broker {
 
     /** {@link #follow(String, Predicate, BooleanSupplier)} over several topics at once, in no order across them. */
     public void follow(List<String> topics, Predicate<ConsumerRecord<String, byte[]>> handler, BooleanSupplier caughtUp) {
-        try (CompactedTopicView view = CompactedTopicView.builder(consumerSettings(), topics).name("fmnist-cli").build()) {
+        try (CompactedTopicView view = CompactedTopicView.builder(consumerSettings(), topics).name("fmnist-cli")
+                .reachWithin(timeout()).build()) {
             view.run(new CompactedTopicView.RecordHandler() {
                 @Override
                 public void handle(ConsumerRecord<String, byte[]> record) {
@@ -149,7 +158,7 @@ public final class Broker {
     private Properties common() {
         Properties p = new Properties();
         p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, options.bootstrapServers);
-        p.put(CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout().toMillis());
+        p.put(CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout().plus(LEADER_FAILOVER).toMillis());
         p.put(CommonClientConfigs.CLIENT_ID_CONFIG, "fmnist-cli");
         // SASL/SSL the same way as the services: KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM, ...
         KafkaSecurity.fromEnvironment(System.getenv()).forEach(p::put);

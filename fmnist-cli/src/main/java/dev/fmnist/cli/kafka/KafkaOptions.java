@@ -16,7 +16,8 @@ public final class KafkaOptions {
     public String topicPrefix;
 
     @Option(names = "--kafka-timeout", paramLabel = "SECONDS", defaultValue = "10",
-            description = "how long to try to reach the broker (default: ${DEFAULT-VALUE})")
+            description = "how long to try to reach the broker (default: ${DEFAULT-VALUE}); reads and writes then wait 30 s"
+                    + " more for a partition's new leader while a broker fails over")
     public int timeoutSeconds;
 
     public String experiments() {

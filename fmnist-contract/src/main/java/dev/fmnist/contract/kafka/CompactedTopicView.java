@@ -76,6 +76,8 @@ public final class CompactedTopicView implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final StringSerializer keySerializer = new StringSerializer();
     private final Duration writeTimeout;
+    /** {@link Builder#reachWithin}: null to wait the consumer's {@code default.api.timeout.ms}. */
+    private final Duration reach;
 
     private final CountDownLatch caughtUp = new CountDownLatch(1);
     private final CountDownLatch closed = new CountDownLatch(1);
@@ -105,6 +107,7 @@ public final class CompactedTopicView implements AutoCloseable {
         this.consumerConfig = KafkaClients.consumer(builder.kafkaConfig,
                 Map.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"));
         this.writeTimeout = builder.writeTimeout;
+        this.reach = builder.reach;
         this.producer = builder.writeTimeout == null ? null
                 : new KafkaProducer<>(KafkaClients.producer(builder.kafkaConfig), new StringSerializer(),
                         new ByteArraySerializer());
@@ -335,7 +338,7 @@ public final class CompactedTopicView implements AutoCloseable {
         if (partitions == null) {
             List<TopicPartition> found = new ArrayList<>();
             for (String topic : topics) {
-                List<PartitionInfo> infos = reading.partitionsFor(topic);
+                List<PartitionInfo> infos = reach == null ? reading.partitionsFor(topic) : reading.partitionsFor(topic, reach);
                 if (infos == null || infos.isEmpty()) {
                     throw new UnknownTopicOrPartitionException("topic " + topic + " does not exist");
                 }
@@ -452,6 +455,7 @@ public final class CompactedTopicView implements AutoCloseable {
         private final List<String> topics;
         private String name;
         private Duration writeTimeout;
+        private Duration reach;
 
         private Builder(Map<String, Object> kafkaConfig, List<String> topics) {
             this.kafkaConfig = Objects.requireNonNull(kafkaConfig, "kafkaConfig");
@@ -477,6 +481,20 @@ public final class CompactedTopicView implements AutoCloseable {
                 throw new IllegalArgumentException("timeout: must be positive, got " + timeout);
             }
             this.writeTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Waits at most {@code timeout} for the topics' partitions (any broker answers that), and the
+         * consumer's {@code default.api.timeout.ms} for the rest, which can include a partition's
+         * leader failing over: a client can then tell "no broker answers" sooner than it gives up on
+         * a cluster that is moving a dead broker's partitions.
+         */
+        public Builder reachWithin(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("timeout: must be positive, got " + timeout);
+            }
+            this.reach = timeout;
             return this;
         }
 

@@ -20,6 +20,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -236,6 +237,20 @@ class CompactedTopicViewTest {
                 }
             })).isSameAs(atCatchUp);
         }
+    }
+
+    @Test
+    void aBrokerOutOfReachIsToldWithinTheReachTimeoutNotTheLongerWaitForALeader() {
+        // nothing listens on port 1; were the 120 s for a leader to fail over waited, the class's timeout would end the test
+        Map<String, Object> nowhere = Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:1",
+                CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) Duration.ofSeconds(120).toMillis());
+        try (CompactedTopicView view = CompactedTopicView.builder(nowhere, List.of(Topic.MODELS.name(prefix)))
+                .name("out-of-reach").reachWithin(Duration.ofSeconds(1)).build()) {
+            assertThatThrownBy(() -> view.run(record -> handled.add(record.key())))
+                    .isInstanceOf(TimeoutException.class);
+        }
+        assertThatThrownBy(() -> CompactedTopicView.builder(CONNECTION, List.of("t")).reachWithin(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("timeout: must be positive, got PT0S");
     }
 
     private CompactedTopicView open(CompactedTopicView view) {
