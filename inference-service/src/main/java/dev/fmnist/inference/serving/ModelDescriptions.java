@@ -15,6 +15,8 @@ import dev.fmnist.proto.inference.ModelVersionPolicy;
 import dev.fmnist.proto.v1.ModelInfo;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * What Triton's model-configuration and statistics extensions report about the served models, built
@@ -72,10 +74,23 @@ public class ModelDescriptions {
         slot.manifest().ifPresent(m -> model.putParameters("live_version", parameter(m.version()))
                 .putParameters("test_time_flip", parameter(String.valueOf(m.testTimeFlip()))));
         slot.pinned().ifPresent(p -> model.putParameters("pinned_version", parameter(p)));
-        slot.challenger().ifPresent(c -> model.putParameters("challenger_version", parameter(c.version()))
-                .putParameters("challenger_mode", parameter(c.mode().wire()))
-                .putParameters("challenger_share", parameter(String.valueOf(c.share()))));
-        return model.build();
+        return model.putAllParameters(challengerParameters(slot)).build();
+    }
+
+    /**
+     * The challenger part of {@code slot}'s Triton {@code ModelConfig}: its version, mode, share and
+     * whether it answers with test-time flips (its own recipe's, not the champion's); none without one.
+     */
+    public static Map<String, ModelParameter> challengerParameters(ModelSlot slot) {
+        return slot.challenger().map(c -> {
+            Map<String, ModelParameter> parameters = new LinkedHashMap<>();
+            parameters.put("challenger_version", parameter(c.version()));
+            parameters.put("challenger_mode", parameter(c.mode().wire()));
+            parameters.put("challenger_share", parameter(String.valueOf(c.share())));
+            c.manifest().ifPresent(m -> parameters.put("challenger_test_time_flip",
+                    parameter(String.valueOf(m.testTimeFlip()))));
+            return parameters;
+        }).orElse(Map.of());
     }
 
     /**

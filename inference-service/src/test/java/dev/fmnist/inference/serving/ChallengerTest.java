@@ -3,6 +3,7 @@ package dev.fmnist.inference.serving;
 import static dev.fmnist.inference.serving.SelectorFixture.version;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.fmnist.contract.artefacts.ArtefactCodec;
 import dev.fmnist.contract.artefacts.ModelArtefact;
@@ -58,7 +59,7 @@ class ChallengerTest {
     @BeforeAll
     static void train() {
         a = TinyArtefacts.train(21, "challenger-a");
-        b = TinyArtefacts.train(22, "challenger-b");
+        b = TinyArtefacts.train(22, "challenger-b", true); // served with flips beside a champion without
         c = TinyArtefacts.train(23, "challenger-c");
         image = TinyArtefacts.image();
         assertThat(List.of(version(a), version(b), version(c))).doesNotHaveDuplicates();
@@ -165,6 +166,10 @@ class ChallengerTest {
         assertThat(ModelDescriptions.challengerInfo(slot).getChallenger()).isEqualTo(version(b));
         assertThat(ModelDescriptions.challengerInfo(slot).getChallengerMode()).isEqualTo("shadow");
         assertThat(ModelDescriptions.challengerInfo(slot).getChallengerShare()).isEqualTo(1.0);
+        assertThat(ModelDescriptions.challengerParameters(slot)).extractingFromEntries(Map.Entry::getKey,
+                e -> e.getValue().getStringValue()).containsExactly(tuple("challenger_version", version(b)),
+                        tuple("challenger_mode", "shadow"), tuple("challenger_share", "1.0"),
+                        tuple("challenger_test_time_flip", "true"));
     }
 
     @Test

@@ -38,8 +38,13 @@ final class TinyArtefacts {
 
     /** An MLP trained with {@code seed}, published by experiment {@code experimentId}. */
     static ModelArtefact train(long seed, String experimentId) {
+        return train(seed, experimentId, false);
+    }
+
+    /** {@link #train(long, String)}, served with test-time flips when {@code testTimeFlip}. */
+    static ModelArtefact train(long seed, String experimentId, boolean testTimeFlip) {
         HyperParameters hp = HyperParameters.builder().optEpochs(1).optBatchSize(250).optTrainLimit(500).optSeed(seed)
-                .build();
+                .optTestTimeFlip(testTimeFlip).build();
         return ArtefactModels.of(new FashionMnistTrainer(ENGINE).train(NetworkSpec.of(Architecture.MLP), hp, DATA,
                 TrainingObserver.NONE), experimentId, Instant.now());
     }
