@@ -41,7 +41,7 @@ public final class Broker {
     /**
      * How much longer than {@code --kafka-timeout} a read or write of a broker that answered waits for
      * a partition's leader. A broker that dies leads its partitions until the controllers stop hearing
-     * from it (broker.session.timeout.ms, 9 s by default) and elect others: 5-8 s on an idle 3-node
+     * from it (broker.session.timeout.ms, 9 s by default) and elect others: 5-9 s on an idle 3-node
      * kafka.sh cluster, longer under load, more than the 10 s default on its own.
      */
     static final Duration LEADER_FAILOVER = Duration.ofSeconds(30);
@@ -65,15 +65,17 @@ public final class Broker {
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.putAll(KafkaClients.sendTimeouts(timeout().plus(LEADER_FAILOVER)));
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout().toMillis()); // the topic's metadata: reaching it
+        boolean reached = false;
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
             requireTopic(producer.partitionsFor(topic), topic);
+            reached = true;
             return producer.send(new ProducerRecord<>(topic, key, value)).get(timeout().plus(LEADER_FAILOVER).toMillis() + 2000,
                     TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CliException(ExitCode.ERROR, "interrupted while sending to " + topic, e);
         } catch (ExecutionException | java.util.concurrent.TimeoutException | KafkaException e) {
-            throw failure(e, BrokerFailure.Access.WRITE, List.of(topic));
+            throw failure(e, BrokerFailure.Access.WRITE, List.of(topic), reached);
         }
     }
 
@@ -122,8 +124,9 @@ public final class Broker {
 
     /** {@link #follow(String, Predicate, BooleanSupplier)} over several topics at once, in no order across them. */
     public void follow(List<String> topics, Predicate<ConsumerRecord<String, byte[]>> handler, BooleanSupplier caughtUp) {
-        try (CompactedTopicView view = CompactedTopicView.builder(consumerSettings(), topics).name("fmnist-cli")
-                .reachWithin(timeout()).build()) {
+        CompactedTopicView view = CompactedTopicView.builder(consumerSettings(), topics).name("fmnist-cli")
+                .reachWithin(timeout()).build();
+        try (view) {
             view.run(new CompactedTopicView.RecordHandler() {
                 @Override
                 public void handle(ConsumerRecord<String, byte[]> record) {
@@ -142,7 +145,7 @@ public final class Broker {
         } catch (UnknownTopicOrPartitionException e) {
             throw new CliException(ExitCode.NOT_FOUND, e.getMessage() + " on " + options.bootstrapServers + MISSING_TOPIC);
         } catch (KafkaException e) {
-            throw failure(e, BrokerFailure.Access.READ, topics);
+            throw failure(e, BrokerFailure.Access.READ, topics, view.reached());
         }
     }
 
@@ -182,7 +185,7 @@ public final class Broker {
     }
 
     /** Refused (login or ACL: exit 5) or out of reach (exit 3). */
-    private CliException failure(Exception e, BrokerFailure.Access access, List<String> topics) {
-        return BrokerFailure.of(e, options.bootstrapServers, options.timeoutSeconds, access, topics);
+    private CliException failure(Exception e, BrokerFailure.Access access, List<String> topics, boolean reached) {
+        return BrokerFailure.of(e, options.bootstrapServers, options.timeoutSeconds, access, topics, reached);
     }
 }

@@ -21,6 +21,8 @@ final class BrokerFailure {
 
     /** Where the operator finds which principal may read and write each topic. */
     static final String ACL_DOCS = "docs/operating/kafka.md";
+    /** Where a cluster's failover and replicas are described. */
+    static final String CLUSTER_DOCS = "docs/operating/kafka.md#kafka-beyond-one-broker";
     /** Where the client's SASL/SSL variables are described. */
     static final String SECURITY_DOCS = "docs/operating/security.md";
     /** How deep to look through wrapping exceptions (a cycle of causes must not loop forever). */
@@ -28,12 +30,14 @@ final class BrokerFailure {
 
     /** What the client was doing: the verb of "not authorized to ... topic". */
     enum Access {
-        READ("read"), WRITE("write");
+        READ("read", "reading"), WRITE("write", "writing to");
 
         private final String verb;
+        private final String gerund;
 
-        Access(String verb) {
+        Access(String verb, String gerund) {
             this.verb = verb;
+            this.gerund = gerund;
         }
     }
 
@@ -42,9 +46,12 @@ final class BrokerFailure {
     /**
      * {@code failure} (as thrown, or wrapped in an {@link ExecutionException} or another exception) from
      * {@code access} of {@code topics} on the broker at {@code bootstrap}: exit {@link ExitCode#REFUSED} for
-     * an authentication or authorization error, else {@link ExitCode#UNREACHABLE}.
+     * an authentication or authorization error, else {@link ExitCode#UNREACHABLE}. {@code reached}: a
+     * broker had answered (the topics' partitions were known), so what timed out was waiting for a
+     * partition's leader or in-sync replicas, {@link Broker#LEADER_FAILOVER} longer than the reach.
      */
-    static CliException of(Throwable failure, String bootstrap, int timeoutSeconds, Access access, List<String> topics) {
+    static CliException of(Throwable failure, String bootstrap, int timeoutSeconds, Access access, List<String> topics,
+            boolean reached) {
         int depth = 0;
         for (Throwable cause = failure; cause != null && depth < MAX_CAUSES; cause = cause.getCause(), depth++) {
             if (cause instanceof AuthorizationException refused) {
@@ -62,6 +69,13 @@ final class BrokerFailure {
             }
         }
         Throwable cause = failure instanceof ExecutionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (reached) {
+            return new CliException(ExitCode.UNREACHABLE, "Kafka at " + bootstrap + " answered, but " + access.gerund
+                    + " " + String.join(", ", topics) + " did not complete within "
+                    + (timeoutSeconds + Broker.LEADER_FAILOVER.toSeconds()) + " s (" + cause.getClass().getSimpleName()
+                    + "): a partition without a leader, or fewer in-sync replicas than the topic's min.insync.replicas; "
+                    + "check the brokers ('deploy/kafka/kafka.sh status', " + CLUSTER_DOCS + ")", cause);
+        }
         return new CliException(ExitCode.UNREACHABLE, "cannot reach Kafka at " + bootstrap + " within " + timeoutSeconds
                 + " s (" + cause.getClass().getSimpleName() + "); start it with 'bin/up' or "
                 + "'deploy/kafka/kafka.sh start', or point --bootstrap-servers at it", cause);

@@ -23,7 +23,7 @@ class BrokerFailureTest {
     private static final String HOST = "broker:9092";
 
     private static CliException report(Throwable failure, Access access, String... topics) {
-        return BrokerFailure.of(failure, HOST, 30, access, List.of(topics));
+        return BrokerFailure.of(failure, HOST, 30, access, List.of(topics), false);
     }
 
     @Test
@@ -89,6 +89,18 @@ class BrokerFailureTest {
         assertThat(e.getMessage()).isEqualTo("cannot reach Kafka at broker:9092 within 30 s (TimeoutException); start it "
                 + "with 'bin/up' or 'deploy/kafka/kafka.sh start', or point --bootstrap-servers at it");
         assertThat(e.getCause()).isInstanceOf(TimeoutException.class);
+    }
+
+    @Test
+    void aTimeoutOnceABrokerAnsweredSaysWhatWasWaitedFor() {
+        CliException e = BrokerFailure.of(new TimeoutException("Timeout of 40000ms expired before the position for "
+                + "partition fmnist.experiment-state-3 could be determined"), HOST, 10, Access.READ,
+                List.of("fmnist.experiment-state"), true);
+        assertThat(e.exitCode()).isEqualTo(ExitCode.UNREACHABLE);
+        assertThat(e.getMessage()).isEqualTo("Kafka at broker:9092 answered, but reading fmnist.experiment-state did not "
+                + "complete within 40 s (TimeoutException): a partition without a leader, or fewer in-sync replicas than "
+                + "the topic's min.insync.replicas; check the brokers ('deploy/kafka/kafka.sh status', "
+                + "docs/operating/kafka.md#kafka-beyond-one-broker)");
     }
 
     @Test

@@ -89,6 +89,8 @@ public final class CompactedTopicView implements AutoCloseable {
     /** {@link #logEnds}: the polling thread's own, made at the first {@link #awaitCurrentEnd}. */
     private KafkaConsumer<String, byte[]> logEnds;
     private volatile boolean stopping;
+    /** {@link #reached}: the topics' partitions are known, so a broker answered. */
+    private volatile boolean reached;
     private volatile Thread poller;
 
     // the polling thread's own
@@ -168,6 +170,14 @@ public final class CompactedTopicView implements AutoCloseable {
 
     public boolean isCaughtUp() {
         return caughtUp.getCount() == 0;
+    }
+
+    /**
+     * Whether a broker answered: the topics' partitions are known. What fails after that (a timeout
+     * while a partition has no leader) is not a cluster out of reach.
+     */
+    public boolean reached() {
+        return reached;
     }
 
     /** Waits until the records on the topics when reading began are handled; false when {@code timeout} passed first. */
@@ -347,6 +357,7 @@ public final class CompactedTopicView implements AutoCloseable {
             reading.assign(found);
             reading.seekToBeginning(found);
             partitions = List.copyOf(found);
+            reached = true;
         }
         if (endAtStart == null) {
             endAtStart = reading.endOffsets(partitions);
