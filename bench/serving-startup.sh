@@ -44,7 +44,8 @@ for prefix in one many; do FMNIST_TOPIC_PREFIX=$prefix "$root/deploy/kafka/kafka
 
 "$root/bin/trainer" train --architecture "$model" --epochs 1 --train-limit 2000 --out "$work/artefact.zip" \
   > "$work/train.log" 2>&1 || { tail -20 "$work/train.log" >&2; exit 1; }
-# the headers ArtefactPublisher writes (fmnist-contract's Headers.forArtefact), from the manifest
+# the headers ArtefactPublisher writes (fmnist-contract's Headers.forArtefact), from the manifest, for a
+# model trained as above, without test-time flips (one with them has a derived version and one more header)
 mapfile -t headers < <(unzip -p "$work/artefact.zip" manifest.json | /usr/bin/python3 -c '
 import json, sys
 m = json.load(sys.stdin)

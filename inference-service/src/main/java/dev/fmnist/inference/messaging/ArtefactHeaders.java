@@ -39,17 +39,19 @@ final class ArtefactHeaders {
             throw new IllegalArgumentException("header " + Headers.PARAMETERS_SHA256 + ": expected 64 lower-case hex "
                     + "digits, got '" + shorten(sha256) + "'");
         }
+        // the trainer writes it only when true; false, as another publisher may write it, says the same as none
         String flips = text(headers, Headers.TEST_TIME_FLIP, false);
-        if (!flips.isEmpty() && !flips.equals(Boolean.TRUE.toString())) {
-            throw new IllegalArgumentException("header " + Headers.TEST_TIME_FLIP + ": expected true or no header, got '"
-                    + shorten(flips) + "'");
+        boolean flipped = flips.equals(Boolean.TRUE.toString());
+        if (!flipped && !flips.isEmpty() && !flips.equals(Boolean.FALSE.toString())) {
+            throw new IllegalArgumentException("header " + Headers.TEST_TIME_FLIP + ": expected true, false or no header, "
+                    + "got '" + shorten(flips) + "'");
         }
         String version = text(headers, Headers.VERSION, true);
-        String expected = ModelManifest.version(sha256, !flips.isEmpty());
+        String expected = ModelManifest.version(sha256, flipped);
         if (!version.equals(expected)) {
             throw new IllegalArgumentException("header " + Headers.VERSION + ": '" + shorten(version) + "' is not the "
-                    + "version of " + Headers.PARAMETERS_SHA256 + " " + sha256 + (flips.isEmpty() ? "" : " served with "
-                    + "test-time flips") + " (" + expected + ")");
+                    + "version of " + Headers.PARAMETERS_SHA256 + " " + sha256 + (flipped ? " served with "
+                    + "test-time flips" : "") + " (" + expected + ")");
         }
         String accuracyText = text(headers, Headers.TEST_ACCURACY, true);
         double accuracy;

@@ -83,7 +83,11 @@ class ArtefactHeadersTest {
                 .hasMessage("header fmnist-version: '000000000000' is not the version of "
                         + "fmnist-parameters-sha256 " + SHA + " (5e8d0154c40a)");
         assertThatThrownBy(() -> ArtefactHeaders.entry(trainers(Headers.TEST_TIME_FLIP, "yes"), 0))
-                .hasMessage("header fmnist-test-time-flip: expected true or no header, got 'yes'");
+                .hasMessage("header fmnist-test-time-flip: expected true, false or no header, got 'yes'");
+        assertThatThrownBy(() -> ArtefactHeaders.entry(trainers(Headers.TEST_TIME_FLIP, "TRUE"), 0))
+                .hasMessage("header fmnist-test-time-flip: expected true, false or no header, got 'TRUE'");
+        assertThat(ArtefactHeaders.entry(trainers(Headers.TEST_TIME_FLIP, "false"), 3))
+                .as("false, as another publisher may write it: a plain model").isEqualTo(PublishedVersions.Entry.of(MANIFEST, 3));
         assertThatThrownBy(() -> ArtefactHeaders.entry(trainers(Headers.TEST_TIME_FLIP, "true"), 0))
                 .as("the flag added to a plain model's headers: its version no longer fits")
                 .hasMessageStartingWith("header fmnist-version: '5e8d0154c40a' is not the version of "
