@@ -43,17 +43,20 @@ class RequestParserTest {
         assertThat(speedrun.network().architecture()).isEqualTo(Architecture.SPEED_BN);
         assertThat(speedrun.hyperParameters()).isEqualTo(NamedRecipe.SPEEDRUN.hyperParameters().build());
         assertThat(speedrun.hyperParameters()).satisfies(hp -> {
-            assertThat(hp.epochs()).isEqualTo(8);
+            assertThat(hp.epochs()).isEqualTo(6);
             assertThat(hp.batchSize()).isEqualTo(250);
+            assertThat(hp.learningRate()).isEqualTo(0.008);
             assertThat(hp.lrSchedule()).isEqualTo(LearningRateSchedule.ONE_CYCLE);
             assertThat(hp.augmentation().horizontalFlip()).isTrue();
+            assertThat(hp.augmentation().testTimeFlip()).isTrue();
             assertThat(hp.trainAccuracy()).isEqualTo(TrainAccuracyMode.NONE);
         });
 
-        // speedrun-deep: speedrun's hyper-parameters for 15 epochs of deep-bn
+        // speedrun-deep: speedrun's hyper-parameters for 15 epochs of deep-bn, at the rate it was measured with, no flips
         ExperimentRequest longer = parse("{\"recipe\":\"speedrun-deep\"}");
         assertThat(longer.network().architecture()).isEqualTo(Architecture.DEEP_BN);
-        assertThat(longer.hyperParameters()).isEqualTo(NamedRecipe.SPEEDRUN.hyperParameters().optEpochs(15).build());
+        assertThat(longer.hyperParameters()).isEqualTo(NamedRecipe.SPEEDRUN.hyperParameters().optEpochs(15)
+                .optLearningRate(0.012).optTestTimeFlip(false).build());
 
         // whatever the order of the fields, the others change the recipe
         ExperimentRequest changed = parse("{\"seed\":3,\"epochs\":7,\"recipe\":\"SpeedRun\",\"architecture\":\"better-bn\"}");
@@ -70,7 +73,7 @@ class RequestParserTest {
 
         // an augmentation object changes the parts it names and keeps the recipe's others
         assertThat(parse("{\"recipe\":\"speedrun\",\"augmentation\":{\"cropPadding\":2}}").hyperParameters().augmentation())
-                .isEqualTo(new Augmentation(2, true));
+                .isEqualTo(new Augmentation(2, true, false, true));
         assertThat(parse("{\"recipe\":\"speedrun\",\"augmentation\":{\"horizontalFlip\":false}}").hyperParameters()
                 .augmentation().isEnabled()).isFalse();
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fmnist.contract.artefacts.ArtefactCodec;
 import dev.fmnist.contract.artefacts.ModelArtefact;
+import dev.fmnist.contract.artefacts.ModelManifest;
 import dev.fmnist.contract.experiments.ExperimentEvent;
 import dev.fmnist.contract.experiments.ExperimentEvent.Epoch;
 import dev.fmnist.contract.experiments.ExperimentEvent.Rejected;
@@ -152,6 +153,9 @@ class ExperimentLifecycleTest {
         assertThat(artefact.manifest().architecture()).isEqualTo("speed-bn");
         assertThat(artefact.manifest().hyperParameters()).isEqualTo(NamedRecipe.SPEEDRUN.hyperParameters()
                 .optEpochs(1).optTrainLimit(1000).build());
+        assertThat(header(record, Headers.TEST_TIME_FLIP)).as("the recipe's test-time flips").isEqualTo("true");
+        assertThat(header(record, Headers.VERSION)).isEqualTo(artefact.manifest().version())
+                .isNotEqualTo(ModelManifest.version(artefact.manifest().parametersSha256(), false));
     }
 
     @Test
