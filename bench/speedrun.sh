@@ -12,16 +12,17 @@
 # The contenders' order rotates with the seed, so drift in the machine's load spreads over all three.
 # Writes each run's lines to docs/results/RECIPE/ (or --out DIR) and prints medians, ratios and a
 # table. CPU-heavy: run it alone (flock /tmp/fmnist-build.lock bench/speedrun.sh).
-# --select RATE:EPOCHS,...: instead, train the recipe at each peak rate and epoch count on a
-# 10,000-image validation split (seed 0, the engine alone; the test set is not looked at) and print
-# each one's validation accuracy per epoch and its training seconds: how the recipe was chosen.
+# --select RATE:EPOCHS[:noflip],...: instead, train the recipe at each peak rate and epoch count
+# (:noflip: without test-time flips) on a 10,000-image validation split (seed 0, the engine alone; the
+# test set is not looked at) and print each one's validation accuracy per epoch and its training
+# seconds: how the recipe was chosen.
 # --report-only: print the summary of the lines already in the output folder.
 # --recipe NAME --target ACC --contenders LIST: another named recipe (speedrun-deep against 0.94, the
 # stretch target), its accuracy target (0.93 for speedrun, 0.94 for the others unless given), and which
 # contenders run (kafka, engine, twin; by default all three for speedrun, whose twin is the only one
 # written, and kafka,engine for the others).
 # Usage: bench/speedrun.sh [--recipe NAME] [--target ACC] [--contenders LIST] [--seeds N] [--threads N]
-#                          [--out DIR] [--select RATE:EPOCHS,...] [--report-only]
+#                          [--out DIR] [--select RATE:EPOCHS[:noflip],...] [--report-only]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 seeds=5
@@ -32,7 +33,7 @@ contenders=
 out=
 select=
 report_only=
-usage="usage: $0 [--recipe NAME] [--target ACC] [--contenders LIST] [--seeds N] [--threads N] [--out DIR] [--select RATE:EPOCHS,...] [--report-only]"
+usage="usage: $0 [--recipe NAME] [--target ACC] [--contenders LIST] [--seeds N] [--threads N] [--out DIR] [--select RATE:EPOCHS[:noflip],...] [--report-only]"
 while [ $# -gt 0 ]; do
   case "$1" in
     --recipe) recipe=$2; shift 2 ;;
@@ -104,14 +105,22 @@ if [ -n "$select" ]; then
   IFS=, read -r -a candidates <<< "$select"
   scratch=$(mktemp -d)
   trap 'rm -rf "$scratch"' EXIT
+  for candidate in "${candidates[@]}"; do # all checked before the first one trains
+    [[ $candidate =~ ^[0-9.]+:[0-9]+(:noflip)?$ ]] \
+      || { echo "--select: expected RATE:EPOCHS or RATE:EPOCHS:noflip, got '$candidate'" >&2; exit 2; }
+  done
   for candidate in "${candidates[@]}"; do
-    rate=${candidate%%:*} epochs=${candidate#*:}
-    "$root/bin/trainer" train --recipe "$recipe" --learning-rate "$rate" --epochs "$epochs" --validation-split 10000 \
-      --threads "$threads" --out "$scratch/select.zip" | grep '"epoch"' \
+    IFS=: read -r rate epochs variant <<< "$candidate"
+    flips=() label=""
+    if [ "$variant" = noflip ]; then
+      flips=(--no-test-time-flip) label=", no test-time flips"
+    fi
+    "$root/bin/trainer" train --recipe "$recipe" --learning-rate "$rate" --epochs "$epochs" "${flips[@]}" \
+      --validation-split 10000 --threads "$threads" --out "$scratch/select.zip" | grep '"epoch"' \
       | /usr/bin/python3 -c 'import json, sys
 rows = [json.loads(line) for line in sys.stdin]
 accs = " ".join("%.4f" % row["val_acc"] for row in rows)
-print("rate %s, %d epochs: val_acc %s (%.0f s training)" % (sys.argv[1], len(rows), accs, sum(row["train_seconds"] for row in rows)))' "$rate"
+print("rate %s, %d epochs%s: val_acc %s (%.0f s training)" % (sys.argv[1], len(rows), sys.argv[2], accs, sum(row["train_seconds"] for row in rows)))' "$rate" "$label"
   done
   exit 0
 fi
