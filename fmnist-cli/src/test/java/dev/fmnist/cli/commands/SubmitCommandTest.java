@@ -90,13 +90,13 @@ class SubmitCommandTest {
 
     @Test
     void aNamedRecipeIsWrittenAsItsValuesAndTheOtherFlagsChangeIt() throws Exception {
-        CapturedRun run = dryRun("--id", "fast-1", "--recipe", "speedrun", "--seed", "3", "--epochs", "6");
+        CapturedRun run = dryRun("--id", "fast-1", "--recipe", "speedrun", "--seed", "3", "--epochs", "7");
         assertThat(requestOf(run)).isEqualTo(Json.MAPPER.readTree("""
-                {"experimentId":"fast-1","architecture":"speed-bn","epochs":6,"batchSize":250,"learningRate":0.012,
+                {"experimentId":"fast-1","architecture":"speed-bn","epochs":7,"batchSize":250,"learningRate":0.008,
                  "seed":3,"weightDecay":0.05,"lrSchedule":"onecycle","labelSmoothing":0.1,
-                 "augmentation":{"cropPadding":0,"horizontalFlip":true},"trainAccuracy":"none"}"""));
+                 "augmentation":{"cropPadding":0,"horizontalFlip":true,"testTimeFlip":true},"trainAccuracy":"none"}"""));
         assertThat(parsed(run).hyperParameters())
-                .isEqualTo(NamedRecipe.SPEEDRUN.hyperParameters().optSeed(3).optEpochs(6).build());
+                .isEqualTo(NamedRecipe.SPEEDRUN.hyperParameters().optSeed(3).optEpochs(7).build());
 
         CapturedRun unknown = dryRun("--recipe", "fastest");
         assertThat(unknown.exitCode()).isEqualTo(2);
