@@ -279,8 +279,14 @@ class ClassifierServiceTest {
         RestAssured.get("/q/health/ready").then().statusCode(200);
     }
 
+    /**
+     * Every one of 200 calls at once is answered or refused with RESOURCE_EXHAUSTED, nothing else.
+     * Whether the queue of 16 fills depends on how fast two cores deliver the calls against how fast
+     * the workers drain it (one CI run saw no refusal), so the refusal itself is DynamicBatcherTest's
+     * deterministic check ({@code aFullQueueRefusesAtOnceWithResourceExhaustedAndRecoversWhenItDrains}).
+     */
     @Test
-    void concurrentRequestsShareForwardPassesAndOverloadIsRefusedAtOnce() throws Exception {
+    void concurrentRequestsShareForwardPassesAndAnyOverloadIsRefusedAtOnce() throws Exception {
         awaitVersion(first.manifest().version());
         List<Uni<ClassifyResponse>> calls = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
@@ -304,7 +310,6 @@ class ClassifierServiceTest {
         assertThat(other).isEmpty();
         assertThat(answered.get() + exhausted.get()).isEqualTo(200);
         assertThat(answered.get()).isPositive();
-        assertThat(exhausted.get()).as("200 at once against a queue of 16").isPositive();
         String metrics = RestAssured.get("/q/metrics").then().extract().asString();
         double largestBatch = metrics.lines().filter(l -> l.startsWith("fmnist_inference_batch_size_max"))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).max().orElse(0);
