@@ -141,6 +141,15 @@ class FmnistCliTest {
     }
 
     @Test
+    void aKafkaTimeoutOutsideOneSecondToADayIsAUsageErrorNamingTheFlag() {
+        for (String seconds : List.of("0", "86401", "2147470")) {
+            CapturedRun run = CapturedRun.of("list", "--bootstrap-servers", "127.0.0.1:1", "--kafka-timeout", seconds);
+            assertThat(run.exitCode()).as(run.toString()).isEqualTo(ExitCode.USAGE);
+            assertThat(run.err()).isEqualTo("fmnist: --kafka-timeout: must be 1 to 86400 seconds, got " + seconds + "\n");
+        }
+    }
+
+    @Test
     void anUnreachableInferenceServiceIsOneLineAndExit3() throws Exception {
         Path png = dir.resolve("x.png");
         javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(28, 28, java.awt.image.BufferedImage.TYPE_BYTE_GRAY),

@@ -45,6 +45,8 @@ public final class Broker {
      * kafka.sh cluster, longer under load, more than the 10 s default on its own.
      */
     static final Duration LEADER_FAILOVER = Duration.ofSeconds(30);
+    /** The longest --kafka-timeout: a day. */
+    static final int MAX_TIMEOUT_SECONDS = 86_400;
     private static final String MISSING_TOPIC = "; create the topics with 'deploy/kafka/kafka.sh topics' (or check --topic-prefix)";
 
     private final KafkaOptions options;
@@ -169,9 +171,11 @@ public final class Broker {
     }
 
     private Duration timeout() {
-        if (options.timeoutSeconds < 1) {
-            throw new CliException(ExitCode.USAGE, "--kafka-timeout: must be at least 1 second, got "
-                    + options.timeoutSeconds);
+        // bounded: Kafka takes its timeouts as int milliseconds, and one that overflowed was refused as a
+        // ConfigException that read as "cannot reach Kafka"
+        if (options.timeoutSeconds < 1 || options.timeoutSeconds > MAX_TIMEOUT_SECONDS) {
+            throw new CliException(ExitCode.USAGE, "--kafka-timeout: must be 1 to " + MAX_TIMEOUT_SECONDS
+                    + " seconds, got " + options.timeoutSeconds);
         }
         return Duration.ofSeconds(options.timeoutSeconds);
     }
